@@ -1,0 +1,34 @@
+"""Copy the front-end assets installed by ``npm ci`` into the web app's static/vendor folder."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = ROOT / "src" / "civicgrid" / "web" / "static" / "vendor"
+FILES = {
+    "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "echarts/dist/echarts.min.js": "echarts.min.js",
+    "leaflet/dist/leaflet.js": "leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet.css",
+}
+
+
+def main() -> int:
+    modules = ROOT / "node_modules"
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    for src, dst in FILES.items():
+        path = modules / src
+        if not path.exists():
+            sys.stderr.write(f"missing {path}: run `npm ci` first\n")
+            return 2
+        shutil.copyfile(path, VENDOR / dst)
+    images = modules / "leaflet" / "dist" / "images"
+    shutil.copytree(images, VENDOR / "images", dirs_exist_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

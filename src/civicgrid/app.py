@@ -1,0 +1,89 @@
+"""FastAPI application factory: mounts every package's API router and the web pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicgrid.auth.api import router as auth_router
+from civicgrid.clock import Clock, SystemClock
+from civicgrid.config import Settings, get_settings
+from civicgrid.db import make_engine, make_session_factory
+from civicgrid.errors import DomainError
+from civicgrid.territory.api import router as territory_router
+from civicgrid.web import STATIC_DIR, mount_pages
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass a session factory bound to a rolled-back connection and a
+    frozen clock; ``civicgrid serve`` passes nothing and gets the configured database."""
+    settings = settings or get_settings()
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.resolved_database_url))
+    app = FastAPI(
+        title="civicgrid",
+        version="0.1.0",
+        description="网格化服务管理 · 接诉即办 · 人房 · 议事协商 — JSON API",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.clock = clock or SystemClock()
+
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    app.include_router(auth_router)
+    app.include_router(territory_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_pages(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    body: dict[str, Any] = {"detail": exc.message, "error": type(exc).__name__}
+    if exc.detail is not None:
+        body["errors"] = exc.detail
+    if not _wants_json(request):
+        from civicgrid.web.render import error_page
+
+        return error_page(request, exc.status_code, exc.message)
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    readable = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors
+    )
+    return JSONResponse(
+        {"detail": f"请求参数无效 (invalid request): {readable}", "errors": errors},
+        status_code=422,
+    )
+
+
+AppFactory = Callable[[], FastAPI]

@@ -1,0 +1,49 @@
+"""The append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+
+from civicgrid.db import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    """One audited event: every write and every reveal of personal data (who, what, when,
+    outcome). Rows are never updated or deleted (等保 2.0 安全审计; 网络安全法 Art. 21 keeps
+    logs ≥ 6 months). There is deliberately no foreign key to users, so the log outlives them."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_subject", "subject_type", "subject_id"),
+        Index("ix_audit_entry_at", "at"),
+        Index("ix_audit_entry_actor_user_id", "actor_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_user_id: Mapped[int | None]
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16), default="success")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an append-only row."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(_mapper: Mapper[Any], _conn: Any, target: AuditEntry) -> None:
+    raise AppendOnlyError(f"audit entry {target.id} is append-only")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(_mapper: Mapper[Any], _conn: Any, target: AuditEntry) -> None:
+    raise AppendOnlyError(f"audit entry {target.id} is append-only")

@@ -1,0 +1,61 @@
+"""Writing and reading the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.audit.models import AuditEntry
+from civicgrid.auth.actor import Actor
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str | int = "",
+    now: datetime,
+    outcome: str = "success",
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit row. Joins the caller's transaction (never commits)."""
+    entry = AuditEntry(
+        at=now,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        outcome=outcome,
+        reason=reason,
+        detail=detail or {},
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_entries(
+    session: Session,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    action: str | None = None,
+    limit: int = 100,
+) -> Sequence[AuditEntry]:
+    """Newest audit rows first, optionally filtered by subject or action."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if subject_type is not None:
+        stmt = stmt.where(AuditEntry.subject_type == subject_type)
+    if subject_id is not None:
+        stmt = stmt.where(AuditEntry.subject_id == str(subject_id))
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    return session.scalars(stmt).all()

@@ -1,0 +1,1 @@
+"""Users, roles, posts, tokens, web sessions and data scope."""

@@ -1,0 +1,50 @@
+"""Who is acting: the authenticated user with roles and data scope. Pure value object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from civicgrid.auth.roles import Role
+from civicgrid.auth.scope import GLOBAL_SCOPE, DataScope
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """One post of the actor: a role held at a region, a department or a utility."""
+
+    post_id: int
+    role: Role
+    region_id: int | None = None
+    region_path: str | None = None
+    department_id: int | None = None
+    utility_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user behind a request, job or CLI command."""
+
+    user_id: int | None
+    username: str
+    display_name: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    scope: DataScope = field(default_factory=DataScope)
+    posts: tuple[PostRef, ...] = ()
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def label(self) -> str:
+        return f"{self.username}({self.display_name})"
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """An actor for CLI commands, jobs and the demo builder: global scope, admin role."""
+        return cls(
+            user_id=None,
+            username=name,
+            display_name="系统",
+            roles=frozenset({Role.ADMIN}),
+            scope=GLOBAL_SCOPE,
+        )

@@ -1,0 +1,25 @@
+"""The ``civicgrid`` command line (Typer). Each area adds a sub-command module here.
+
+Exit codes: 0 success, 2 bad input or a refused action (a sentence on stderr), 1 unexpected.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from civicgrid.cli import core, model, territory, users
+
+app = typer.Typer(
+    name="civicgrid",
+    help="civicgrid: 网格化服务管理 · 接诉即办 · 人房 · 议事协商",
+    no_args_is_help=True,
+    add_completion=False,
+)
+core.register(app)
+app.add_typer(territory.app, name="territory", help="Import and export the territory (GeoJSON).")
+app.add_typer(users.app, name="user", help="Create users and give them posts.")
+app.add_typer(model.app, name="model", help="Train and evaluate the dispatch classifier.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,43 @@
+"""Core commands: serve, migrate, demo, worker."""
+
+from __future__ import annotations
+
+import typer
+
+from civicgrid.config import get_settings
+from civicgrid.db import make_engine
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(migrate)
+    app.command()(serve)
+
+
+def migrate(revision: str = typer.Argument("head", help="Alembic revision to migrate to")) -> None:
+    """Migrate the configured database (SQLite by default) to the newest schema."""
+    from civicgrid import migrate as migrations
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    migrations.upgrade(engine, revision)
+    engine.dispose()
+    typer.echo(f"数据库已迁移到 {revision}: {settings.resolved_database_url}")
+
+
+def serve(
+    host: str = typer.Option(None, help="bind address (default from CIVICGRID_HOST)"),
+    port: int = typer.Option(None, help="port (default from CIVICGRID_PORT)"),
+) -> None:
+    """Serve the web app and the JSON API with uvicorn."""
+    import uvicorn
+
+    from civicgrid.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )

@@ -1,0 +1,80 @@
+"""Settings from ``CIVICGRID_*`` environment variables; the only reader of ``os.environ``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``CIVICGRID_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CIVICGRID_", extra="ignore")
+
+    var_dir: Path = Field(default=PROJECT_ROOT / "var")
+    database_url: str = ""
+    secret_key: str = ""
+    field_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # 等保 2.0 login-failure handling: lock after N failures for M minutes.
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    session_hours: int = 12
+    session_idle_minutes: int = 30
+    cookie_secure: bool = False
+    media_max_bytes: int = 8 * 1024 * 1024
+    run_jobs_in_process: bool = True
+    demo_seed: int = 42
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'civicgrid.db'}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once into ``var/secret.key`` when not configured."""
+        if self.secret_key:
+            return self.secret_key
+        return _persisted_key(self.var_dir / "secret.key", lambda: secrets.token_urlsafe(48))
+
+    def resolved_field_key(self) -> str:
+        """The Fernet key for encrypted personal-data columns."""
+        if self.field_key:
+            return self.field_key
+        return _persisted_key(
+            self.var_dir / "field.key", lambda: Fernet.generate_key().decode("ascii")
+        )
+
+
+def _persisted_key(path: Path, make: object) -> str:
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert callable(make)
+    value = str(make())
+    path.write_text(value, encoding="ascii")
+    path.chmod(0o600)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The synthetic demo city, built through the services, deterministic per seed."""

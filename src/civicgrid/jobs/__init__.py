@@ -1,0 +1,1 @@
+"""Periodic jobs, run in-process or by the worker."""

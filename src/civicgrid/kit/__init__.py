@@ -1,0 +1,1 @@
+"""Domain-free helpers: masking, pagination, spreadsheets, htmx. Imports no domain package."""

@@ -1,0 +1,1 @@
+"""Regions city → district → street → community → grid, departments, utilities; locate()."""

@@ -1,0 +1,5 @@
+"""Placeholder replaced by the login/home work."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,25 @@
+"""The Jinja environment and the template filters (masking, Beijing time, badges)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi.templating import Jinja2Templates
+
+from civicgrid.clock import to_beijing
+from civicgrid.kit.masking import mask_id_number, mask_name, mask_phone
+from civicgrid.web import TEMPLATES_DIR
+
+
+def fmt_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show an aware UTC timestamp in Beijing time."""
+    if value is None:
+        return ""
+    return to_beijing(value).strftime(fmt)
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["bjtime"] = fmt_time
+templates.env.filters["mask_id"] = mask_id_number
+templates.env.filters["mask_phone"] = mask_phone
+templates.env.filters["mask_name"] = mask_name
