@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := src/civicgrid/web/static/vendor/.stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck install assets migrate demo worker test-postgres test-e2e clean
+.PHONY: run test lint typecheck install assets browser migrate demo worker test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ $(ASSETS): package.json package-lock.json scripts/copy_assets.py
 	touch $(ASSETS)
 
 assets: $(STAMP) $(ASSETS)
+
+# Browser tests drive Debian's Chromium; install it when we can (root + apt), else they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
 migrate: install
 	$(BIN)/civicgrid migrate
@@ -46,10 +53,10 @@ typecheck: install
 	$(BIN)/mypy src tests benchmarks scripts
 	$(BIN)/lint-imports
 
-test: install assets lint typecheck
+test: install assets browser lint typecheck
 	$(BIN)/pytest -m "not postgres" -n 2 $(PYTEST_ARGS)
 
-test-postgres: install assets
+test-postgres: install assets browser
 	$(BIN)/pytest -m postgres -n 2 $(PYTEST_ARGS)
 
 clean:

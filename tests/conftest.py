@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid import migrate
 from civicgrid.app import create_app
+from civicgrid.auth.passwords import use_cheap_parameters_for_tests
 from civicgrid.clock import BEIJING, FrozenClock
 from civicgrid.config import Settings
 from civicgrid.db import make_engine, make_session_factory
@@ -32,8 +34,24 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FROZEN_AT = datetime(2026, 11, 24, 10, 0, tzinfo=BEIJING)
 
 
+# Real argon2 parameters cost ~0.1 s a hash; tests keep the algorithm but use the cheapest ones.
+use_cheap_parameters_for_tests()
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _run_id(config: pytest.Config) -> str:
+    """Unique per test run, shared by its xdist workers, so parallel runs never collide."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return str(workerinput["testrunuid"])[:8]
+    run_id = getattr(config, "_civicgrid_run_id", None)
+    if run_id is None:
+        run_id = uuid.uuid4().hex[:8]
+        config._civicgrid_run_id = run_id  # type: ignore[attr-defined]
+    return str(run_id)
 
 
 @pytest.fixture(scope="session")
@@ -52,20 +70,22 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+def postgres_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
     base_url = make_url(os.environ.get("CIVICGRID_TEST_DATABASE_URL", DEFAULT_PG_URL))
     if base_url.drivername == "postgresql":
         base_url = base_url.set(drivername="postgresql+psycopg")
-    db_name = f"civicgrid_test_{_worker()}"
+    db_name = f"civicgrid_test_{_worker()}_{_run_id(pytestconfig)}"
     admin = make_engine(base_url.render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
     engine = make_engine(base_url.set(database=db_name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(

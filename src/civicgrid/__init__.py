@@ -1,3 +1,4 @@
-"""civicgrid: grid management, 12345 appeal handling, register and participation for Chinese cities."""
+"""civicgrid: grid management, 12345 appeal handling, the register and residents' participation
+for Chinese cities."""
 
 __version__ = "0.1.0"

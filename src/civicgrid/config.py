@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     media_max_bytes: int = 8 * 1024 * 1024
     run_jobs_in_process: bool = True
     demo_seed: int = 42
+    # Smart dispatch (DOMAIN §1.4): below these confidences the dispatcher decides by hand.
+    dispatch_category_threshold: float = Field(default=0.6, ge=0, le=1)
+    dispatch_route_threshold: float = Field(default=0.8, ge=0, le=1)
+    # Duplicate detection: open appeals within this many days and metres, with at least this
+    # text similarity, are suggested; at or above auto_merge_at they may be merged unattended.
+    dispatch_duplicate_days: int = Field(default=7, ge=1)
+    dispatch_duplicate_metres: float = Field(default=300.0, gt=0)
+    dispatch_duplicate_similarity: float = Field(default=0.35, ge=0, le=1)
+    dispatch_auto_merge_at: float = Field(default=0.9, ge=0, le=1)
 
     @property
     def resolved_database_url(self) -> str:

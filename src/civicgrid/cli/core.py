@@ -11,9 +11,10 @@ from civicgrid.db import make_engine
 def register(app: typer.Typer) -> None:
     app.command()(migrate)
     app.command()(serve)
+    app.command()(worker)
 
 
-def migrate(revision: str = typer.Argument("head", help="Alembic revision to migrate to")) -> None:
+def migrate(revision: str = typer.Argument("heads", help="Alembic revision to migrate to")) -> None:
     """Migrate the configured database (SQLite by default) to the newest schema."""
     from civicgrid import migrate as migrations
 
@@ -41,3 +42,30 @@ def serve(
         port=port or settings.port,
         log_level="info",
     )
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="run every job once and exit"),
+) -> None:
+    """Run the periodic jobs (deadline sweeps, notifications) in a loop. Safe to run on several
+    machines against PostgreSQL: each job takes an advisory lock."""
+    from civicgrid.clock import SystemClock
+    from civicgrid.jobs.registry import default_jobs
+    from civicgrid.jobs.runner import JobLoop, run_all_once
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    clock = SystemClock()
+    if once:
+        for result in run_all_once(engine, default_jobs(), clock.now()):
+            status = "skipped (locked elsewhere)" if not result.ran else (result.error or "ok")
+            typer.echo(f"{result.name}: {status} {result.result if result.ran else ''}".rstrip())
+        engine.dispose()
+        return
+    typer.echo("worker started; Ctrl-C to stop")
+    try:
+        JobLoop(engine, default_jobs(), clock).run_forever()
+    except KeyboardInterrupt:
+        typer.echo("worker stopped")
+    finally:
+        engine.dispose()

@@ -1,0 +1,160 @@
+"""FastAPI dependencies: who is calling (bearer token or session cookie), CSRF and roles.
+
+Requests authenticate with ``Authorization: Bearer <token>`` (JSON API clients) or with the
+signed ``civicgrid_session`` cookie (browsers). Unsafe methods authenticated by the cookie must
+carry the session's CSRF token in the ``X-CSRF-Token`` header or the ``csrf_token`` form field;
+bearer-token requests need none (a browser never adds that header by itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from civicgrid.auth import service
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.config import Settings
+from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.errors import Forbidden, Unauthenticated
+
+SESSION_COOKIE = "civicgrid_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token sent with an unsafe request (header first, then the form field).
+
+    Async because reading a form body is; Starlette caches the parsed form, so route handlers
+    can still declare ``Form`` parameters.
+    """
+    if request.method in SAFE_METHODS:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(_FORM_TYPES):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+SubmittedCsrf = Annotated[str | None, Depends(submitted_csrf)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthenticated("Authorization 头格式应为 “Bearer <令牌>”")
+    return value.strip()
+
+
+def _authenticate(
+    request: Request,
+    session: DbSession,
+    now: Now,
+    settings: Settings,
+    csrf: str | None,
+) -> Actor | None:
+    token = _bearer(request)
+    if token is not None:
+        actor = service.actor_for_token(session, token=token, now=now)
+        request.state.actor = actor
+        request.state.csrf_token = ""
+        return actor
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    actor, expected = service.actor_for_session(
+        session, cookie_value=cookie, now=now, settings=settings
+    )
+    if request.method not in SAFE_METHODS and not service.csrf_matches(expected, csrf):
+        raise Forbidden("CSRF 校验失败：请刷新页面后重试")
+    request.state.actor = actor
+    request.state.csrf_token = expected
+    return actor
+
+
+def current_actor(
+    request: Request,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    csrf: SubmittedCsrf,
+) -> Actor:
+    """The authenticated actor; 401 without valid credentials, 403 on a CSRF failure."""
+    actor = _authenticate(request, session, now, settings, csrf)
+    if actor is None:
+        raise Unauthenticated("请先登录")
+    return actor
+
+
+def optional_actor(
+    request: Request,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    csrf: SubmittedCsrf,
+) -> Actor | None:
+    """The actor when the request carries valid credentials, else None (expired or unknown
+    credentials count as none). A cookie-authenticated unsafe request still needs its CSRF
+    token (403)."""
+    try:
+        return _authenticate(request, session, now, settings, csrf)
+    except Unauthenticated:
+        return None
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency that returns the actor if they hold one of ``roles``, else 403."""
+    wanted = frozenset(roles)
+    labels = "、".join(r.label for r in roles)
+
+    def dependency(actor: CurrentActor) -> Actor:
+        if not actor.has_role(*wanted):
+            raise Forbidden(f"没有权限：需要以下角色之一：{labels}")
+        return actor
+
+    return dependency
+
+
+def csrf_token_for(request: Request) -> str:
+    """The CSRF token of the request's web session ("" for token or anonymous requests);
+    available after ``current_actor`` / ``optional_actor`` ran."""
+    token = getattr(request.state, "csrf_token", "")
+    return token if isinstance(token, str) else ""
+
+
+def set_session_cookie(response: Response, value: str, settings: Settings) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Lax, Secure per settings, lasting as long
+    as the server-side session may."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
+    )

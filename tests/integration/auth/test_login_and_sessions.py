@@ -1,0 +1,287 @@
+"""Logins with lockout (等保 2.0: N failures → locked for M minutes), web sessions with idle
+timeout and absolute expiry, logout, and password-for-token exchange."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+from tests.builders.auth import make_user
+
+from civicgrid.audit.service import list_entries
+from civicgrid.auth import service
+from civicgrid.auth.models import User
+from civicgrid.auth.roles import Role
+from civicgrid.clock import FrozenClock
+from civicgrid.config import Settings
+from civicgrid.errors import Invalid, Locked, Unauthenticated
+
+PASSWORD = "Passw0rd!x"
+
+
+@pytest.fixture
+def user(session: Session, clock: FrozenClock) -> User:
+    user, _ = make_user(
+        session, role=Role.OPERATOR, username="operator1", password=PASSWORD, now=clock.now()
+    )
+    return user
+
+
+def _fail(session: Session, clock: FrozenClock, settings: Settings, times: int) -> None:
+    for _ in range(times):
+        with pytest.raises(Unauthenticated):
+            service.login(
+                session, username="operator1", password="wrong", now=clock.now(), settings=settings
+            )
+
+
+def test_login_opens_a_session_and_audits(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    actor, cookie, csrf = service.login(
+        session,
+        username=" operator1 ",
+        password=PASSWORD,
+        now=clock.now(),
+        settings=settings,
+        ip="10.0.0.8",
+    )
+    assert actor.user_id == user.id
+    assert actor.roles == frozenset({Role.OPERATOR})
+    assert len(csrf) >= 32
+    assert cookie
+    again, same_csrf = service.actor_for_session(
+        session, cookie_value=cookie, now=clock.now(), settings=settings
+    )
+    assert again.user_id == user.id
+    assert same_csrf == csrf
+    session.refresh(user)
+    assert user.last_login_at == clock.now()
+    (entry,) = list_entries(session, action="auth.login")
+    assert (entry.outcome, entry.actor_user_id) == ("success", user.id)
+    assert entry.detail == {"channel": "web", "ip": "10.0.0.8"}
+
+
+def test_wrong_password_is_refused_counted_and_audited(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    with pytest.raises(Unauthenticated, match="用户名或密码错误"):
+        service.login(
+            session, username="operator1", password="nope", now=clock.now(), settings=settings
+        )
+    session.refresh(user)
+    assert user.failed_login_count == 1
+    (entry,) = list_entries(session, action="auth.login")
+    assert (entry.outcome, entry.reason) == ("failure", "wrong_password")
+    assert entry.actor_user_id == user.id
+
+
+def test_unknown_user_gets_the_same_answer_and_is_audited(
+    session: Session, clock: FrozenClock, settings: Settings
+) -> None:
+    with pytest.raises(Unauthenticated, match="用户名或密码错误"):
+        service.login(
+            session, username="ghost", password=PASSWORD, now=clock.now(), settings=settings
+        )
+    (entry,) = list_entries(session, action="auth.login")
+    assert (entry.outcome, entry.reason, entry.actor_user_id) == ("failure", "unknown_user", None)
+    assert entry.actor_label.startswith("ghost")
+
+
+def test_lockout_after_threshold_and_unlock_after_the_time(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    assert (settings.lockout_threshold, settings.lockout_minutes) == (5, 15)
+    _fail(session, clock, settings, 4)
+    with pytest.raises(Locked) as locked:
+        service.login(
+            session, username="operator1", password="wrong", now=clock.now(), settings=settings
+        )
+    # 10:00 Beijing time + 15 minutes, said in Beijing time.
+    assert "2026-11-24 10:15（北京时间）" in locked.value.message
+    session.refresh(user)
+    assert user.locked_until == clock.now() + timedelta(minutes=15)
+    (lockout,) = list_entries(session, action="auth.lockout")
+    assert lockout.outcome == "denied"
+
+    # Even the right password is refused while locked, and the refusal is audited.
+    clock.advance(timedelta(minutes=14, seconds=59))
+    with pytest.raises(Locked, match="10:15"):
+        service.login(
+            session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+        )
+    assert list_entries(session, action="auth.login")[0].reason == "locked"
+
+    clock.advance(timedelta(seconds=1))
+    actor, _cookie, _csrf = service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    assert actor.user_id == user.id
+    unlocked = service.get_user(session, user.id)
+    session.refresh(unlocked)
+    assert unlocked.locked_until is None
+    assert unlocked.failed_login_count == 0
+
+
+def test_after_unlock_the_count_starts_again(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _fail(session, clock, settings, 4)
+    with pytest.raises(Locked):
+        service.login(
+            session, username="operator1", password="x", now=clock.now(), settings=settings
+        )
+    clock.advance(timedelta(minutes=15))
+    _fail(session, clock, settings, 4)
+    with pytest.raises(Locked):
+        service.login(
+            session, username="operator1", password="x", now=clock.now(), settings=settings
+        )
+
+
+def test_success_resets_the_failure_count(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _fail(session, clock, settings, 4)
+    service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    _fail(session, clock, settings, 4)
+    session.refresh(user)
+    assert user.locked_until is None
+    assert user.failed_login_count == 4
+
+
+def test_lockout_is_configurable(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    strict = settings.model_copy(update={"lockout_threshold": 2, "lockout_minutes": 60})
+    _fail(session, clock, strict, 1)
+    with pytest.raises(Locked, match="11:00"):
+        service.login(session, username="operator1", password="x", now=clock.now(), settings=strict)
+
+
+def test_deactivated_user_cannot_log_in(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    user.is_active = False
+    session.commit()
+    with pytest.raises(Unauthenticated, match="停用"):
+        service.login(
+            session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+        )
+    assert list_entries(session, action="auth.login")[0].reason == "inactive"
+
+
+def test_session_idle_timeout(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _a, cookie, _c = service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    # Activity keeps the session alive ...
+    for _ in range(3):
+        clock.advance(timedelta(minutes=29))
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=settings)
+    # ... thirty idle minutes end it.
+    clock.advance(timedelta(minutes=30))
+    with pytest.raises(Unauthenticated, match="超时"):
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=settings)
+
+
+def test_session_absolute_expiry(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    assert settings.session_hours == 12
+    _a, cookie, _c = service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    # Busy all day: a request every 20 minutes up to 11 h 40 min after login ...
+    for _ in range(35):
+        clock.advance(timedelta(minutes=20))
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=settings)
+    # ... and still the session ends 12 hours after it began.
+    clock.advance(timedelta(minutes=20))
+    with pytest.raises(Unauthenticated, match="过期"):
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=settings)
+
+
+def test_tampered_or_unknown_cookie_is_refused(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _a, cookie, _c = service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    raw, _, signature = cookie.rpartition(".")
+    with pytest.raises(Unauthenticated, match="无效"):
+        service.actor_for_session(
+            session, cookie_value=raw + "x." + signature, now=clock.now(), settings=settings
+        )
+    other_key = settings.model_copy(update={"secret_key": "another-key"})
+    with pytest.raises(Unauthenticated, match="无效"):
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=other_key)
+
+
+def test_logout_revokes_the_session(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _a, cookie, _c = service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    service.logout(session, cookie_value=cookie, now=clock.now(), settings=settings)
+    with pytest.raises(Unauthenticated, match="失效"):
+        service.actor_for_session(session, cookie_value=cookie, now=clock.now(), settings=settings)
+    (entry,) = list_entries(session, action="auth.logout")
+    assert entry.actor_user_id == user.id
+    with pytest.raises(Unauthenticated):
+        service.logout(session, cookie_value=cookie, now=clock.now(), settings=settings)
+
+
+def test_password_for_token(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    actor, token, plain = service.login_for_token(
+        session,
+        username="operator1",
+        password=PASSWORD,
+        token_name="手机",
+        now=clock.now(),
+        settings=settings,
+    )
+    assert token.user_id == user.id == actor.user_id
+    assert service.actor_for_token(session, token=plain, now=clock.now()).user_id == user.id
+    assert list_entries(session, action="auth.login")[0].detail["channel"] == "api"
+    with pytest.raises(Invalid):
+        service.login_for_token(
+            session,
+            username="operator1",
+            password=PASSWORD,
+            token_name=" ",
+            now=clock.now(),
+            settings=settings,
+        )
+
+
+def test_password_for_token_shares_the_lockout(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    _fail(session, clock, settings, 4)
+    with pytest.raises(Locked):
+        service.login_for_token(
+            session,
+            username="operator1",
+            password="x",
+            token_name="api",
+            now=clock.now(),
+            settings=settings,
+        )
+    with pytest.raises(Locked):
+        service.login_for_token(
+            session,
+            username="operator1",
+            password=PASSWORD,
+            token_name="api",
+            now=clock.now(),
+            settings=settings,
+        )
