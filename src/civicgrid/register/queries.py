@@ -1,0 +1,406 @@
+"""Read-side queries of the register, always filtered by the actor's data scope.
+
+Lists return masked data only: ``id_no_masked`` and ``phone_masked`` are stored beside the
+ciphertexts, so no list ever decrypts anything. Plain values come only from
+:func:`civicgrid.register.access.reveal`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.actor import Actor
+from civicgrid.kit.crypto import FieldCipher
+from civicgrid.register import access, idcard, rules
+from civicgrid.register.models import (
+    Address,
+    Building,
+    House,
+    HouseTag,
+    PatrolPoint,
+    PatrolTrack,
+    Residence,
+    Resident,
+    ResidentTag,
+    Tag,
+    Visit,
+    VisitSubject,
+)
+
+MAX_LIMIT = 500
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def list_tags(session: Session, *, target: str | None = None) -> Sequence[Tag]:
+    """The tag catalogue (not personal data; no scope)."""
+    stmt = select(Tag).order_by(Tag.id)
+    if target:
+        stmt = stmt.where(Tag.target == target)
+    return session.scalars(stmt).all()
+
+
+def tags_by_key(session: Session) -> dict[str, Tag]:
+    """Tags keyed by both code and name (imports accept either)."""
+    found: dict[str, Tag] = {}
+    for tag in session.scalars(select(Tag)):
+        found[tag.code] = tag
+        found[tag.name] = tag
+    return found
+
+
+def list_addresses_for(
+    session: Session,
+    actor: Actor,
+    *,
+    grid_id: int | None = None,
+    q: str = "",
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Address]:
+    """Standard addresses in the actor's scope, optionally of one grid or matching text."""
+    access.require_role(actor, rules.READ_ROLES, "查看人房信息")
+    stmt = select(Address).where(access.scope_filter(Address.region_path, actor))
+    if grid_id is not None:
+        stmt = stmt.where(Address.grid_id == grid_id)
+    if q:
+        stmt = stmt.where(Address.name.contains(q, autoescape=True))
+    return session.scalars(stmt.order_by(Address.id).limit(_limit(limit)).offset(offset)).all()
+
+
+def list_buildings_for(
+    session: Session, actor: Actor, *, address_id: int, limit: int = 100, offset: int = 0
+) -> Sequence[Building]:
+    """Buildings of one address (the address must be in scope)."""
+    access.get_for(session, Address, address_id, actor)
+    stmt = (
+        select(Building)
+        .where(Building.address_id == address_id)
+        .order_by(Building.id)
+        .limit(_limit(limit))
+        .offset(offset)
+    )
+    return session.scalars(stmt).all()
+
+
+def list_houses_for(
+    session: Session,
+    actor: Actor,
+    *,
+    building_id: int | None = None,
+    is_vacant: bool | None = None,
+    tag: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[House]:
+    """Houses in scope: of one building, vacant or not, with a tag."""
+    access.require_role(actor, rules.READ_ROLES, "查看人房信息")
+    stmt = select(House).where(access.scope_filter(House.region_path, actor))
+    if building_id is not None:
+        stmt = stmt.where(House.building_id == building_id)
+    if is_vacant is not None:
+        stmt = stmt.where(House.is_vacant.is_(is_vacant))
+    if tag:
+        stmt = stmt.where(
+            House.id.in_(
+                select(HouseTag.house_id)
+                .join(Tag, Tag.id == HouseTag.tag_id)
+                .where((Tag.code == tag) | (Tag.name == tag))
+            )
+        )
+    return session.scalars(stmt.order_by(House.id).limit(_limit(limit)).offset(offset)).all()
+
+
+def house_tags(session: Session, house_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tag names per house."""
+    out: dict[int, list[str]] = defaultdict(list)
+    if house_ids:
+        rows = session.execute(
+            select(HouseTag.house_id, Tag.name)
+            .join(Tag, Tag.id == HouseTag.tag_id)
+            .where(HouseTag.house_id.in_(house_ids))
+            .order_by(Tag.id)
+        )
+        for hid, name in rows:
+            out[hid].append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class ResidentSearch:
+    """Search criteria; every given criterion must match."""
+
+    name: str = ""
+    id_no: str = ""
+    phone: str = ""
+    tag: str = ""
+    address: str = ""
+    grid_id: int | None = None
+
+
+def _resident_search_stmt(
+    actor: Actor, criteria: ResidentSearch, cipher: FieldCipher
+) -> Select[Any]:
+    stmt = select(Resident).where(access.scope_filter(Resident.region_path, actor))
+    if criteria.name:
+        stmt = stmt.where(Resident.name.startswith(criteria.name.strip(), autoescape=True))
+    if criteria.id_no:
+        stmt = stmt.where(
+            Resident.id_no_hash == cipher.keyed_hash(idcard.normalise(criteria.id_no))
+        )
+    if criteria.phone:
+        stmt = stmt.where(
+            Resident.phone_hash == cipher.keyed_hash(rules.normalise_phone(criteria.phone))
+        )
+    if criteria.grid_id is not None:
+        stmt = stmt.where(Resident.grid_id == criteria.grid_id)
+    if criteria.tag:
+        stmt = stmt.where(
+            Resident.id.in_(
+                select(ResidentTag.resident_id)
+                .join(Tag, Tag.id == ResidentTag.tag_id)
+                .where((Tag.code == criteria.tag) | (Tag.name == criteria.tag))
+            )
+        )
+    if criteria.address:
+        stmt = stmt.where(
+            Resident.id.in_(
+                select(Residence.resident_id)
+                .join(House, House.id == Residence.house_id)
+                .join(Building, Building.id == House.building_id)
+                .join(Address, Address.id == Building.address_id)
+                .where(Residence.to_on.is_(None))
+                .where(Address.name.contains(criteria.address.strip(), autoescape=True))
+            )
+        )
+    return stmt
+
+
+def search_residents_for(
+    session: Session,
+    actor: Actor,
+    criteria: ResidentSearch,
+    *,
+    cipher: FieldCipher,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Resident], int]:
+    """Residents in scope matching ``criteria`` (exact ID number and phone through the keyed
+    hash; name by prefix; tag by code or name; address by text), and the total count."""
+    access.require_role(actor, rules.READ_ROLES, "查看人房信息")
+    stmt = _resident_search_stmt(actor, criteria, cipher)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows: Sequence[Resident] = session.scalars(
+        stmt.order_by(Resident.id).limit(_limit(limit)).offset(offset)
+    ).all()
+    return rows, total
+
+
+def resident_tags(session: Session, resident_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tag names per resident."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for part in _parts(resident_ids):
+        rows = session.execute(
+            select(ResidentTag.resident_id, Tag.name)
+            .join(Tag, Tag.id == ResidentTag.tag_id)
+            .where(ResidentTag.resident_id.in_(part))
+            .order_by(Tag.id)
+        )
+        for rid, name in rows:
+            out[rid].append(name)
+    return out
+
+
+def _parts(ids: Sequence[int], size: int = 1000) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+@dataclass(frozen=True)
+class ResidenceView:
+    """One residence with its full address text."""
+
+    id: int
+    house_id: int
+    address_text: str
+    kind: str
+    relation_to_owner: str
+    from_on: date | None
+    to_on: date | None
+
+
+@dataclass(frozen=True)
+class ResidentDetail:
+    """A resident with residences and tags (masked)."""
+
+    resident: Resident
+    residences: list[ResidenceView] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+def house_address_text(address: str, building: str, unit: str, room: str) -> str:
+    """``幸福路12号院3号楼2单元501``."""
+    return f"{address}{building}{unit}{room}"
+
+
+def resident_detail_for(session: Session, actor: Actor, resident_id: int) -> ResidentDetail:
+    """One resident in scope with residences and tags; NotFound otherwise."""
+    resident = access.get_for(session, Resident, resident_id, actor)
+    rows = session.execute(
+        select(Residence, Address.name, Building.name, House.unit, House.room)
+        .join(House, House.id == Residence.house_id)
+        .join(Building, Building.id == House.building_id)
+        .join(Address, Address.id == Building.address_id)
+        .where(Residence.resident_id == resident_id)
+        .order_by(Residence.id)
+    )
+    residences = [
+        ResidenceView(
+            id=res.id,
+            house_id=res.house_id,
+            address_text=house_address_text(a, b, u, r),
+            kind=res.kind,
+            relation_to_owner=res.relation_to_owner,
+            from_on=res.from_on,
+            to_on=res.to_on,
+        )
+        for res, a, b, u, r in rows
+    ]
+    tags = resident_tags(session, [resident_id]).get(resident_id, [])
+    return ResidentDetail(resident=resident, residences=residences, tags=tags)
+
+
+def house_residents_for(session: Session, actor: Actor, house_id: int) -> list[Resident]:
+    """Current residents of a house in scope."""
+    access.get_for(session, House, house_id, actor)
+    stmt = (
+        select(Resident)
+        .join(Residence, Residence.resident_id == Resident.id)
+        .where(Residence.house_id == house_id, Residence.to_on.is_(None))
+        .where(access.scope_filter(Resident.region_path, actor))
+        .order_by(Resident.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_visits_for(
+    session: Session,
+    actor: Actor,
+    *,
+    grid_id: int | None = None,
+    resident_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Visit]:
+    """Visits in scope, newest first."""
+    access.require_role(actor, rules.READ_ROLES, "查看走访记录")
+    stmt = select(Visit).where(access.scope_filter(Visit.region_path, actor))
+    if grid_id is not None:
+        stmt = stmt.where(Visit.grid_id == grid_id)
+    if resident_id is not None:
+        stmt = stmt.where(
+            Visit.id.in_(
+                select(VisitSubject.visit_id).where(VisitSubject.resident_id == resident_id)
+            )
+        )
+    stmt = stmt.order_by(Visit.visited_at.desc(), Visit.id.desc())
+    return session.scalars(stmt.limit(_limit(limit)).offset(offset)).all()
+
+
+def visit_subjects(session: Session, visit_ids: Sequence[int]) -> dict[int, list[VisitSubject]]:
+    """Subjects per visit."""
+    out: dict[int, list[VisitSubject]] = defaultdict(list)
+    if visit_ids:
+        stmt = select(VisitSubject).where(VisitSubject.visit_id.in_(visit_ids))
+        for subject in session.scalars(stmt.order_by(VisitSubject.id)):
+            out[subject.visit_id].append(subject)
+    return out
+
+
+def list_tracks_for(
+    session: Session,
+    actor: Actor,
+    *,
+    grid_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[PatrolTrack]:
+    """Patrol tracks in scope, newest first."""
+    access.require_role(actor, rules.READ_ROLES, "查看巡查轨迹")
+    stmt = select(PatrolTrack).where(access.scope_filter(PatrolTrack.region_path, actor))
+    if grid_id is not None:
+        stmt = stmt.where(PatrolTrack.grid_id == grid_id)
+    stmt = stmt.order_by(PatrolTrack.started_at.desc(), PatrolTrack.id.desc())
+    return session.scalars(stmt.limit(_limit(limit)).offset(offset)).all()
+
+
+def track_points(session: Session, track_id: int) -> Sequence[PatrolPoint]:
+    """Points of one track in order (load the track through access first)."""
+    stmt = select(PatrolPoint).where(PatrolPoint.track_id == track_id).order_by(PatrolPoint.seq)
+    return session.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class GridRegisterSummary:
+    """The register's figures for one grid (民情图): counts only, no personal data."""
+
+    grid_id: int
+    buildings: int = 0
+    houses: int = 0
+    vacant_houses: int = 0
+    residents: int = 0
+    tags: dict[str, int] = field(default_factory=dict)
+
+
+def grid_summaries_for(session: Session, actor: Actor) -> dict[int, GridRegisterSummary]:
+    """Per grid in the actor's scope: buildings, houses, vacant houses, residents and the
+    number of residents and houses carrying each tag. Counts of sensitive tags (e.g. 重点人员)
+    are left out for actors who may not reveal personal data. Five grouped queries."""
+    access.require_role(actor, rules.READ_ROLES, "查看民情图")
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    simple: list[tuple[str, Any]] = [
+        ("buildings", select(Building.grid_id, func.count()).where(
+            access.scope_filter(Building.region_path, actor)).group_by(Building.grid_id)),
+        ("houses", select(House.grid_id, func.count()).where(
+            access.scope_filter(House.region_path, actor)).group_by(House.grid_id)),
+        ("vacant_houses", select(House.grid_id, func.count()).where(
+            access.scope_filter(House.region_path, actor), House.is_vacant.is_(True)
+        ).group_by(House.grid_id)),
+        ("residents", select(Resident.grid_id, func.count()).where(
+            access.scope_filter(Resident.region_path, actor)).group_by(Resident.grid_id)),
+    ]  # fmt: skip
+    for key, stmt in simple:
+        for grid_id, n in session.execute(stmt):
+            counts[grid_id][key] = n
+    show_sensitive = actor.has_role(*rules.REVEAL_ROLES)
+    tags: dict[int, dict[str, int]] = defaultdict(dict)
+    for link, path in ((ResidentTag, ResidentTag.region_path), (HouseTag, HouseTag.region_path)):
+        stmt = (
+            select(link.grid_id, Tag.name, func.count())
+            .join(Tag, Tag.id == link.tag_id)
+            .where(access.scope_filter(path, actor))
+            .group_by(link.grid_id, Tag.name)
+        )
+        if not show_sensitive:
+            stmt = stmt.where(Tag.is_sensitive.is_(False))
+        for grid_id, name, n in session.execute(stmt):
+            tags[grid_id][name] = tags[grid_id].get(name, 0) + n
+    return {
+        grid_id: GridRegisterSummary(
+            grid_id=grid_id,
+            buildings=c.get("buildings", 0),
+            houses=c.get("houses", 0),
+            vacant_houses=c.get("vacant_houses", 0),
+            residents=c.get("residents", 0),
+            tags=dict(sorted(tags.get(grid_id, {}).items(), key=lambda kv: -kv[1])),
+        )
+        for grid_id, c in counts.items()
+    }

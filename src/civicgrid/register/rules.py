@@ -1,0 +1,152 @@
+"""Vocabulary and small rules of the register: residence kinds, house uses, tag families and
+levels, phone numbers, who may read, write and reveal. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from civicgrid.auth.roles import Role
+
+
+class ResidenceKind(StrEnum):
+    """居住类型 (DB31DSJ/Z 004 enumeration)."""
+
+    OWNER = "owner"
+    TENANT = "tenant"
+    LODGER = "lodger"
+
+    @property
+    def label(self) -> str:
+        return RESIDENCE_KIND_LABELS[self]
+
+    @classmethod
+    def from_text(cls, text: str) -> ResidenceKind:
+        """Accept the code or the Chinese label; raise ValueError otherwise."""
+        value = text.strip()
+        for kind, label in RESIDENCE_KIND_LABELS.items():
+            if value in (kind.value, label):
+                return kind
+        raise ValueError(f"居住类型应为 自住、租住 或 寄住，而不是「{value}」")
+
+
+RESIDENCE_KIND_LABELS: dict[ResidenceKind, str] = {
+    ResidenceKind.OWNER: "自住",
+    ResidenceKind.TENANT: "租住",
+    ResidenceKind.LODGER: "寄住",
+}
+
+
+class HouseUse(StrEnum):
+    """房屋用途 (simplified from GA/T 2000.30)."""
+
+    RESIDENTIAL = "residential"
+    COMMERCIAL = "commercial"
+    OFFICE = "office"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return HOUSE_USE_LABELS[self]
+
+
+HOUSE_USE_LABELS: dict[HouseUse, str] = {
+    HouseUse.RESIDENTIAL: "住宅",
+    HouseUse.COMMERCIAL: "商业",
+    HouseUse.OFFICE: "办公",
+    HouseUse.OTHER: "其他",
+}
+
+
+class TagFamily(StrEnum):
+    """Business families that own tags (DB31DSJ/Z 004 lists 7; we keep these and 'other')."""
+
+    CIVIL_AFFAIRS = "civil_affairs"
+    HEALTH = "health"
+    VETERANS = "veterans"
+    PARTY = "party"
+    PUBLIC_SECURITY = "public_security"
+    HOUSING = "housing"
+    DISABILITY = "disability"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return TAG_FAMILY_LABELS[self]
+
+
+TAG_FAMILY_LABELS: dict[TagFamily, str] = {
+    TagFamily.CIVIL_AFFAIRS: "民政",
+    TagFamily.HEALTH: "卫健",
+    TagFamily.VETERANS: "退役军人",
+    TagFamily.PARTY: "党建",
+    TagFamily.PUBLIC_SECURITY: "综治",
+    TagFamily.HOUSING: "住建",
+    TagFamily.DISABILITY: "残联",
+    TagFamily.OTHER: "其他",
+}
+
+
+class TagLevel(StrEnum):
+    """Which level of government manages a tag."""
+
+    CITY = "city"
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+
+
+class TagTarget(StrEnum):
+    """Whether a tag applies to residents or to houses."""
+
+    RESIDENT = "resident"
+    HOUSE = "house"
+
+
+class ImportMode(StrEnum):
+    """How an import treats invalid rows."""
+
+    ALL_OR_NOTHING = "all-or-nothing"
+    VALID_ROWS = "valid-rows"
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def normalise_phone(value: str) -> str:
+    """Drop spaces, dashes inside mobiles and a +86 / 86 prefix."""
+    text = value.strip().replace(" ", "")
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("86") and len(text) == 13:
+        text = text[2:]
+    if text.startswith("1"):
+        text = text.replace("-", "")
+    return text
+
+
+def is_valid_phone(value: str) -> bool:
+    """A mainland mobile (11 digits, 1[3-9]…) or a landline with area code (010-12345678)."""
+    return bool(_MOBILE.match(value) or _LANDLINE.match(value))
+
+
+# Who may do what with the register (docs/domain/register.md). Everything is further limited
+# to the actor's territorial data scope.
+READ_ROLES = frozenset(
+    {Role.ADMIN, Role.GRID_WORKER, Role.STREET_HANDLER, Role.SUPERVISOR, Role.LEADER}
+)
+WRITE_ROLES = frozenset({Role.ADMIN, Role.GRID_WORKER, Role.STREET_HANDLER})
+REVEAL_ROLES = frozenset({Role.ADMIN, Role.GRID_WORKER, Role.STREET_HANDLER})
+IMPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_HANDLER, Role.GRID_WORKER})
+EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_HANDLER})
+TAG_ADMIN_ROLES = frozenset({Role.ADMIN})
+
+MIN_REASON_LENGTH = 4
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why a reveal reason is unacceptable, or None when it is fine."""
+    if len(reason.strip()) < MIN_REASON_LENGTH:
+        return f"查看完整信息必须填写事由（至少 {MIN_REASON_LENGTH} 个字）"
+    return None
