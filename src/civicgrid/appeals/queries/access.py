@@ -1,0 +1,272 @@
+"""Read side of appeals, access: the one road to appeals (``by_id_for`` / ``list_for``), list
+filters and deadline views derived on read.
+
+Data scope (who sees which appeal) is decided here and nowhere else:
+
+* a **street handler** sees appeals located in its street (region path prefix) and appeals
+  dispatched to a street inside its scope;
+* a **department handler** / **utility handler** sees appeals currently dispatched to its
+  department / utility (lead or co-unit), and a department also those it was summoned to by a
+  whistle (吹哨报到);
+* a **grid worker** sees appeals located in its grids and the reports it made itself;
+* **operators, dispatchers, supervisors, leaders and admins** see appeals located in their
+  region scope or dispatched to a street inside it; a post at a top-level region (the city) also
+  sees appeals without a location; a global scope sees everything;
+* a **resident** sees the appeals they submitted.
+
+Missing and out-of-scope appeals are both reported as NotFound, so existence is not leaked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from civicgrid.appeals.deadlines import WarningLevel, warning_level
+from civicgrid.appeals.models import Appeal, AppealUnit, Whistle, WhistleSummons
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.errors import NotFound
+
+CENTRE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+
+# Which deadline runs in which status (DOMAIN §1.3): dispatch before a unit has the order,
+# response until the caller is contacted, feedback while the unit handles it. A parked order's
+# clock stands still (挂账), so it has no running deadline.
+DISPATCH_CLOCK = frozenset({AppealStatus.RECEIVED, AppealStatus.PENDING_DISPATCH})
+RESPONSE_CLOCK = frozenset(
+    {AppealStatus.DISPATCHED, AppealStatus.SIGNED, AppealStatus.RETURN_REQUESTED}
+)
+FEEDBACK_CLOCK = frozenset(
+    {
+        AppealStatus.DISPATCHED,
+        AppealStatus.SIGNED,
+        AppealStatus.IN_PROGRESS,
+        AppealStatus.RETURN_REQUESTED,
+        AppealStatus.EXTENSION_REQUESTED,
+        AppealStatus.TERMINATION_REQUESTED,
+        AppealStatus.PARK_REQUESTED,
+    }
+)
+
+MAX_WARNING_SCAN = 5000
+
+
+def _not_found(appeal_id: int | str) -> NotFound:
+    return NotFound(f"工单不存在或无权查看：{appeal_id} (no such appeal in your scope)")
+
+
+def _prefix_any(column: InstrumentedAttribute[str], paths: Sequence[str]) -> ColumnElement[bool]:
+    if not paths:
+        return false()
+    return or_(*[column.startswith(p, autoescape=True) for p in paths])
+
+
+def _active_unit(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
+    return (
+        select(AppealUnit.id)
+        .where(AppealUnit.appeal_id == Appeal.id, AppealUnit.released_at.is_(None), *conds)
+        .exists()
+    )
+
+
+def _summoned(department_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Appeals on which one of these departments was summoned by a whistle (吹哨报到)."""
+    return (
+        select(WhistleSummons.id)
+        .join(Whistle, Whistle.id == WhistleSummons.whistle_id)
+        .where(Whistle.appeal_id == Appeal.id, WhistleSummons.department_id.in_(department_ids))
+        .exists()
+    )
+
+
+def scope_condition(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE condition selecting the appeals ``actor`` may see (see the module docstring)."""
+    scope = actor.scope
+    paths = scope.minimal_paths()
+    conds: list[ColumnElement[bool]] = []
+    for role in actor.roles:
+        if role is Role.RESIDENT:
+            if actor.user_id is not None:
+                conds.append(Appeal.resident_user_id == actor.user_id)
+            continue
+        if scope.is_global:
+            return true()
+        if role is Role.STREET_HANDLER:
+            conds.append(_prefix_any(Appeal.region_path, paths))
+            conds.append(
+                _active_unit(
+                    AppealUnit.unit_kind == "region", _prefix_any(AppealUnit.unit_path, paths)
+                )
+            )
+        elif role is Role.DEPARTMENT_HANDLER and scope.department_ids:
+            departments = sorted(scope.department_ids)
+            conds.append(
+                _active_unit(
+                    AppealUnit.unit_kind == "department", AppealUnit.unit_id.in_(departments)
+                )
+            )
+            conds.append(_summoned(departments))
+        elif role is Role.UTILITY_HANDLER and scope.utility_ids:
+            conds.append(
+                _active_unit(
+                    AppealUnit.unit_kind == "utility",
+                    AppealUnit.unit_id.in_(sorted(scope.utility_ids)),
+                )
+            )
+        elif role is Role.GRID_WORKER:
+            conds.append(_prefix_any(Appeal.region_path, paths))
+            if actor.user_id is not None:
+                conds.append(Appeal.created_by_user_id == actor.user_id)
+        elif role in CENTRE_ROLES:
+            conds.append(_prefix_any(Appeal.region_path, paths))
+            conds.append(
+                _active_unit(
+                    AppealUnit.unit_kind == "region", _prefix_any(AppealUnit.unit_path, paths)
+                )
+            )
+            if any(p.count("/") == 2 for p in paths):  # a top-level region such as "/1/"
+                conds.append(Appeal.region_path == "")
+    return or_(*conds) if conds else false()
+
+
+def by_id_for(session: Session, actor: Actor, appeal_id: int) -> Appeal:
+    """The appeal ``appeal_id`` if ``actor`` may see it; NotFound for missing and out of scope."""
+    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id, scope_condition(actor)))
+    if appeal is None:
+        raise _not_found(appeal_id)
+    return appeal
+
+
+def by_number_for(session: Session, actor: Actor, number: str) -> Appeal:
+    """The appeal with this number if ``actor`` may see it; NotFound otherwise."""
+    appeal = session.scalar(
+        select(Appeal).where(Appeal.number == number.strip(), scope_condition(actor))
+    )
+    if appeal is None:
+        raise _not_found(number)
+    return appeal
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The deadline running now for an appeal: which one, from when, until when."""
+
+    kind: str
+    start: datetime
+    due: datetime
+
+
+def running_deadline(appeal: Appeal) -> Deadline | None:
+    """The deadline that runs in the appeal's status (feedback wins over response once both
+    run, since it is the one a reply must meet); None when no clock runs."""
+    status = AppealStatus(appeal.status)
+    if status in DISPATCH_CLOCK and appeal.dispatch_due_at is not None:
+        return Deadline("dispatch", appeal.received_at, appeal.dispatch_due_at)
+    start = appeal.dispatched_at
+    if start is None:
+        return None
+    if status in RESPONSE_CLOCK and appeal.response_due_at is not None:
+        return Deadline("response", start, appeal.response_due_at)
+    if status in FEEDBACK_CLOCK and appeal.finish_due_at is not None:
+        return Deadline("feedback", start, appeal.finish_due_at)
+    return None
+
+
+def warning_for(appeal: Appeal, now: datetime) -> WarningLevel | None:
+    """红黄绿 of the running deadline at ``now``; None when no clock runs."""
+    deadline = running_deadline(appeal)
+    if deadline is None or deadline.due <= deadline.start:
+        return None
+    return warning_level(deadline.start, deadline.due, now)
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """Appeals whose running deadline passed before ``now`` (SQL form of :func:`warning_for`
+    being red)."""
+    return or_(
+        and_(Appeal.status.in_(sorted(DISPATCH_CLOCK)), Appeal.dispatch_due_at < now),
+        and_(Appeal.status.in_(sorted(RESPONSE_CLOCK)), Appeal.response_due_at < now),
+        and_(Appeal.status.in_(sorted(FEEDBACK_CLOCK)), Appeal.finish_due_at < now),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppealFilters:
+    """Filters of the appeal list; every field is optional."""
+
+    statuses: Sequence[str] = ()
+    unit_kind: str | None = None
+    unit_id: int | None = None
+    overdue: bool | None = None
+    warning: WarningLevel | None = None
+    channel: str | None = None
+    appeal_type: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    text: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AppealPage:
+    """One page of appeals and the number of all matches."""
+
+    items: list[Appeal]
+    total: int
+
+
+def list_for(
+    session: Session, actor: Actor, filters: AppealFilters, *, now: datetime
+) -> AppealPage:
+    """Appeals ``actor`` may see matching ``filters``, newest first.
+
+    The warning colour is derived on read from the stored deadlines, so a warning filter is
+    applied in Python over at most :data:`MAX_WARNING_SCAN` candidates.
+    """
+    conds: list[ColumnElement[bool]] = [scope_condition(actor)]
+    if filters.statuses:
+        conds.append(Appeal.status.in_(list(filters.statuses)))
+    if filters.unit_kind is not None and filters.unit_id is not None:
+        conds.append(
+            _active_unit(
+                AppealUnit.unit_kind == filters.unit_kind, AppealUnit.unit_id == filters.unit_id
+            )
+        )
+    if filters.overdue is True:
+        conds.append(overdue_condition(now))
+    elif filters.overdue is False:
+        conds.append(~overdue_condition(now))
+    if filters.channel:
+        conds.append(Appeal.channel == filters.channel)
+    if filters.appeal_type:
+        conds.append(Appeal.appeal_type == filters.appeal_type)
+    if filters.received_from is not None:
+        conds.append(Appeal.received_at >= filters.received_from)
+    if filters.received_to is not None:
+        conds.append(Appeal.received_at < filters.received_to)
+    if filters.text:
+        needle = f"%{filters.text.strip().lower()}%"
+        conds.append(
+            or_(
+                func.lower(Appeal.title).like(needle),
+                func.lower(Appeal.content).like(needle),
+                Appeal.number == filters.text.strip(),
+                func.lower(Appeal.address).like(needle),
+            )
+        )
+    stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
+    if filters.warning is not None:
+        wanted = filters.warning
+        rows = session.scalars(stmt.limit(MAX_WARNING_SCAN)).all()
+        matching = [a for a in rows if warning_for(a, now) is wanted]
+        return AppealPage(matching[filters.offset : filters.offset + filters.limit], len(matching))
+    total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
+    items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
+    return AppealPage(list(items), int(total))

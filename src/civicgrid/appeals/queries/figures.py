@@ -1,0 +1,133 @@
+"""Read side of appeals for dashboards: counts and timestamps within the viewer's data scope.
+
+Every function takes the actor and applies ``access.scope_condition``,
+so a leader of one district never counts another district's appeals. Periods are given as UTC
+instants ``[start, end)``; grouping by local day or by catalogue level is the caller's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.queries.access import overdue_condition, scope_condition
+from civicgrid.appeals.states import TERMINAL_STATUSES, AppealStatus
+from civicgrid.auth.actor import Actor
+
+OPEN_STATUSES = tuple(sorted(s.value for s in AppealStatus if s not in TERMINAL_STATUSES))
+
+
+def _received_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return (Appeal.received_at >= start) & (Appeal.received_at < end)
+
+
+def _closed_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return (
+        (Appeal.status == AppealStatus.CLOSED.value)
+        & (Appeal.closed_at >= start)
+        & (Appeal.closed_at < end)
+    )
+
+
+def _count(session: Session, *conds: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count(Appeal.id)).where(*conds)) or 0)
+
+
+def count_received_for(session: Session, actor: Actor, *, start: datetime, end: datetime) -> int:
+    """Appeals in ``actor``'s scope received in ``[start, end)``."""
+    return _count(session, scope_condition(actor), _received_in(start, end))
+
+
+def count_closed_for(session: Session, actor: Actor, *, start: datetime, end: datetime) -> int:
+    """Appeals in ``actor``'s scope closed (已结案) in ``[start, end)``."""
+    return _count(session, scope_condition(actor), _closed_in(start, end))
+
+
+def count_open_for(session: Session, actor: Actor) -> int:
+    """Appeals in ``actor``'s scope not in a final status now."""
+    return _count(session, scope_condition(actor), Appeal.status.in_(OPEN_STATUSES))
+
+
+def count_overdue_for(session: Session, actor: Actor, *, now: datetime) -> int:
+    """Appeals in ``actor``'s scope whose running deadline passed before ``now``."""
+    return _count(session, scope_condition(actor), overdue_condition(now))
+
+
+def received_times_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> Sequence[datetime]:
+    """Receipt instants of the appeals in scope received in ``[start, end)`` (for trends)."""
+    return session.scalars(
+        select(Appeal.received_at).where(scope_condition(actor), _received_in(start, end))
+    ).all()
+
+
+def closed_times_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> list[datetime]:
+    """Closing instants of the appeals in scope closed in ``[start, end)`` (for trends)."""
+    rows = session.scalars(
+        select(Appeal.closed_at).where(scope_condition(actor), _closed_in(start, end))
+    )
+    return [at for at in rows if at is not None]
+
+
+def category_counts_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Appeals in scope received in ``[start, end)`` per catalogue code ("" = unclassified)."""
+    stmt = (
+        select(Appeal.category, func.count(Appeal.id))
+        .where(scope_condition(actor), _received_in(start, end))
+        .group_by(Appeal.category)
+    )
+    counts: dict[str, int] = {}
+    for code, n in session.execute(stmt):
+        counts[code or ""] = counts.get(code or "", 0) + int(n)
+    return counts
+
+
+def received_per_region_for(
+    session: Session,
+    actor: Actor,
+    *,
+    region_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+) -> dict[int, int]:
+    """Appeals in scope received in ``[start, end)`` per region (only ``region_ids``)."""
+    if not region_ids:
+        return {}
+    stmt = (
+        select(Appeal.region_id, func.count(Appeal.id))
+        .where(
+            scope_condition(actor),
+            Appeal.region_id.in_(sorted(region_ids)),
+            _received_in(start, end),
+        )
+        .group_by(Appeal.region_id)
+    )
+    return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
+
+
+def open_in_regions_for(
+    session: Session, actor: Actor, *, region_ids: Sequence[int], limit: int
+) -> Sequence[Appeal]:
+    """Open appeals in scope located in ``region_ids`` (at most ``limit``), for deriving the
+    warning colour of each region on read."""
+    if not region_ids:
+        return []
+    return session.scalars(
+        select(Appeal)
+        .where(
+            scope_condition(actor),
+            Appeal.region_id.in_(sorted(region_ids)),
+            Appeal.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Appeal.id)
+        .limit(limit)
+    ).all()

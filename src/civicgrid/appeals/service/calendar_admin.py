@@ -1,0 +1,70 @@
+"""Editing the working-day override table (节假日调整): an administrator marks a date as working
+or rest when the official calendar the software knows is missing or wrong for it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals.models import WorkingDayOverride
+from civicgrid.audit.service import record
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.db import use_case
+from civicgrid.errors import Forbidden, NotFound
+
+SUBJECT = "working_day_override"
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden("只有系统管理员可以调整工作日 (only administrators edit the calendar)")
+
+
+@use_case
+def set_working_day(
+    session: Session, *, day: date, is_working: bool, note: str = "", actor: Actor, now: datetime
+) -> WorkingDayOverride:
+    """Declare ``day`` a working day or a rest day; replaces an earlier override of that day.
+    Deadlines computed from now on follow it; stored deadlines keep their value."""
+    _require_admin(actor)
+    row = session.get(WorkingDayOverride, day)
+    before = None if row is None else row.is_working
+    if row is None:
+        row = WorkingDayOverride(day=day, is_working=is_working)
+        session.add(row)
+    row.is_working = is_working
+    row.note = note.strip()[:200]
+    row.updated_at = now
+    row.updated_by_user_id = actor.user_id
+    record(
+        session,
+        actor=actor,
+        action="calendar.set_day",
+        subject_type=SUBJECT,
+        subject_id=day.isoformat(),
+        now=now,
+        reason=row.note,
+        detail={"is_working": is_working, "before": before},
+    )
+    return row
+
+
+@use_case
+def delete_working_day(session: Session, *, day: date, actor: Actor, now: datetime) -> None:
+    """Remove the override of ``day``: the official calendar applies again."""
+    _require_admin(actor)
+    row = session.get(WorkingDayOverride, day)
+    if row is None:
+        raise NotFound(f"{day} 没有调整记录 (no override for this day)")
+    record(
+        session,
+        actor=actor,
+        action="calendar.delete_day",
+        subject_type=SUBJECT,
+        subject_id=day.isoformat(),
+        now=now,
+        detail={"is_working": row.is_working},
+    )
+    session.delete(row)

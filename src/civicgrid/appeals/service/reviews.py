@@ -1,0 +1,197 @@
+"""Reviewed requests during handling (DOMAIN §1.5): extension (延期: a later feedback deadline,
+asked before the current one passes), termination (终止办理) and parking (挂账), each requested by
+the lead unit and decided by the centre, and unparking. Each use case is one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import queries
+from civicgrid.appeals.models import Appeal, Extension
+from civicgrid.appeals.service.common import (
+    CENTRE,
+    acting_role,
+    load_for_action,
+    owner_recipients,
+    transition,
+    unit_recipients,
+)
+from civicgrid.appeals.workflow import Action, ActionInput, check_input
+from civicgrid.auth.actor import Actor
+from civicgrid.db import use_case
+from civicgrid.errors import Invalid
+
+
+@use_case
+def request_extension(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    new_due_at: datetime,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Extension:
+    """申请延期: before the feedback deadline passes, ask for a later one with a reason."""
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.REQUEST_EXTENSION, actor)
+    check_input(
+        Action.REQUEST_EXTENSION,
+        ActionInput(text=reason, new_due_at=new_due_at),
+        now=now,
+        current_due_at=appeal.finish_due_at,
+    )
+    extension = Extension(
+        appeal_id=appeal.id,
+        reason=reason.strip(),
+        old_due_at=appeal.finish_due_at,
+        requested_due_at=new_due_at,
+        requested_at=now,
+        requested_by_user_id=actor.user_id,
+    )
+    session.add(extension)
+    transition(
+        session,
+        appeal,
+        Action.REQUEST_EXTENSION,
+        actor=actor,
+        role=role,
+        now=now,
+        note=reason.strip(),
+        detail={"requested_due_at": new_due_at.isoformat()},
+        notify=[CENTRE],
+    )
+    return extension
+
+
+@use_case
+def approve_extension(
+    session: Session,
+    *,
+    appeal_id: int,
+    new_due_at: datetime | None = None,
+    note: str = "",
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Extension:
+    """批准延期: the feedback deadline moves to ``new_due_at`` (default: the requested one)."""
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.APPROVE_EXTENSION, actor)
+    extension = queries.pending_extension(session, appeal.id)
+    if extension is None:
+        raise Invalid("没有待审批的延期申请 (no pending extension)")
+    due = new_due_at or extension.requested_due_at
+    check_input(
+        Action.APPROVE_EXTENSION,
+        ActionInput(new_due_at=due),
+        now=now,
+        current_due_at=appeal.finish_due_at,
+    )
+    extension.decision = "approved"
+    extension.decided_at = now
+    extension.decided_by_user_id = actor.user_id
+    extension.decision_note = note.strip()
+    appeal.finish_due_at = due
+    appeal.finish_overdue_at = None
+    transition(
+        session,
+        appeal,
+        Action.APPROVE_EXTENSION,
+        actor=actor,
+        role=role,
+        now=now,
+        note=note.strip(),
+        detail={"extension_id": extension.id, "new_due_at": due.isoformat()},
+        notify=unit_recipients(appeal),
+    )
+    return extension
+
+
+@use_case
+def reject_extension(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Extension:
+    """驳回延期: the deadline stays."""
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.REJECT_EXTENSION, actor)
+    check_input(Action.REJECT_EXTENSION, ActionInput(text=reason), now=now)
+    extension = queries.pending_extension(session, appeal.id)
+    if extension is None:
+        raise Invalid("没有待审批的延期申请 (no pending extension)")
+    extension.decision = "rejected"
+    extension.decided_at = now
+    extension.decided_by_user_id = actor.user_id
+    extension.decision_note = reason.strip()
+    transition(
+        session,
+        appeal,
+        Action.REJECT_EXTENSION,
+        actor=actor,
+        role=role,
+        now=now,
+        note=reason.strip(),
+        detail={"extension_id": extension.id},
+        notify=unit_recipients(appeal),
+    )
+    return extension
+
+
+@use_case
+def review_step(
+    session: Session,
+    *,
+    appeal_id: int,
+    action: Action,
+    text: str = "",
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """One of the reviewed handling steps that carry only a text: request / approve / reject
+    termination (终止办理) and parking (挂账), and unpark. The workflow table says who may take
+    each and whether the text is required."""
+    if action not in REVIEWED_STEPS:
+        raise Invalid(f"不支持的操作：{action} (not a reviewed step)")
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, action, actor)
+    check_input(action, ActionInput(text=text), now=now)
+    recipients = [CENTRE] if action in (Action.REQUEST_TERMINATION, Action.REQUEST_PARK) else []
+    if action is Action.APPROVE_TERMINATION:
+        appeal.closed_at = now
+        recipients = unit_recipients(appeal) + owner_recipients(appeal)
+    elif action not in (Action.REQUEST_TERMINATION, Action.REQUEST_PARK):
+        recipients = unit_recipients(appeal)
+    transition(
+        session,
+        appeal,
+        action,
+        actor=actor,
+        role=role,
+        now=now,
+        note=text.strip(),
+        notify=recipients,
+    )
+    return appeal
+
+
+REVIEWED_STEPS = frozenset(
+    {
+        Action.REQUEST_TERMINATION,
+        Action.APPROVE_TERMINATION,
+        Action.REJECT_TERMINATION,
+        Action.REQUEST_PARK,
+        Action.APPROVE_PARK,
+        Action.REJECT_PARK,
+        Action.UNPARK,
+    }
+)

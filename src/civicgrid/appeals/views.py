@@ -1,0 +1,171 @@
+"""Read views of appeals for the JSON API (and any other edge): list rows and the detail with
+timeline, caller as the viewer may see it, and the running deadline's warning colour."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import queries
+from civicgrid.appeals.caller import caller_view
+from civicgrid.appeals.channels import AppealType, Channel, Flow
+from civicgrid.appeals.deadlines import UrgencyLevel, WarningLevel
+from civicgrid.appeals.models import Appeal, AppealUnit, Attachment, TimelineEvent
+from civicgrid.appeals.schemas import (
+    ActionOut,
+    AppealListItem,
+    AppealRead,
+    AttachmentOut,
+    CallbackOut,
+    CallerOut,
+    DeadlineOut,
+    EventOut,
+    ExtensionOut,
+    MergedOut,
+    ReturnOut,
+    SupervisionOut,
+    UnitOut,
+    WhistleOut,
+)
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.appeals.workflow import Action, allowed_actions
+from civicgrid.auth.actor import Actor
+from civicgrid.kit.crypto import FieldCipher
+
+API_PREFIX = "/api/v1/appeals"
+
+
+def attachment_out(row: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=row.id,
+        purpose=row.purpose,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        uploaded_at=row.uploaded_at,
+        url=f"{API_PREFIX}/{row.appeal_id}/attachments/{row.id}",
+    )
+
+
+def list_item(appeal: Appeal, now: datetime) -> AppealListItem:
+    return AppealListItem(**list_fields(appeal, now))
+
+
+def _label(enum: Any, value: str) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value
+
+
+def _unit(unit: AppealUnit) -> UnitOut:
+    return UnitOut(role=unit.role, kind=unit.unit_kind, id=unit.unit_id, name=unit.unit_name)
+
+
+def _deadline(appeal: Appeal, now: datetime) -> DeadlineOut | None:
+    running = queries.running_deadline(appeal)
+    if running is None:
+        return None
+    warning = queries.warning_for(appeal, now)
+    return DeadlineOut(
+        kind=running.kind,
+        due_at=running.due,
+        warning=warning,
+        warning_label=warning.label if warning else "",
+    )
+
+
+def list_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
+    status_ = AppealStatus(appeal.status)
+    lead = queries.lead_unit(appeal)
+    deadline = _deadline(appeal, now)
+    return {
+        "id": appeal.id,
+        "number": appeal.number,
+        "status": appeal.status,
+        "status_label": status_.label,
+        "status_colour": status_.colour.value,
+        "channel": appeal.channel,
+        "channel_label": _label(Channel, appeal.channel),
+        "appeal_type": appeal.appeal_type,
+        "type_label": _label(AppealType, appeal.appeal_type),
+        "level": appeal.level,
+        "level_label": _label(UrgencyLevel, appeal.level),
+        "title": appeal.title,
+        "address": appeal.address,
+        "received_at": appeal.received_at,
+        "lead_unit": _unit(lead) if lead else None,
+        "deadline": deadline,
+        "overdue": deadline is not None and deadline.warning is WarningLevel.RED,
+        "version": appeal.version,
+    }
+
+
+def _event(event: TimelineEvent) -> EventOut:
+    return EventOut(
+        id=event.id,
+        at=event.at,
+        action=event.action,
+        action_label=_label(Action, event.action) if event.action != "submit" else "受理登记",
+        from_status=event.from_status,
+        to_status=event.to_status,
+        actor_label=event.actor_label,
+        actor_role=event.actor_role,
+        note=event.note,
+        detail=event.detail,
+    )
+
+
+def render_detail(
+    session: Session, appeal: Appeal, actor: Actor, cipher: FieldCipher, now: datetime
+) -> AppealRead:
+    """The detail view of one appeal as ``actor`` may see it."""
+    caller = caller_view(appeal, actor, cipher)
+    return AppealRead(
+        **list_fields(appeal, now),
+        flow=appeal.flow,
+        content=appeal.content,
+        category=appeal.category,
+        lon=appeal.lon,
+        lat=appeal.lat,
+        region_id=appeal.region_id,
+        caller=CallerOut(name=caller.name, phone=caller.phone, hidden=caller.hidden),
+        confidential=appeal.confidential,
+        anonymous=appeal.anonymous,
+        units=[_unit(u) for u in queries.active_units(appeal)],
+        dispatch_due_at=appeal.dispatch_due_at,
+        response_due_at=appeal.response_due_at,
+        finish_due_at=appeal.finish_due_at,
+        dispatched_at=appeal.dispatched_at,
+        signed_at=appeal.signed_at,
+        contacted_at=appeal.contacted_at,
+        replied_at=appeal.replied_at,
+        closed_at=appeal.closed_at,
+        disposition=appeal.disposition,
+        disposition_note=appeal.disposition_note,
+        reply_text=appeal.reply_text,
+        resolved=appeal.resolved,
+        satisfaction=appeal.satisfaction,
+        reopen_count=appeal.reopen_count,
+        merged_into_id=appeal.merged_into_id,
+        merged=[
+            MergedOut(id=m.id, number=m.number, status=m.status)
+            for m in queries.merged_into(session, appeal.id)
+        ],
+        timeline=[_event(e) for e in queries.timeline(session, appeal.id)],
+        attachments=[attachment_out(a) for a in queries.attachments(session, appeal.id)],
+        callbacks=[CallbackOut.model_validate(c) for c in queries.callbacks(session, appeal.id)],
+        extensions=[ExtensionOut.model_validate(e) for e in queries.extensions(session, appeal.id)],
+        returns=[ReturnOut.model_validate(r) for r in queries.returns(session, appeal.id)],
+        whistles=[WhistleOut.model_validate(w) for w in queries.whistles(session, appeal.id)],
+        supervisions=[
+            SupervisionOut.model_validate(s) for s in queries.supervisions(session, appeal.id)
+        ],
+        allowed_actions=[
+            ActionOut(action=a.value, label=a.label)
+            for a in allowed_actions(
+                AppealStatus(appeal.status), actor.roles, flow=Flow(appeal.flow)
+            )
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Storage of media (appeal photos): one interface, a local-folder adapter by default."""

@@ -1,0 +1,70 @@
+"""Media storage and image checks. Images are recognised by their content, never by the
+file name or the declared content type."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+from civicgrid.errors import Invalid, NotFound
+
+IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The content type of a JPEG, PNG or WebP image judged by its magic bytes, else None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_image(data: bytes, *, max_bytes: int) -> str:
+    """Validate an uploaded photo; returns its content type or raises Invalid."""
+    if not data:
+        raise Invalid("照片为空 (the photo is empty)")
+    if len(data) > max_bytes:
+        raise Invalid(
+            f"照片过大：{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:.1f} MB "
+            "(the photo is larger than the limit)"
+        )
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise Invalid("只接受 JPEG、PNG 或 WebP 图片 (only JPEG, PNG or WebP images are accepted)")
+    return content_type
+
+
+class MediaStore(Protocol):
+    """Where media bytes live; keys are opaque strings stored beside the owning row."""
+
+    def save(self, data: bytes, content_type: str) -> str: ...
+
+    def load(self, key: str) -> bytes: ...
+
+
+class LocalMediaStore:
+    """Files under a folder (default ``var/media``), named by their SHA-256 (deduplicated)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def save(self, data: bytes, content_type: str) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"{digest[:2]}/{digest}{IMAGE_TYPES.get(content_type, '.bin')}"
+        path = self.root / key
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return key
+
+    def load(self, key: str) -> bytes:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents or not path.is_file():
+            raise NotFound(f"附件不存在 (no media stored under {key!r})")
+        return path.read_bytes()

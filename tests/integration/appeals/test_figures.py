@@ -1,0 +1,57 @@
+"""Dashboard counts of ``appeals.queries``: every figure stays inside the viewer's data scope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+from tests.builders.appeals import World, make_appeal
+from tests.builders.auth import MiniTerritory
+
+from civicgrid.appeals import queries
+from civicgrid.appeals.states import AppealStatus
+
+S = AppealStatus
+
+
+def test_counts_respect_the_viewers_scope(session: Session, world: World, now: datetime) -> None:
+    in_a = make_appeal(session, world=world, status=S.CLOSED, now=now)
+    make_appeal(session, world=world, status=S.IN_PROGRESS, now=now)
+    in_b = make_appeal(
+        session,
+        world=world,
+        status=S.DISPATCHED,
+        now=now,
+        region_code=MiniTerritory.STREET_B,
+        lead=world.street_b,
+        handler="street_b",
+    )
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    leader, district_b = world.actor("leader"), world.actor("district_b_operator")
+
+    assert queries.count_received_for(session, leader, start=start, end=end) == 3
+    assert queries.count_received_for(session, district_b, start=start, end=end) == 1
+    assert queries.count_closed_for(session, leader, start=start, end=end) == 1
+    assert queries.count_closed_for(session, district_b, start=start, end=end) == 0
+    assert queries.count_open_for(session, leader) == 2
+    assert queries.count_open_for(session, district_b) == 1
+    assert queries.count_overdue_for(session, leader, now=now) == 0
+    assert queries.count_overdue_for(session, leader, now=now + timedelta(days=60)) == 2
+    assert queries.count_overdue_for(session, district_b, now=now + timedelta(days=60)) == 1
+    assert len(queries.received_times_for(session, district_b, start=start, end=end)) == 1
+    assert queries.closed_times_for(session, leader, start=start, end=end) == [in_a.closed_at]
+    assert queries.category_counts_for(session, leader, start=start, end=end) == {"": 3}
+    assert queries.category_counts_for(session, district_b, start=start, end=end) == {"": 1}
+
+    region_ids = [in_a.region_id, in_b.region_id]
+    assert all(isinstance(r, int) for r in region_ids)
+    ids = [r for r in region_ids if r is not None]
+    per_region = queries.received_per_region_for(
+        session, district_b, region_ids=ids, start=start, end=end
+    )
+    assert per_region == {in_b.region_id: 1}
+    open_b = queries.open_in_regions_for(session, district_b, region_ids=ids, limit=10)
+    assert [a.id for a in open_b] == [in_b.id]
+    assert (
+        queries.received_per_region_for(session, leader, region_ids=[], start=start, end=end) == {}
+    )

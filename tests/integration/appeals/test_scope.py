@@ -1,0 +1,187 @@
+"""The access road: ``by_id_for`` and ``list_for`` for every kind of actor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from tests.builders.appeals import PNG, World, make_appeal, submit
+from tests.builders.auth import MiniTerritory
+
+from civicgrid.appeals import queries, views
+from civicgrid.appeals.channels import Channel
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.auth.actor import Actor
+from civicgrid.errors import NotFound
+
+
+@pytest.fixture
+def appeals(session: Session, world: World, now: datetime) -> dict[str, int]:
+    a = make_appeal(
+        session, world=world, now=now, status=AppealStatus.DISPATCHED, lead=world.department
+    )
+    b = submit(session, world, now=now, region_code=MiniTerritory.STREET_B)
+    c = submit(session, world, now=now, region_code=None)
+    d = submit(session, world, now=now, by="resident", channel=Channel.WEB, region_code=None)
+    e = make_appeal(session, world=world, now=now, grid=True)
+    f = make_appeal(
+        session,
+        world=world,
+        now=now,
+        status=AppealStatus.DISPATCHED,
+        lead=world.street_b,
+        region_code=None,
+    )
+    return {"A": a.id, "B": b.id, "C": c.id, "D": d.id, "E": e.id, "F": f.id}
+
+
+VISIBLE = {
+    "operator": "ABCDEF",
+    "admin": "ABCDEF",
+    "dispatcher": "ABCDEF",
+    "supervisor": "ABCDEF",
+    "leader": "ABCDEF",
+    "district_b_operator": "BF",
+    "street_a": "AE",
+    "street_b": "BF",
+    "department": "A",
+    "utility": "",
+    "grid_a1": "E",
+    "grid_a2": "",
+    "resident": "D",
+    "resident2": "",
+}
+
+
+@pytest.mark.parametrize("who", sorted(VISIBLE))
+def test_each_actor_sees_exactly_its_appeals(
+    session: Session, world: World, now: datetime, appeals: dict[str, int], who: str
+) -> None:
+    actor = world.actor(who)
+    page = queries.list_for(session, actor, queries.AppealFilters(limit=100), now=now)
+    by_id = {v: k for k, v in appeals.items()}
+    assert "".join(sorted(by_id[a.id] for a in page.items)) == VISIBLE[who]
+    assert page.total == len(VISIBLE[who])
+    for name, appeal_id in appeals.items():
+        if name in VISIBLE[who]:
+            assert queries.by_id_for(session, actor, appeal_id).id == appeal_id
+        else:
+            with pytest.raises(NotFound):
+                queries.by_id_for(session, actor, appeal_id)
+
+
+def test_actor_without_posts_sees_nothing(
+    session: Session, now: datetime, appeals: dict[str, int]
+) -> None:
+    nobody = Actor(user_id=None, username="nobody", display_name="无")
+    assert queries.list_for(session, nobody, queries.AppealFilters(), now=now).total == 0
+    with pytest.raises(NotFound):
+        queries.by_id_for(session, nobody, appeals["A"])
+
+
+def test_released_unit_loses_sight(session: Session, world: World, now: datetime) -> None:
+    from civicgrid.appeals import service
+
+    appeal = make_appeal(
+        session,
+        world=world,
+        now=now,
+        status=AppealStatus.DISPATCHED,
+        lead=world.utility,
+        region_code=None,
+    )
+    utility = world.actor("utility")
+    assert queries.by_id_for(session, utility, appeal.id).id == appeal.id
+    service.dispatch(
+        session,
+        appeal_id=appeal.id,
+        lead=world.department,
+        actor=world.actor("dispatcher"),
+        now=now,
+    )
+    with pytest.raises(NotFound):
+        queries.by_id_for(session, utility, appeal.id)
+
+
+def test_list_paging_and_grid_photo(session: Session, world: World, now: datetime) -> None:
+    for _ in range(3):
+        submit(session, world, now=now)
+    first = queries.list_for(
+        session, world.actor("operator"), queries.AppealFilters(limit=2), now=now
+    )
+    second = queries.list_for(
+        session, world.actor("operator"), queries.AppealFilters(offset=2, limit=2), now=now
+    )
+    assert first.total == second.total == 3
+    assert len(first.items) == 2
+    assert len(second.items) == 1
+    assert {a.id for a in first.items}.isdisjoint(a.id for a in second.items)
+    assert PNG
+
+
+def test_location_without_region_is_placed_in_its_grid(
+    session: Session, world: World, now: datetime
+) -> None:
+    grid = world.territory.region(MiniTerritory.GRID_A2)
+    square = [[116.50, 39.90], [116.52, 39.90], [116.52, 39.92], [116.50, 39.92], [116.50, 39.90]]
+    grid.boundary = json.dumps({"type": "Polygon", "coordinates": [square]})
+    session.flush()
+    appeal = submit(
+        session,
+        world,
+        now=now,
+        by="resident",
+        channel=Channel.SNAPSHOT,
+        region_code=None,
+        lon=116.51,
+        lat=39.91,
+        photos=(PNG,),
+    )
+    assert appeal.region_id == grid.id
+    assert queries.by_id_for(session, world.actor("grid_a2"), appeal.id).id == appeal.id
+    outside = submit(
+        session,
+        world,
+        now=now,
+        by="resident",
+        channel=Channel.SNAPSHOT,
+        region_code=None,
+        lon=110.0,
+        lat=30.0,
+        photos=(PNG,),
+    )
+    assert outside.region_id is None
+
+
+def _count_queries(session: Session, run: Callable[[], object]) -> int:
+    statements: list[str] = []
+    conn = session.connection()
+
+    def listener(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(conn, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        event.remove(conn, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    session: Session, world: World, now: datetime
+) -> None:
+    def listing() -> object:
+        session.expire_all()
+        page = queries.list_for(session, world.actor("operator"), queries.AppealFilters(), now=now)
+        return [(views.list_item(a, now), queries.lead_unit(a)) for a in page.items]
+
+    make_appeal(session, world=world, now=now, status=AppealStatus.DISPATCHED)
+    few = _count_queries(session, listing)
+    for _ in range(4):
+        make_appeal(session, world=world, now=now, status=AppealStatus.DISPATCHED)
+    assert _count_queries(session, listing) == few
