@@ -1,0 +1,413 @@
+"""Hot problems (热点问题): appeals about the same problem at the same place in the same weeks,
+grouped, scored and explained. Pure: no database, no HTTP, no clock.
+
+How items are grouped (docs/domain/insight.md has the reasoning and the measured quality):
+
+1. Each item's title (counted twice, it names the problem) and the start of its text are
+   normalised, city and district names are removed (places are compared separately), and the
+   text becomes a TF-IDF vector of jieba words and character bigrams, L2-normalised
+   (:mod:`civicgrid.insight.similarity`).
+2. Items are sorted by time. For each block of items, cosine similarities are computed only
+   against the items within ``window_days`` of the block (a sparse matrix product), and each
+   item keeps its ``neighbours`` most similar items. The cost grows with n × (items per
+   window), not n², so a year of a large city's appeals stays tractable.
+3. Two items are linked when their similarity reaches ``link_threshold``; the bar is lower
+   (``place_link_threshold``) when they name the same compound, road or village, and higher
+   (``other_place_threshold``) when both name places but none in common — the same complaint
+   about two different compounds is two problems. Items are never linked when they name
+   different districts (:func:`civicgrid.insight.places.compatible`) or lie more than
+   ``window_days`` apart.
+4. Groups are the connected components of the links, kept when they hold ``min_size`` items;
+   a component that grew by chaining is cut back to the items close to its centre
+   (``core_threshold``), so that one loose link cannot glue two problems together.
+
+Each group is scored (:class:`HeatWeights`) and explained with its key terms, places, date
+range and the items nearest its centre.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from civicgrid.insight import places, similarity
+
+
+@dataclass(frozen=True, slots=True)
+class HotspotItem:
+    """One appeal or message as the miner sees it.
+
+    ``key`` identifies it to the caller (an appeal number, a message id). ``areas`` are
+    district-level places (items naming different areas are never grouped); ``places`` are
+    finer named places (a shared one lowers the similarity needed). ``caller`` identifies the
+    person (a keyed phone hash, a user id; empty when unknown). ``severity`` is 1 for an
+    ordinary appeal and up to 3 for the most urgent.
+    """
+
+    key: str
+    title: str
+    text: str
+    at: datetime
+    caller: str = ""
+    areas: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    support: int = 0
+    oppose: int = 0
+    severity: float = 1.0
+
+
+def item_from_text(
+    *,
+    key: str,
+    title: str,
+    text: str,
+    at: datetime,
+    caller: str = "",
+    support: int = 0,
+    oppose: int = 0,
+    severity: float = 1.0,
+    extra_areas: frozenset[str] = frozenset(),
+    extra_places: frozenset[str] = frozenset(),
+) -> HotspotItem:
+    """An item whose areas and places are read from its own title and text (plus any the
+    caller already knows, e.g. the appeal's region). A district named in the title wins over
+    districts named further down (those are often the caller's address or a company's)."""
+    found = places.extract(f"{title} {text}")
+    title_areas = places.areas_in(title)
+    return HotspotItem(
+        key=key,
+        title=title,
+        text=text,
+        at=at,
+        caller=caller,
+        areas=(title_areas or found.areas) | extra_areas,
+        places=found.named | extra_places,
+        support=support,
+        oppose=oppose,
+        severity=severity,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HeatWeights:
+    """How much each signal adds to a group's heat (all terms are logarithmic or bounded, so
+    no single signal runs away):
+
+    heat = size·ln(1+n) + callers·ln(1+distinct callers) + votes·ln(1+max(support−oppose, 0))
+    + growth·g + severity·(mean severity − 1),
+
+    where g ∈ [−1, 1] compares the second half of the period with the first.
+    """
+
+    size: float = 1.0
+    callers: float = 1.5
+    votes: float = 0.5
+    growth: float = 0.5
+    severity: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class HotspotConfig:
+    """Tuning of the miner; the defaults were chosen on the 2020 Teddy Cup messages
+    (docs/domain/insight.md)."""
+
+    link_threshold: float = 0.5
+    place_link_threshold: float = 0.3
+    other_place_threshold: float = 0.75
+    common_place_share: float = 0.02
+    core_threshold: float = 0.3
+    window_days: int = 45
+    neighbours: int = 15
+    min_size: int = 2
+    title_repeat: int = 2
+    title_weight: float = 0.0
+    body_chars: int = 400
+    word_body_chars: int = 60
+    min_term_share: float = 0.4
+    max_df: float = 0.1
+    block_rows: int = 2000
+    key_terms: int = 6
+    samples: int = 3
+    weights: HeatWeights = field(default_factory=HeatWeights)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """An item shown as an example of a group."""
+
+    key: str
+    title: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Hotspot:
+    """One hot problem: its members, its score (with the parts that make it up) and its
+    explanation."""
+
+    rank: int
+    heat: float
+    size: int
+    callers: int
+    support: int
+    oppose: int
+    growth: float
+    severity: float
+    first_at: datetime
+    last_at: datetime
+    terms: tuple[str, ...]
+    areas: tuple[str, ...]
+    places: tuple[str, ...]
+    samples: tuple[Sample, ...]
+    members: tuple[str, ...]
+    heat_parts: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        """A short Chinese title: the main place and the key terms."""
+        where = self.places[0] if self.places else (self.areas[0] if self.areas else "")
+        what = "、".join(self.terms[:3])
+        return f"{where}：{what}" if where else what
+
+
+def _specific_places(items: Sequence[HotspotItem], config: HotspotConfig) -> frozenset[str]:
+    """Named places specific enough to vouch for two items being about the same spot: those
+    named by at most ``common_place_share`` of the items (and always those named by 20 or
+    fewer). A phrase such as "马路市场" that the place rules take for a name is common across
+    unrelated appeals, so it must not lower the bar."""
+    counts = Counter(p for it in items for p in it.places)
+    limit = max(20.0, config.common_place_share * len(items))
+    return frozenset(p for p, c in counts.items() if c <= limit)
+
+
+def _components(n: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
+    if not edges:
+        return [[i] for i in range(n)]
+    rows = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
+    cols = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
+    graph = sp.coo_matrix((np.ones(len(edges)), (rows, cols)), shape=(n, n))
+    count, labels = connected_components(graph, directed=False)
+    groups: list[list[int]] = [[] for _ in range(count)]
+    for idx, label in enumerate(labels.tolist()):
+        groups[label].append(idx)
+    return groups
+
+
+def _split_by_area(
+    members: list[int], ordered: Sequence[HotspotItem], x: sp.csr_matrix
+) -> list[list[int]]:
+    """Split a component whose items name different districts (joined through items that
+    name none): items go to their district; items without one join the district whose items
+    they are most similar to on average."""
+    named = Counter(a for m in members for a in ordered[m].areas)
+    if len(named) < 2:
+        return [members]
+    groups: dict[str, list[int]] = {}
+    unplaced: list[int] = []
+    for m in members:
+        areas = ordered[m].areas
+        if areas:
+            main = max(areas, key=lambda a: (named[a], a))
+            groups.setdefault(main, []).append(m)
+        else:
+            unplaced.append(m)
+    keys = sorted(groups)
+    for m in unplaced:
+        row = x[m].T
+        means = {k: float(np.asarray((x[groups[k]] @ row).todense()).mean()) for k in keys}
+        groups[max(keys, key=lambda k: (means[k], k))].append(m)
+    return [sorted(groups[k]) for k in keys]
+
+
+def _trim_to_core(members: list[int], x: sp.csr_matrix, threshold: float) -> list[int]:
+    """Drop members far from the group's centre (a chain of loose links), repeatedly."""
+    current = members
+    while len(current) > 2:
+        centre = np.asarray(x[current].mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centre))
+        if norm == 0.0:
+            return current
+        sims = np.asarray(x[current] @ (centre / norm)).ravel()
+        kept = [m for m, s in zip(current, sims.tolist(), strict=True) if s >= threshold]
+        if len(kept) == len(current):
+            return current
+        current = kept
+    return current
+
+
+def _growth(ats: Sequence[float], span: tuple[float, float]) -> float:
+    mid = (span[0] + span[1]) / 2.0
+    late = sum(1 for a in ats if a >= mid)
+    early = len(ats) - late
+    return (late - early) / len(ats) if ats else 0.0
+
+
+def _score(
+    n: int, callers: int, support: int, oppose: int, growth: float, severity: float, w: HeatWeights
+) -> dict[str, float]:
+    return {
+        "size": w.size * math.log1p(n),
+        "callers": w.callers * math.log1p(callers),
+        "votes": w.votes * math.log1p(max(support - oppose, 0)),
+        "growth": w.growth * growth,
+        "severity": w.severity * (severity - 1.0),
+    }
+
+
+def find_hotspots(
+    items: Sequence[HotspotItem],
+    *,
+    config: HotspotConfig | None = None,
+    span: tuple[datetime, datetime] | None = None,
+    limit: int | None = None,
+) -> list[Hotspot]:
+    """The hot problems among ``items``, hottest first (ranks start at 1).
+
+    ``span`` is the period the items were drawn from (for the growth signal); by default the
+    range of the items' own times from the first percentile on (one stray old message must
+    not stretch the span). An empty input gives an empty list.
+    """
+    config = config or HotspotConfig()
+    if not items:
+        return []
+    order = sorted(range(len(items)), key=lambda k: (items[k].at, items[k].key))
+    ordered = [items[k] for k in order]
+    times = [it.at.timestamp() for it in ordered]
+    vectors = similarity.vectorise(
+        [
+            similarity.texts_for(
+                it.title,
+                it.text,
+                body_chars=config.body_chars,
+                word_body_chars=config.word_body_chars,
+                title_repeat=config.title_repeat,
+            )
+            for it in ordered
+        ],
+        max_df=config.max_df,
+        title_weight=config.title_weight,
+    )
+    x = vectors.combined
+    low = min(config.link_threshold, config.place_link_threshold)
+    specific = _specific_places(ordered, config)
+    edges: list[tuple[int, int]] = []
+    links = similarity.neighbour_links(
+        x,
+        times,
+        low=low,
+        window_days=config.window_days,
+        neighbours=config.neighbours,
+        block_rows=config.block_rows,
+    )
+    for i, j, sim in links:
+        a, b = ordered[i], ordered[j]
+        if not places.compatible(a.areas, b.areas):
+            continue
+        pa, pb = a.places & specific, b.places & specific
+        if pa & pb:
+            needed = config.place_link_threshold
+        elif pa and pb:
+            needed = config.other_place_threshold
+        else:
+            needed = config.link_threshold
+        if sim >= needed:
+            edges.append((i, j))
+    span_ts = (
+        (span[0].timestamp(), span[1].timestamp())
+        if span is not None
+        else (times[len(times) // 100], times[-1])
+    )
+    found: list[Hotspot] = []
+    for component in _components(len(ordered), edges):
+        if len(component) < config.min_size:
+            continue
+        for group in _split_by_area(component, ordered, x):
+            if len(group) < config.min_size:
+                continue
+            core = _trim_to_core(group, x, config.core_threshold)
+            if len(core) < config.min_size:
+                continue
+            found.append(_explain(core, ordered, vectors, span_ts, config))
+    found.sort(key=lambda h: (-h.heat, -h.size, h.first_at, h.members[0]))
+    if limit is not None:
+        found = found[:limit]
+    return [_with_rank(h, rank) for rank, h in enumerate(found, start=1)]
+
+
+def _with_rank(h: Hotspot, rank: int) -> Hotspot:
+    return Hotspot(
+        rank=rank,
+        heat=h.heat,
+        size=h.size,
+        callers=h.callers,
+        support=h.support,
+        oppose=h.oppose,
+        growth=h.growth,
+        severity=h.severity,
+        first_at=h.first_at,
+        last_at=h.last_at,
+        terms=h.terms,
+        areas=h.areas,
+        places=h.places,
+        samples=h.samples,
+        members=h.members,
+        heat_parts=h.heat_parts,
+    )
+
+
+def _explain(
+    members: list[int],
+    ordered: Sequence[HotspotItem],
+    vectors: similarity.Vectors,
+    span: tuple[float, float],
+    config: HotspotConfig,
+) -> Hotspot:
+    group = [ordered[m] for m in members]
+    n = len(group)
+    x, w, idf, vocab = vectors.combined, vectors.words, vectors.idf, vectors.vocabulary
+    callers = len({g.caller for g in group if g.caller}) or n
+    support = sum(g.support for g in group)
+    oppose = sum(g.oppose for g in group)
+    severity = sum(g.severity for g in group) / n
+    growth = _growth([g.at.timestamp() for g in group], span)
+    parts = _score(n, callers, support, oppose, growth, severity, config.weights)
+    key_terms: tuple[str, ...] = ()
+    if vocab:
+        present = np.asarray((w[members] > 0).sum(axis=0)).ravel().astype(np.float32)
+        share = present / n
+        # A key term is one most members use, and rare elsewhere.
+        floor = min(config.min_term_share, float(share.max())) if n > 2 else 0.0
+        score = np.where((share >= floor) & (present > 0), share * share * idf, -1.0)
+        top = np.argsort(-score, kind="stable")[: config.key_terms]
+        key_terms = tuple(vocab[t] for t in top.tolist() if score[t] > 0)
+    centre = np.asarray(x[members].mean(axis=0)).ravel()
+    sims = np.asarray(x[members] @ centre).ravel()
+    nearest = np.argsort(-sims, kind="stable")[: config.samples].tolist()
+    area_counts = Counter(a for g in group for a in g.areas)
+    place_counts = Counter(p for g in group for p in g.places)
+    min_share = 2 if n > 2 else 1
+    return Hotspot(
+        rank=0,
+        heat=round(sum(parts.values()), 4),
+        size=n,
+        callers=callers,
+        support=support,
+        oppose=oppose,
+        growth=round(growth, 4),
+        severity=round(severity, 4),
+        first_at=min(g.at for g in group),
+        last_at=max(g.at for g in group),
+        terms=key_terms,
+        areas=tuple(a for a, _ in area_counts.most_common(3)),
+        places=tuple(p for p, c in place_counts.most_common(5) if c >= min_share),
+        samples=tuple(Sample(group[k].key, group[k].title, group[k].at) for k in nearest),
+        members=tuple(g.key for g in sorted(group, key=lambda g: (g.at, g.key))),
+        heat_parts={k: round(v, 4) for k, v in parts.items()},
+    )
