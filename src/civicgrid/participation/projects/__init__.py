@@ -1,0 +1,2 @@
+"""Annual community service projects: application, review, claim, execution, spending and
+evaluation."""
