@@ -1,5 +1,192 @@
-"""Placeholder: these commands are being written."""
+"""``civicgrid model``: train, evaluate, list and activate dispatch-classifier versions.
+
+Training data comes from a CSV file (``--csv``) or, without ``--csv``, from the database:
+closed appeals' title + content with their category, and dispatchers' corrections
+(``dispatch_feedback``), which win over the stored category of the same appeal.
+Results are printed as one JSON line on stdout so that scripts can read them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import typer
 
+from civicgrid.cli.common import fail
+from civicgrid.clock import SystemClock, monotonic
+from civicgrid.config import get_settings
+from civicgrid.errors import DomainError
+
 app = typer.Typer(no_args_is_help=True)
+
+TEXT_COL_HELP = "text column(s); repeat the option or join with '+', e.g. title+detail"
+
+
+def _emit(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+def _models_dir(models_dir: Path | None) -> Path:
+    return models_dir or get_settings().models_dir
+
+
+def _csv_pairs(csv_file: Path, text_cols: list[str], label_col: str) -> list[tuple[str, str]]:
+    from civicgrid.dispatch.corpus import parse_text_columns, read_csv_pairs
+
+    return read_csv_pairs(csv_file, parse_text_columns(text_cols), label_col)
+
+
+def _db_pairs() -> list[tuple[str, str]]:
+    """Closed appeals' (title + content, category) plus dispatchers' corrections."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from civicgrid.cli.common import cli_session
+    from civicgrid.dispatch.service import training_pairs
+
+    try:
+        with cli_session() as session:
+            pairs = training_pairs(session, SystemClock().now())
+    except SQLAlchemyError as exc:
+        raise fail(
+            "错误: 无法从数据库读取训练数据（数据库未初始化？请先运行 civicgrid migrate，"
+            f"或用 --csv 指定训练文件）: {type(exc).__name__}"
+        ) from exc
+    if not pairs:
+        raise fail("错误: 数据库中没有带类别的已办结诉求或派单纠错记录；可用 --csv 指定训练文件")
+    return pairs
+
+
+def _train_pairs(
+    csv_file: Path | None, text_cols: list[str], label_col: str
+) -> list[tuple[str, str]]:
+    if csv_file is None:
+        return _db_pairs()
+    return _csv_pairs(csv_file, text_cols or ["text"], label_col)
+
+
+@app.command()
+def train(
+    csv_file: Path | None = typer.Option(
+        None, "--csv", help="UTF-8 CSV with labelled texts (default: the database)"
+    ),
+    text_col: list[str] = typer.Option([], "--text-col", help=TEXT_COL_HELP),
+    label_col: str = typer.Option("label", "--label-col", help="label column"),
+    holdout: float = typer.Option(
+        0.2, min=0.0, max=0.5, help="share held out to measure the model (0 = none)"
+    ),
+    version: str | None = typer.Option(None, help="version name (default: UTC timestamp)"),
+    activate: bool = typer.Option(True, help="make the new version current"),
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Train a classifier, store it as a new version and print its metrics as JSON."""
+    try:
+        pairs = _train_pairs(csv_file, text_col, label_col)
+        result = _train_and_save(pairs, holdout, version, activate, _models_dir(models_dir))
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _emit(result)
+
+
+def _train_and_save(
+    pairs: list[tuple[str, str]],
+    holdout: float,
+    version: str | None,
+    activate: bool,
+    models_dir: Path,
+) -> dict[str, Any]:
+    from civicgrid.dispatch.artifacts import save_model
+    from civicgrid.dispatch.classifier import train as fit
+    from civicgrid.dispatch.evaluation import evaluate, split_holdout
+
+    started = monotonic()
+    metrics: dict[str, Any] = {}
+    if holdout > 0:
+        fit_part, test_part = split_holdout(pairs, holdout, seed=0)
+        if test_part:
+            held = evaluate(fit(fit_part), test_part)
+            metrics["holdout"] = {**held.as_dict(), "share": holdout}
+    classifier = fit(pairs)
+    metrics["train_seconds"] = round(monotonic() - started, 2)
+    metrics["n_train"] = classifier.summary.n_used
+    info = save_model(
+        classifier,
+        metrics,
+        models_dir=models_dir,
+        now=SystemClock().now(),
+        version=version,
+        activate=activate,
+    )
+    return {
+        "version": info.version,
+        "path": str(info.path),
+        "active": activate,
+        "labels": len(classifier.labels),
+        **metrics,
+    }
+
+
+@app.command()
+def evaluate(
+    csv_file: Path = typer.Option(..., "--csv", help="UTF-8 CSV with labelled texts"),
+    text_col: list[str] = typer.Option(..., "--text-col", help=TEXT_COL_HELP),
+    label_col: str = typer.Option(..., "--label-col", help="label column"),
+    version: str | None = typer.Option(None, help="version to evaluate (default: current)"),
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Score a stored model on a labelled CSV; prints macro_f1, accuracy and n as JSON."""
+    from civicgrid.dispatch.artifacts import load_model
+    from civicgrid.dispatch.evaluation import evaluate as score_model
+
+    try:
+        pairs = _csv_pairs(csv_file, text_col, label_col)
+        classifier, info = load_model(_models_dir(models_dir), version)
+        metrics = score_model(classifier, pairs)
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _emit({"version": info.version, **metrics.as_dict()})
+
+
+@app.command("list")
+def list_models(
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """List stored versions (one JSON line each), marking the current one."""
+    from civicgrid.dispatch.artifacts import (
+        ModelNotFound,
+        current_version,
+        list_versions,
+        read_info,
+    )
+
+    directory = _models_dir(models_dir)
+    try:
+        current: str | None = current_version(directory)
+    except ModelNotFound:
+        current = None
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    for name in list_versions(directory):
+        try:
+            info = read_info(directory, name)
+            _emit({"version": name, "current": name == current, "metrics": info.metrics})
+        except DomainError as exc:
+            _emit({"version": name, "current": name == current, "error": exc.message})
+
+
+@app.command()
+def activate(
+    version: str = typer.Argument(..., help="version to make current"),
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Make a stored version the current model (after checking that it loads)."""
+    from civicgrid.dispatch.artifacts import activate_version, load_model
+
+    directory = _models_dir(models_dir)
+    try:
+        load_model(directory, version)
+        activate_version(directory, version)
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _emit({"version": version, "current": True})

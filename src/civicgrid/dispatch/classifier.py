@@ -1,0 +1,338 @@
+"""The dispatch classifier: appeal text → the most likely categories with probabilities.
+
+:class:`Classifier` is the seam the rest of the system uses; :class:`TextClassifier` is the
+implementation: TF-IDF features from :mod:`.features`, one linear SVM (scikit-learn's
+``LinearSVC``, one-vs-rest) and per-label Platt scaling that turns its scores into
+probabilities.
+
+Training fits the SVM once on all rows. The Platt parameters come from *cross-fitted* scores:
+SVMs trained on ``k - 1`` folds score the held-out fold (on a stratified sample of at most
+``TrainConfig.calibration_rows`` rows), so the calibration never sees scores of texts the model
+was trained on. This is scikit-learn's ``CalibratedClassifierCV(ensemble=False)`` recipe; the
+fits are independent and run in parallel with ``TrainConfig(n_jobs=2)``.
+
+Classification does not go through scikit-learn: the model is kept as a dense float32 weight
+matrix (features × labels), an intercept and the two Platt parameters per label, and scoring
+is a sparse-row × dense-matrix product in numpy. Probabilities are normalised to sum to 1.
+
+Training takes any iterable of ``(text, label)`` pairs, so the source (a CSV file, closed
+appeals in the database, a demo generator) is the caller's business. Labels are opaque
+strings; in production they are catalogue codes (see :mod:`.catalogue`).
+
+"No prediction": :meth:`TextClassifier.classify` returns an empty list when the text contains
+no Chinese character (English only, digits, emoji) or none of its features was seen in
+training. The caller then puts the appeal in the manual dispatch queue. Empty or over-long
+text is refused with :class:`~civicgrid.errors.Invalid` (see :func:`.normalise.check_text`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from civicgrid.dispatch.features import FeatureConfig, build_vectoriser
+from civicgrid.dispatch.ngrams import CharNgramTfidf
+from civicgrid.dispatch.normalise import MAX_TEXT_CHARS, check_text, has_chinese, normalise
+from civicgrid.errors import Invalid
+
+LabelScore = tuple[str, float]
+MAX_K = 50
+
+
+class Classifier(Protocol):
+    """Anything that ranks categories for an appeal text."""
+
+    def classify(self, text: str, k: int = 3) -> list[LabelScore]:
+        """Up to ``k`` ``(label, probability)`` pairs, most likely first; ``[]`` = no prediction.
+
+        Raises ``Invalid`` for empty or over-long text.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """Hyper-parameters of a training run; stored in the model manifest.
+
+    Defaults were fixed before looking at any test fold (see docs/domain/dispatch.md).
+    """
+
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    c: float = 1.0
+    """Inverse regularisation strength of the linear SVM."""
+    balanced_classes: bool = True
+    """Weight classes inversely to their frequency (rare categories are not ignored)."""
+    calibration_folds: int = 3
+    calibration_rows: int = 20_000
+    """Cross-fitted calibration uses a stratified sample of at most this many rows."""
+    seed: int = 0
+    n_jobs: int = 1
+    """Processes for the independent SVM fits (does not change the model)."""
+    max_iter: int = 1000
+    """Iteration limit of the SVM solver (liblinear's dual coordinate descent)."""
+    tol: float = 1e-4
+    """Stopping tolerance of the SVM solver."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSummary:
+    """What went into a model: rows used, rows skipped and why, examples per label."""
+
+    n_used: int
+    n_skipped_blank: int
+    n_skipped_no_chinese: int
+    class_counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """A fitted linear scorer with Platt scaling; pure numpy, no scikit-learn at run time.
+
+    ``weights`` is ``(n_features, n_columns)`` float32 and ``intercept`` ``(n_columns,)``,
+    where ``n_columns`` is the number of labels, or 1 for two labels (the score of the second
+    label, as scikit-learn does). A score ``f`` becomes ``1 / (1 + exp(a f + b))``.
+    """
+
+    weights: Any
+    intercept: Any
+    platt_a: Any
+    platt_b: Any
+
+    def probabilities(self, data: Any, indices: Any, indptr: Any) -> Any:
+        """Label probabilities (rows sum to 1) for CSR feature rows."""
+        # One code path for one row and for many, so that a text gets exactly the same
+        # probabilities alone and in a batch (summation order is that of the CSR row).
+        rows = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.weights)))
+        scores = np.asarray(rows @ self.weights)
+        scores = scores.astype(np.float64) + self.intercept
+        positive = expit(-(self.platt_a * scores + self.platt_b))
+        if positive.shape[1] == 1:
+            return np.hstack([1.0 - positive, positive])
+        total = positive.sum(axis=1, keepdims=True)
+        uniform = np.full_like(positive, 1.0 / positive.shape[1])
+        return np.divide(positive, total, out=uniform, where=total > 0)
+
+
+class TextClassifier:
+    """A trained classifier: feature extractor + calibrated linear model + its label set."""
+
+    def __init__(
+        self,
+        vectoriser: FeatureUnion,
+        model: LinearModel,
+        labels: Sequence[str],
+        config: TrainConfig,
+        summary: TrainingSummary,
+    ) -> None:
+        self.vectoriser = vectoriser
+        self.model = model
+        self.config = config
+        self.summary = summary
+        self.labels: tuple[str, ...] = tuple(labels)
+        parts = vectoriser.transformer_list
+        self._chars: CharNgramTfidf | None = (
+            parts[0][1] if len(parts) == 1 and isinstance(parts[0][1], CharNgramTfidf) else None
+        )
+
+    def classify(self, text: str, k: int = 3) -> list[LabelScore]:
+        """See :meth:`Classifier.classify`."""
+        _check_k(k)
+        stripped = check_text(text)
+        return self._rank([normalise(stripped)], k)[0]
+
+    def classify_many(self, texts: Sequence[str], k: int = 3) -> list[list[LabelScore]]:
+        """:meth:`classify` for a batch (much faster per text). Raises on the first bad text."""
+        _check_k(k)
+        normalised = []
+        for i, text in enumerate(texts):
+            try:
+                normalised.append(normalise(check_text(text)))
+            except Invalid as exc:
+                raise Invalid(f"第 {i + 1} 条: {exc.message}") from exc
+        return self._rank(normalised, k)
+
+    def predict(self, texts: Sequence[str]) -> list[str | None]:
+        """The top label per text, ``None`` where there is no prediction or the text is bad.
+
+        Never raises for bad text; meant for evaluation over imported files.
+        """
+        usable = [bool(t.strip()) and len(t.strip()) <= MAX_TEXT_CHARS for t in texts]
+        ranked = self._rank(
+            [normalise(t) if ok else "" for t, ok in zip(texts, usable, strict=True)], 1
+        )
+        return [r[0][0] if r else None for r in ranked]
+
+    def _features(self, normalised: list[str]) -> tuple[Any, Any, Any]:
+        if self._chars is not None:
+            return self._chars.rows(normalised)
+        matrix = sp.csr_matrix(self.vectoriser.transform(normalised), dtype=np.float32)
+        matrix.sort_indices()
+        return matrix.data, matrix.indices, matrix.indptr
+
+    def _rank(self, normalised: list[str], k: int) -> list[list[LabelScore]]:
+        if not normalised:
+            return []
+        data, indices, indptr = self._features(normalised)
+        known = np.diff(indptr) > 0
+        probabilities = self.model.probabilities(data, indices, indptr)
+        k = min(k, len(self.labels))
+        if k == 1:
+            top = probabilities.argmax(axis=1)[:, None]
+        else:
+            top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+        out: list[list[LabelScore]] = []
+        for row, text in enumerate(normalised):
+            if not known[row] or not has_chinese(text):
+                out.append([])
+                continue
+            out.append([(self.labels[j], round(float(probabilities[row, j]), 6)) for j in top[row]])
+        return out
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise Invalid(f"k 必须在 1 到 {MAX_K} 之间，收到 {k}")
+
+
+def prepare(pairs: Iterable[tuple[str, str]]) -> tuple[list[str], list[str], TrainingSummary]:
+    """Normalise training pairs, dropping blank rows and texts without Chinese characters."""
+    texts: list[str] = []
+    labels: list[str] = []
+    blank = no_chinese = 0
+    for text, raw_label in pairs:
+        label = (raw_label or "").strip()
+        if not label or not text or not text.strip():
+            blank += 1
+            continue
+        norm = normalise(text.strip()[:MAX_TEXT_CHARS])
+        if not has_chinese(norm):
+            no_chinese += 1
+            continue
+        texts.append(norm)
+        labels.append(label)
+    counts = dict(sorted(Counter(labels).items()))
+    return texts, labels, TrainingSummary(len(texts), blank, no_chinese, counts)
+
+
+def _svm(config: TrainConfig) -> LinearSVC:
+    return LinearSVC(
+        C=config.c,
+        class_weight="balanced" if config.balanced_classes else None,
+        random_state=config.seed,
+        max_iter=config.max_iter,
+        tol=config.tol,
+    )
+
+
+def _fit_full(matrix: Any, y: Any, config: TrainConfig) -> tuple[Any, Any]:
+    svm = _svm(config).fit(matrix, y)
+    return svm.coef_, svm.intercept_
+
+
+def _fit_fold(matrix: Any, y: Any, fit_rows: Any, score_rows: Any, config: TrainConfig) -> Any:
+    svm = _svm(config).fit(matrix[fit_rows], y[fit_rows])
+    scores = svm.decision_function(matrix[score_rows])
+    return scores[:, None] if scores.ndim == 1 else scores
+
+
+def _calibration_sample(y: Any, limit: int, seed: int) -> Any:
+    """Row indices for cross-fitted calibration: all rows, or a stratified sample of ``limit``.
+
+    Every label keeps at least ``min(count, 10)`` rows so that rare labels are calibrated too.
+    """
+    if len(y) <= limit:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    share = limit / len(y)
+    chosen = []
+    for label in np.unique(y):
+        rows = np.flatnonzero(y == label)
+        take = min(len(rows), max(10, round(len(rows) * share)))
+        chosen.append(rng.choice(rows, size=take, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def _platt(scores: Any, positive: Any) -> tuple[float, float]:
+    """Platt's sigmoid ``1 / (1 + exp(a f + b))`` fitted to ``scores`` by maximum likelihood.
+
+    Targets are Platt's smoothed ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)``, which keep the
+    fit finite when the scores separate the classes perfectly.
+    """
+    n_pos = float(positive.sum())
+    n_neg = float(len(positive) - n_pos)
+    target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    f = scores.astype(np.float64)
+
+    def loss(params: Any) -> tuple[float, Any]:
+        z = params[0] * f + params[1]
+        # -log p = log(1 + e^z), -log(1 - p) = log(1 + e^-z) for p = 1 / (1 + e^z)
+        value = float(np.sum(target * np.logaddexp(0, z) + (1 - target) * np.logaddexp(0, -z)))
+        dz = target - expit(-z)
+        return value, np.array([float(dz @ f), float(dz.sum())])
+
+    start = np.array([0.0, float(np.log((n_neg + 1) / (n_pos + 1)))])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B")
+    return float(result.x[0]), float(result.x[1])
+
+
+def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -> TextClassifier:
+    """Fit a classifier on ``(text, label)`` pairs.
+
+    Raises ``Invalid`` when fewer than two labels remain or a label has fewer than two usable
+    examples (probability calibration needs at least two per label).
+    """
+    config = config or TrainConfig()
+    texts, labels, summary = prepare(pairs)
+    if len(summary.class_counts) < 2:
+        raise Invalid(
+            f"训练数据至少需要 2 个类别的有效样本，现有 {len(summary.class_counts)} 个"
+            f"（共 {summary.n_used} 条有效样本）"
+        )
+    rare = [label for label, n in summary.class_counts.items() if n < 2]
+    if rare:
+        shown = "、".join(rare[:10]) + (" 等" if len(rare) > 10 else "")
+        raise Invalid(f"以下类别的有效样本少于 2 条，无法训练: {shown}")
+    vectoriser = build_vectoriser(config.features, n_documents=len(texts))
+    matrix = sp.csr_matrix(vectoriser.fit_transform(texts), dtype=np.float32)
+    del texts
+    y = np.asarray(labels)
+    classes = np.unique(y)
+    sample = _calibration_sample(y, config.calibration_rows, config.seed)
+    smallest = int(np.unique(y[sample], return_counts=True)[1].min())
+    folds = max(2, min(config.calibration_folds, smallest))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=config.seed)
+    splits = [(sample[a], sample[b]) for a, b in splitter.split(sample, y[sample])]
+    jobs = [delayed(_fit_full)(matrix, y, config)] + [
+        delayed(_fit_fold)(matrix, y, a, b, config) for a, b in splits
+    ]
+    results = Parallel(n_jobs=config.n_jobs)(jobs)
+    coef, intercept = results[0]
+    held_scores = np.vstack(results[1:])
+    held_rows = np.concatenate([b for _, b in splits])
+    held_labels = y[held_rows]
+    columns = [classes[1]] if len(classes) == 2 else list(classes)
+    platt = [_platt(held_scores[:, j], held_labels == c) for j, c in enumerate(columns)]
+    model = LinearModel(
+        weights=np.ascontiguousarray(coef.T, dtype=np.float32),
+        intercept=np.asarray(intercept, dtype=np.float64),
+        platt_a=np.array([a for a, _ in platt]),
+        platt_b=np.array([b for _, b in platt]),
+    )
+    return TextClassifier(vectoriser, model, [str(c) for c in classes], config, summary)

@@ -1,0 +1,227 @@
+"""Read-side queries of dispatch: the catalogue and feedback tables, plus the views of other
+packages that dispatch needs (region names, departments, utilities, standard addresses, open
+and closed appeals), turned into the plain values of :mod:`.routing`, :mod:`.places` and
+:mod:`.duplicates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import queries as appeal_queries
+from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.states import INTAKE_DISPOSITION_STATUSES, TERMINAL_STATUSES, AppealStatus
+from civicgrid.auth.actor import Actor
+from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem, OwnerRule
+from civicgrid.dispatch.duplicates import AppealText
+from civicgrid.dispatch.models import CatalogueItemRow, DispatchFeedback
+from civicgrid.dispatch.places import AddressRef, RegionName
+from civicgrid.dispatch.routing import DepartmentOption, UtilityOption
+from civicgrid.errors import NotFound
+from civicgrid.register.models import Address
+from civicgrid.territory import queries as territory_queries
+
+OPEN_STATUSES: tuple[str, ...] = tuple(
+    s.value
+    for s in AppealStatus
+    if s not in TERMINAL_STATUSES and s not in INTAKE_DISPOSITION_STATUSES
+)
+PAGE = 1000
+MAX_ADDRESSES = 50_000
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def catalogue_rows(session: Session, *, active_only: bool = False) -> Sequence[CatalogueItemRow]:
+    """Catalogue rows by code."""
+    stmt = select(CatalogueItemRow).order_by(CatalogueItemRow.code)
+    if active_only:
+        stmt = stmt.where(CatalogueItemRow.is_active.is_(True))
+    return session.scalars(stmt).all()
+
+
+def find_catalogue_row(session: Session, code: str) -> CatalogueItemRow | None:
+    return session.scalars(
+        select(CatalogueItemRow).where(CatalogueItemRow.code == code.strip())
+    ).one_or_none()
+
+
+def get_catalogue_row(session: Session, code: str) -> CatalogueItemRow:
+    row = find_catalogue_row(session, code)
+    if row is None:
+        raise NotFound(f"派单目录中没有编码为 {code} 的事项")
+    return row
+
+
+def to_item(row: CatalogueItemRow) -> CatalogueItem:
+    """The pure catalogue item of a row."""
+    return CatalogueItem(
+        code=row.code,
+        parent_code=row.parent_code,
+        level=row.level,
+        name=row.name,
+        owner_rule=OwnerRule(row.owner_rule),
+        owner_unit=row.owner_unit,
+        default_level=row.default_level,
+        default_finish_days=row.default_finish_days,
+        requires_site_visit=row.requires_site_visit,
+        whistle_candidate=row.whistle_candidate,
+        keywords=tuple(k for k in row.keywords.split(";") if k),
+    )
+
+
+def catalogue(session: Session) -> Catalogue | None:
+    """The catalogue in the database (inactive items included, so old codes still resolve);
+    None when nothing was loaded."""
+    rows = catalogue_rows(session)
+    if not rows:
+        return None
+    versions = sorted({r.version for r in rows})
+    return Catalogue(version=versions[-1], items=tuple(to_item(r) for r in rows))
+
+
+def catalogue_version(session: Session) -> str | None:
+    rows = session.scalars(select(CatalogueItemRow.version).distinct()).all()
+    return max(rows) if rows else None
+
+
+def feedback_for(session: Session, appeal_id: int) -> Sequence[DispatchFeedback]:
+    return session.scalars(
+        select(DispatchFeedback)
+        .where(DispatchFeedback.appeal_id == appeal_id)
+        .order_by(DispatchFeedback.id)
+    ).all()
+
+
+def feedback_pairs(session: Session) -> Iterator[tuple[int, str, str]]:
+    """(appeal id, text, chosen code) of every feedback row, the latest per appeal last."""
+    stmt = select(DispatchFeedback.appeal_id, DispatchFeedback.text, DispatchFeedback.chosen_code)
+    for appeal_id, text, code in session.execute(stmt.order_by(DispatchFeedback.id)):
+        yield int(appeal_id), str(text), str(code)
+
+
+# --- territory ----------------------------------------------------------------------------------
+
+
+def region_names(session: Session) -> list[RegionName]:
+    """Every region as the address parser sees it."""
+    return [
+        RegionName(r.id, r.code, r.name, r.level, r.parent_id, r.path)
+        for r in territory_queries.all_regions(session)
+    ]
+
+
+def departments_for(session: Session, region_ids: Sequence[int]) -> list[DepartmentOption]:
+    """Active departments answering for any of ``region_ids`` (a district and its city)."""
+    wanted = set(region_ids)
+    return [
+        DepartmentOption(d.id, d.code, d.name, d.region_id)
+        for d in territory_queries.list_departments(session)
+        if d.is_active and d.region_id in wanted
+    ]
+
+
+def utilities_for(session: Session, region_id: int) -> list[UtilityOption]:
+    """Active utilities whose service area holds the region."""
+    region = territory_queries.regions_by_ids(session, [region_id]).get(region_id)
+    if region is None:
+        return []
+    return [
+        UtilityOption(u.id, u.code, u.name, u.service)
+        for u in territory_queries.utilities_serving(session, region)
+        if u.is_active
+    ]
+
+
+def address_refs(session: Session, path_prefix: str = "") -> list[AddressRef]:
+    """Standard addresses under ``path_prefix`` (all when empty), at most MAX_ADDRESSES.
+
+    Door plates and compound names are not personal data, so no data scope applies; this is
+    the one read of a register table outside the register package (see the dispatch docs).
+    """
+    stmt = select(
+        Address.id, Address.name, Address.grid_id, Address.region_path, Address.lon, Address.lat
+    ).order_by(Address.id)
+    if path_prefix:
+        stmt = stmt.where(Address.region_path.startswith(path_prefix, autoescape=True))
+    return [
+        AddressRef(int(i), str(n), int(g), str(p), lon, lat)
+        for i, n, g, p, lon, lat in session.execute(stmt.limit(MAX_ADDRESSES))
+    ]
+
+
+# --- appeals ------------------------------------------------------------------------------------
+
+
+def appeal_text(appeal: Appeal) -> str:
+    """The text the classifier and duplicate detection read: title and content."""
+    title, content = appeal.title.strip(), appeal.content.strip()
+    if content.startswith(title):
+        return content
+    return f"{title}。{content}" if title else content
+
+
+def as_appeal_text(appeal: Appeal) -> AppealText:
+    return AppealText(
+        id=appeal.id,
+        number=appeal.number,
+        text=appeal_text(appeal),
+        received_at=appeal.received_at,
+        status=appeal.status,
+        lon=appeal.lon,
+        lat=appeal.lat,
+        region_id=appeal.region_id,
+        address=appeal.address,
+    )
+
+
+def open_appeals_since(
+    session: Session, actor: Actor, *, since: datetime, until: datetime
+) -> list[AppealText]:
+    """Open appeals (not final, not disposed at intake) received in [since, until] that
+    ``actor`` may see."""
+    out: list[AppealText] = []
+    offset = 0
+    while True:
+        page = appeal_queries.list_for(
+            session,
+            actor,
+            appeal_queries.AppealFilters(
+                statuses=OPEN_STATUSES,
+                received_from=since,
+                received_to=until,
+                offset=offset,
+                limit=PAGE,
+            ),
+            now=until,
+        )
+        out.extend(as_appeal_text(a) for a in page.items)
+        offset += PAGE
+        if offset >= page.total or not page.items:
+            return out
+
+
+def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, str, str]]:
+    """(appeal id, text, category) of closed appeals that carry a category."""
+    system = Actor.system("dispatch-training")
+    offset = 0
+    while True:
+        page = appeal_queries.list_for(
+            session,
+            system,
+            appeal_queries.AppealFilters(
+                statuses=(AppealStatus.CLOSED.value,), offset=offset, limit=PAGE
+            ),
+            now=now,
+        )
+        for appeal in page.items:
+            if appeal.category.strip():
+                yield appeal.id, appeal_text(appeal), appeal.category.strip()
+        offset += PAGE
+        if offset >= page.total or not page.items:
+            return

@@ -1,0 +1,84 @@
+"""The numpy character n-gram vectoriser agrees with scikit-learn's reference implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from civicgrid.dispatch.ngrams import CharNgramTfidf
+
+TEXTS = [
+    "小区停水三天了，没有自来水",
+    "工地夜间施工噪音扰民 <phone>",
+    "垃圾没人清运，臭味很重！",
+    "停车位被占，小区停车难",
+    "𠀀 rare ideograph outside the basic plane 停水",
+    "",
+]
+
+
+@pytest.mark.parametrize(("n_min", "n_max", "min_df"), [(1, 3, 1), (1, 2, 2), (2, 3, 1)])
+def test_matches_tfidf_vectorizer(n_min: int, n_max: int, min_df: int) -> None:
+    ours = CharNgramTfidf(n_min, n_max, min_df=min_df).fit(TEXTS[:4])
+    ref = TfidfVectorizer(
+        analyzer="char", ngram_range=(n_min, n_max), sublinear_tf=True, min_df=min_df,
+        lowercase=False,
+    ).fit(TEXTS[:4])  # fmt: skip
+    ours_names = ours.get_feature_names_out()
+    ref_names = ref.get_feature_names_out()
+    assert sorted(ours_names) == sorted(ref_names)
+    a = ours.transform(TEXTS).toarray()[:, np.argsort(ours_names)]
+    b = ref.transform(TEXTS).toarray()[:, np.argsort(ref_names)]
+    assert np.allclose(a, b, atol=1e-6)
+
+
+def test_fit_transform_equals_fit_then_transform() -> None:
+    vectoriser = CharNgramTfidf(1, 3, min_df=1)
+    once = vectoriser.fit_transform(TEXTS).toarray()
+    assert np.allclose(once, vectoriser.transform(TEXTS).toarray())
+    assert not vectoriser.transform(["☃☃"]).nnz
+
+
+def test_rejects_long_ngrams() -> None:
+    with pytest.raises(ValueError, match="n-gram"):
+        CharNgramTfidf(1, 4).fit(TEXTS)
+
+
+def test_rows_equal_transform() -> None:
+    vectoriser = CharNgramTfidf(1, 3, min_df=1).fit(TEXTS[:4])
+    matrix = vectoriser.transform(TEXTS)
+    data, indices, indptr = vectoriser.rows(TEXTS)
+    assert np.array_equal(indptr, matrix.indptr)
+    assert np.array_equal(indices, matrix.indices)
+    assert np.allclose(data, matrix.data)
+    assert data.dtype == np.float32
+    assert [len(part) for part in vectoriser.rows([])] == [0, 0, 1]
+
+
+def test_min_df_and_max_df_prune_columns() -> None:
+    texts = ["停水停电", "停水", "停电了", "噪音"]
+    vectoriser = CharNgramTfidf(1, 2, min_df=2, max_df=0.6)
+    matrix = vectoriser.fit_transform(texts)
+    names = set(vectoriser.get_feature_names_out())
+    assert names == {"水", "电", "停水", "停电"}  # 停 occurs in 3 of 4 texts > 0.6
+    assert matrix.shape == (4, 4)
+    assert np.allclose(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel(), [1, 1, 1, 0])
+
+
+def test_many_distinct_characters_use_the_fallback_path() -> None:
+    """Over 2**16 distinct characters do not fit the packed path; the result is the same."""
+    from civicgrid.dispatch.ngrams import _cells
+
+    wide = "".join(chr(c) for c in range(0x4E00, 0x9FA6)) + "".join(
+        chr(c) for c in range(0x20000, 0x2B000)
+    )
+    texts = [wide[:40], "停水停水", wide[-30:]]
+    docs, keys, counts = _cells([*texts, wide], 1, 3)
+    small_docs, small_keys, small_counts = _cells(texts, 1, 3)
+    first = docs < 3
+    assert np.array_equal(docs[first], small_docs)
+    assert np.array_equal(keys[first], small_keys)
+    assert np.array_equal(counts[first], small_counts)
+    # 停 水 停水 twice; 水停 停水停 水停水 once
+    assert sorted(counts[docs == 1].tolist()) == [1, 1, 1, 2, 2, 2]
