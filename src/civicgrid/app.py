@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicgrid.appeals.api import router as appeals_router
+from civicgrid.assessment.api import router as assessment_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.clock import Clock, SystemClock
 from civicgrid.config import Settings, get_settings
 from civicgrid.db import make_engine, make_session_factory
+from civicgrid.dispatch.api import router as dispatch_router
 from civicgrid.errors import DomainError
+from civicgrid.insight.api import router as insight_router
+from civicgrid.jobs.registry import default_jobs
+from civicgrid.jobs.runner import JobLoop
+from civicgrid.participation.api import routers as participation_routers
+from civicgrid.register.api import router as register_router
 from civicgrid.territory.api import router as territory_router
 from civicgrid.web import STATIC_DIR, mount_pages
 
@@ -29,9 +39,26 @@ def create_app(
     """Build the app. Tests pass a session factory bound to a rolled-back connection and a
     frozen clock; ``civicgrid serve`` passes nothing and gets the configured database."""
     settings = settings or get_settings()
+    clock = clock or SystemClock()
+    own_engine: Engine | None = None
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.resolved_database_url))
+        own_engine = make_engine(settings.resolved_database_url)
+        session_factory = make_session_factory(own_engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop: JobLoop | None = None
+        if own_engine is not None and settings.run_jobs_in_process:
+            loop = JobLoop(own_engine, default_jobs(), clock)
+            loop.start_thread()
+        yield
+        if loop is not None:
+            loop.stop.set()
+        if own_engine is not None:
+            own_engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="civicgrid",
         version="0.1.0",
         description="网格化服务管理 · 接诉即办 · 人房 · 议事协商 — JSON API",
@@ -41,13 +68,20 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     app.include_router(auth_router)
     app.include_router(territory_router)
+    app.include_router(assessment_router)
+    app.include_router(register_router)
+    app.include_router(appeals_router)
+    app.include_router(dispatch_router)
+    app.include_router(insight_router)
+    for participation_router in participation_routers:
+        app.include_router(participation_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     mount_pages(app)
     return app

@@ -1,7 +1,25 @@
 """Imports every package's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from civicgrid.appeals import models as appeals_models
+from civicgrid.assessment import models as assessment_models
 from civicgrid.audit import models as audit_models
 from civicgrid.auth import models as auth_models
+from civicgrid.dispatch import models as dispatch_models
+from civicgrid.insight import models as insight_models
+from civicgrid.notify import models as notify_models
+from civicgrid.participation import models as participation_models
+from civicgrid.register import models as register_models
 from civicgrid.territory import models as territory_models
 
-__all__ = ["audit_models", "auth_models", "territory_models"]
+__all__ = [
+    "appeals_models",
+    "assessment_models",
+    "audit_models",
+    "auth_models",
+    "dispatch_models",
+    "insight_models",
+    "notify_models",
+    "participation_models",
+    "register_models",
+    "territory_models",
+]

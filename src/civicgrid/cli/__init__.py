@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import typer
 
-from civicgrid.cli import core, model, territory, users
+from civicgrid.cli import (
+    assessment,
+    catalogue,
+    core,
+    demo,
+    insight,
+    model,
+    register,
+    territory,
+    users,
+)
 
 app = typer.Typer(
     name="civicgrid",
@@ -16,9 +26,14 @@ app = typer.Typer(
     add_completion=False,
 )
 core.register(app)
+app.command()(demo.demo)
 app.add_typer(territory.app, name="territory", help="Import and export the territory (GeoJSON).")
+app.add_typer(register.app, name="register", help="Import and export the 人房 register.")
 app.add_typer(users.app, name="user", help="Create users and give them posts.")
+app.add_typer(catalogue.app, name="catalogue", help="Load, import and export the 派单目录.")
 app.add_typer(model.app, name="model", help="Train and evaluate the dispatch classifier.")
+app.add_typer(assessment.app, name="assessment", help="三率 rankings: reports and rollup rebuilds.")
+app.add_typer(insight.app, name="insight", help="Hot problems, trends and forecasts (主动治理).")
 
 
 def main() -> None:

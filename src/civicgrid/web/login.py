@@ -1,5 +1,114 @@
-"""Placeholder replaced by the login/home work."""
+"""Login and logout pages. Plain HTML forms that work without JavaScript."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from civicgrid.auth import service
+from civicgrid.auth.deps import (
+    SESSION_COOKIE,
+    OptionalActor,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.errors import Locked, Unauthenticated
+from civicgrid.web.context import set_page_context
+from civicgrid.web.render import render
+
+router = APIRouter(tags=["pages"])
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _form(
+    request: Request, *, username: str, next_url: str, error: str = "", status_code: int = 200
+) -> Response:
+    set_page_context(request, None)
+    return render(
+        request,
+        "auth/login.html",
+        {
+            "username": username,
+            "next_url": next_url,
+            "error": error,
+            "logged_out": request.query_params.get("logged_out") == "1",
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(
+    request: Request,
+    actor: OptionalActor,
+    next_url: Annotated[str, Query(alias="next")] = "/",
+) -> Response:
+    """The login form; a logged-in visitor goes straight on."""
+    if actor is not None:
+        return RedirectResponse(safe_next(next_url), status_code=303)
+    return _form(request, username="", next_url=safe_next(next_url))
+
+
+@router.post("/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next_url: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the credentials; on success set the session cookie and go on (303)."""
+    username = username.strip()
+    next_url = safe_next(next_url)
+    if not username or not password:
+        return _form(
+            request,
+            username=username,
+            next_url=next_url,
+            error="请输入用户名和密码",
+            status_code=422,
+        )
+    try:
+        _actor, cookie, _csrf = service.login(
+            session,
+            username=username,
+            password=password,
+            now=now,
+            settings=settings,
+            ip=request.client.host if request.client else "",
+        )
+    except Locked as exc:
+        return _form(
+            request, username=username, next_url=next_url, error=exc.message, status_code=423
+        )
+    except Unauthenticated as exc:
+        return _form(
+            request, username=username, next_url=next_url, error=exc.message, status_code=422
+        )
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(response, cookie, settings)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout_submit(
+    request: Request, actor: OptionalActor, session: DbSession, now: Now, settings: AppSettings
+) -> Response:
+    """End the web session (the CSRF token is checked by ``optional_actor``; 403 without)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    response = RedirectResponse("/login?logged_out=1", status_code=303)
+    if actor is not None and cookie:
+        service.logout(session, cookie_value=cookie, now=now, settings=settings)
+    clear_session_cookie(response, settings)
+    return response

@@ -13,8 +13,7 @@ from civicgrid.web.templating import templates
 def is_htmx(request: Request) -> bool:
     """An htmx swap request (boosted navigations get the full page)."""
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
     )
 
 
@@ -37,6 +36,8 @@ def render(
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
     """A readable error page for browser requests."""
     return render(
-        request, "error.html", {"status_code": status_code, "message": message},
+        request,
+        "error.html",
+        {"status_code": status_code, "message": message},
         status_code=status_code,
     )

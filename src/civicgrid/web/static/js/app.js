@@ -1,6 +1,8 @@
-// Small own scripts. htmx swaps 422 responses too, so forms re-render with their messages.
+// Small own scripts. htmx swaps 422 responses too, so forms re-render with their messages;
+// other refusals (403, 409) are swapped when the server marks them as a form fragment.
 document.addEventListener("htmx:beforeSwap", function (evt) {
-  if (evt.detail.xhr.status === 422) {
+  var xhr = evt.detail.xhr;
+  if (xhr.status === 422 || (xhr.status >= 400 && xhr.getResponseHeader("X-Form-Fragment") === "1")) {
     evt.detail.shouldSwap = true;
     evt.detail.isError = false;
   }

@@ -1,0 +1,115 @@
+"""The leader's dashboard (/dashboard): 三率 cards, the period's appeal counts, trend lines,
+category distribution, the ranking table and a map of grids coloured by warning level and
+appeal density; and the grid outlines every map picker draws (/maps/grids.geojson).
+
+三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
+``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
+computed on read by ``web.dashboard_data``. Charts and the map are drawn by
+``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from civicgrid.assessment import service as assessment_service
+from civicgrid.assessment.periods import local_date, month_period, parse_period
+from civicgrid.assessment.ranking import UnitType, parse_unit_type
+from civicgrid.auth.roles import Role
+from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.web import dashboard_data
+from civicgrid.web.context import PageActor
+from civicgrid.web.dispatch_pages import category_names
+from civicgrid.web.forms import require
+from civicgrid.web.render import render
+
+router = APIRouter(tags=["pages"])
+
+DASHBOARD_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def _pct(value: float) -> float:
+    return round(value * 100, 1)
+
+
+@router.get("/dashboard", include_in_schema=False)
+def dashboard(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    period: Annotated[str, Query(max_length=30)] = "",
+    unit_type: Annotated[str, Query(max_length=20)] = UnitType.STREET.value,
+) -> Response:
+    """The period (default: this month) at a glance for the leader's data scope."""
+    require(actor, DASHBOARD_ROLES)
+    today = local_date(now)
+    chosen = parse_period(period) if period else month_period(today.year, today.month)
+    kind = parse_unit_type(unit_type)
+    config = assessment_service.load_config(settings.var_dir)
+    table = assessment_service.ranking(
+        session, actor=actor, period=chosen, unit_type=kind, config=config
+    )
+    rates = table.total_rates
+    counts = dashboard_data.period_counts(session, actor, chosen, now)
+    trend = dashboard_data.daily_trend(session, actor, chosen)
+    categories = dashboard_data.category_counts(session, actor, chosen, category_names())
+    loads = dashboard_data.grid_loads(session, actor, chosen, now)
+    rankings = [
+        {
+            "rank": u.rank,
+            "name": u.name,
+            "response": _pct(u.rates.response),
+            "resolution": _pct(u.rates.resolution),
+            "satisfaction": _pct(u.rates.satisfaction),
+            "score": _pct(u.rates.score),
+            "has_data": u.rates.has_data,
+            "class_label": u.rank_class.label if u.rank_class else "",
+            "warning": u.warning.value if u.warning else "",
+            "warning_label": u.warning.label if u.warning else "",
+            "n": u.counts.n,
+        }
+        for u in table.units
+    ]
+    data: dict[str, Any] = {
+        "trend": {"days": trend.days, "received": trend.received, "closed": trend.closed},
+        "categories": [{"name": name, "value": n} for name, n in categories],
+        "ranking": [{"name": r["name"], "score": r["score"]} for r in rankings if r["has_data"]][
+            :15
+        ],
+        "grids": dashboard_data.grids_geojson(loads),
+    }
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "period": chosen,
+            "unit_type": kind,
+            "unit_types": [(t.value, t.label) for t in UnitType],
+            "rates": {
+                "response": _pct(rates.response),
+                "resolution": _pct(rates.resolution),
+                "satisfaction": _pct(rates.satisfaction),
+                "score": _pct(rates.score),
+                "has_response": rates.has_response,
+                "has_callbacks": rates.has_callbacks,
+            },
+            "totals": table.totals,
+            "counts": counts,
+            "trend": trend,
+            "categories": categories,
+            "rankings": rankings,
+            "loads": sorted(loads, key=lambda g: (-g.open_now, g.code)),
+            "data": data,
+        },
+    )
+
+
+@router.get("/maps/grids.geojson", include_in_schema=False)
+def grid_outlines(actor: PageActor, session: DbSession) -> Response:
+    """The grid boundaries with their names (public geography, no figures) for map pickers."""
+    return JSONResponse(dashboard_data.grid_outlines(session))

@@ -1,0 +1,181 @@
+"""Read-only figures for the leader's dashboard that the assessment rollup does not hold: the
+period's appeal counts, the daily trend, the category distribution and the per-grid load and
+warning colour — all within the viewer's data scope, computed from the appeals on read.
+
+No use case and no writes. The 三率 and the rankings come from ``assessment.service``; the
+counts come from ``appeals.queries`` (which applies the data scope); this module only groups
+them by Beijing day, first-level category and grid.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import queries as appeal_queries
+from civicgrid.appeals.deadlines import WarningLevel
+from civicgrid.assessment.periods import Period, local_date
+from civicgrid.auth.actor import Actor
+from civicgrid.territory import queries as territory_queries
+
+MAX_OPEN_SCAN = appeal_queries.MAX_WARNING_SCAN
+TOP_CATEGORIES = 10
+_RANK = {None: 0, WarningLevel.GREEN: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    """Appeals received and closed in the period, and open / overdue now."""
+
+    received: int
+    closed: int
+    open_now: int
+    overdue_now: int
+
+
+def period_counts(session: Session, actor: Actor, period: Period, now: datetime) -> PeriodCounts:
+    start, end = period.start_utc, period.end_utc
+    return PeriodCounts(
+        received=appeal_queries.count_received_for(session, actor, start=start, end=end),
+        closed=appeal_queries.count_closed_for(session, actor, start=start, end=end),
+        open_now=appeal_queries.count_open_for(session, actor),
+        overdue_now=appeal_queries.count_overdue_for(session, actor, now=now),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Appeals received and closed per Beijing day of the period."""
+
+    days: list[str]
+    received: list[int]
+    closed: list[int]
+
+
+def daily_trend(session: Session, actor: Actor, period: Period) -> Trend:
+    start, end = period.start_utc, period.end_utc
+    received: Counter[date] = Counter(
+        local_date(at)
+        for at in appeal_queries.received_times_for(session, actor, start=start, end=end)
+    )
+    closed: Counter[date] = Counter(
+        local_date(at)
+        for at in appeal_queries.closed_times_for(session, actor, start=start, end=end)
+    )
+    days = list(period.each_day())
+    return Trend(
+        days=[d.strftime("%m-%d") for d in days],
+        received=[received[d] for d in days],
+        closed=[closed[d] for d in days],
+    )
+
+
+def category_counts(
+    session: Session, actor: Actor, period: Period, names: dict[str, str]
+) -> list[tuple[str, int]]:
+    """Appeals received in the period per first-level catalogue category (名称 from ``names``,
+    code → "一级 / 二级 / 三级"), most frequent first; unclassified appeals count as 未分类."""
+    per_code = appeal_queries.category_counts_for(
+        session, actor, start=period.start_utc, end=period.end_utc
+    )
+    totals: Counter[str] = Counter()
+    for code, n in per_code.items():
+        full = names.get(code, "")
+        totals[full.split(" / ")[0] if full else "未分类"] += n
+    ranked = totals.most_common()
+    if len(ranked) > TOP_CATEGORIES:
+        rest = sum(n for _name, n in ranked[TOP_CATEGORIES - 1 :])
+        ranked = [*ranked[: TOP_CATEGORIES - 1], ("其他", rest)]
+    return ranked
+
+
+@dataclass
+class GridLoad:
+    """One grid on the map: how many appeals it received in the period, how many are open,
+    and the worst deadline warning among its open appeals."""
+
+    region_id: int
+    code: str
+    name: str
+    received: int = 0
+    open_now: int = 0
+    overdue: int = 0
+    warning: WarningLevel | None = None
+    geometry: dict[str, Any] = field(default_factory=dict)
+
+
+def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) -> list[GridLoad]:
+    """The grids in the actor's scope with their load and warning colour."""
+    scope = actor.scope
+    grids = {
+        r.id: GridLoad(r.id, r.code, r.name, geometry=json.loads(r.boundary))
+        for r in territory_queries.all_regions(session)
+        if r.level == "grid" and r.boundary and (scope.is_global or scope.covers_path(r.path))
+    }
+    if not grids:
+        return []
+    ids = sorted(grids)
+    received = appeal_queries.received_per_region_for(
+        session, actor, region_ids=ids, start=period.start_utc, end=period.end_utc
+    )
+    for region_id, n in received.items():
+        if region_id in grids:
+            grids[region_id].received = n
+    open_appeals = appeal_queries.open_in_regions_for(
+        session, actor, region_ids=ids, limit=MAX_OPEN_SCAN
+    )
+    for appeal in open_appeals:
+        grid = grids.get(appeal.region_id) if appeal.region_id is not None else None
+        if grid is None:
+            continue
+        grid.open_now += 1
+        level = appeal_queries.warning_for(appeal, now)
+        if level is WarningLevel.RED:
+            grid.overdue += 1
+        if _RANK[level] > _RANK[grid.warning]:
+            grid.warning = level
+    return list(grids.values())
+
+
+def grids_geojson(loads: list[GridLoad]) -> dict[str, Any]:
+    """The grids as a GeoJSON FeatureCollection with their figures as properties."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": g.geometry,
+                "properties": {
+                    "id": g.region_id,
+                    "code": g.code,
+                    "name": g.name,
+                    "received": g.received,
+                    "open": g.open_now,
+                    "overdue": g.overdue,
+                    "warning": g.warning.value if g.warning else "",
+                    "warning_label": g.warning.label if g.warning else "无在办",
+                },
+            }
+            for g in loads
+        ],
+    }
+
+
+def grid_outlines(session: Session) -> dict[str, Any]:
+    """Every grid's boundary with its name (no figures): the background of map pickers."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(boundary),
+                "properties": {"id": rid, "code": code, "name": name},
+            }
+            for rid, code, name, boundary in territory_queries.grid_rows(session)
+        ],
+    }

@@ -1,0 +1,219 @@
+"""The grid worker's phone pages: my tasks (/grid/tasks: orders waiting for on-site
+verification, with the verify forms, and the open orders of my grids) and the patrol report
+(/grid/report: photo, browser geolocation filling lon/lat, the grid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import service
+from civicgrid.appeals.channels import AppealType, Channel
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.appeals.workflow import Action
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.deps import DbSession, Now
+from civicgrid.errors import DomainError, Invalid, NotFound
+from civicgrid.territory import queries as territory_queries
+from civicgrid.web.appeals import (
+    OPEN_STATUSES,
+    ActionFields,
+    Cipher,
+    Media,
+    after_action,
+    flash_for,
+    list_rows,
+    located_region_id,
+    parse_point,
+    perform,
+    read_photos,
+    refusal,
+    require,
+)
+from civicgrid.web.context import PageActor
+from civicgrid.web.render import is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+GRID_WORKER = frozenset({Role.GRID_WORKER})
+VERIFY_STATUSES = [AppealStatus.PENDING_VERIFICATION.value]
+PATROL_TYPES = (AppealType.REPORT, AppealType.HELP, AppealType.COMPLAINT, AppealType.SUGGESTION)
+
+
+def _tasks_context(request: Request, session: Session, actor: Actor, now: Any) -> dict[str, Any]:
+    to_verify, verify_total = list_rows(session, actor, now, statuses=VERIFY_STATUSES)
+    open_rows, open_total = list_rows(
+        session,
+        actor,
+        now,
+        statuses=[s for s in OPEN_STATUSES if s not in VERIFY_STATUSES],
+    )
+    return {
+        "to_verify": to_verify,
+        "verify_total": verify_total,
+        "open_rows": open_rows,
+        "open_total": open_total,
+        "flashes": flash_for(request),
+        "errors": {},
+        "values": {},
+    }
+
+
+@router.get("/grid/tasks", include_in_schema=False)
+def tasks(request: Request, actor: PageActor, session: DbSession, now: Now) -> Response:
+    """Orders of my grids waiting for my verification, then the other open orders."""
+    require(actor, GRID_WORKER)
+    return render(request, "grid/tasks.html", _tasks_context(request, session, actor, now))
+
+
+@router.post("/grid/tasks/{appeal_id}/verify", include_in_schema=False)
+def verify(
+    request: Request,
+    appeal_id: int,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    cipher: Cipher,
+    media: Media,
+    fixed: Annotated[str, Form(max_length=5)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+    expected_version: Annotated[int | None, Form()] = None,
+) -> Response:
+    """核查通过 / 核查未通过 from the task list (a reason is needed when not fixed)."""
+    require(actor, GRID_WORKER)
+    action = Action.VERIFY_CONFIRM if fixed == "1" else Action.VERIFY_REJECT
+    try:
+        perform(
+            session,
+            action,
+            appeal_id=appeal_id,
+            fields=ActionFields(text=text, expected_version=expected_version),
+            photos=[],
+            media=media,
+            actor=actor,
+            now=now,
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        session.rollback()
+        ctx = _tasks_context(request, session, actor, now)
+        ctx["errors"] = {appeal_id: exc.message}
+        ctx["values"] = {appeal_id: {"text": text}}
+        ctx["row"] = next((r for r in ctx["to_verify"] if r.id == appeal_id), None)
+        fragment = "grid/_verify_item.html" if ctx["row"] is not None else None
+        response = render(
+            request, "grid/tasks.html", ctx, fragment=fragment, status_code=exc.status_code
+        )
+        return refusal(response, request) if fragment is not None else response
+    if is_htmx(request):
+        return render(
+            request, "grid/_verified.html", {"appeal_id": appeal_id, "label": action.label}
+        )
+    return after_action(
+        request, session, actor, appeal_id, action, cipher, now, back_to="/grid/tasks"
+    )
+
+
+# --- patrol report ----------------------------------------------------------------------------
+
+
+@dataclass
+class PatrolForm:
+    """What the grid worker typed (kept on a 422 re-render)."""
+
+    appeal_type: str = AppealType.REPORT.value
+    title: str = ""
+    content: str = ""
+    address: str = ""
+    lon: str = ""
+    lat: str = ""
+    region_id: str = ""
+
+
+def _my_grids(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    return [
+        (r.id, r.name)
+        for r in territory_queries.all_regions(session)
+        if r.level == "grid" and actor.scope.covers_path(r.path)
+    ]
+
+
+def _report_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    form: PatrolForm,
+    errors: list[str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "grid/report.html",
+        {
+            "form": form,
+            "errors": errors,
+            "types": [(t.value, t.label) for t in PATROL_TYPES],
+            "grids": _my_grids(session, actor),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/grid/report", include_in_schema=False)
+def report_page(request: Request, actor: PageActor, session: DbSession) -> Response:
+    require(actor, GRID_WORKER)
+    return _report_page(request, session, actor, PatrolForm(), [])
+
+
+@router.post("/grid/report", include_in_schema=False)
+def report_submit(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    cipher: Cipher,
+    media: Media,
+    appeal_type: Annotated[str, Form()] = AppealType.REPORT.value,
+    title: Annotated[str, Form(max_length=200)] = "",
+    content: Annotated[str, Form(max_length=10000)] = "",
+    address: Annotated[str, Form(max_length=255)] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
+    region_id: Annotated[str, Form()] = "",
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """巡查上报: record a patrol report in one of my grids (photo and location required)."""
+    require(actor, GRID_WORKER)
+    form = PatrolForm(appeal_type, title, content, address, lon, lat, region_id)
+    lon_v, lat_v, point_error = parse_point(lon, lat)
+    if point_error:
+        return _report_page(request, session, actor, form, [point_error], 422)
+    try:
+        grid_id = int(region_id) if region_id else located_region_id(session, lon_v, lat_v)
+        data = service.NewAppeal(
+            channel=Channel.GRID_PATROL,
+            appeal_type=AppealType(appeal_type),
+            title=title,
+            content=content,
+            address=address,
+            lon=lon_v,
+            lat=lat_v,
+            region_id=grid_id,
+            photos=tuple(read_photos(photos, media.max_bytes)),
+        )
+        appeal = service.submit_appeal(
+            session, data=data, actor=actor, cipher=cipher, media=media, now=now
+        )
+    except ValueError:
+        return _report_page(request, session, actor, form, ["请从列表中选择类型和网格"], 422)
+    except (Invalid, DomainError) as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _report_page(request, session, actor, form, [exc.message], exc.status_code)
+    return RedirectResponse(f"/appeals/{appeal.id}?done=submit", status_code=303)

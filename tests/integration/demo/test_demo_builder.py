@@ -1,0 +1,158 @@
+"""The demo city with its year of appeals: built through the use cases on a fresh database
+(SQLite, and PostgreSQL under ``-m postgres``), deterministic per seed, with a mix of statuses
+whose timelines replay to them, and refused by ``civicgrid demo`` on a database that holds data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, select, text
+from tests.conftest import DEFAULT_PG_URL, FROZEN_AT
+from typer.testing import CliRunner
+
+from civicgrid import config, migrate
+from civicgrid.appeals.channels import Channel, Flow
+from civicgrid.appeals.models import Appeal, TimelineEvent
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.appeals.workflow import Action, replay
+from civicgrid.auth.roles import Role
+from civicgrid.cli import app
+from civicgrid.clock import FrozenClock
+from civicgrid.db import make_engine, make_session_factory
+from civicgrid.demo.builder import DemoSummary, build_demo_city
+
+FIELD_KEY = "b2u_3ZQZ8j0yJ6s9f0m7qX2yTqkzG7pB6w0b2uQZ9yQ="
+ACTIONS = {a.value for a in Action}
+
+pytestmark = pytest.mark.slow
+
+
+def _sqlite(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    return engine
+
+
+def _build(engine: Engine, media: Path, *, appeals: int | None = None) -> DemoSummary:
+    return build_demo_city(
+        engine, seed=42, scale="tiny", clock=FrozenClock(FROZEN_AT), field_key=FIELD_KEY,
+        appeals=appeals, media_dir=media,
+    )  # fmt: skip
+
+
+def _appeals(engine: Engine) -> list[tuple[str, str, str, str]]:
+    with make_session_factory(engine)() as session:
+        rows = session.execute(
+            select(Appeal.number, Appeal.status, Appeal.category, Appeal.channel).order_by(
+                Appeal.number
+            )
+        )
+        return [(n, s, c, ch) for n, s, c, ch in rows]
+
+
+def _check_timelines(engine: Engine) -> int:
+    """Replay every appeal's timeline through the workflow table; returns how many."""
+    with make_session_factory(engine)() as session:
+        appeals = {a.id: a for a in session.scalars(select(Appeal))}
+        steps: dict[int, list[tuple[Action, Role]]] = {i: [] for i in appeals}
+        events = session.scalars(select(TimelineEvent).order_by(TimelineEvent.id))
+        for event in events:
+            # submit, merge_in and callbacks recorded on a merged duplicate carry no role and are
+            # not transitions of the table.
+            if event.action in ACTIONS and event.actor_role:
+                steps[event.appeal_id].append((Action(event.action), Role(event.actor_role)))
+        for appeal_id, appeal in appeals.items():
+            flow = Flow(appeal.flow)
+            assert replay(steps[appeal_id], flow=flow) is AppealStatus(appeal.status), appeal.number
+        return len(appeals)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, DemoSummary]]:
+    root = tmp_path_factory.mktemp("demo")
+    engine = _sqlite(root / "demo.db")
+    summary = _build(engine, root / "media")
+    yield engine, summary
+    engine.dispose()
+
+
+def test_the_tiny_demo_has_a_year_of_appeals(tiny: tuple[Engine, DemoSummary]) -> None:
+    engine, summary = tiny
+    rows = _appeals(engine)
+    assert summary.appeals == len(rows) == 200
+    assert sum(summary.appeal_statuses.values()) == 200
+    statuses = Counter(status for _, status, _, _ in rows)
+    assert statuses == Counter(summary.appeal_statuses)
+    assert statuses[AppealStatus.CLOSED.value] > 100
+    open_ones = [s for s in statuses if not AppealStatus(s).terminal]
+    assert open_ones, statuses
+    assert len(statuses) >= 3, statuses
+    channels = Counter(channel for _, _, _, channel in rows)
+    assert channels[Channel.HOTLINE.value] > 120
+    assert len({category for _, _, category, _ in rows}) > 60
+
+
+def test_every_timeline_replays_to_the_appeals_status(tiny: tuple[Engine, DemoSummary]) -> None:
+    engine, _ = tiny
+    assert _check_timelines(engine) == 200
+
+
+def test_the_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
+    first, second = _sqlite(tmp_path / "a.db"), _sqlite(tmp_path / "b.db")
+    try:
+        _build(first, tmp_path / "media", appeals=40)
+        _build(second, tmp_path / "media", appeals=40)
+        assert _appeals(first) == _appeals(second)
+        assert len(_appeals(first)) == 40
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_the_cli_refuses_a_second_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CIVICGRID_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("CIVICGRID_DATABASE_URL", raising=False)
+    config.get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        built = runner.invoke(app, ["demo", "--scale", "tiny"])
+        assert built.exit_code == 0, built.output
+        assert "诉求 200 件" in built.output
+        again = runner.invoke(app, ["demo", "--scale", "tiny"])
+        assert again.exit_code == 2
+        assert "--reset" in again.output
+    finally:
+        config.get_settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_the_tiny_demo_builds_on_postgres(tmp_path: Path) -> None:
+    base = make_url(os.environ.get("CIVICGRID_TEST_DATABASE_URL", DEFAULT_PG_URL))
+    if base.drivername == "postgresql":
+        base = base.set(drivername="postgresql+psycopg")
+    name = f"civicgrid_demo_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
+    try:
+        migrate.upgrade(engine)
+        summary = _build(engine, tmp_path / "media", appeals=80)
+        assert summary.appeals == 80
+        assert _check_timelines(engine) == 80
+        sqlite = _sqlite(tmp_path / "same.db")
+        try:
+            _build(sqlite, tmp_path / "media", appeals=80)
+            assert _appeals(engine) == _appeals(sqlite)
+        finally:
+            sqlite.dispose()
+    finally:
+        engine.dispose()
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
