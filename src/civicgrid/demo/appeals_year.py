@@ -66,10 +66,11 @@ from civicgrid.media.store import LocalMediaStore
 from civicgrid.territory import queries as territory_queries
 
 # Appeals per scale when the caller does not say. The small city would see ≈ 20,000 a year, but
-# every appeal costs about five use cases (≈ 17 ms of CPU on SQLite), so the first start of
-# ``make run`` builds 6,000 (≈ 16 a day, ≈ 2 minutes); pass ``appeals=`` for a full year's
-# volume. A couple of hundred for the tiny test city, none for the benchmark city.
-DEFAULT_COUNTS = {"tiny": 200, "small": 6_000, "city": 0}
+# every appeal costs about five use cases (≈ 11 ms of CPU per appeal on SQLite; 20,000 took
+# 4 min 20 s), so the first start of ``make run`` builds 10,000 (≈ 27 a day, about 2.5 minutes);
+# pass ``appeals=`` for a full year's volume. A couple of hundred for the tiny test city, none
+# for the benchmark city.
+DEFAULT_COUNTS = {"tiny": 200, "small": 10_000, "city": 0}
 
 LEVELS = {
     "L1": UrgencyLevel.EMERGENCY,

@@ -25,6 +25,7 @@ from civicgrid.demo.appeals_year import build_appeals_year, create_demo_actors
 from civicgrid.demo.city import build_territory_spec
 from civicgrid.demo.people import GridInfo, build_register_spec
 from civicgrid.kit.crypto import FieldCipher
+from civicgrid.participation.demo import build_participation_demo
 from civicgrid.register import exchange as register_exchange
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
@@ -145,6 +146,7 @@ def _build(
     )  # fmt: skip
     summary.appeals = year.created
     summary.appeal_statuses = dict(sorted(year.by_status.items()))
+    build_participation_demo(session, seed=seed, actor=system, now=now)
     return summary
 
 
