@@ -542,6 +542,48 @@ def test_whistle_arrival_supervise_remind(
     assert _post(client, world, "street_a", f"/{aid}/remind", {}).status_code == 403
 
 
+def test_mark_unreasonable(
+    client: TestClient, world: World, session: Session, now: datetime
+) -> None:
+    appeal = make_appeal(session, world=world, now=now, status=S.REPLIED)
+    session.commit()
+    aid = appeal.id
+    path = f"/{aid}/mark-unreasonable"
+    events = _events(session, aid)
+    detail = _get(client, world, "supervisor", f"/{aid}").json()
+    assert "mark_unreasonable" in [a["action"] for a in detail["allowed_actions"]]
+    assert _post(client, world, "supervisor", path, {"text": " "}).status_code == 422
+    assert _post(client, world, "operator", path, {"text": "无理要求"}).status_code == 403
+    assert _post(client, world, "street_a", path, {"text": "无理要求"}).status_code == 403
+    stale = {"text": "无理要求", "expected_version": detail["version"] + 1}
+    assert _post(client, world, "supervisor", path, stale).status_code == 409
+    assert _events(session, aid) == events
+    response = _post(
+        client,
+        world,
+        "supervisor",
+        path,
+        {"text": "要求单位赔偿无依据的损失", "expected_version": detail["version"]},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "replied"
+    last = body["timeline"][-1]
+    assert (last["action"], last["action_label"]) == ("mark_unreasonable", "认定不合理诉求")
+    assert last["note"] == "要求单位赔偿无依据的损失"
+    session.expire_all()
+    stored = session.get(Appeal, aid)
+    assert stored is not None
+    assert stored.excluded_from_rates is True
+    again = _post(client, world, "admin", path, {"text": "再次认定"})
+    assert again.status_code == 409
+    assert _events(session, aid) == events + 1
+    closed = make_appeal(session, world=world, now=now, status=S.CLOSED)
+    session.commit()
+    response = _post(client, world, "supervisor", f"/{closed.id}/mark-unreasonable", {"text": "x"})
+    assert response.status_code == 409
+
+
 def test_list_filters_and_scope(
     client: TestClient, world: World, session: Session, now: datetime
 ) -> None:
@@ -647,6 +689,7 @@ def test_openapi_lists_the_actions(client: TestClient) -> None:
         "merge",
         "whistle",
         "verify",
+        "mark-unreasonable",
     ):
         assert f"{BASE}/{{appeal_id}}/{action}" in paths
 

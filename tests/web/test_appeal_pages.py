@@ -12,6 +12,7 @@ from tests.builders.appeals import World, make_appeal
 from tests.web.conftest import HX, LoginAs, assert_max_queries
 
 from civicgrid.appeals import queries, service
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.self_service import TrackingProof
 from civicgrid.appeals.states import AppealStatus, Satisfaction
 from civicgrid.config import Settings
@@ -219,6 +220,26 @@ def test_callback_without_a_rating_is_422(
     )
     assert r.status_code == 422
     assert "满意度" in r.text
+
+
+def test_supervisor_marks_an_appeal_unreasonable_from_the_detail_page(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    appeal = make_appeal(session, world=world, status=AppealStatus.REPLIED, now=now)
+    csrf = login("supervisor")
+    page = client.get(f"/appeals/{appeal.id}")
+    assert f"/appeals/{appeal.id}/actions/mark_unreasonable" in page.text
+    r = client.post(
+        f"/appeals/{appeal.id}/actions/mark_unreasonable",
+        data={"text": "诉求人要求违反政策规定，已解释", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    stored = session.get(Appeal, appeal.id)
+    assert stored is not None
+    assert stored.excluded_from_rates is True
+    assert stored.status == "replied"
 
 
 def test_action_not_allowed_for_the_role_is_refused(

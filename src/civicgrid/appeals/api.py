@@ -513,6 +513,13 @@ _ACTIONS: list[tuple[str, str, type[BaseModel], Callable[..., object], Kwargs]] 
     ),
     ("supervise", "督办", TextRequest, service.supervise, lambda b: {"text": b.text}),
     ("remind", "催办", TextRequest, service.remind, lambda b: {"text": b.text}),
+    (
+        "mark-unreasonable",
+        "认定不合理诉求",
+        TextRequest,
+        service.mark_unreasonable,
+        lambda b: {"reason": b.text},
+    ),
 ]
 
 for _row in _ACTIONS:

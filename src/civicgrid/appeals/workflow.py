@@ -18,7 +18,8 @@ What this module does **not** decide (the service must):
 * **Timeline.** Every accepted action, including overlays that keep the status, is written as one
   append-only timeline event with actor, time and the inputs.
 
-Overlay actions (whistle, arrival, supervision, reminder, a caller's rating that does not close)
+Overlay actions (whistle, arrival, supervision, reminder, marking a demand unreasonable, a
+caller's rating that does not close)
 are rows whose target is their source: they are checked by role and status like any other action
 but never change the status. The caller (role resident) takes only the self-rating actions.
 """
@@ -117,6 +118,7 @@ class Action(StrEnum):
     RECORD_ARRIVAL = "record_arrival"
     SUPERVISE = "supervise"
     REMIND = "remind"
+    MARK_UNREASONABLE = "mark_unreasonable"
 
     @property
     def label(self) -> str:
@@ -185,6 +187,9 @@ ACTION_SPECS: dict[Action, ActionSpec] = {
         "督办", frozenset({_R.CONTENT}), overlay=True, text_label="督办意见"
     ),
     Action.REMIND: ActionSpec("催办", overlay=True),
+    Action.MARK_UNREASONABLE: ActionSpec(
+        "认定不合理诉求", frozenset({_R.REASON}), overlay=True, text_label="认定理由"
+    ),
 }
 
 
@@ -304,6 +309,14 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
     + _rows(_A.RECORD_ARRIVAL, _HANDLING, None, HANDLERS)
     + _rows(_A.SUPERVISE, [_S.PENDING_DISPATCH, *sorted(WITH_UNIT_STATUSES)], None, SUPERVISE_ROLES)
     + _rows(_A.REMIND, sorted(WITH_UNIT_STATUSES), None, REMIND_ROLES)
+    # 不合理诉求 (reviewed by the centre): excluded from 三率; the order goes on as before. Only
+    # before the order ends, because nothing leaves a terminal status.
+    + _rows(
+        _A.MARK_UNREASONABLE,
+        [_S.IN_PROGRESS, _S.REPLIED, _S.PENDING_VERIFICATION],
+        None,
+        REVIEWERS,
+    )
 )
 
 

@@ -192,6 +192,8 @@ def perform(
         service.supervise(session, text=text, **common)
     elif action is Action.REMIND:
         service.remind(session, text=text, **common)
+    elif action is Action.MARK_UNREASONABLE:
+        service.mark_unreasonable(session, reason=text, **common)
     elif action in (Action.SELF_RATE, Action.SELF_RATE_CLOSE):
         raise Invalid("诉求人请在居民门户评价办理结果 (callers rate on the resident portal)")
     else:  # pragma: no cover - every Action is handled above

@@ -378,3 +378,48 @@ def test_refresh_job_is_registered_and_moves_the_watermark(
     third = assessment_jobs.refresh_rollup(session, later)
     assert isinstance(third, dict)
     assert third["appeals"] == 0
+
+
+def test_appeal_marked_unreasonable_is_excluded_after_refresh(
+    session: Session, world: World, now: datetime
+) -> None:
+    marked = make_appeal(session, world=world, status=AppealStatus.REPLIED, now=now)
+    plain = make_appeal(session, world=world, status=AppealStatus.REPLIED, now=now)
+    appeals_service.mark_unreasonable(
+        session,
+        appeal_id=marked.id,
+        reason="诉求超出政策范围，经审核认定为不合理诉求",
+        actor=world.actor("supervisor"),
+        now=now,
+    )
+    for appeal in (marked, plain):
+        appeals_service.callback(
+            session,
+            appeal_id=appeal.id,
+            resolved=False,
+            satisfaction=Satisfaction.DISSATISFIED,
+            actor=world.actor("operator"),
+            now=now,
+        )
+    later = now + timedelta(days=2)
+    service.refresh(session, now=later)
+    assert stored(session) == direct(session, later)
+
+    period = parse_period("2026-11")
+    street_id = world.street_a[1]
+    counts = queries.unit_counts(session, UnitType.STREET, street_id, period)
+    assert (counts.valid_callbacks, counts.resolved, counts.satisfied, counts.excluded) == (
+        1,
+        0,
+        0,
+        1,
+    )
+    excluded = service.drill(
+        session,
+        actor=world.actor("admin"),
+        period=period,
+        unit_type=UnitType.STREET,
+        unit_id=street_id,
+        metric=Metric.EXCLUDED,
+    )
+    assert [(r.appeal_id, r.exclusion) for r in excluded.rows] == [(marked.id, "unreasonable")]

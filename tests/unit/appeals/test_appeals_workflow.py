@@ -126,6 +126,9 @@ both    parked                 remind                 parked                 rev
 both    return_requested       remind                 return_requested       reviewers
 both    signed                 remind                 signed                 reviewers
 both    termination_requested  remind                 termination_requested  reviewers
+both    in_progress            mark_unreasonable      in_progress            reviewers
+both    replied                mark_unreasonable      replied                reviewers
+both    pending_verification   mark_unreasonable      pending_verification   reviewers
 """
 
 
@@ -250,6 +253,7 @@ def test_overlays_keep_the_status() -> None:
         A.SUPERVISE,
         A.REMIND,
         A.SELF_RATE,
+        A.MARK_UNREASONABLE,
     }
     assert all(t.source is t.target for t in overlay_rows)
     changing = [t for t in TRANSITIONS if not t.action.overlay and t.source is t.target]
@@ -322,6 +326,7 @@ def test_allowed_actions_union_of_roles_in_declaration_order() -> None:
         A.RECORD_ARRIVAL,
         A.SUPERVISE,
         A.REMIND,
+        A.MARK_UNREASONABLE,
     ]
     assert allowed_actions(S.CLOSED, list(Role)) == []
     assert allowed_actions(S.IN_PROGRESS, []) == []

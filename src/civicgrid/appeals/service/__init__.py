@@ -31,6 +31,7 @@ from civicgrid.appeals.service.overlays import record_arrival, remind, supervise
 from civicgrid.appeals.service.reviews import (
     REVIEWED_STEPS,
     approve_extension,
+    mark_unreasonable,
     reject_extension,
     request_extension,
     review_step,
@@ -55,6 +56,7 @@ __all__ = [
     "delete_working_day",
     "dispatch",
     "explain",
+    "mark_unreasonable",
     "merge",
     "rate_by_caller",
     "record_arrival",

@@ -1,6 +1,7 @@
 """Reviewed requests during handling (DOMAIN §1.5): extension (延期: a later feedback deadline,
 asked before the current one passes), termination (终止办理) and parking (挂账), each requested by
-the lead unit and decided by the centre, and unparking. Each use case is one transaction."""
+the lead unit and decided by the centre, and unparking; and the centre's finding that a demand is
+unreasonable (不合理诉求), which takes the order out of 三率. Each use case is one transaction."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from civicgrid.appeals.service.common import (
     acting_role,
     load_for_action,
     owner_recipients,
+    record_change,
     transition,
     unit_recipients,
 )
 from civicgrid.appeals.workflow import Action, ActionInput, check_input
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
-from civicgrid.errors import Invalid
+from civicgrid.errors import Conflict, Invalid
 
 
 @use_case
@@ -180,6 +182,45 @@ def review_step(
         now=now,
         note=text.strip(),
         notify=recipients,
+    )
+    return appeal
+
+
+@use_case
+def mark_unreasonable(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """认定不合理诉求: the centre finds, after review, that the caller's demand is unreasonable.
+    The order keeps its status and goes on as before, but it no longer counts in 三率 (the
+    assessment reads :attr:`Appeal.excluded_from_rates`). The reason is kept in the timeline
+    event and the audit row. A second finding on the same order is refused (409)."""
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.MARK_UNREASONABLE, actor)
+    check_input(Action.MARK_UNREASONABLE, ActionInput(text=reason), now=now)
+    if appeal.excluded_from_rates:
+        raise Conflict(
+            "该工单已认定为不合理诉求 (the appeal is already marked unreasonable)",
+            detail={"action": Action.MARK_UNREASONABLE.value},
+        )
+    text = reason.strip()
+    appeal.excluded_from_rates = True
+    record_change(
+        session,
+        appeal,
+        action=Action.MARK_UNREASONABLE,
+        actor=actor,
+        role=role,
+        now=now,
+        from_status=appeal.status,
+        note=text,
+        detail={"excluded_from_rates": True},
+        notify=unit_recipients(appeal),
     )
     return appeal
 
