@@ -116,7 +116,17 @@ def units_of_type(session: Session, unit_type: UnitType) -> list[UnitInfo]:
 
 
 def find_unit(session: Session, unit_type: UnitType, unit_id: int) -> UnitInfo | None:
-    return next((u for u in units_of_type(session, unit_type) if u.unit_id == unit_id), None)
+    """The unit of this type with this id, as :func:`units_of_type` would list it, or None."""
+    if unit_type in (UnitType.DISTRICT, UnitType.STREET):
+        region = territory_queries.regions_by_ids(session, [unit_id]).get(unit_id)
+        if region is None or region.level != unit_type.value:
+            return None
+        return UnitInfo(region.id, region.name, region.path)
+    if unit_type is UnitType.DEPARTMENT:
+        dept = territory_queries.find_department(session, unit_id)
+        return UnitInfo(dept.id, dept.name) if dept is not None and dept.is_active else None
+    util = territory_queries.find_utility(session, unit_id)
+    return UnitInfo(util.id, util.name) if util is not None and util.is_active else None
 
 
 def _metric_condition(metric: Metric, period: Period) -> ColumnElement[bool]:

@@ -192,10 +192,7 @@ def may_drill(session: Session, actor: Actor, unit_type: UnitType, unit: queries
     if unit_type is UnitType.DEPARTMENT:
         if scope.covers_department(unit.unit_id):
             return True
-        dept = next(
-            (d for d in territory_queries.list_departments(session) if d.id == unit.unit_id),
-            None,
-        )
+        dept = territory_queries.find_department(session, unit.unit_id)
         if not centre or dept is None:
             return False
         path = territory_queries.region_paths(session, [dept.region_id]).get(dept.region_id)

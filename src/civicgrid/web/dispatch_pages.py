@@ -26,20 +26,11 @@ from civicgrid.deps import DbSession, Now
 from civicgrid.dispatch.catalogue import Catalogue, load_default_catalogue
 from civicgrid.errors import DomainError, Invalid, NotFound
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.appeals import (
-    PAGE_SIZE,
-    ActionFields,
-    Cipher,
-    Media,
-    after_action,
-    appeal_row,
-    flash_for,
-    list_rows,
-    perform,
-    refusal,
-    require,
-)
+from civicgrid.web.appeal_actions import ActionFields, perform
+from civicgrid.web.appeal_detail import after_action
+from civicgrid.web.appeal_pages import PAGE_SIZE, appeal_row, list_rows
 from civicgrid.web.context import PageActor
+from civicgrid.web.forms import Cipher, Media, flash_for, refusal, require
 from civicgrid.web.render import is_htmx, render
 
 router = APIRouter(tags=["pages"])

@@ -20,22 +20,20 @@ from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, Invalid, NotFound
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.appeals import (
-    OPEN_STATUSES,
-    ActionFields,
+from civicgrid.web.appeal_actions import ActionFields, perform
+from civicgrid.web.appeal_detail import after_action
+from civicgrid.web.appeal_pages import OPEN_STATUSES, list_rows
+from civicgrid.web.context import PageActor
+from civicgrid.web.forms import (
     Cipher,
     Media,
-    after_action,
     flash_for,
-    list_rows,
     located_region_id,
     parse_point,
-    perform,
     read_photos,
     refusal,
     require,
 )
-from civicgrid.web.context import PageActor
 from civicgrid.web.render import is_htmx, render
 
 router = APIRouter(tags=["pages"])

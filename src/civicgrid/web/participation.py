@@ -34,7 +34,7 @@ from civicgrid.participation.volunteers import queries as vq
 from civicgrid.participation.volunteers import rules as vr
 from civicgrid.participation.volunteers import service as vs
 from civicgrid.web.context import PageActor
-from civicgrid.web.render import render
+from civicgrid.web.render import error_page, render
 
 router = APIRouter(tags=["pages"])
 
@@ -376,9 +376,7 @@ def consultation_action(
 ) -> Response:
     """One step on a consultation; PRG on success, a 422/409 re-render on refusal."""
     if action not in CONSULTATION_ACTIONS:
-        return render(
-            request, "error.html", {"status_code": 404, "message": "没有这个操作"}, status_code=404
-        )
+        return error_page(request, 404, "没有这个操作")
     errors, status_code = _attempt(
         lambda: _consultation_call(action, consultation_id, form, session, actor, now)
     )
@@ -604,9 +602,7 @@ def order_action(
     form: Form,
 ) -> Response:
     if action not in ORDER_ACTIONS:
-        return render(
-            request, "error.html", {"status_code": 404, "message": "没有这个操作"}, status_code=404
-        )
+        return error_page(request, 404, "没有这个操作")
     errors, status_code = _attempt(lambda: _order_call(action, order_id, form, session, actor, now))
     if errors:
         return _order_page(request, actor, session, order_id, errors, status_code)
@@ -732,9 +728,7 @@ def ledger_action(
 ) -> Response:
     """Staff forms of the ledger: teams, 双报到, volunteers, activity records, account links."""
     if action not in LEDGER_ACTIONS:
-        return render(
-            request, "error.html", {"status_code": 404, "message": "没有这个操作"}, status_code=404
-        )
+        return error_page(request, 404, "没有这个操作")
     errors, status_code = _attempt(lambda: _ledger_call(action, form, session, actor, now))
     if errors:
         return _volunteers_page(request, actor, session, errors, status_code)
@@ -917,9 +911,7 @@ def project_action(
 ) -> Response:
     """One step on a project from the projects page."""
     if action not in PROJECT_ACTIONS:
-        return render(
-            request, "error.html", {"status_code": 404, "message": "没有这个操作"}, status_code=404
-        )
+        return error_page(request, 404, "没有这个操作")
     errors, status_code = _attempt(
         lambda: _project_call(action, project_id, form, session, actor, now)
     )
