@@ -50,7 +50,9 @@ APPEAL_COLUMNS = (
 UNIT_COLUMNS = (
     "id", "appeal_id", "role", "unit_kind", "unit_id", "unit_name", "unit_path", "assigned_at",
 )  # fmt: skip
-CALLBACK_COLUMNS = ("id", "appeal_id", "round", "resolved", "satisfaction", "note", "at")
+CALLBACK_COLUMNS = (
+    "id", "appeal_id", "round", "resolved", "satisfaction", "note", "channel", "at",
+)  # fmt: skip
 
 
 @dataclass
@@ -167,7 +169,7 @@ def generate(
                     "satisfied" if r < 0.88 else "fairly_satisfied" if r < 0.95 else "dissatisfied"
                 )
                 callback_id += 1
-                callback = (callback_id, i, 0, resolved, satisfaction, "", closed)
+                callback = (callback_id, i, 0, resolved, satisfaction, "", "phone", closed)
             unit_row_id += 1
         appeal = (
             i, f"B{i:012d}", "hotline", "hotline", "complaint", status, "L3", "占道经营",

@@ -314,3 +314,54 @@ def test_project_flow_over_http(client: TestClient, pworld: PWorld) -> None:
     assert r.status_code == 201
     assert _get(client, pworld, "staff_a1", f"/projects/{pid}").json()["spent_yuan"] == "500.00"
     assert _get(client, pworld, "staff_a2", f"/projects/{pid}").status_code == 404
+
+
+def test_participants_and_options_are_revised_before_the_notice_only(
+    client: TestClient, pworld: PWorld, session: Session, now: datetime
+) -> None:
+    c = make_consultation(session, pworld, now=now)
+    session.commit()
+    r = _post(client, pworld, "staff_a1", f"/consultations/{c.id}/participants", {
+        "category": "unit", "name": "张三"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    options = _get(client, pworld, "staff_a1", f"/consultations/{c.id}").json()["options"]
+    first, second = options[0]["id"], options[1]["id"]
+    h = _h(pworld, "staff_a1")
+    path = f"{BASE}/consultations/{c.id}"
+    r = client.put(
+        f"{path}/participants/{pid}", json={"category": "property", "name": "李四"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["category"], r.json()["name"]) == ("property", "李四")
+    r = client.put(f"{path}/options/{first}", json={"label": "暂缓"}, headers=h)
+    assert r.status_code == 409  # the label of the other option
+    r = client.put(f"{path}/options/{first}", json={"label": ""}, headers=h)
+    assert r.status_code == 422
+    r = client.put(f"{path}/options/{first}", json={"label": "分摊加装"}, headers=h)
+    assert r.status_code == 200
+    assert r.json()["label"] == "分摊加装"
+    # staff of another community do not see it; residents may not manage it
+    other = _h(pworld, "staff_a2")
+    assert client.delete(f"{path}/options/{second}", headers=other).status_code == 404
+    resident = _h(pworld, "王芳")
+    assert client.delete(f"{path}/participants/{pid}", headers=resident).status_code == 403
+    assert client.delete(f"{path}/options/{second}", headers=h).status_code == 204
+    assert client.delete(f"{path}/participants/{pid}", headers=h).status_code == 204
+    assert client.delete(f"{path}/participants/{pid}", headers=h).status_code == 404
+    detail = _get(client, pworld, "staff_a1", f"/consultations/{c.id}").json()
+    assert [o["label"] for o in detail["options"]] == ["分摊加装"]
+    assert detail["participants"] == []
+    # after the notice: 409, nothing changes
+    noticed = make_consultation(session, pworld, now=now, status=st.ConsultationStatus.NOTICED)
+    session.commit()
+    npath = f"{BASE}/consultations/{noticed.id}"
+    option_id = _get(client, pworld, "staff_a1", f"/consultations/{noticed.id}").json()["options"][
+        0
+    ]["id"]
+    r = client.delete(f"{npath}/options/{option_id}", headers=h)
+    assert r.status_code == 409
+    assert "公告发布后" in r.json()["detail"]
+    assert (
+        len(_get(client, pworld, "staff_a1", f"/consultations/{noticed.id}").json()["options"]) == 2
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 from tests.builders.participation import (
@@ -17,8 +18,10 @@ from tests.builders.participation import (
     make_pworld,
 )
 
+from civicgrid.participation.consultations import queries
 from civicgrid.participation.consultations import states as st
 from civicgrid.participation.consultations.models import Consultation, ConsultationVote
+from civicgrid.participation.projects import service as ps
 from civicgrid.participation.volunteers import service as vs
 from civicgrid.participation.volunteers.models import ServiceOrder
 
@@ -528,3 +531,132 @@ def test_list_pages_do_not_grow_queries_with_rows(
     session.commit()
     many = {p: _queries_for(client, connection, p) for p in few}
     assert many == few
+
+
+def test_staff_revise_participants_and_options_before_the_notice(
+    client: TestClient, pworld: PWorld, session: Session, now: datetime
+) -> None:
+    c = make_consultation(session, pworld, now=now)
+    session.commit()
+    token = login(client, pworld.staff_a1.username)
+    base = f"/participation/consultations/{c.id}"
+
+    def post(action: str, **data: str) -> int:
+        r = client.post(
+            f"{base}/{action}", data={**data, "csrf_token": token}, follow_redirects=False
+        )
+        return int(r.status_code)
+
+    assert post("participant", category="unit", name="张三") == 303
+    page = client.get(base).text
+    participant = re.search(r'name="participant_id" value="(\d+)"', page)
+    option = re.search(r'name="option_id" value="(\d+)"', page)
+    assert participant
+    assert option
+    pid, oid = participant.group(1), option.group(1)
+    assert post("participant_edit", participant_id=pid, category="nonsense", name="李四") == 422
+    assert post("participant_edit", participant_id=pid, category="property", name="李四") == 303
+    assert post("option_edit", option_id=oid, label="暂缓") == 409  # the other option's label
+    assert post("option_edit", option_id=oid, label="加装电梯（分摊）") == 303
+    page = client.get(f"{base}?done=option_edit").text
+    assert "李四" in page
+    assert "加装电梯（分摊）" in page
+    assert post("participant_remove", participant_id=pid) == 303
+    assert post("option_remove", option_id=oid) == 303
+    assert post("option_remove", option_id="x") == 422
+    page = client.get(base).text
+    assert "李四" not in page
+    assert "加装电梯（分摊）" not in page
+    # once the notice is out the forms are gone and a post is refused with 409
+    assert post("participant", category="party_org", name="书记") == 303
+    assert post("notice", notice_text="周五开会") == 303
+    page = client.get(base).text
+    assert "/option_edit" not in page
+    assert "/participant_remove" not in page
+    remaining = queries.options_of(session, c.id)[0]
+    r = client.post(
+        f"{base}/option_remove",
+        data={"option_id": str(remaining.id), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 409
+    assert "公告发布后" in r.text
+
+
+def test_project_detail_page_shows_spending_and_steps_come_back_to_it(
+    client: TestClient, pworld: PWorld, session: Session
+) -> None:
+    token = login(client, pworld.staff_a1.username)
+
+    def post(path: str, **data: str) -> Response:
+        response: Response = client.post(
+            path, data={**data, "csrf_token": token}, follow_redirects=False
+        )
+        return response
+
+    r = post(
+        "/participation/projects",
+        region_code=A1,
+        year="2027",
+        title="助老餐桌",
+        applicant="居委会",
+        budget_yuan="1000",
+        description="为独居老人送餐",
+    )
+    assert r.status_code == 303
+    found = re.search(
+        r'href="/participation/projects/(\d+)"', client.get(r.headers["location"]).text
+    )
+    assert found
+    base = f"/participation/projects/{found.group(1)}"
+    page = client.get(base)
+    assert page.status_code == 200
+    assert "为独居老人送餐" in page.text
+    assert 'name="from" value="detail"' in page.text
+    r = post(f"{base}/approve", **{"from": "detail"})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{base}?done=approve"
+    assert post(f"{base}/claim", claimed_by="幸福物业", **{"from": "detail"}).status_code == 303
+    assert post(f"{base}/start", **{"from": "detail"}).status_code == 303
+    refused = post(
+        f"{base}/expense",
+        amount_yuan="2000",
+        spent_on="2026-11-20",
+        note="超支",
+        **{"from": "detail"},
+    )
+    assert refused.status_code == 422
+    assert "为独居老人送餐" in refused.text  # the detail page again, with the message
+    ok = post(
+        f"{base}/expense",
+        amount_yuan="300",
+        spent_on="2026-11-20",
+        note="餐具",
+        **{"from": "detail"},
+    )
+    assert ok.status_code == 303
+    page = client.get(base).text
+    assert "餐具" in page
+    assert "300.00" in page
+    assert "幸福物业" in page
+
+
+def test_project_detail_page_scope_and_roles(
+    client: TestClient, pworld: PWorld, session: Session, now: datetime
+) -> None:
+    project = ps.apply(
+        session,
+        region_code=A1,
+        year=2027,
+        title="助餐点",
+        applicant="居委会",
+        budget_fen=100_000,
+        actor=pworld.staff_a1,
+        now=now,
+    )
+    session.commit()
+    login(client, pworld.staff_a2.username)
+    assert client.get(f"/participation/projects/{project.id}").status_code == 404
+    client.cookies.clear()
+    login(client, pworld["王芳"].actor.username)
+    assert client.get(f"/participation/projects/{project.id}").status_code == 403

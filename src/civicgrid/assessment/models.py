@@ -69,3 +69,30 @@ class AssessmentWatermark(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The columns of a fact row, in the order the rebuild's SELECT produces them.
+FACT_COLUMNS = (
+    "appeal_id",
+    "unit_type",
+    "unit_id",
+    "response_state",
+    "response_day",
+    "response_due_at",
+    "eval_state",
+    "eval_day",
+    "exclusion",
+    "resolved",
+    "satisfaction",
+)
+
+# The counter columns of a rollup row (everything of AssessmentDaily but its key).
+COUNTERS = (
+    "response_due",
+    "response_on_time",
+    "valid_callbacks",
+    "resolved",
+    "satisfied",
+    "fairly_satisfied",
+    "excluded",
+)

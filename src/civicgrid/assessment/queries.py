@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.models import Appeal
-from civicgrid.assessment.models import AssessmentDaily, AssessmentFact
+from civicgrid.appeals.queries import assessment_reads
+from civicgrid.assessment.models import COUNTERS, AssessmentDaily, AssessmentFact
 from civicgrid.assessment.periods import Period
 from civicgrid.assessment.ranking import UnitType
 from civicgrid.assessment.rates import (
@@ -24,21 +24,10 @@ from civicgrid.assessment.rates import (
     ResponseState,
 )
 from civicgrid.territory import queries as territory_queries
-from civicgrid.territory.models import Region
-
-_COUNTERS = (
-    "response_due",
-    "response_on_time",
-    "valid_callbacks",
-    "resolved",
-    "satisfied",
-    "fairly_satisfied",
-    "excluded",
-)
 
 
 def _sums() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(AssessmentDaily, c)), 0) for c in _COUNTERS]
+    return [func.coalesce(func.sum(getattr(AssessmentDaily, c)), 0) for c in COUNTERS]
 
 
 def _counts(values: Sequence[Any]) -> Counts:
@@ -74,7 +63,7 @@ def daily_series(
 ) -> list[tuple[date, Counts]]:
     """The stored days of one unit in the period (days without rows are all zero)."""
     stmt = (
-        select(AssessmentDaily.day, *(getattr(AssessmentDaily, c) for c in _COUNTERS))
+        select(AssessmentDaily.day, *(getattr(AssessmentDaily, c) for c in COUNTERS))
         .where(
             AssessmentDaily.unit_type == unit_type.value,
             AssessmentDaily.unit_id == unit_id,
@@ -98,12 +87,10 @@ def units_of_type(session: Session, unit_type: UnitType) -> list[UnitInfo]:
     and utilities."""
     if unit_type in (UnitType.DISTRICT, UnitType.STREET):
         # Only the regions of one level: a city holds tens of thousands of grids.
-        stmt = (
-            select(Region.id, Region.name, Region.path)
-            .where(Region.level == unit_type.value)
-            .order_by(Region.code)
-        )
-        return [UnitInfo(row.id, row.name, row.path) for row in session.execute(stmt)]
+        return [
+            UnitInfo(rid, name, path)
+            for rid, name, path in territory_queries.regions_at_level(session, unit_type.value)
+        ]
     if unit_type is UnitType.DEPARTMENT:
         return [
             UnitInfo(d.id, d.name)
@@ -190,10 +177,6 @@ def drill_down(
     stmt = (
         select(
             f.appeal_id,
-            Appeal.number,
-            Appeal.title,
-            Appeal.status,
-            Appeal.received_at,
             f.response_state,
             f.response_day,
             f.eval_state,
@@ -202,11 +185,29 @@ def drill_down(
             f.resolved,
             f.satisfaction,
         )
-        .join(Appeal, Appeal.id == f.appeal_id)
         .where(where)
         .order_by(f.appeal_id.desc())
         .offset(offset)
         .limit(limit)
     )
-    rows = [DrillRow(**row._asdict()) for row in session.execute(stmt)]
+    facts = session.execute(stmt).all()
+    headers = assessment_reads.appeal_headers(session, [row.appeal_id for row in facts])
+    rows = [
+        DrillRow(
+            appeal_id=row.appeal_id,
+            number=header.number,
+            title=header.title,
+            status=header.status,
+            received_at=header.received_at,
+            response_state=row.response_state,
+            response_day=row.response_day,
+            eval_state=row.eval_state,
+            eval_day=row.eval_day,
+            exclusion=row.exclusion,
+            resolved=row.resolved,
+            satisfaction=row.satisfaction,
+        )
+        for row in facts
+        if (header := headers.get(row.appeal_id)) is not None
+    ]
     return rows, int(total)

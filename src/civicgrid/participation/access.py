@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,8 +23,8 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
 from civicgrid.participation.models import ResidentLink
-from civicgrid.register import access as register_access
-from civicgrid.register.models import Residence, Resident
+from civicgrid.register import queries as register_queries
+from civicgrid.register.queries import ResidentRef
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.hierarchy import path_ids
 from civicgrid.territory.models import Region
@@ -97,15 +97,9 @@ def region_code(session: Session, region_id: int) -> str:
 
 
 def current_residence_paths(session: Session, resident_id: int, today: date) -> list[str]:
-    """Region paths of the resident's current residences (no end date, or ending after today).
-
-    Reads the register's residence rows directly: the register offers no unscoped read of a
-    resident's residences, and eligibility must not depend on the voter's own scope."""
-    stmt = select(Residence.region_path).where(
-        Residence.resident_id == resident_id,
-        or_(Residence.to_on.is_(None), Residence.to_on > today),
-    )
-    return list(session.scalars(stmt))
+    """Region paths of the resident's current residences; unscoped, so that eligibility does
+    not depend on the voter's own scope (``register.queries``)."""
+    return register_queries.current_residence_paths(session, resident_id, today)
 
 
 def home_communities(session: Session, resident_id: int, today: date) -> list[Region]:
@@ -118,30 +112,16 @@ def home_communities(session: Session, resident_id: int, today: date) -> list[Re
 def residents_living_in(session: Session, region_path: str, today: date, limit: int) -> list[int]:
     """Ids of residents with a current residence inside the region (demo data, eligibility
     lists), lowest id first."""
-    stmt = (
-        select(Residence.resident_id)
-        .where(
-            Residence.region_path.startswith(region_path, autoescape=True),
-            or_(Residence.to_on.is_(None), Residence.to_on > today),
-        )
-        .distinct()
-        .order_by(Residence.resident_id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+    return register_queries.resident_ids_living_in(session, region_path, today, limit=limit)
 
 
 def resident_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = session.execute(select(Resident.id, Resident.name).where(Resident.id.in_(wanted)))
-    return dict(rows.all())
+    return register_queries.resident_names(session, list(ids))
 
 
-def staff_resident(session: Session, actor: Actor, resident_id: int) -> Resident:
+def staff_resident(session: Session, actor: Actor, resident_id: int) -> ResidentRef:
     """A register resident the staff actor may see (register.access: role and scope)."""
-    return register_access.get_for(session, Resident, resident_id, actor)
+    return register_queries.resident_ref_for(session, actor, resident_id)
 
 
 def linked_resident_id(session: Session, user_id: int | None) -> int | None:

@@ -404,3 +404,93 @@ def grid_summaries_for(session: Session, actor: Actor) -> dict[int, GridRegister
         )
         for grid_id, c in counts.items()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class StandardAddress:
+    """A standard address (door plate or compound) as other packages read it in bulk: not
+    personal data, so no data scope applies."""
+
+    id: int
+    name: str
+    grid_id: int
+    region_path: str
+    lon: float | None
+    lat: float | None
+
+
+def standard_addresses(
+    session: Session, *, path_prefix: str = "", limit: int = 50_000
+) -> list[StandardAddress]:
+    """Standard addresses under the region path ``path_prefix`` (all when empty), by id, at
+    most ``limit`` (dispatch matches address text against them)."""
+    stmt = select(
+        Address.id, Address.name, Address.grid_id, Address.region_path, Address.lon, Address.lat
+    ).order_by(Address.id)
+    if path_prefix:
+        stmt = stmt.where(Address.region_path.startswith(path_prefix, autoescape=True))
+    return [
+        StandardAddress(int(i), str(n), int(g), str(p), lon, lat)
+        for i, n, g, p, lon, lat in session.execute(stmt.limit(max(1, limit)))
+    ]
+
+
+# --- residences as other packages read them (participation: eligibility, forms, demo) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentRef:
+    """Who a register resident is, as other packages need it after a scoped load: the id,
+    the name and the region path (no identity number, no phone)."""
+
+    id: int
+    name: str
+    region_path: str
+
+
+def resident_ref_for(session: Session, actor: Actor, resident_id: int) -> ResidentRef:
+    """A resident in the actor's data scope (role and scope checked by ``access.get_for``;
+    NotFound otherwise)."""
+    resident = access.get_for(session, Resident, resident_id, actor)
+    return ResidentRef(resident.id, resident.name, resident.region_path)
+
+
+def _current_residence(today: date) -> Any:
+    return (Residence.to_on.is_(None)) | (Residence.to_on > today)
+
+
+def current_residence_paths(session: Session, resident_id: int, today: date) -> list[str]:
+    """Region paths of the resident's current residences (no end date, or ending after
+    ``today``). Unscoped on purpose: whether a resident may vote or order in a community must
+    not depend on the data scope of whoever asks; only paths leave the register."""
+    stmt = select(Residence.region_path).where(
+        Residence.resident_id == resident_id, _current_residence(today)
+    )
+    return list(session.scalars(stmt))
+
+
+def resident_ids_living_in(
+    session: Session, region_path: str, today: date, *, limit: int
+) -> list[int]:
+    """Ids of residents with a current residence inside the region (its path is a prefix),
+    lowest id first, at most ``limit``."""
+    stmt = (
+        select(Residence.resident_id)
+        .where(
+            Residence.region_path.startswith(region_path, autoescape=True),
+            _current_residence(today),
+        )
+        .distinct()
+        .order_by(Residence.resident_id)
+        .limit(max(1, limit))
+    )
+    return list(session.scalars(stmt))
+
+
+def resident_names(session: Session, resident_ids: Sequence[int]) -> dict[int, str]:
+    """Names of the given residents by id (for lists the caller already may show)."""
+    names: dict[int, str] = {}
+    for part in _parts(sorted(set(resident_ids))):
+        rows = session.execute(select(Resident.id, Resident.name).where(Resident.id.in_(part)))
+        names.update({int(i): str(n) for i, n in rows})
+    return names

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from civicgrid.auth.deps import CurrentActor
-from civicgrid.deps import DbSession, Now
 from civicgrid.participation import access
-from civicgrid.participation.consultations import queries, service
+from civicgrid.participation.consultations import editing, queries, service
 from civicgrid.participation.consultations import states as st
 from civicgrid.participation.consultations.schemas import (
     CancelRequest,
@@ -30,6 +28,7 @@ from civicgrid.participation.consultations.schemas import (
     OptionRead,
     ParticipantCreate,
     ParticipantRead,
+    ParticipantUpdate,
     ResolveRequest,
     TaskCreate,
     TaskDoneRequest,
@@ -39,9 +38,11 @@ from civicgrid.participation.consultations.schemas import (
     meeting_read,
     task_read,
 )
+from civicgrid.participation.endpoint import Call
 
 router = APIRouter(prefix="/api/v1/participation", tags=["participation: consultations"])
 CREATED = status.HTTP_201_CREATED
+NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.post(
@@ -50,9 +51,9 @@ CREATED = status.HTTP_201_CREATED
     status_code=CREATED,
     summary="关联居民账号与实有人口",
 )
-def link_resident(actor: CurrentActor, session: DbSession, now: Now, body: LinkRequest) -> LinkRead:
+def link_resident(call: Call, body: LinkRequest) -> LinkRead:
     link_id = service.link_resident_account(
-        session, user_id=body.user_id, resident_id=body.resident_id, actor=actor, now=now
+        call.session, user_id=body.user_id, resident_id=body.resident_id, **call.by
     )
     return LinkRead(id=link_id, user_id=body.user_id, resident_id=body.resident_id)
 
@@ -60,14 +61,14 @@ def link_resident(actor: CurrentActor, session: DbSession, now: Now, body: LinkR
 @router.post(
     "/consultations", response_model=ConsultationRead, status_code=CREATED, summary="提出议题"
 )
-def propose(
-    actor: CurrentActor, session: DbSession, now: Now, body: ConsultationCreate
-) -> ConsultationRead:
+def propose(call: Call, body: ConsultationCreate) -> ConsultationRead:
     source = body.source or (
-        st.ConsultationSource.STAFF if access.is_staff(actor) else st.ConsultationSource.RESIDENT
+        st.ConsultationSource.STAFF
+        if access.is_staff(call.actor)
+        else st.ConsultationSource.RESIDENT
     )
     consultation = service.propose(
-        session,
+        call.session,
         data=service.NewConsultation(
             title=body.title,
             topic=body.topic,
@@ -77,25 +78,22 @@ def propose(
             source_ref=body.source_ref,
             options=tuple(body.options),
         ),
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return ConsultationRead.of(consultation)
 
 
 @router.get("/consultations", response_model=list[ConsultationListItem], summary="议题列表")
 def list_consultations(
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     status_: Annotated[st.ConsultationStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ConsultationListItem]:
     rows, _total = queries.list_for(
-        session,
-        actor,
-        today=now.date(),
+        call.session,
+        call.actor,
+        today=call.now.date(),
         status=status_.value if status_ else None,
         limit=limit,
         offset=offset,
@@ -106,12 +104,12 @@ def list_consultations(
 @router.get(
     "/consultations/{consultation_id}", response_model=ConsultationDetailRead, summary="议题详情"
 )
-def get_consultation(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now
-) -> ConsultationDetailRead:
-    consultation = queries.get_for(session, actor, consultation_id, now.date())
-    resident_id = access.linked_resident_id(session, actor.user_id)
-    return ConsultationDetailRead.of(queries.detail(session, consultation, resident_id=resident_id))
+def get_consultation(consultation_id: int, call: Call) -> ConsultationDetailRead:
+    consultation = queries.get_for(call.session, call.actor, consultation_id, call.now.date())
+    resident_id = access.linked_resident_id(call.session, call.actor.user_id)
+    return ConsultationDetailRead.of(
+        queries.detail(call.session, consultation, resident_id=resident_id)
+    )
 
 
 @router.post(
@@ -122,20 +120,17 @@ def get_consultation(
 )
 def add_participant(
     consultation_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: ParticipantCreate,
 ) -> ParticipantRead:
     participant = service.add_participant(
-        session,
+        call.session,
         consultation_id=consultation_id,
         category=body.category,
         name=body.name,
         organisation=body.organisation,
         resident_id=body.resident_id,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return ParticipantRead.of(participant)
 
@@ -146,13 +141,61 @@ def add_participant(
     status_code=CREATED,
     summary="增加表决方案",
 )
-def add_option(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: OptionCreate
-) -> OptionRead:
+def add_option(consultation_id: int, call: Call, body: OptionCreate) -> OptionRead:
     option = service.add_option(
-        session, consultation_id=consultation_id, label=body.label, actor=actor, now=now
+        call.session, consultation_id=consultation_id, label=body.label, **call.by
     )
     return OptionRead(id=option.id, label=option.label, votes=0, leading=False)
+
+
+PARTICIPANT = "/consultations/{consultation_id}/participants/{participant_id}"
+OPTION = "/consultations/{consultation_id}/options/{option_id}"
+
+
+@router.put(PARTICIPANT, response_model=ParticipantRead, summary="修改参与人（公告前）")
+def update_participant(
+    consultation_id: int, participant_id: int, call: Call, body: ParticipantUpdate
+) -> ParticipantRead:
+    participant = editing.update_participant(
+        call.session,
+        consultation_id=consultation_id,
+        participant_id=participant_id,
+        category=body.category,
+        name=body.name,
+        organisation=body.organisation,
+        **call.by,
+    )
+    return ParticipantRead.of(participant)
+
+
+@router.delete(PARTICIPANT, status_code=NO_CONTENT, summary="删除参与人（公告前）")
+def remove_participant(consultation_id: int, participant_id: int, call: Call) -> Response:
+    editing.remove_participant(
+        call.session, consultation_id=consultation_id, participant_id=participant_id, **call.by
+    )
+    return Response(status_code=NO_CONTENT)
+
+
+@router.put(OPTION, response_model=OptionRead, summary="修改表决方案（公告前）")
+def rename_option(
+    consultation_id: int, option_id: int, call: Call, body: OptionCreate
+) -> OptionRead:
+    option = editing.rename_option(
+        call.session,
+        consultation_id=consultation_id,
+        option_id=option_id,
+        label=body.label,
+        **call.by,
+    )
+    return OptionRead(id=option.id, label=option.label, votes=0, leading=False)
+
+
+@router.delete(OPTION, status_code=NO_CONTENT, summary="删除表决方案（公告前）")
+def remove_option(consultation_id: int, option_id: int, call: Call) -> Response:
+    editing.remove_option(
+        call.session, consultation_id=consultation_id, option_id=option_id, **call.by
+    )
+    return Response(status_code=NO_CONTENT)
 
 
 @router.post(
@@ -160,17 +203,14 @@ def add_option(
     response_model=ConsultationRead,
     summary="发布协商公告",
 )
-def publish_notice(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: NoticeRequest
-) -> ConsultationRead:
+def publish_notice(consultation_id: int, call: Call, body: NoticeRequest) -> ConsultationRead:
     return ConsultationRead.of(
         service.publish_notice(
-            session,
+            call.session,
             consultation_id=consultation_id,
             notice_text=body.notice_text,
             materials=body.materials,
-            actor=actor,
-            now=now,
+            **call.by,
         )
     )
 
@@ -181,18 +221,15 @@ def publish_notice(
     status_code=CREATED,
     summary="记录协商会议与纪要",
 )
-def record_meeting(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: MeetingCreate
-) -> MeetingRead:
+def record_meeting(consultation_id: int, call: Call, body: MeetingCreate) -> MeetingRead:
     meeting = service.record_meeting(
-        session,
+        call.session,
         consultation_id=consultation_id,
         held_at=body.held_at,
         place=body.place,
         attendee_count=body.attendee_count,
         minutes=body.minutes,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return meeting_read(meeting)
 
@@ -203,16 +240,13 @@ def record_meeting(
     status_code=CREATED,
     summary="表决（每位居民一票）",
 )
-def cast_vote(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: VoteRequest
-) -> VoteRead:
+def cast_vote(consultation_id: int, call: Call, body: VoteRequest) -> VoteRead:
     vote = service.cast_vote(
-        session,
+        call.session,
         consultation_id=consultation_id,
         option_id=body.option_id,
         resident_id=body.resident_id,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return VoteRead(
         id=vote.id,
@@ -229,16 +263,10 @@ def cast_vote(
     response_model=ConsultationRead,
     summary="形成协商决议",
 )
-def resolve(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: ResolveRequest
-) -> ConsultationRead:
+def resolve(consultation_id: int, call: Call, body: ResolveRequest) -> ConsultationRead:
     return ConsultationRead.of(
         service.resolve(
-            session,
-            consultation_id=consultation_id,
-            resolution=body.resolution,
-            actor=actor,
-            now=now,
+            call.session, consultation_id=consultation_id, resolution=body.resolution, **call.by
         )
     )
 
@@ -249,27 +277,22 @@ def resolve(
     status_code=CREATED,
     summary="增加落实任务",
 )
-def add_task(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: TaskCreate
-) -> TaskRead:
+def add_task(consultation_id: int, call: Call, body: TaskCreate) -> TaskRead:
     task = service.add_task(
-        session,
+        call.session,
         consultation_id=consultation_id,
         title=body.title,
         assignee=body.assignee,
         due_on=body.due_on,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return task_read(task)
 
 
 @router.post("/consultation-tasks/{task_id}/done", response_model=TaskRead, summary="落实任务完成")
-def complete_task(
-    task_id: int, actor: CurrentActor, session: DbSession, now: Now, body: TaskDoneRequest
-) -> TaskRead:
+def complete_task(task_id: int, call: Call, body: TaskDoneRequest) -> TaskRead:
     return task_read(
-        service.complete_task(session, task_id=task_id, result=body.result, actor=actor, now=now)
+        service.complete_task(call.session, task_id=task_id, result=body.result, **call.by)
     )
 
 
@@ -278,11 +301,9 @@ def complete_task(
     response_model=ConsultationRead,
     summary="启动落实",
 )
-def start_implementation(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now
-) -> ConsultationRead:
+def start_implementation(consultation_id: int, call: Call) -> ConsultationRead:
     return ConsultationRead.of(
-        service.start_implementation(session, consultation_id=consultation_id, actor=actor, now=now)
+        service.start_implementation(call.session, consultation_id=consultation_id, **call.by)
     )
 
 
@@ -293,18 +314,12 @@ def start_implementation(
 )
 def publish_feedback(
     consultation_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: FeedbackRequest,
 ) -> ConsultationRead:
     return ConsultationRead.of(
         service.publish_feedback(
-            session,
-            consultation_id=consultation_id,
-            feedback=body.feedback,
-            actor=actor,
-            now=now,
+            call.session, consultation_id=consultation_id, feedback=body.feedback, **call.by
         )
     )
 
@@ -317,18 +332,15 @@ def publish_feedback(
 )
 def evaluate(
     consultation_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: EvaluationCreate,
 ) -> EvaluationRead:
     evaluation = service.evaluate(
-        session,
+        call.session,
         consultation_id=consultation_id,
         score=body.score,
         comment=body.comment,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return EvaluationRead(
         id=evaluation.id,
@@ -341,22 +353,16 @@ def evaluate(
 @router.post(
     "/consultations/{consultation_id}/close", response_model=ConsultationRead, summary="结束评议"
 )
-def close_evaluation(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now
-) -> ConsultationRead:
+def close_evaluation(consultation_id: int, call: Call) -> ConsultationRead:
     return ConsultationRead.of(
-        service.close_evaluation(session, consultation_id=consultation_id, actor=actor, now=now)
+        service.close_evaluation(call.session, consultation_id=consultation_id, **call.by)
     )
 
 
 @router.post(
     "/consultations/{consultation_id}/cancel", response_model=ConsultationRead, summary="撤销议题"
 )
-def cancel(
-    consultation_id: int, actor: CurrentActor, session: DbSession, now: Now, body: CancelRequest
-) -> ConsultationRead:
+def cancel(consultation_id: int, call: Call, body: CancelRequest) -> ConsultationRead:
     return ConsultationRead.of(
-        service.cancel(
-            session, consultation_id=consultation_id, reason=body.reason, actor=actor, now=now
-        )
+        service.cancel(call.session, consultation_id=consultation_id, reason=body.reason, **call.by)
     )

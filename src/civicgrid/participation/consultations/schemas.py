@@ -35,6 +35,14 @@ class ParticipantCreate(BaseModel):
     resident_id: int | None = None
 
 
+class ParticipantUpdate(BaseModel):
+    """A participant's corrected entry (before the notice); the linked resident stays."""
+
+    category: st.ParticipantCategory
+    name: str = Field(min_length=1, max_length=100)
+    organisation: str = Field(default="", max_length=100)
+
+
 class OptionCreate(BaseModel):
     label: str = Field(min_length=1, max_length=200)
 

@@ -26,17 +26,9 @@ from civicgrid.participation.consultations.models import (
     ConsultationTask,
     ConsultationVote,
 )
+from civicgrid.participation.fields import clean_text
 
 MAX_OPTIONS = 10
-
-
-def _text(value: str, what: str, max_len: int, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise Invalid(f"{what}不能为空 ({what} required)")
-    if len(value) > max_len:
-        raise Invalid(f"{what}不超过 {max_len} 个字")
-    return value
 
 
 def _load(session: Session, consultation_id: int) -> Consultation:
@@ -46,7 +38,7 @@ def _load(session: Session, consultation_id: int) -> Consultation:
     return found
 
 
-def _load_for_manage(session: Session, actor: Actor, consultation_id: int) -> Consultation:
+def load_for_manage(session: Session, actor: Actor, consultation_id: int) -> Consultation:
     """A consultation the actor manages: a managing role (403) and the region in scope (404)."""
     access.require_manager(actor, "管理议事协商")
     consultation = _load(session, consultation_id)
@@ -113,8 +105,8 @@ def propose(
 ) -> Consultation:
     """Raise a topic. Staff raise it for a region in their scope (from their own work or from a
     hot problem); a resident raises it for the community they live in."""
-    title = _text(data.title, "议题标题", 200)
-    topic = _text(data.topic, "议题说明", 5000)
+    title = clean_text(data.title, "议题标题", 200)
+    topic = clean_text(data.topic, "议题说明", 5000)
     levels = st.REGION_LEVELS[data.level]
     if access.is_staff(actor):
         access.require_manager(actor, "提出议题")
@@ -140,7 +132,7 @@ def propose(
         topic=topic,
         level=data.level.value,
         source=data.source.value,
-        source_ref=_text(data.source_ref, "来源说明", 100, required=False),
+        source_ref=clean_text(data.source_ref, "来源说明", 100, required=False),
         region_id=region.id,
         region_path=region.path,
         status=st.ConsultationStatus.PROPOSED.value,
@@ -152,7 +144,7 @@ def propose(
     session.add(consultation)
     session.flush()
     for position, label in enumerate(labels, start=1):
-        _text(label, "方案", 200)
+        clean_text(label, "方案", 200)
         session.add(
             ConsultationOption(consultation_id=consultation.id, label=label, position=position)
         )
@@ -190,7 +182,7 @@ def add_participant(
     now: datetime,
 ) -> ConsultationParticipant:
     """Add a participant by 6+X category (before the resolution)."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.EDITABLE_PARTICIPANTS:
         raise Conflict(f"议题处于“{status.label}”状态，不能再增加参与人")
@@ -199,8 +191,8 @@ def add_participant(
     participant = ConsultationParticipant(
         consultation_id=consultation.id,
         category=category.value,
-        name=_text(name, "参与人姓名", 100),
-        organisation=_text(organisation, "所在单位", 100, required=False),
+        name=clean_text(name, "参与人姓名", 100),
+        organisation=clean_text(organisation, "所在单位", 100, required=False),
         resident_id=resident_id,
         added_at=now,
     )
@@ -224,11 +216,11 @@ def add_option(
     session: Session, *, consultation_id: int, label: str, actor: Actor, now: datetime
 ) -> ConsultationOption:
     """Add a voting option while the topic is still being prepared (议题征集)."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.EDITABLE_OPTIONS:
         raise Conflict("公告发布后不能再修改表决方案 (options are fixed once noticed)")
-    label = _text(label, "方案", 200)
+    label = clean_text(label, "方案", 200)
     existing = queries.options_of(session, consultation.id)
     if len(existing) >= MAX_OPTIONS:
         raise Invalid(f"表决方案最多 {MAX_OPTIONS} 个")
@@ -265,7 +257,7 @@ def publish_notice(
     now: datetime,
 ) -> Consultation:
     """Announce the consultation to participants with the materials in advance."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     problems = st.notice_problems(
         participant_count=queries.participant_count(session, consultation.id),
         notice_text=notice_text,
@@ -294,7 +286,7 @@ def record_meeting(
     now: datetime,
 ) -> ConsultationMeeting:
     """Record a consultation meeting and its minutes; the first one moves the topic to HELD."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     st.next_status(st.ConsultationStatus(consultation.status), st.ConsultationAction.HOLD)
     if held_at.tzinfo is None:
         raise Invalid("会议时间须带时区")
@@ -307,9 +299,9 @@ def record_meeting(
     meeting = ConsultationMeeting(
         consultation_id=consultation.id,
         held_at=held_at,
-        place=_text(place, "会议地点", 200),
+        place=clean_text(place, "会议地点", 200),
         attendee_count=attendee_count,
-        minutes=_text(minutes, "会议纪要", 20000),
+        minutes=clean_text(minutes, "会议纪要", 20000),
         recorded_by_label=actor.display_name,
         recorded_at=now,
     )
@@ -334,7 +326,7 @@ def cast_vote(
     paper at the meeting)."""
     on_behalf = resident_id is not None
     if on_behalf:
-        consultation = _load_for_manage(session, actor, consultation_id)
+        consultation = load_for_manage(session, actor, consultation_id)
         assert resident_id is not None
         access.staff_resident(session, actor, resident_id)
         voter = resident_id
@@ -381,8 +373,8 @@ def resolve(
     session: Session, *, consultation_id: int, resolution: str, actor: Actor, now: datetime
 ) -> Consultation:
     """Record the consultation's resolution (协商意见); the vote tally goes into the audit."""
-    consultation = _load_for_manage(session, actor, consultation_id)
-    text = _text(resolution, "协商决议", 10000)
+    consultation = load_for_manage(session, actor, consultation_id)
+    text = clean_text(resolution, "协商决议", 10000)
     counts = queries.tally_of(session, consultation.id)
     consultation.resolution = text
     consultation.resolved_at = now
@@ -412,7 +404,7 @@ def add_task(
     now: datetime,
 ) -> ConsultationTask:
     """Add an implementation task of the resolution."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.TASKS_OPEN:
         raise Conflict(f"议题处于“{status.label}”状态，不能增加落实任务")
@@ -420,8 +412,8 @@ def add_task(
         raise Invalid("完成期限不能早于今天")
     task = ConsultationTask(
         consultation_id=consultation.id,
-        title=_text(title, "任务", 200),
-        assignee=_text(assignee, "责任人/单位", 100),
+        title=clean_text(title, "任务", 200),
+        assignee=clean_text(assignee, "责任人/单位", 100),
         due_on=due_on,
         created_at=now,
     )
@@ -448,12 +440,12 @@ def complete_task(
     task = session.get(ConsultationTask, task_id)
     if task is None:
         raise NotFound(f"落实任务 {task_id} 不存在")
-    consultation = _load_for_manage(session, actor, task.consultation_id)
+    consultation = load_for_manage(session, actor, task.consultation_id)
     if st.ConsultationStatus(consultation.status) not in st.TASKS_OPEN:
         raise Conflict("议题不在落实阶段，不能修改任务")
     if task.done_at is not None:
         raise Conflict("该任务已完成")
-    task.result = _text(result, "落实情况", 5000)
+    task.result = clean_text(result, "落实情况", 5000)
     task.done_at = now
     session.flush()
     access.audit(
@@ -473,7 +465,7 @@ def start_implementation(
     session: Session, *, consultation_id: int, actor: Actor, now: datetime
 ) -> Consultation:
     """Start carrying out the resolution; needs at least one task."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     st.next_status(st.ConsultationStatus(consultation.status), st.ConsultationAction.IMPLEMENT)
     if not queries.tasks_of(session, consultation.id):
         raise Invalid("请先分解至少一项落实任务 (add a task first)")
@@ -486,14 +478,14 @@ def publish_feedback(
     session: Session, *, consultation_id: int, feedback: str, actor: Actor, now: datetime
 ) -> Consultation:
     """Publish the implementation feedback to residents; every task must be done."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     st.next_status(
         st.ConsultationStatus(consultation.status), st.ConsultationAction.PUBLISH_FEEDBACK
     )
     open_tasks = [t.title for t in queries.tasks_of(session, consultation.id) if t.done_at is None]
     if open_tasks:
         raise Invalid(f"尚有未完成的落实任务：{'、'.join(open_tasks)}", detail=open_tasks)
-    consultation.feedback = _text(feedback, "落实反馈", 10000)
+    consultation.feedback = clean_text(feedback, "落实反馈", 10000)
     consultation.feedback_at = now
     _move(session, consultation, st.ConsultationAction.PUBLISH_FEEDBACK, actor, now)
     enqueue(
@@ -531,7 +523,7 @@ def evaluate(
         consultation_id=consultation.id,
         resident_id=resident_id,
         score=score,
-        comment=_text(comment, "评议意见", 1000, required=False),
+        comment=clean_text(comment, "评议意见", 1000, required=False),
         created_at=now,
     )
     session.add(evaluation)
@@ -556,7 +548,7 @@ def close_evaluation(
     session: Session, *, consultation_id: int, actor: Actor, now: datetime
 ) -> Consultation:
     """End the residents' evaluation; the consultation is then complete."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     consultation.evaluated_at = now
     _move(session, consultation, st.ConsultationAction.CLOSE_EVALUATION, actor, now)
     return consultation
@@ -567,9 +559,9 @@ def cancel(
     session: Session, *, consultation_id: int, reason: str, actor: Actor, now: datetime
 ) -> Consultation:
     """Withdraw a topic before its resolution, with a reason."""
-    consultation = _load_for_manage(session, actor, consultation_id)
+    consultation = load_for_manage(session, actor, consultation_id)
     st.next_status(st.ConsultationStatus(consultation.status), st.ConsultationAction.CANCEL)
-    consultation.cancel_reason = _text(reason, "撤销原因", 500)
+    consultation.cancel_reason = clean_text(reason, "撤销原因", 500)
     _move(session, consultation, st.ConsultationAction.CANCEL, actor, now)
     return consultation
 

@@ -94,6 +94,9 @@ VOTING = frozenset({S.NOTICED, S.HELD})
 EVALUATING = frozenset({S.FEEDBACK_PUBLISHED})
 EDITABLE_PARTICIPANTS = frozenset({S.PROPOSED, S.NOTICED, S.HELD})
 EDITABLE_OPTIONS = frozenset({S.PROPOSED})
+# Participants and options already entered may be changed or removed only before the notice:
+# the notice informs the participants of the topic and the options (DOMAIN §5, step 2).
+REVISABLE = frozenset({S.PROPOSED})
 TASKS_OPEN = frozenset({S.RESOLVED, S.IMPLEMENTING})
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from civicgrid.auth.deps import CurrentActor
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession
 from civicgrid.participation import access
+from civicgrid.participation.endpoint import Call
 from civicgrid.participation.projects import queries, service
 from civicgrid.participation.projects import rules as pr
 from civicgrid.participation.projects.schemas import (
@@ -27,17 +28,16 @@ CREATED = status.HTTP_201_CREATED
 
 
 @router.post("", response_model=ProjectRead, status_code=CREATED, summary="申报服务项目")
-def apply(actor: CurrentActor, session: DbSession, now: Now, body: ProjectCreate) -> ProjectRead:
+def apply(call: Call, body: ProjectCreate) -> ProjectRead:
     project = service.apply(
-        session,
+        call.session,
         region_code=body.region_code,
         year=body.year,
         title=body.title,
         description=body.description,
         applicant=body.applicant,
         budget_fen=body.budget_fen,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return ProjectRead.of(project)
 
@@ -68,84 +68,66 @@ def list_expenses(project_id: int, actor: CurrentActor, session: DbSession) -> l
 
 
 @router.post("/{project_id}/review", response_model=ProjectRead, summary="审核")
-def review(
-    project_id: int, actor: CurrentActor, session: DbSession, now: Now, body: ReviewRequest
-) -> ProjectRead:
+def review(project_id: int, call: Call, body: ReviewRequest) -> ProjectRead:
     return ProjectRead.of(
         service.review(
-            session,
-            project_id=project_id,
-            approve=body.approve,
-            note=body.note,
-            actor=actor,
-            now=now,
+            call.session, project_id=project_id, approve=body.approve, note=body.note, **call.by
         )
     )
 
 
 @router.post("/{project_id}/claim", response_model=ProjectRead, summary="认领")
-def claim(
-    project_id: int, actor: CurrentActor, session: DbSession, now: Now, body: ClaimRequest
-) -> ProjectRead:
+def claim(project_id: int, call: Call, body: ClaimRequest) -> ProjectRead:
     return ProjectRead.of(
         service.claim(
-            session,
+            call.session,
             project_id=project_id,
             claimed_by=body.claimed_by,
             party_org_id=body.party_org_id,
-            actor=actor,
-            now=now,
+            **call.by,
         )
     )
 
 
 @router.post("/{project_id}/start", response_model=ProjectRead, summary="开始实施")
-def start(project_id: int, actor: CurrentActor, session: DbSession, now: Now) -> ProjectRead:
-    return ProjectRead.of(service.start(session, project_id=project_id, actor=actor, now=now))
+def start(project_id: int, call: Call) -> ProjectRead:
+    return ProjectRead.of(service.start(call.session, project_id=project_id, **call.by))
 
 
 @router.post(
     "/{project_id}/expenses", response_model=ExpenseRead, status_code=CREATED, summary="登记支出"
 )
-def record_expense(
-    project_id: int, actor: CurrentActor, session: DbSession, now: Now, body: ExpenseCreate
-) -> ExpenseRead:
+def record_expense(project_id: int, call: Call, body: ExpenseCreate) -> ExpenseRead:
     expense = service.record_expense(
-        session,
+        call.session,
         project_id=project_id,
         amount_fen=body.amount_fen,
         spent_on=body.spent_on,
         note=body.note,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return ExpenseRead.of(expense)
 
 
 @router.post("/{project_id}/complete", response_model=ProjectRead, summary="完成")
-def complete(
-    project_id: int, actor: CurrentActor, session: DbSession, now: Now, body: CompleteRequest
-) -> ProjectRead:
+def complete(project_id: int, call: Call, body: CompleteRequest) -> ProjectRead:
     return ProjectRead.of(
-        service.complete(session, project_id=project_id, outcome=body.outcome, actor=actor, now=now)
+        service.complete(call.session, project_id=project_id, outcome=body.outcome, **call.by)
     )
 
 
 @router.post("/{project_id}/evaluation", response_model=ProjectRead, summary="评估")
 def evaluate(
     project_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: ProjectEvaluationRequest,
 ) -> ProjectRead:
     return ProjectRead.of(
         service.evaluate(
-            session,
+            call.session,
             project_id=project_id,
             score=body.score,
             evaluation=body.evaluation,
-            actor=actor,
-            now=now,
+            **call.by,
         )
     )

@@ -12,21 +12,13 @@ from civicgrid.clock import to_beijing
 from civicgrid.db import use_case
 from civicgrid.errors import Invalid
 from civicgrid.participation import access
+from civicgrid.participation.fields import clean_text
 from civicgrid.participation.projects import queries
 from civicgrid.participation.projects import rules as pr
 from civicgrid.participation.projects.models import ProjectExpense, ServiceProject
 from civicgrid.participation.volunteers.models import PartyOrganisation
 
 PROJECT_LEVELS = ("community", "street")
-
-
-def _text(value: str, what: str, max_len: int, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise Invalid(f"{what}不能为空 ({what} required)")
-    if len(value) > max_len:
-        raise Invalid(f"{what}不超过 {max_len} 个字")
-    return value
 
 
 def _load(session: Session, actor: Actor, project_id: int) -> ServiceProject:
@@ -79,9 +71,9 @@ def apply(
     pr.check_budget(budget_fen)
     project = ServiceProject(
         year=year,
-        title=_text(title, "项目名称", 200),
-        description=_text(description, "项目内容", 5000, required=False),
-        applicant=_text(applicant, "申报单位", 200),
+        title=clean_text(title, "项目名称", 200),
+        description=clean_text(description, "项目内容", 5000, required=False),
+        applicant=clean_text(applicant, "申报单位", 200),
         budget_fen=budget_fen,
         spent_fen=0,
         region_id=region.id,
@@ -117,7 +109,7 @@ def review(
     project = _load(session, actor, project_id)
     action = pr.ProjectAction.APPROVE if approve else pr.ProjectAction.REJECT
     pr.next_project_status(pr.ProjectStatus(project.status), action)
-    project.review_note = _text(note, "审核意见", 1000, required=not approve)
+    project.review_note = clean_text(note, "审核意见", 1000, required=not approve)
     project.reviewed_at = now
     _move(session, project, action, actor, now)
     return project
@@ -143,7 +135,7 @@ def claim(
         if org is None or not org.region_path.startswith(project.region_path):
             raise Invalid("所选党组织未向该项目所在区域报到")
         name = name or org.name
-    project.claimed_by = _text(name, "认领单位", 200)
+    project.claimed_by = clean_text(name, "认领单位", 200)
     project.party_org_id = party_org_id
     project.claimed_at = now
     _move(session, project, pr.ProjectAction.CLAIM, actor, now, claimed_by=project.claimed_by)
@@ -182,7 +174,7 @@ def record_expense(
         project_id=project.id,
         spent_on=spent_on,
         amount_fen=amount_fen,
-        note=_text(note, "支出说明", 500),
+        note=clean_text(note, "支出说明", 500),
         recorded_by_label=actor.display_name,
         recorded_at=now,
     )
@@ -200,7 +192,7 @@ def complete(
     """Report the project done with its outcome."""
     project = _load(session, actor, project_id)
     pr.next_project_status(pr.ProjectStatus(project.status), pr.ProjectAction.COMPLETE)
-    project.outcome = _text(outcome, "实施成效", 5000)
+    project.outcome = clean_text(outcome, "实施成效", 5000)
     project.completed_at = now
     _move(session, project, pr.ProjectAction.COMPLETE, actor, now)
     return project
@@ -221,7 +213,7 @@ def evaluate(
     pr.next_project_status(pr.ProjectStatus(project.status), pr.ProjectAction.EVALUATE)
     pr.check_evaluation_score(score)
     project.evaluation_score = score
-    project.evaluation = _text(evaluation, "评估意见", 5000)
+    project.evaluation = clean_text(evaluation, "评估意见", 5000)
     project.evaluated_at = now
     _move(
         session,

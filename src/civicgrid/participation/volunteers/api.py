@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from civicgrid.auth.deps import CurrentActor
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession
 from civicgrid.errors import Forbidden
 from civicgrid.participation import access
+from civicgrid.participation.endpoint import Call
 from civicgrid.participation.volunteers import queries, service
 from civicgrid.participation.volunteers import rules as r
 from civicgrid.participation.volunteers.schemas import (
@@ -44,15 +45,14 @@ def _require_staff(actor: CurrentActor) -> None:
 
 
 @router.post("/teams", response_model=TeamRead, status_code=CREATED, summary="建立志愿服务队")
-def create_team(actor: CurrentActor, session: DbSession, now: Now, body: TeamCreate) -> TeamRead:
+def create_team(call: Call, body: TeamCreate) -> TeamRead:
     team = service.create_team(
-        session,
+        call.session,
         region_code=body.region_code,
         name=body.name,
         colour=body.colour,
         service_area=body.service_area,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return TeamRead.model_validate(team)
 
@@ -66,16 +66,9 @@ def list_teams(actor: CurrentActor, session: DbSession) -> list[TeamRead]:
 @router.post(
     "/party-orgs", response_model=PartyOrgRead, status_code=CREATED, summary="党组织双报到"
 )
-def register_party_org(
-    actor: CurrentActor, session: DbSession, now: Now, body: PartyOrgCreate
-) -> PartyOrgRead:
+def register_party_org(call: Call, body: PartyOrgCreate) -> PartyOrgRead:
     org = service.register_party_org(
-        session,
-        region_code=body.region_code,
-        name=body.name,
-        contact=body.contact,
-        actor=actor,
-        now=now,
+        call.session, region_code=body.region_code, name=body.name, contact=body.contact, **call.by
     )
     return PartyOrgRead.model_validate(org)
 
@@ -103,11 +96,9 @@ def list_party_orgs(actor: CurrentActor, session: DbSession) -> list[PartyOrgSum
     status_code=CREATED,
     summary="志愿者注册（含在职党员双报到）",
 )
-def register_volunteer(
-    actor: CurrentActor, session: DbSession, now: Now, body: VolunteerCreate
-) -> VolunteerRead:
+def register_volunteer(call: Call, body: VolunteerCreate) -> VolunteerRead:
     volunteer = service.register_volunteer(
-        session,
+        call.session,
         data=service.NewVolunteer(
             region_code=body.region_code,
             name=body.name,
@@ -120,8 +111,7 @@ def register_volunteer(
             resident_id=body.resident_id,
             user_id=body.user_id,
         ),
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return VolunteerRead.of(volunteer)
 
@@ -163,13 +153,9 @@ def volunteer_records(
 @router.put(
     "/volunteers/{volunteer_id}/team", response_model=VolunteerRead, summary="调整所在服务队"
 )
-def join_team(
-    volunteer_id: int, actor: CurrentActor, session: DbSession, now: Now, body: TeamAssignment
-) -> VolunteerRead:
+def join_team(volunteer_id: int, call: Call, body: TeamAssignment) -> VolunteerRead:
     return VolunteerRead.of(
-        service.join_team(
-            session, volunteer_id=volunteer_id, team_id=body.team_id, actor=actor, now=now
-        )
+        service.join_team(call.session, volunteer_id=volunteer_id, team_id=body.team_id, **call.by)
     )
 
 
@@ -181,13 +167,11 @@ def join_team(
 )
 def record_activity(
     volunteer_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: ActivityRecordCreate,
 ) -> RecordRead:
     record = service.record_activity(
-        session,
+        call.session,
         volunteer_id=volunteer_id,
         activity=body.activity,
         started_at=body.started_at,
@@ -195,8 +179,7 @@ def record_activity(
         travel_minutes=body.travel_minutes,
         content=body.content,
         place=body.place,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return RecordRead.of(record)
 
@@ -209,19 +192,16 @@ def record_activity(
 )
 def issue_certificate(
     volunteer_id: int,
-    actor: CurrentActor,
-    session: DbSession,
-    now: Now,
+    call: Call,
     body: CertificateCreate,
 ) -> CertificateRead:
     cert = service.issue_certificate(
-        session,
+        call.session,
         volunteer_id=volunteer_id,
         signer=body.signer,
         handler=body.handler,
         contact=body.contact,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return CertificateRead.of(cert)
 
@@ -239,9 +219,9 @@ def get_certificate(
 
 
 @router.post("/orders", response_model=OrderRead, status_code=CREATED, summary="点单")
-def place_order(actor: CurrentActor, session: DbSession, now: Now, body: OrderCreate) -> OrderRead:
+def place_order(call: Call, body: OrderCreate) -> OrderRead:
     order = service.place_order(
-        session,
+        call.session,
         data=service.NewOrder(
             region_code=body.region_code,
             title=body.title,
@@ -250,8 +230,7 @@ def place_order(actor: CurrentActor, session: DbSession, now: Now, body: OrderCr
             wanted_at=body.wanted_at,
             resident_id=body.resident_id,
         ),
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return OrderRead.of(order)
 
@@ -285,21 +264,17 @@ def get_order(order_id: int, actor: CurrentActor, session: DbSession) -> OrderRe
 
 
 @router.post("/orders/{order_id}/assign", response_model=OrderRead, summary="派单")
-def assign_order(
-    order_id: int, actor: CurrentActor, session: DbSession, now: Now, body: AssignRequest
-) -> OrderRead:
+def assign_order(order_id: int, call: Call, body: AssignRequest) -> OrderRead:
     return OrderRead.of(
-        service.assign_order(session, order_id=order_id, team_id=body.team_id, actor=actor, now=now)
+        service.assign_order(call.session, order_id=order_id, team_id=body.team_id, **call.by)
     )
 
 
 @router.post("/orders/{order_id}/take", response_model=OrderRead, summary="接单")
-def take_order(
-    order_id: int, actor: CurrentActor, session: DbSession, now: Now, body: TakeRequest
-) -> OrderRead:
+def take_order(order_id: int, call: Call, body: TakeRequest) -> OrderRead:
     return OrderRead.of(
         service.take_order(
-            session, order_id=order_id, volunteer_id=body.volunteer_id, actor=actor, now=now
+            call.session, order_id=order_id, volunteer_id=body.volunteer_id, **call.by
         )
     )
 
@@ -310,48 +285,36 @@ def take_order(
     status_code=CREATED,
     summary="登记服务记录（实际服务时间，不含路途）",
 )
-def record_service(
-    order_id: int, actor: CurrentActor, session: DbSession, now: Now, body: RecordCreate
-) -> RecordRead:
+def record_service(order_id: int, call: Call, body: RecordCreate) -> RecordRead:
     record = service.record_service(
-        session,
+        call.session,
         order_id=order_id,
         started_at=body.started_at,
         ended_at=body.ended_at,
         travel_minutes=body.travel_minutes,
         content=body.content,
         place=body.place,
-        actor=actor,
-        now=now,
+        **call.by,
     )
     return RecordRead.of(record)
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderRead, summary="居民确认服务")
-def confirm_service(order_id: int, actor: CurrentActor, session: DbSession, now: Now) -> OrderRead:
-    return OrderRead.of(service.confirm_service(session, order_id=order_id, actor=actor, now=now))
+def confirm_service(order_id: int, call: Call) -> OrderRead:
+    return OrderRead.of(service.confirm_service(call.session, order_id=order_id, **call.by))
 
 
 @router.post("/orders/{order_id}/rating", response_model=OrderRead, summary="居民评价")
-def rate_order(
-    order_id: int, actor: CurrentActor, session: DbSession, now: Now, body: RateRequest
-) -> OrderRead:
+def rate_order(order_id: int, call: Call, body: RateRequest) -> OrderRead:
     return OrderRead.of(
         service.rate_order(
-            session,
-            order_id=order_id,
-            rating=body.rating,
-            comment=body.comment,
-            actor=actor,
-            now=now,
+            call.session, order_id=order_id, rating=body.rating, comment=body.comment, **call.by
         )
     )
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderRead, summary="取消服务单")
-def cancel_order(
-    order_id: int, actor: CurrentActor, session: DbSession, now: Now, body: CancelOrderRequest
-) -> OrderRead:
+def cancel_order(order_id: int, call: Call, body: CancelOrderRequest) -> OrderRead:
     return OrderRead.of(
-        service.cancel_order(session, order_id=order_id, reason=body.reason, actor=actor, now=now)
+        service.cancel_order(call.session, order_id=order_id, reason=body.reason, **call.by)
     )

@@ -18,6 +18,7 @@ from civicgrid.kit.masking import mask_phone
 from civicgrid.notify.service import Recipient, enqueue
 from civicgrid.participation import access
 from civicgrid.participation.consultations.states import is_eligible
+from civicgrid.participation.fields import clean_text
 from civicgrid.participation.volunteers import queries
 from civicgrid.participation.volunteers import rules as r
 from civicgrid.participation.volunteers.models import (
@@ -30,15 +31,6 @@ from civicgrid.participation.volunteers.models import (
 )
 
 COMMUNITY = ("community",)
-
-
-def _text(value: str, what: str, max_len: int, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise Invalid(f"{what}不能为空 ({what} required)")
-    if len(value) > max_len:
-        raise Invalid(f"{what}不超过 {max_len} 个字")
-    return value
 
 
 def _team_in(session: Session, team_id: int, region_path: str) -> VolunteerTeam:
@@ -66,9 +58,9 @@ def create_team(
     access.require_manager(actor, "管理志愿服务队")
     region = access.region_in_scope(session, actor, region_code, COMMUNITY, "服务队")
     team = VolunteerTeam(
-        name=_text(name, "服务队名称", 100),
-        colour=_text(colour, "颜色", 20, required=False),
-        service_area=_text(service_area, "服务领域", 200, required=False),
+        name=clean_text(name, "服务队名称", 100),
+        colour=clean_text(colour, "颜色", 20, required=False),
+        service_area=clean_text(service_area, "服务领域", 200, required=False),
         region_id=region.id,
         region_path=region.path,
         created_at=now,
@@ -96,8 +88,8 @@ def register_party_org(
     access.require_manager(actor, "登记双报到")
     region = access.region_in_scope(session, actor, region_code, COMMUNITY, "双报到")
     org = PartyOrganisation(
-        name=_text(name, "党组织名称", 200),
-        contact=_text(contact, "联系人", 100, required=False),
+        name=clean_text(name, "党组织名称", 200),
+        contact=clean_text(contact, "联系人", 100, required=False),
         region_id=region.id,
         region_path=region.path,
         reported_at=now,
@@ -166,12 +158,12 @@ def register_volunteer(
         volunteer_no=r.volunteer_number(
             region.code, queries.count_in(session, Volunteer.region_path, region.path) + 1
         ),
-        name=_text(data.name, "姓名", 50),
+        name=clean_text(data.name, "姓名", 50),
         phone_masked=mask_phone(phone) if phone else "",
         user_id=user_id,
         resident_id=resident_id,
         skills=skills,
-        availability=_text(data.availability, "服务时间", 200, required=False),
+        availability=clean_text(data.availability, "服务时间", 200, required=False),
         team_id=data.team_id,
         is_party_member=data.is_party_member,
         party_org_id=data.party_org_id,
@@ -266,9 +258,9 @@ def place_order(session: Session, *, data: NewOrder, actor: Actor, now: datetime
             to_beijing(now).year,
             queries.count_in(session, ServiceOrder.region_path, region.path) + 1,
         ),
-        title=_text(data.title, "服务需求", 200),
-        description=_text(data.description, "需求说明", 2000, required=False),
-        skill=_text(data.skill, "所需技能", 40, required=False),
+        title=clean_text(data.title, "服务需求", 200),
+        description=clean_text(data.description, "需求说明", 2000, required=False),
+        skill=clean_text(data.skill, "所需技能", 40, required=False),
         wanted_at=data.wanted_at,
         requester_user_id=actor.user_id,
         requester_label=label,
@@ -420,9 +412,9 @@ def _add_record(
     record = ServiceRecord(
         volunteer_id=volunteer.id,
         order_id=order_id,
-        activity=_text(activity, "服务项目", 200),
-        place=_text(place, "服务地点", 200, required=False),
-        content=_text(content, "服务内容", 2000, required=False),
+        activity=clean_text(activity, "服务项目", 200),
+        place=clean_text(place, "服务地点", 200, required=False),
+        content=clean_text(content, "服务内容", 2000, required=False),
         started_at=started_at,
         ended_at=ended_at,
         travel_minutes=travel_minutes,
@@ -575,7 +567,7 @@ def rate_order(
     r.next_order_status(r.OrderStatus(order.status), r.OrderAction.RATE)
     r.check_rating(rating)
     order.rating = rating
-    order.rating_comment = _text(comment, "评价", 500, required=False)
+    order.rating_comment = clean_text(comment, "评价", 500, required=False)
     _move(session, order, r.OrderAction.RATE, actor, now, rating=rating)
     return order
 
@@ -591,7 +583,7 @@ def cancel_order(
     if not (access.is_staff(actor) and actor.scope.covers_path(order.region_path)):
         _require_requester(session, actor, order)
     r.next_order_status(r.OrderStatus(order.status), r.OrderAction.CANCEL)
-    _text(reason, "取消原因", 500)
+    clean_text(reason, "取消原因", 500)
     _move(session, order, r.OrderAction.CANCEL, actor, now, reason=reason.strip())
     return order
 
@@ -630,9 +622,9 @@ def issue_certificate(
         ),
         volunteer_id=volunteer.id,
         issuer=f"{issuer}居民委员会",
-        signer=_text(signer, "负责人", 50),
-        handler=_text(handler, "经办人", 50),
-        contact=_text(contact, "联系电话", 50),
+        signer=clean_text(signer, "负责人", 50),
+        handler=clean_text(handler, "经办人", 50),
+        contact=clean_text(contact, "联系电话", 50),
         minutes_total=total,
         record_count=len(records),
         content_summary="、".join(activities)[:2000],

@@ -1,0 +1,102 @@
+"""The one shape of a page form post: the actor is loaded by the route's dependencies, one use
+case is called, a refusal re-renders the page with the message and its status (422 for invalid
+input, 409 for a wrong step), and success redirects (post/redirect/get).
+
+Forbidden and NotFound are not caught: they reach the application's error page like any other
+request. Page modules describe their steps as tables (``{action: step}``) and call
+:func:`perform_step`; single forms call :func:`perform`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, TypedDict, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.actor import Actor
+from civicgrid.errors import Conflict, Invalid
+from civicgrid.web.render import error_page
+
+T = TypeVar("T")
+
+Refused = Callable[[list[str], int], Response]
+"""Re-render the page with these messages and this status code."""
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (the CSRF check already parsed and cached it)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+Form = Annotated[dict[str, str], Depends(form_fields)]
+
+
+class ActingAs(TypedDict):
+    """The keyword arguments every use case takes: who acts, and when."""
+
+    actor: Actor
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FormCall:
+    """What a step needs to call its use case: the unit of work, who acts and when, the posted
+    fields and the id in the URL (0 for forms without one)."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    form: dict[str, str]
+    target: int = 0
+
+    @property
+    def by(self) -> ActingAs:
+        """``actor=`` and ``now=`` for the use case (``**call.by``; mypy checks the keys)."""
+        return {"actor": self.actor, "now": self.now}
+
+    def text(self, key: str) -> str:
+        """A posted field, empty when missing (the use case validates it)."""
+        return self.form.get(key, "")
+
+
+Step = Callable[[FormCall], object]
+
+
+def perform(
+    call: Callable[[], T],
+    *,
+    redirect: str | Callable[[T], str],
+    refused: Refused,
+) -> Response:
+    """Run one use case: a 303 to ``redirect`` on success (a callable gets the use case's
+    result, e.g. to name a created row); an Invalid or Conflict becomes ``refused(messages,
+    status)``."""
+    try:
+        result = call()
+    except (Invalid, Conflict) as exc:
+        return refused([exc.message], exc.status_code)
+    url = redirect if isinstance(redirect, str) else redirect(result)
+    return RedirectResponse(url, status_code=303)
+
+
+def perform_step(
+    request: Request,
+    steps: Mapping[str, Step],
+    action: str,
+    call: FormCall,
+    *,
+    redirect: str,
+    refused: Refused,
+) -> Response:
+    """Run the step named by ``action`` (404 page for an unknown action) through
+    :func:`perform`."""
+    step = steps.get(action)
+    if step is None:
+        return error_page(request, 404, "没有这个操作")
+    return perform(lambda: step(call), redirect=redirect, refused=refused)
