@@ -1,15 +1,20 @@
-"""The deadline sweep (督办/催办 by the system): flags overdue dispatch and feedback deadlines
+"""Periodic work of the appeals package (wrapped by ``jobs.registry``).
+
+The deadline sweep (督办/催办 by the system) flags overdue dispatch and feedback deadlines
 and sends one reminder per deadline when it turns yellow (临期) and one when it turns red (超期).
 
 Idempotent: flags are set only once and each reminder carries a ``sweep_key`` naming the
 deadline and its due time, so running the sweep twice at the same ``now`` writes nothing new.
 An approved extension moves the due time and therefore earns fresh reminders.
+
+The tracking-failure purge deletes failed 查询进度 attempts that can no longer count towards the
+limit (older than the retention, by default the one-hour window); idempotent as well.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +22,9 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.appeals.models import Appeal, Supervision
+from civicgrid.appeals.self_service import TRACKING_FAILURE_RETENTION
 from civicgrid.appeals.service.common import CENTRE, record_change, unit_recipients
+from civicgrid.appeals.service.self_service import purge_tracking_failures as purge_failures
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
@@ -25,6 +32,7 @@ from civicgrid.db import use_case
 SWEEP_ACTOR = Actor.system("deadline-sweep")
 OPEN_WITH_CLOCK = sorted(queries.DISPATCH_CLOCK | queries.RESPONSE_CLOCK | queries.FEEDBACK_CLOCK)
 KIND_LABELS = {"dispatch": "派单", "response": "响应", "feedback": "办结"}
+PURGE_INTERVAL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +100,12 @@ def sweep_deadlines(session: Session, *, now: datetime) -> SweepResult:
         )
         reminders += 1
     return SweepResult(scanned=len(appeals), flagged=flagged, reminders=reminders)
+
+
+def purge_tracking_failures(
+    session: Session, now: datetime, *, retention: timedelta = TRACKING_FAILURE_RETENTION
+) -> object:
+    """Job ``appeals.purge_tracking_failures``: delete failed tracking attempts older than
+    ``retention`` (see :func:`civicgrid.appeals.service.self_service.purge_tracking_failures`)."""
+    deleted = purge_failures(session, now=now, retention=retention)
+    return {"deleted": deleted}

@@ -37,6 +37,11 @@ class Appeal(Base):
     appeal lies in, so data-scope filters are prefix tests. Deadlines are stored when the event
     that starts them happens (intake, dispatch, approved extension); warning colours are derived
     on read. ``version`` guards against lost updates: a concurrent change raises a conflict.
+
+    ``excluded_from_rates`` is the centre's reviewed finding that the demand is unreasonable
+    (不合理诉求), which takes the order out of 三率; ``unreasonable_reason``, ``_at`` and
+    ``_by_*`` say why, when and by whom the finding in force was made (all NULL when there is
+    none; a revocation clears them, the timeline keeps the history).
     """
 
     __tablename__ = "appeal"
@@ -92,6 +97,10 @@ class Appeal(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"))
     reporter_grid_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     excluded_from_rates: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreasonable_reason: Mapped[str | None] = mapped_column(Text)
+    unreasonable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unreasonable_by_user_id: Mapped[int | None]
+    unreasonable_by_label: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -4,7 +4,9 @@ rating after the reply (自助评价). Pure: no I/O, no clock, no database.
 
 The number together with the phone's last four digits is the caller's proof; four digits are only
 10 000 guesses, so failed attempts are counted per number over a sliding window and tracking that
-number is refused for the rest of the window once the limit is reached.
+number is refused for the rest of the window once the limit is reached. The failed attempts are
+kept only as long as they can count: older ones are deleted by a periodic job, after a retention
+that may be longer than the window but never shorter.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from civicgrid.errors import DomainError
+from civicgrid.errors import DomainError, Invalid
 
 PHONE_TAIL = 4
 MAX_TRACKING_FAILURES = 5
 TRACKING_WINDOW = timedelta(hours=1)
+# How long failed tracking attempts are kept (default: exactly the window they count in).
+TRACKING_FAILURE_RETENTION = TRACKING_WINDOW
 NO_MATCH_MESSAGE = (
     "没有找到匹配的诉求，请核对工单编号和手机号码后四位 (no appeal matches the number and phone)"
 )
@@ -86,3 +90,19 @@ def check_tracking_allowed(failures: int) -> None:
             f" (too many failed attempts for this number; try again in {minutes} minutes)",
             detail={"limit": MAX_TRACKING_FAILURES, "window_minutes": minutes},
         )
+
+
+def tracking_purge_cutoff(
+    now: datetime, retention: timedelta = TRACKING_FAILURE_RETENTION
+) -> datetime:
+    """Failed attempts before this instant may be deleted. Invalid when ``retention`` is
+    shorter than :data:`TRACKING_WINDOW`: deleting attempts that still count would lift the
+    limit early."""
+    if retention < TRACKING_WINDOW:
+        minutes = int(TRACKING_WINDOW.total_seconds() // 60)
+        raise Invalid(
+            f"查询失败记录的保留时长不能短于 {minutes} 分钟的计数窗口"
+            f" (retention must be at least the {minutes}-minute tracking window)",
+            detail={"field": "retention", "window_minutes": minutes},
+        )
+    return now - retention

@@ -18,10 +18,15 @@ What this module does **not** decide (the service must):
 * **Timeline.** Every accepted action, including overlays that keep the status, is written as one
   append-only timeline event with actor, time and the inputs.
 
-Overlay actions (whistle, arrival, supervision, reminder, marking a demand unreasonable, a
-caller's rating that does not close)
-are rows whose target is their source: they are checked by role and status like any other action
-but never change the status. The caller (role resident) takes only the self-rating actions.
+Overlay actions (whistle, arrival, supervision, reminder, marking a demand unreasonable or
+revoking that finding, a caller's rating that does not close) are rows whose target is their
+source: they are checked by role and status like any other action but never change the status.
+The caller (role resident) takes only the self-rating actions.
+
+Terminal statuses (merged, terminated, closed) are the source of no row, with one exception: the
+不合理诉求 review (:data:`AFTER_END_ACTIONS`), a finding about how the order counts in 三率 rather
+than a step of its handling, which mostly happens after the callback or the termination. Those
+rows keep the status, so nothing ever leaves a terminal status.
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     REMIND = "remind"
     MARK_UNREASONABLE = "mark_unreasonable"
+    REVOKE_UNREASONABLE = "revoke_unreasonable"
 
     @property
     def label(self) -> str:
@@ -190,7 +196,14 @@ ACTION_SPECS: dict[Action, ActionSpec] = {
     Action.MARK_UNREASONABLE: ActionSpec(
         "认定不合理诉求", frozenset({_R.REASON}), overlay=True, text_label="认定理由"
     ),
+    Action.REVOKE_UNREASONABLE: ActionSpec(
+        "撤销不合理认定", frozenset({_R.REASON}), overlay=True, text_label="撤销理由"
+    ),
 }
+
+# The only actions a terminal status may be the source of (they keep the status): the centre's
+# 不合理诉求 review and its revocation (DOMAIN §1.5, §1.6).
+AFTER_END_ACTIONS = frozenset({Action.MARK_UNREASONABLE, Action.REVOKE_UNREASONABLE})
 
 
 # --- who may act ---------------------------------------------------------------------------
@@ -246,6 +259,14 @@ _HANDLING: tuple[AppealStatus, ...] = (
     _S.TERMINATION_REQUESTED,
     _S.PARK_REQUESTED,
     _S.PARKED,
+)
+# Statuses in which the 不合理诉求 review may be made or revoked.
+_RATE_REVIEW: tuple[AppealStatus, ...] = (
+    _S.IN_PROGRESS,
+    _S.REPLIED,
+    _S.PENDING_VERIFICATION,
+    _S.CLOSED,
+    _S.TERMINATED,
 )
 
 TRANSITIONS: tuple[Transition, ...] = tuple(
@@ -309,22 +330,22 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
     + _rows(_A.RECORD_ARRIVAL, _HANDLING, None, HANDLERS)
     + _rows(_A.SUPERVISE, [_S.PENDING_DISPATCH, *sorted(WITH_UNIT_STATUSES)], None, SUPERVISE_ROLES)
     + _rows(_A.REMIND, sorted(WITH_UNIT_STATUSES), None, REMIND_ROLES)
-    # 不合理诉求 (reviewed by the centre): excluded from 三率; the order goes on as before. Only
-    # before the order ends, because nothing leaves a terminal status.
-    + _rows(
-        _A.MARK_UNREASONABLE,
-        [_S.IN_PROGRESS, _S.REPLIED, _S.PENDING_VERIFICATION],
-        None,
-        REVIEWERS,
-    )
+    # 不合理诉求 (reviewed by the centre): excluded from 三率; the order goes on as before. Once
+    # the unit knows the demand (in progress), and mostly after the end: a unit applies for the
+    # exclusion after the callback or the termination. A finding can be revoked (with a reason)
+    # in the same statuses; the service checks whether the order is currently marked.
+    + _rows(_A.MARK_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
+    + _rows(_A.REVOKE_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
 )
 
 
 def _index(rows: Sequence[Transition]) -> dict[tuple[Flow, AppealStatus, Action], Transition]:
     index: dict[tuple[Flow, AppealStatus, Action], Transition] = {}
     for row in rows:
-        if is_terminal(row.source):
-            raise ValueError(f"terminal status {row.source} cannot be a source")
+        if is_terminal(row.source) and not (
+            row.action in AFTER_END_ACTIONS and row.target is row.source
+        ):
+            raise ValueError(f"terminal status {row.source} cannot be a source of {row.action}")
         for flow in row.flows:
             key = (flow, row.source, row.action)
             if key in index:

@@ -220,12 +220,15 @@ class AppealFact:
 
 
 def exclusion_of(snap: AppealSnapshot) -> Exclusion:
+    """Why the appeal is left out of 解决率 / 满意率, if it is. A 不合理诉求 finding names the
+    reason of a terminated appeal too: the centre's review is the more specific answer (it may
+    be made after the termination, DOMAIN §1.5)."""
     if snap.answered_directly or snap.status == STATUS_ANSWERED_DIRECTLY:
         return Exclusion.ANSWERED_DIRECTLY
-    if snap.status == STATUS_TERMINATED:
-        return Exclusion.TERMINATED
     if snap.unreasonable:
         return Exclusion.UNREASONABLE
+    if snap.status == STATUS_TERMINATED:
+        return Exclusion.TERMINATED
     return Exclusion.NONE
 
 

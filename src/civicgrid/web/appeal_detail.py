@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.api import render_detail
 from civicgrid.appeals.deadlines import UrgencyLevel
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.schemas import AppealRead
 from civicgrid.appeals.self_service import CallbackChannel
 from civicgrid.appeals.states import (
@@ -117,6 +118,35 @@ def _blank_form(action: Action, text_label: str | None, view: AppealRead) -> Act
     )
 
 
+@dataclass(frozen=True, slots=True)
+class UnreasonableFinding:
+    """The 不合理诉求 finding in force on an appeal, as the detail page shows it."""
+
+    reason: str
+    at: datetime | None
+    by: str
+
+
+def unreasonable_finding(appeal: Appeal) -> UnreasonableFinding | None:
+    if not appeal.excluded_from_rates:
+        return None
+    return UnreasonableFinding(
+        reason=appeal.unreasonable_reason or "",
+        at=appeal.unreasonable_at,
+        by=appeal.unreasonable_by_label or "",
+    )
+
+
+def _fits_finding(form: ActionForm, marked: bool) -> bool:
+    """The table allows both review actions by status and role; only the one that fits the
+    appeal's current finding is offered (marking an unmarked order, revoking a marked one)."""
+    if form.action == Action.MARK_UNREASONABLE.value:
+        return not marked
+    if form.action == Action.REVOKE_UNREASONABLE.value:
+        return marked
+    return True
+
+
 def detail_context(
     session: Session,
     actor: Actor,
@@ -130,7 +160,7 @@ def detail_context(
 
     appeal = queries.by_id_for(session, actor, appeal_id)
     view = render_detail(session, appeal, actor, cipher, now)
-    forms = action_forms(view, failed)
+    forms = [f for f in action_forms(view, failed) if _fits_finding(f, appeal.excluded_from_rates)]
     needs = set().union(*(f.requires for f in forms)) if forms else set()
     choices: dict[str, Any] = {
         "levels": [(lv.value, lv.label) for lv in UrgencyLevel],
@@ -159,6 +189,7 @@ def detail_context(
         "satisfaction_labels": {s.value: s.label for s in Satisfaction},
         "callback_channels": {c.value: c.label for c in CallbackChannel},
         "status_labels": {s.value: s.label for s in AppealStatus},
+        "unreasonable": unreasonable_finding(appeal),
     }
     return ctx
 

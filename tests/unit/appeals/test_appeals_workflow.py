@@ -129,6 +129,13 @@ both    termination_requested  remind                 termination_requested  rev
 both    in_progress            mark_unreasonable      in_progress            reviewers
 both    replied                mark_unreasonable      replied                reviewers
 both    pending_verification   mark_unreasonable      pending_verification   reviewers
+both    closed                 mark_unreasonable      closed                 reviewers
+both    terminated             mark_unreasonable      terminated             reviewers
+both    in_progress            revoke_unreasonable    in_progress            reviewers
+both    replied                revoke_unreasonable    replied                reviewers
+both    pending_verification   revoke_unreasonable    pending_verification   reviewers
+both    closed                 revoke_unreasonable    closed                 reviewers
+both    terminated             revoke_unreasonable    terminated             reviewers
 """
 
 
@@ -203,12 +210,22 @@ def test_wrong_role_message_lists_the_allowed_roles() -> None:
 @pytest.mark.parametrize("flow", list(Flow))
 @pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES))
 def test_nothing_leaves_a_terminal_status(flow: Flow, status: AppealStatus) -> None:
+    """A final status accepts only the 不合理诉求 review (mark / revoke), which keeps it."""
     assert is_terminal(status)
+    review = {A.MARK_UNREASONABLE, A.REVOKE_UNREASONABLE}
     for action in Action:
+        row = find_transition(status, action, flow=flow)
         for role in Role:
+            if row is not None and role in row.roles:
+                assert next_status(status, action, role, flow=flow) is status
+                continue
             with pytest.raises(InvalidTransition):
                 next_status(status, action, role, flow=flow)
-        assert find_transition(status, action, flow=flow) is None
+        if action in review and status is not S.MERGED:
+            assert row is not None
+            assert row.target is status
+        else:
+            assert row is None
 
 
 def test_terminal_statuses_are_merged_terminated_closed() -> None:
@@ -254,6 +271,7 @@ def test_overlays_keep_the_status() -> None:
         A.REMIND,
         A.SELF_RATE,
         A.MARK_UNREASONABLE,
+        A.REVOKE_UNREASONABLE,
     }
     assert all(t.source is t.target for t in overlay_rows)
     changing = [t for t in TRANSITIONS if not t.action.overlay and t.source is t.target]
@@ -327,8 +345,10 @@ def test_allowed_actions_union_of_roles_in_declaration_order() -> None:
         A.SUPERVISE,
         A.REMIND,
         A.MARK_UNREASONABLE,
+        A.REVOKE_UNREASONABLE,
     ]
-    assert allowed_actions(S.CLOSED, list(Role)) == []
+    assert allowed_actions(S.CLOSED, list(Role)) == [A.MARK_UNREASONABLE, A.REVOKE_UNREASONABLE]
+    assert allowed_actions(S.MERGED, list(Role)) == []
     assert allowed_actions(S.IN_PROGRESS, []) == []
 
 

@@ -188,6 +188,7 @@ def test_valid_callback_counts_on_its_date() -> None:
     [
         ({"status": "terminated"}, Exclusion.TERMINATED),
         ({"status": "closed", "unreasonable": True}, Exclusion.UNREASONABLE),
+        ({"status": "terminated", "unreasonable": True}, Exclusion.UNREASONABLE),
         ({"status": "closed", "answered_directly": True}, Exclusion.ANSWERED_DIRECTLY),
     ],
 )

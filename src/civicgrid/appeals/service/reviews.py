@@ -1,7 +1,8 @@
 """Reviewed requests during handling (DOMAIN §1.5): extension (延期: a later feedback deadline,
 asked before the current one passes), termination (终止办理) and parking (挂账), each requested by
 the lead unit and decided by the centre, and unparking; and the centre's finding that a demand is
-unreasonable (不合理诉求), which takes the order out of 三率. Each use case is one transaction."""
+unreasonable (不合理诉求), which takes the order out of 三率, and its revocation. Each use case is
+one transaction."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from civicgrid.appeals.service.common import (
 from civicgrid.appeals.workflow import Action, ActionInput, check_input
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
-from civicgrid.errors import Conflict, Invalid
+from civicgrid.errors import Conflict, Invalid, InvalidTransition
 
 
 @use_case
@@ -197,9 +198,19 @@ def mark_unreasonable(
     expected_version: int | None = None,
 ) -> Appeal:
     """认定不合理诉求: the centre finds, after review, that the caller's demand is unreasonable.
-    The order keeps its status and goes on as before, but it no longer counts in 三率 (the
-    assessment reads :attr:`Appeal.excluded_from_rates`). The reason is kept in the timeline
-    event and the audit row. A second finding on the same order is refused (409)."""
+
+    Allowed while the unit handles the order and after it ended (closed, terminated: a unit
+    usually applies for the exclusion after the callback). The status does not change, but the
+    order no longer counts in 三率 (the assessment reads :attr:`Appeal.excluded_from_rates`; the
+    next rollup refresh picks the change up from the timeline event). The reason, time and
+    reviewer are stored on the appeal and written to the timeline, the audit log and the units'
+    inbox in this one transaction.
+
+    Raises Invalid (422) without a reason; Forbidden (403) for roles other than the reviewers;
+    NotFound (404) outside the actor's scope; InvalidTransition (409) in other statuses or for
+    an order that never reached a unit; Conflict (409) when already marked or when
+    ``expected_version`` is stale.
+    """
     appeal = load_for_action(session, actor, appeal_id, expected_version)
     role = acting_role(appeal, Action.MARK_UNREASONABLE, actor)
     check_input(Action.MARK_UNREASONABLE, ActionInput(text=reason), now=now)
@@ -208,8 +219,19 @@ def mark_unreasonable(
             "该工单已认定为不合理诉求 (the appeal is already marked unreasonable)",
             detail={"action": Action.MARK_UNREASONABLE.value},
         )
+    if appeal.dispatched_at is None:
+        # Closed at intake (直接答复, 告知途径 …): never with a unit, so never in 三率.
+        raise InvalidTransition(
+            "该工单未派发承办单位，不参与三率考核，无需认定不合理诉求"
+            " (the appeal never reached a unit and does not count in the rates)",
+            detail={"action": Action.MARK_UNREASONABLE.value, "status": appeal.status},
+        )
     text = reason.strip()
     appeal.excluded_from_rates = True
+    appeal.unreasonable_reason = text
+    appeal.unreasonable_at = now
+    appeal.unreasonable_by_user_id = actor.user_id
+    appeal.unreasonable_by_label = actor.label
     record_change(
         session,
         appeal,
@@ -220,6 +242,58 @@ def mark_unreasonable(
         from_status=appeal.status,
         note=text,
         detail={"excluded_from_rates": True},
+        notify=unit_recipients(appeal),
+    )
+    return appeal
+
+
+@use_case
+def revoke_unreasonable(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """撤销不合理认定: the centre withdraws its finding (a wrong review, new facts from the
+    caller), with a reason. The order counts in 三率 again from the next rollup refresh. The
+    finding's columns are cleared; the timeline keeps both the finding and its revocation, and
+    the revocation's detail names the revoked reason.
+
+    Same roles, statuses and errors as :func:`mark_unreasonable`; Conflict (409) when the order
+    is not marked.
+    """
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.REVOKE_UNREASONABLE, actor)
+    check_input(Action.REVOKE_UNREASONABLE, ActionInput(text=reason), now=now)
+    if not appeal.excluded_from_rates:
+        raise Conflict(
+            "该工单未被认定为不合理诉求，无需撤销 (the appeal is not marked unreasonable)",
+            detail={"action": Action.REVOKE_UNREASONABLE.value},
+        )
+    text = reason.strip()
+    revoked = {
+        "revoked_reason": appeal.unreasonable_reason or "",
+        "revoked_at": appeal.unreasonable_at.isoformat() if appeal.unreasonable_at else None,
+        "revoked_by": appeal.unreasonable_by_label or "",
+    }
+    appeal.excluded_from_rates = False
+    appeal.unreasonable_reason = None
+    appeal.unreasonable_at = None
+    appeal.unreasonable_by_user_id = None
+    appeal.unreasonable_by_label = None
+    record_change(
+        session,
+        appeal,
+        action=Action.REVOKE_UNREASONABLE,
+        actor=actor,
+        role=role,
+        now=now,
+        from_status=appeal.status,
+        note=text,
+        detail={"excluded_from_rates": False, **revoked},
         notify=unit_recipients(appeal),
     )
     return appeal

@@ -6,23 +6,27 @@ proof. The rules (limits, which action a rating takes) are pure and live in
 A failed tracking proof is not an exception: the failed attempt must be stored (it is what stops
 someone guessing the four digits), and a use case rolls back on any exception. So :func:`track`
 and :func:`rate_by_caller` return None when the proof does not match, after recording the
-attempt; the edges turn None into "not found".
+attempt; the edges turn None into "not found". :func:`purge_tracking_failures` deletes the
+attempts that can no longer count (run by the job ``appeals.purge_tracking_failures``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries
 from civicgrid.appeals.models import Appeal, Callback, TrackingFailure
 from civicgrid.appeals.self_service import (
+    TRACKING_FAILURE_RETENTION,
     CallbackChannel,
     TrackingProof,
     check_tracking_allowed,
     normalise_number,
+    tracking_purge_cutoff,
     tracking_window_start,
 )
 from civicgrid.appeals.service.common import load_for_action, transition, unit_recipients
@@ -190,3 +194,18 @@ def rate_by_caller(
         notify=unit_recipients(appeal) if closes else [OPERATORS],
     )
     return SelfRating(appeal=appeal, callback=row)
+
+
+@use_case
+def purge_tracking_failures(
+    session: Session, *, now: datetime, retention: timedelta = TRACKING_FAILURE_RETENTION
+) -> int:
+    """Delete the failed tracking attempts older than ``retention`` (at least the counting
+    window, else Invalid) and return how many were deleted. Idempotent: a second run at the
+    same ``now`` deletes nothing. The rows hold only an appeal number and a time, so no audit
+    row is written for this housekeeping."""
+    cutoff = tracking_purge_cutoff(now, retention)
+    result = session.connection().execute(
+        delete(TrackingFailure).where(TrackingFailure.at < cutoff)
+    )
+    return int(result.rowcount or 0)
