@@ -6,6 +6,13 @@ n-gram of up to three characters is packed losslessly into one 64-bit integer (2
 code point; code point 0 never occurs after normalisation, so n-grams of different lengths
 cannot collide). Counting, vocabulary lookup and weighting are then vectorised.
 
+Fitting works in chunks of texts: per chunk, the characters are renumbered densely so that an
+n-gram *and* its text fit into one 64-bit integer; one sort of those integers yields the
+(n-gram, text) pairs with their counts and, from the runs of equal n-grams, the chunk's
+vocabulary with document frequencies. The chunks' sorted vocabularies are merged, pruned by
+``min_df``/``max_df``, and each chunk's cells are put in CSR order by a radix sort on the
+text number and weighted while still small.
+
 Weighting follows ``TfidfVectorizer(sublinear_tf=True, smooth_idf=True, norm="l2")``:
 ``(1 + ln tf) * (ln((1 + n) / (1 + df)) + 1)``, rows scaled to unit length.
 
@@ -25,7 +32,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 _BITS = 21
 _MAX_N = 3
+_PACK_BITS = 64
+"""Bits of one packed (n-gram, document) integer."""
 _CHUNK = 4_000
+"""Texts per chunk; at most 2**15, since document numbers within a chunk are sorted as int16."""
 
 
 def _ngram_keys(texts: Sequence[str], n_min: int, n_max: int) -> tuple[Any, Any]:
@@ -70,50 +80,75 @@ def _chunks(texts: Sequence[str]) -> Iterator[Sequence[str]]:
         yield texts[i : i + _CHUNK]
 
 
-def _cells(texts: Sequence[str], n_min: int, n_max: int) -> tuple[Any, Any, Any]:
-    """Distinct (document, n-gram) pairs of ``texts`` with their counts, sorted by document.
+def _chunk_cells(texts: Sequence[str], n_min: int, n_max: int) -> tuple[Any, Any, Any, Any, Any]:
+    """The distinct (n-gram, document) pairs of ``texts``, sorted by n-gram, then document.
 
-    Returns document indices, packed n-gram keys (as :func:`_ngram_keys`) and counts. The
-    characters of the chunk are first renumbered densely (order-preserving), so that an n-gram
-    and its document fit into one 64-bit integer and a single sort finds the distinct pairs.
-    Falls back to two sorts when the chunk has too many distinct characters for that.
+    Returns the chunk's distinct packed n-gram keys (as :func:`_ngram_keys`, sorted) with
+    their document frequencies, and per pair: the number of its n-gram among those keys, its
+    document and its count. The characters of the chunk are first renumbered densely (order
+    preserving, so the order of packed keys is kept), which lets an n-gram *and* its document
+    fit into one 64-bit integer: a single sort then gives the pairs, their counts and, from the
+    runs of equal n-grams, the distinct n-grams and their document frequencies. Falls back to
+    two sorts when the chunk has too many distinct characters for that.
     """
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     total = int(lengths.sum())
     if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.uint64), np.empty(0, np.int64)
+        empty = np.empty(0, np.int64)
+        return np.empty(0, np.uint64), empty, empty, empty, empty
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     present = np.zeros(0x110000, dtype=bool)
     present[codes] = True
     table = np.flatnonzero(present).astype(np.uint64)  # dense id - 1 -> code point
     bits = len(table).bit_length()
-    key_bits = bits * n_max
-    if key_bits + max(len(texts) - 1, 1).bit_length() > 63:
+    doc_bits = max(len(texts) - 1, 1).bit_length()
+    if bits * n_max + doc_bits > _PACK_BITS:
         docs, keys = _ngram_keys(texts, n_min, n_max)
         distinct, inverse = _unique(keys)
-        cells, counts = np.unique(docs * len(distinct) + inverse, return_counts=True)
-        cell_docs = cells // len(distinct)
-        return cell_docs, distinct[cells - cell_docs * len(distinct)], counts
+        cells, counts = np.unique(inverse * len(texts) + docs, return_counts=True)
+        local = cells // len(texts)
+        docs16 = (cells - local * len(texts)).astype(np.int16)
+        return distinct, np.bincount(local), local, docs16, counts
     ids = np.cumsum(present, dtype=np.uint64)[codes]  # 1-based, order-preserving
     doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
     starts = np.cumsum(lengths) - lengths
-    remaining = np.repeat(starts + lengths, lengths) - np.arange(total)
+    remaining = np.repeat(starts + lengths, lengths) - np.arange(total)  # chars left in doc
     packed = []
     for n in range(n_min, n_max + 1):
-        valid = np.flatnonzero(remaining >= n)
-        key = ids[valid]
+        # n-grams starting at every position (contiguous slices), then those within a text
+        size = total - n + 1
+        if size <= 0:
+            continue
+        key = ids[:size] << np.uint64(doc_bits)
         for j in range(1, n):
-            key |= ids[valid + j] << np.uint64(bits * j)
-        packed.append(key | (doc[valid] << np.uint64(key_bits)))
-    cells, counts = np.unique(np.concatenate(packed), return_counts=True)
-    cell_docs = (cells >> np.uint64(key_bits)).astype(np.int64)
-    keys = np.zeros(len(cells), dtype=np.uint64)
+            key |= ids[j : j + size] << np.uint64(bits * j + doc_bits)
+        key |= doc[:size]
+        packed.append(key if n == 1 else key[remaining[:size] >= n])
+    cells = np.concatenate(packed)
+    del packed
+    cells.sort()
+    distinct_cell = np.empty(len(cells), dtype=bool)
+    distinct_cell[:1] = True
+    np.not_equal(cells[1:], cells[:-1], out=distinct_cell[1:])
+    first_cell = np.flatnonzero(distinct_cell)
+    counts = np.diff(np.append(first_cell, len(cells)))
+    cells = cells[first_cell]
+    dense = cells >> np.uint64(doc_bits)
+    new = np.empty(len(dense), dtype=bool)
+    new[:1] = True
+    np.not_equal(dense[1:], dense[:-1], out=new[1:])
+    local = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    df = np.diff(np.append(first, len(dense)))
+    distinct = dense[first]
+    keys = np.zeros(len(distinct), dtype=np.uint64)
     mask = np.uint64((1 << bits) - 1)
     for j in range(n_max):
-        part = (cells >> np.uint64(bits * j)) & mask
+        part = (distinct >> np.uint64(bits * j)) & mask
         used = part > 0
         keys[used] |= table[part[used].astype(np.int64) - 1] << np.uint64(_BITS * j)
-    return cell_docs, keys, counts
+    docs = (cells & np.uint64((1 << doc_bits) - 1)).astype(np.int16)
+    return keys, df, local, docs, counts
 
 
 class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -138,8 +173,9 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         n_docs = len(texts)
         # One pass over the texts: per chunk, the distinct n-grams and the (text, n-gram)
         # cells with their counts, n-grams numbered locally within the chunk.
-        chunks = [self._chunk_cells(chunk) for chunk in _chunks(texts)]
+        chunks = [_chunk_cells(chunk, self.ngram_min, self.ngram_max) for chunk in _chunks(texts)]
         if chunks:
+            # Every chunk's keys are sorted: a stable sort merges these runs cheaply.
             vocab, inverse = _unique(np.concatenate([c[0] for c in chunks]))
             local_df = np.concatenate([c[1] for c in chunks])
             df: Any = np.bincount(inverse, weights=local_df, minlength=len(vocab))
@@ -151,43 +187,41 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         column[~keep] = -1
         self.vocabulary_ = vocab[keep]
         self.idf_ = (np.log((1 + max(n_docs, 1)) / (1 + df[keep])) + 1).astype(np.float32)
-        # Map every chunk's local n-gram numbers to kept columns, then build the CSR rows.
-        parts, offset = [], 0
-        for distinct, _, docs, local, counts in chunks:
+        # Per chunk: map local n-gram numbers to kept columns (increasing with the key, so the
+        # cells stay sorted by column), order the cells by document with a stable radix sort
+        # (document numbers within a chunk fit 16 bits), which is CSR order, and weight them.
+        column = column.astype(np.int32)
+        data, indices, lengths, offset = [], [], [], 0
+        for start, (distinct, _, local, docs, counts) in zip(
+            range(0, n_docs, _CHUNK), chunks, strict=True
+        ):
             mapping = column[inverse[offset : offset + len(distinct)]]
             offset += len(distinct)
-            cols = mapping[local]
-            kept = cols >= 0
-            parts.append((docs[kept], cols[kept].astype(np.int32), counts[kept]))
+            cell_cols = mapping[local]
+            kept = np.flatnonzero(cell_cols >= 0)
+            order = kept[np.argsort(docs[kept], kind="stable")]
+            size = min(_CHUNK, n_docs - start)
+            chunk_docs = docs[order]
+            cols = cell_cols[order]
+            weights = np.log(counts[order].astype(np.float32))
+            weights += 1
+            weights *= self.idf_[cols]
+            norms = np.sqrt(np.bincount(chunk_docs, weights=weights * weights, minlength=size))
+            norms[norms == 0] = 1
+            weights /= norms[chunk_docs].astype(np.float32)
+            data.append(weights)
+            indices.append(cols)
+            lengths.append(np.bincount(chunk_docs, minlength=size))
         del chunks
-        return self._assemble(parts, n_docs)
-
-    def _chunk_cells(self, texts: Sequence[str]) -> tuple[Any, Any, Any, Any, Any]:
-        """Distinct keys, their document frequency, and (doc, key number, count) per cell."""
-        docs, keys, counts = _cells(texts, self.ngram_min, self.ngram_max)
-        distinct, local = _unique(keys)
-        df = np.bincount(local, minlength=len(distinct))
-        return distinct, df, docs, local, counts
-
-    def _assemble(self, parts: list[tuple[Any, Any, Any]], n_docs: int) -> Any:
-        """CSR TF-IDF matrix from per-chunk (doc, column, count) cells sorted by doc, column."""
-        base, docs, cols, counts = 0, [], [], []
-        for chunk_docs, chunk_cols, chunk_counts in parts:
-            docs.append(chunk_docs + base)
-            cols.append(chunk_cols)
-            counts.append(chunk_counts)
-            base += _CHUNK
-        row = np.concatenate(docs) if docs else np.empty(0, np.int64)
-        indices = np.concatenate(cols) if cols else np.empty(0, np.int32)
-        tf = np.concatenate(counts).astype(np.float32) if counts else np.empty(0, np.float32)
-        data = (1 + np.log(tf)) * self.idf_[indices]
-        norms = np.sqrt(np.bincount(row, weights=data * data, minlength=n_docs))
-        norms[norms == 0] = 1
-        data /= norms[row].astype(np.float32)
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=indptr[1:])
         return sp.csr_matrix(
-            (data.astype(np.float32, copy=False), indices, indptr),
+            (
+                np.concatenate(data) if data else np.empty(0, np.float32),
+                np.concatenate(indices) if indices else np.empty(0, np.int32),
+                indptr,
+            ),
             shape=(n_docs, len(self.vocabulary_)),
         )
 
@@ -213,7 +247,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if n_texts == 0 or len(vocab) == 0:
             return np.empty(0, np.float32), np.empty(0, np.int32), indptr
         docs, keys = _ngram_keys(texts, self.ngram_min, self.ngram_max)
-        if len(keys) > 4096:  # binary search runs much faster over sorted keys
+        if len(keys) > 64:  # binary search runs much faster over sorted keys
             order = np.argsort(keys)
             docs, keys = docs[order], keys[order]
         pos = np.searchsorted(vocab, keys)

@@ -60,6 +60,12 @@ def test_emoji_around_chinese_still_classifies(small_model: TextClassifier) -> N
     assert small_model.classify("😡我家停水了，没有自来水😡", k=1)[0][0] == "water"
 
 
+def test_lone_surrogate_is_not_an_error(small_model: TextClassifier) -> None:
+    """A lone surrogate (possible after decoding a JSON escape) is dropped, not a crash."""
+    assert small_model.classify("我家停水了\ud800没有自来水", k=1)[0][0] == "water"
+    assert small_model.predict(["\udfff"]) == [None]
+
+
 def test_batch_matches_single(small_model: TextClassifier) -> None:
     texts = [t for t, _ in HELD_OUT]
     assert small_model.classify_many(texts, k=2) == [small_model.classify(t, k=2) for t in texts]

@@ -66,19 +66,29 @@ def test_min_df_and_max_df_prune_columns() -> None:
     assert np.allclose(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel(), [1, 1, 1, 0])
 
 
-def test_many_distinct_characters_use_the_fallback_path() -> None:
-    """Over 2**16 distinct characters do not fit the packed path; the result is the same."""
-    from civicgrid.dispatch.ngrams import _cells
+def test_many_distinct_characters_use_the_fallback_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too many distinct characters for the one-sort path give the same cells via two sorts."""
+    from civicgrid.dispatch import ngrams
+    from civicgrid.dispatch.ngrams import _chunk_cells
 
     wide = "".join(chr(c) for c in range(0x4E00, 0x9FA6)) + "".join(
         chr(c) for c in range(0x20000, 0x2B000)
     )
     texts = [wide[:40], "停水停水", wide[-30:]]
-    docs, keys, counts = _cells([*texts, wide], 1, 3)
-    small_docs, small_keys, small_counts = _cells(texts, 1, 3)
-    first = docs < 3
-    assert np.array_equal(docs[first], small_docs)
-    assert np.array_equal(keys[first], small_keys)
-    assert np.array_equal(counts[first], small_counts)
-    # 停 水 停水 twice; 水停 停水停 水停水 once
-    assert sorted(counts[docs == 1].tolist()) == [1, 1, 1, 2, 2, 2]
+
+    def cells(batch: list[str]) -> set[tuple[int, int, int]]:
+        keys, df, local, docs, counts = _chunk_cells(batch, 1, 3)
+        assert np.array_equal(df, np.bincount(local, minlength=len(keys)))
+        assert np.all(keys[1:] > keys[:-1])
+        found = {
+            (int(d), int(keys[k]), int(c)) for d, k, c in zip(docs, local, counts, strict=True)
+        }
+        return {cell for cell in found if cell[0] < len(texts)}
+
+    packed = cells([*texts, wide])
+    # 42,000 distinct characters need 16 bits each: 3 * 16 + 2 > 40 takes the fallback path.
+    monkeypatch.setattr(ngrams, "_PACK_BITS", 40)
+    assert cells([*texts, wide]) == packed
+    assert cells(texts) == packed  # 3 * 6 + 2 bits still fit
+    counted = sorted(c for d, _, c in cells(texts) if d == 1)
+    assert counted == [1, 1, 1, 2, 2, 2]  # 停 水 停水 twice; 水停 停水停 水停水 once

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicgrid.dispatch.normalise import (
     MAX_TEXT_CHARS,
+    _normalise_one,
     check_text,
     has_chinese,
     join_fields,
     normalise,
+    normalise_many,
 )
 from civicgrid.errors import Invalid
 
@@ -90,3 +94,44 @@ def test_traditional_detection() -> None:
     assert normalise("沒有熱水") == "没有热水"
     assert normalise("「投訴」") == normalise("“投诉”")
     assert normalise("小区没有热水") == "小区没有热水"  # already simplified: unchanged
+
+
+# Characters that exercise every step: full-width and compatibility forms, traditional
+# characters, Latin with special lower-casing, digits and separators of the placeholders,
+# control characters, emoji, lone surrogates, whitespace.
+_ALPHABET = st.sampled_from(
+    [
+        *"停水這裡沒強「」ＡＢ１２０，…①㎡ΣİAbc@.:/w-+ 0123456789\t\n\x00\u3000\u200b😡👍🏻",
+        *["\ud800", "\udfff", "ﬁ", "Å", "e", "\u0301"],
+    ]
+)
+_TEXTS = st.lists(st.text(_ALPHABET, max_size=40), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_batch_equals_reference_step_by_step(texts: list[str]) -> None:
+    assert normalise_many(texts) == [_normalise_one(t) for t in texts]
+
+
+def test_batch_keeps_text_boundaries() -> None:
+    """Digits at the end of one text and the start of the next do not form a number."""
+    assert normalise_many(["编号12", "345", "", "电话13812345678"]) == [
+        "编号12",
+        "345",
+        "",
+        "电话 <phone>",
+    ]
+    assert normalise_many([]) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("停水\ud800了", "停水 了"),  # lone surrogate (from a JSON escape) becomes a space
+        ("ΟΔΟΣ İstanbul", "οδος i̇stanbul"),  # context-dependent and two-character lower case
+        ("乾淨的水", "干净的水"),  # traditional characters mapped one by one
+    ],
+)
+def test_special_characters(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
