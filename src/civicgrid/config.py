@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     dispatch_duplicate_metres: float = Field(default=300.0, gt=0)
     dispatch_duplicate_similarity: float = Field(default=0.35, ge=0, le=1)
     dispatch_auto_merge_at: float = Field(default=0.9, ge=0, le=1)
+    # Automatic routing job: appeals received within these days, at most this many per run.
+    dispatch_auto_route_days: int = Field(default=3, ge=1)
+    dispatch_auto_route_batch: int = Field(default=200, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -20,6 +20,7 @@ from tests.integration.dispatch.helpers import (
     train_model,
 )
 
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.clock import BEIJING
 from civicgrid.config import Settings
@@ -183,6 +184,10 @@ def test_duplicates_and_auto_route(
     assert body["action"] == "dispatch"
     assert body["status"] == "dispatched"
     assert "智能派单" in body["reason"]
+    session.expire_all()
+    routed = session.get(Appeal, first.id)
+    assert routed is not None
+    assert routed.category == "040101"  # the classified category, recorded with the dispatch
     again = _post(client, world, "dispatcher", f"/appeals/{first.id}/auto-route", {})
     assert again.json()["action"] == "manual"
     assert (

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import INTAKE_DISPOSITION_STATUSES, TERMINAL_STATUSES, AppealStatus
+from civicgrid.audit.service import list_entries
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem, OwnerRule
 from civicgrid.dispatch.duplicates import AppealText
@@ -22,7 +23,7 @@ from civicgrid.dispatch.models import CatalogueItemRow, DispatchFeedback
 from civicgrid.dispatch.places import AddressRef, RegionName
 from civicgrid.dispatch.routing import DepartmentOption, UtilityOption
 from civicgrid.errors import NotFound
-from civicgrid.register.models import Address
+from civicgrid.register import queries as register_queries
 from civicgrid.territory import queries as territory_queries
 
 OPEN_STATUSES: tuple[str, ...] = tuple(
@@ -32,6 +33,8 @@ OPEN_STATUSES: tuple[str, ...] = tuple(
 )
 PAGE = 1000
 MAX_ADDRESSES = 50_000
+AUTO_ROUTE_MARKER = "dispatch.auto_route"
+"""Audit action written when automatic routing leaves an appeal to the dispatcher."""
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -139,19 +142,13 @@ def utilities_for(session: Session, region_id: int) -> list[UtilityOption]:
 
 
 def address_refs(session: Session, path_prefix: str = "") -> list[AddressRef]:
-    """Standard addresses under ``path_prefix`` (all when empty), at most MAX_ADDRESSES.
-
-    Door plates and compound names are not personal data, so no data scope applies; this is
-    the one read of a register table outside the register package (see the dispatch docs).
-    """
-    stmt = select(
-        Address.id, Address.name, Address.grid_id, Address.region_path, Address.lon, Address.lat
-    ).order_by(Address.id)
-    if path_prefix:
-        stmt = stmt.where(Address.region_path.startswith(path_prefix, autoescape=True))
+    """Standard addresses under ``path_prefix`` (all when empty), at most MAX_ADDRESSES, read
+    through the register package (door plates are not personal data: no scope applies)."""
     return [
-        AddressRef(int(i), str(n), int(g), str(p), lon, lat)
-        for i, n, g, p, lon, lat in session.execute(stmt.limit(MAX_ADDRESSES))
+        AddressRef(a.id, a.name, a.grid_id, a.region_path, a.lon, a.lat)
+        for a in register_queries.standard_addresses(
+            session, path_prefix=path_prefix, limit=MAX_ADDRESSES
+        )
     ]
 
 
@@ -225,3 +222,45 @@ def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, 
         offset += PAGE
         if offset >= page.total or not page.items:
             return
+
+
+def unrouted_appeal_ids(
+    session: Session, *, since: datetime, now: datetime, limit: int
+) -> list[int]:
+    """Appeals waiting for dispatch, received since ``since``, that were never dispatched
+    (an appeal sent back by its unit is the dispatcher's again) and that automatic routing
+    has not tried yet (no :data:`AUTO_ROUTE_MARKER` audit row), oldest first, at most
+    ``limit``."""
+    system = Actor.system("dispatch-auto-route")
+    waiting: list[tuple[datetime, int]] = []
+    offset = 0
+    while True:
+        page = appeal_queries.list_for(
+            session,
+            system,
+            appeal_queries.AppealFilters(
+                statuses=(AppealStatus.PENDING_DISPATCH.value,),
+                received_from=since,
+                offset=offset,
+                limit=PAGE,
+            ),
+            now=now,
+        )
+        waiting.extend((a.received_at, a.id) for a in page.items if a.dispatched_at is None)
+        offset += PAGE
+        if offset >= page.total or not page.items:
+            break
+    out: list[int] = []
+    for _received, appeal_id in sorted(waiting):
+        tried = list_entries(
+            session,
+            subject_type="appeal",
+            subject_id=appeal_id,
+            action=AUTO_ROUTE_MARKER,
+            limit=1,
+        )
+        if not tried:
+            out.append(appeal_id)
+            if len(out) >= limit:
+                break
+    return out

@@ -251,7 +251,8 @@ def route(
     if rule is OwnerRule.NONE:
         return _manual(f"{label}未设定承办规则（分组类别），请人工选择具体事项或承办单位")
     if not place.known:
-        return _manual(f"{label}无法确定诉求发生地（无定位、无可识别地址），请人工派单")
+        why = place.detail or "无定位、无可识别地址"
+        return _manual(f"{label}无法确定诉求发生地（{why}），请人工派单")
     if rule is OwnerRule.STREET:
         if place.street is None:
             return _manual(f"{label}属于属地事项，但地点只识别到区一级，无法确定街乡，请人工派单")

@@ -15,6 +15,8 @@ from tests.builders.auth import MiniTerritory
 from tests.integration.dispatch.helpers import GARBAGE, NOISE, WATER, make_categorised
 
 from civicgrid.appeals import queries as appeal_queries
+from civicgrid.appeals import service as appeal_service
+from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.audit.models import AuditEntry
@@ -177,6 +179,44 @@ def test_place_from_address_text_and_register_address(
     )
     assert by_name.place.region_id == world.region_id(MiniTerritory.COMMUNITY_A2)
     assert by_name.decision.rule is RoutingRule.STREET
+
+
+def test_an_address_outside_the_territory_goes_to_the_dispatcher(
+    session: Session, world: World, now: datetime, trained_models: Path
+) -> None:
+    appeal = appeal_service.submit_appeal(
+        session,
+        data=appeal_service.NewAppeal(
+            channel=Channel.HOTLINE,
+            appeal_type=AppealType.COMPLAINT,
+            title="垃圾堆放",
+            # The content names a local community; the address says the place is elsewhere.
+            content="永安里社区的亲戚说门口垃圾堆放无人清运",
+            address="上海市浦东新区张江镇科苑路88号",
+            caller_name="张三",
+            caller_phone="13812345678",
+        ),
+        actor=world.actor("operator"),
+        cipher=world.cipher,
+        media=world.media,
+        now=now,
+    )
+    appeal_service.accept(session, appeal_id=appeal.id, actor=world.actor("operator"), now=now)
+    suggestion = service.suggest_dispatch(
+        session,
+        actor=world.actor("dispatcher"),
+        models_dir=trained_models,
+        now=now,
+        appeal_id=appeal.id,
+    )
+    assert not suggestion.place.known
+    assert not suggestion.auto_dispatch
+    assert any("上海市浦东新区，不在本辖区" in r for r in suggestion.reasons)
+    local = service.resolve_place(session, address="北京市朝阳区建外街道永安里社区")
+    assert local.region_id == world.region_id(MiniTerritory.COMMUNITY_A2)
+    bare = service.resolve_place(session, address="朝阳区建外街道")  # no city: still ours
+    assert bare.street is not None
+    assert bare.street.id == world.street_a[1]
 
 
 def test_no_place_means_manual(

@@ -140,6 +140,14 @@ def test_missing_place_goes_to_the_manual_queue(catalogue: Catalogue) -> None:
         assert "无法确定诉求发生地" in decision.reason
 
 
+def test_the_reason_an_address_gave_no_place_is_shown(catalogue: Catalogue) -> None:
+    outside = Place(source="none", confidence=0.0, detail="地址位于上海市浦东新区，不在本辖区")
+    decision = route(catalogue.get("010101"), outside)
+    assert decision.rule is RoutingRule.MANUAL
+    assert "上海市浦东新区，不在本辖区" in decision.reason
+    assert "无定位" in route(catalogue.get("010101"), UNKNOWN_PLACE).reason
+
+
 def test_street_item_with_only_a_district_goes_to_the_manual_queue(catalogue: Catalogue) -> None:
     decision = route(catalogue.get("010101"), DISTRICT_ONLY)
     assert decision.rule is RoutingRule.MANUAL
