@@ -15,6 +15,7 @@ from tests.builders.auth import MiniTerritory
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.config import Settings
+from civicgrid.insight import service as insight_service
 from civicgrid.insight.models import GovernanceTask, TaskAppealLink
 
 BASE = "/api/v1/insight"
@@ -106,6 +107,32 @@ def test_hotspots_of_a_period(
     assert set(hot["heat_parts"]) == {"size", "callers", "votes", "growth", "severity"}
 
 
+def test_hotspots_come_from_the_jobs_snapshot_while_fresh(
+    client: TestClient, session: Session, world: World, now: datetime
+) -> None:
+    numbers = [
+        make_appeal(
+            session, world=world, now=now - timedelta(days=i + 1), title=t, content=f"{t}。"
+        ).number
+        for i, t in enumerate(NOISE)
+    ]
+    live = _get(client, world, "leader", "/hotspots", period="2026-11").json()
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+
+    cached = _get(client, world, "leader", "/hotspots", period="2026-11").json()
+    forced = _get(client, world, "leader", "/hotspots", period="2026-11", fresh="true").json()
+    other_street = _get(client, world, "street_b", "/hotspots", period="2026-11").json()
+
+    assert live["computed_at"] is None
+    assert cached["computed_at"] is not None
+    assert datetime.fromisoformat(cached["computed_at"]) == now
+    assert forced["computed_at"] is None
+    assert [sorted(h["members"]) for h in cached["hotspots"]] == [sorted(numbers)]
+    assert cached["hotspots"] == live["hotspots"] == forced["hotspots"]
+    assert other_street["computed_at"] is not None
+    assert (other_street["appeals"], other_street["hotspots"]) == (0, [])
+
+
 def test_hotspots_of_an_empty_period_are_an_empty_list(client: TestClient, world: World) -> None:
     response = _get(client, world, "leader", "/hotspots", period="2020-01")
 
@@ -115,7 +142,13 @@ def test_hotspots_of_an_empty_period_are_an_empty_list(client: TestClient, world
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"period": "2026-13"}, {"period": "last month"}, {"period": "2026-11", "limit": 0}],
+    [
+        {},
+        {"period": "2026-13"},
+        {"period": "last month"},
+        {"period": "2026-11", "limit": 0},
+        {"period": "2026-11", "fresh": "maybe"},
+    ],
 )
 def test_bad_hotspot_parameters_are_422(
     client: TestClient, world: World, params: dict[str, Any]

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.deadlines import UrgencyLevel
+from civicgrid.appeals.queries import mining as appeal_mining
+from civicgrid.appeals.queries.mining import AppealFacts
 from civicgrid.appeals.states import Satisfaction
 from civicgrid.auth.actor import Actor
-from civicgrid.insight import hotspots, places, queries, topics, trends
+from civicgrid.insight import hotspots, places, topics, trends
 from civicgrid.insight.periods import InsightPeriod, beijing_date, day_start_utc
 from civicgrid.territory import queries as territory_queries
 
@@ -47,6 +49,11 @@ def _path_prefix(path: str, depth: int) -> str:
     return "/" + "/".join(str(i) for i in ids[:depth]) + "/"
 
 
+def district_path(path: str) -> str:
+    """The district prefix of a region path ("/1/4/" of "/1/4/17/"); "" above district level."""
+    return _path_prefix(path, AREA_DEPTH)
+
+
 def _scope_path(session: Session, actor: Actor, region_code: str | None) -> tuple[str, str]:
     """(path, name) of the region the report is narrowed to; ("", "") for the whole scope."""
     if not region_code:
@@ -66,9 +73,12 @@ class HotspotReport:
     region_name: str
     appeals: int
     hotspots: list[hotspots.Hotspot]
+    computed_at: datetime | None = None
+    """When the hot problems were mined, for a report served from the cache; None when
+    computed for this request."""
 
 
-def _caller_of(row: queries.AppealRow) -> str:
+def _caller_of(row: AppealFacts) -> str:
     if row.caller_hash:
         return f"phone:{row.caller_hash}"
     if row.resident_user_id is not None:
@@ -76,7 +86,7 @@ def _caller_of(row: queries.AppealRow) -> str:
     return ""
 
 
-def appeal_item(row: queries.AppealRow) -> hotspots.HotspotItem:
+def appeal_item(row: AppealFacts) -> hotspots.HotspotItem:
     """The miner's view of one stored appeal: its district comes from its region (not from
     the text), its community or grid is a named place next to those found in the text."""
     text = f"{row.title} {row.content} {row.address}"
@@ -109,22 +119,16 @@ def _named(values: Iterable[str], names: dict[int, str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def hotspots_for(
+def mine_facts(
     session: Session,
+    rows: Sequence[AppealFacts],
     *,
-    actor: Actor,
     period: InsightPeriod,
-    region_code: str | None = None,
-    limit: int = 20,
+    limit: int | None,
     config: hotspots.HotspotConfig | None = None,
-) -> HotspotReport:
-    """The hot problems among the appeals ``actor`` may see, received in ``period`` (and in
-    the region ``region_code`` when given), hottest first. Area and place keys are shown by
-    region name. An empty period gives an empty list."""
-    path, region_name = _scope_path(session, actor, region_code)
-    rows = queries.appeal_rows_for(
-        session, actor, start=period.start_utc, end=period.end_utc, region_path=path or None
-    )
+) -> list[hotspots.Hotspot]:
+    """The hot problems among ``rows`` (appeals of ``period``), hottest first, with area and
+    place keys shown by region name."""
     found = hotspots.find_hotspots(
         [appeal_item(r) for r in rows],
         config=config,
@@ -139,28 +143,28 @@ def hotspots_for(
             elif v.startswith("/"):
                 region_ids.update(_path_ids(v)[-1:])
     names = {i: r.name for i, r in territory_queries.regions_by_ids(session, region_ids).items()}
-    named = [
-        hotspots.Hotspot(
-            rank=h.rank,
-            heat=h.heat,
-            size=h.size,
-            callers=h.callers,
-            support=h.support,
-            oppose=h.oppose,
-            growth=h.growth,
-            severity=h.severity,
-            first_at=h.first_at,
-            last_at=h.last_at,
-            terms=h.terms,
-            areas=_named(h.areas, names),
-            places=_named(h.places, names),
-            samples=h.samples,
-            members=h.members,
-            heat_parts=h.heat_parts,
-        )
-        for h in found
-    ]
-    return HotspotReport(period=period, region_name=region_name, appeals=len(rows), hotspots=named)
+    return [replace(h, areas=_named(h.areas, names), places=_named(h.places, names)) for h in found]
+
+
+def hotspots_for(
+    session: Session,
+    *,
+    actor: Actor,
+    period: InsightPeriod,
+    region_code: str | None = None,
+    limit: int = 20,
+    config: hotspots.HotspotConfig | None = None,
+) -> HotspotReport:
+    """The hot problems among the appeals ``actor`` may see, received in ``period`` (and in
+    the region ``region_code`` when given), hottest first, computed now (seconds for a
+    district-month; :mod:`civicgrid.insight.snapshots` keeps recent months ready). Area and
+    place keys are shown by region name. An empty period gives an empty list."""
+    path, region_name = _scope_path(session, actor, region_code)
+    rows = appeal_mining.appeal_facts_for(
+        session, actor, start=period.start_utc, end=period.end_utc, region_path=path or None
+    )
+    found = mine_facts(session, rows, period=period, limit=limit, config=config)
+    return HotspotReport(period=period, region_name=region_name, appeals=len(rows), hotspots=found)
 
 
 # --- trends and forecast -------------------------------------------------------------------
@@ -211,7 +215,7 @@ def _grouped_events(
     region_path: str,
     depth: int,
 ) -> list[tuple[date, str]]:
-    rows = queries.received_times_for(
+    rows = appeal_mining.received_facts_for(
         session, actor, start=start, end=end, region_path=region_path or None
     )
     labels = _region_labeller(session, (p for _, _, p in rows), depth)
@@ -351,7 +355,7 @@ def _unit_label(unit: str) -> str:
 
 
 def _problem_records(
-    rows: Sequence[queries.AppealRow],
+    rows: Sequence[AppealFacts],
     labels: dict[str, str],
     config: hotspots.HotspotConfig | None,
 ) -> list[topics.ProblemRecord]:
@@ -403,7 +407,7 @@ def topic_candidates_for(
     (and, for uncategorised appeals, hot-problem groups) that are frequent and cross units or
     streets, ranked (see :mod:`civicgrid.insight.topics`)."""
     path, _ = _scope_path(session, actor, region_code)
-    rows = queries.appeal_rows_for(
+    rows = appeal_mining.appeal_facts_for(
         session,
         actor,
         start=period.start_utc,
@@ -412,7 +416,7 @@ def topic_candidates_for(
         with_units=True,
     )
     prev = period.previous()
-    prev_rows = queries.received_times_for(
+    prev_rows = appeal_mining.received_facts_for(
         session, actor, start=prev.start_utc, end=prev.end_utc, region_path=path or None
     )
     previous_counts = Counter(f"category:{cat}" for _, cat, _ in prev_rows if cat)

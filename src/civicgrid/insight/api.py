@@ -11,7 +11,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import require_roles
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.insight import analysis, queries, service
+from civicgrid.insight import analysis, queries, service, snapshots
 from civicgrid.insight.governance import TaskStatus
 from civicgrid.insight.periods import parse_period
 from civicgrid.insight.schemas import (
@@ -54,14 +54,27 @@ ByParam = Annotated[
 def hotspots(
     actor: Reader,
     session: DbSession,
+    now: Now,
     period: PeriodParam,
     region: RegionParam = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    fresh: Annotated[
+        bool, Query(description="true：不用后台缓存，当场计算（数据量大时需数秒）")
+    ] = False,
 ) -> HotspotReportRead:
     """Appeals of the period grouped by text, place and time; each group scored and explained.
-    An empty period gives an empty list; a bad period is 422."""
-    report = analysis.hotspots_for(
-        session, actor=actor, period=parse_period(period), region_code=region, limit=limit
+    The current and previous month are served from the ``insight.hotspots`` job's snapshot
+    while it is fresh (``computed_at`` says when it was mined); otherwise, or with
+    ``fresh=true``, they are computed now (``computed_at`` null). An empty period gives an
+    empty list; a bad period is 422."""
+    report = snapshots.hotspots_report(
+        session,
+        actor=actor,
+        period=parse_period(period),
+        now=now,
+        region_code=region,
+        limit=limit,
+        recompute=fresh,
     )
     return HotspotReportRead.of(report)
 

@@ -9,17 +9,21 @@ How items are grouped (docs/domain/insight.md has the reasoning and the measured
    (:mod:`civicgrid.insight.similarity`).
 2. Items are sorted by time. For each block of items, cosine similarities are computed only
    against the items within ``window_days`` of the block (a sparse matrix product), and each
-   item keeps its ``neighbours`` most similar items. The cost grows with n × (items per
-   window), not n², so a year of a large city's appeals stays tractable.
+   item keeps its ``neighbours`` most similar items within ``window_days`` of itself
+   (:func:`civicgrid.insight.similarity.neighbour_links`, vectorised). The cost grows with
+   n × (items per window), not n², so a year of a large city's appeals stays tractable.
 3. Two items are linked when their similarity reaches ``link_threshold``; the bar is lower
    (``place_link_threshold``) when they name the same compound, road or village, and higher
    (``other_place_threshold``) when both name places but none in common — the same complaint
    about two different compounds is two problems. Items are never linked when they name
    different districts (:func:`civicgrid.insight.places.compatible`) or lie more than
-   ``window_days`` apart.
+   ``window_days`` apart (:mod:`civicgrid.insight.linking`).
 4. Groups are the connected components of the links, kept when they hold ``min_size`` items;
    a component that grew by chaining is cut back to the items close to its centre
-   (``core_threshold``), so that one loose link cannot glue two problems together.
+   (``core_threshold``), so that one loose link cannot glue two problems together
+   (:mod:`civicgrid.insight.grouping`).
+5. A second pass joins the items whose titles share a rare, distinctive word — one problem
+   told in very different words (:mod:`civicgrid.insight.rare_terms`).
 
 Each group is scored (:class:`HeatWeights`) and explained with its key terms, places, date
 range and the items nearest its centre.
@@ -34,10 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-from civicgrid.insight import places, similarity
+from civicgrid.insight import grouping, linking, places, rare_terms, similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class HotspotConfig:
     core_threshold: float = 0.3
     window_days: int = 45
     neighbours: int = 15
+    block_by_area: bool = False
     min_size: int = 2
     title_repeat: int = 2
     title_weight: float = 0.0
@@ -136,6 +139,7 @@ class HotspotConfig:
     key_terms: int = 6
     samples: int = 3
     weights: HeatWeights = field(default_factory=HeatWeights)
+    rare_terms: rare_terms.RareTermConfig = field(default_factory=rare_terms.RareTermConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,61 +191,6 @@ def _specific_places(items: Sequence[HotspotItem], config: HotspotConfig) -> fro
     return frozenset(p for p, c in counts.items() if c <= limit)
 
 
-def _components(n: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
-    if not edges:
-        return [[i] for i in range(n)]
-    rows = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
-    cols = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
-    graph = sp.coo_matrix((np.ones(len(edges)), (rows, cols)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    groups: list[list[int]] = [[] for _ in range(count)]
-    for idx, label in enumerate(labels.tolist()):
-        groups[label].append(idx)
-    return groups
-
-
-def _split_by_area(
-    members: list[int], ordered: Sequence[HotspotItem], x: sp.csr_matrix
-) -> list[list[int]]:
-    """Split a component whose items name different districts (joined through items that
-    name none): items go to their district; items without one join the district whose items
-    they are most similar to on average."""
-    named = Counter(a for m in members for a in ordered[m].areas)
-    if len(named) < 2:
-        return [members]
-    groups: dict[str, list[int]] = {}
-    unplaced: list[int] = []
-    for m in members:
-        areas = ordered[m].areas
-        if areas:
-            main = max(areas, key=lambda a: (named[a], a))
-            groups.setdefault(main, []).append(m)
-        else:
-            unplaced.append(m)
-    keys = sorted(groups)
-    for m in unplaced:
-        row = x[m].T
-        means = {k: float(np.asarray((x[groups[k]] @ row).todense()).mean()) for k in keys}
-        groups[max(keys, key=lambda k: (means[k], k))].append(m)
-    return [sorted(groups[k]) for k in keys]
-
-
-def _trim_to_core(members: list[int], x: sp.csr_matrix, threshold: float) -> list[int]:
-    """Drop members far from the group's centre (a chain of loose links), repeatedly."""
-    current = members
-    while len(current) > 2:
-        centre = np.asarray(x[current].mean(axis=0)).ravel()
-        norm = float(np.linalg.norm(centre))
-        if norm == 0.0:
-            return current
-        sims = np.asarray(x[current] @ (centre / norm)).ravel()
-        kept = [m for m, s in zip(current, sims.tolist(), strict=True) if s >= threshold]
-        if len(kept) == len(current):
-            return current
-        current = kept
-    return current
-
-
 def _growth(ats: Sequence[float], span: tuple[float, float]) -> float:
     mid = (span[0] + span[1]) / 2.0
     late = sum(1 for a in ats if a >= mid)
@@ -280,61 +229,74 @@ def find_hotspots(
     order = sorted(range(len(items)), key=lambda k: (items[k].at, items[k].key))
     ordered = [items[k] for k in order]
     times = [it.at.timestamp() for it in ordered]
+    areas = [it.areas for it in ordered]
+    texts = similarity.texts_for(
+        [(it.title, it.text) for it in ordered],
+        body_chars=config.body_chars,
+        word_body_chars=config.word_body_chars,
+        title_repeat=config.title_repeat,
+    )
     vectors = similarity.vectorise(
-        [
-            similarity.texts_for(
-                it.title,
-                it.text,
-                body_chars=config.body_chars,
-                word_body_chars=config.word_body_chars,
-                title_repeat=config.title_repeat,
-            )
-            for it in ordered
-        ],
+        texts,
         max_df=config.max_df,
         title_weight=config.title_weight,
     )
     x = vectors.combined
     low = min(config.link_threshold, config.place_link_threshold)
     specific = _specific_places(ordered, config)
-    edges: list[tuple[int, int]] = []
-    links = similarity.neighbour_links(
+    li, lj, sims = similarity.neighbour_links(
         x,
         times,
         low=low,
         window_days=config.window_days,
         neighbours=config.neighbours,
         block_rows=config.block_rows,
+        blocks=linking.area_blocks(areas) if config.block_by_area else None,
     )
-    for i, j, sim in links:
-        a, b = ordered[i], ordered[j]
-        if not places.compatible(a.areas, b.areas):
-            continue
-        pa, pb = a.places & specific, b.places & specific
-        if pa & pb:
-            needed = config.place_link_threshold
-        elif pa and pb:
-            needed = config.other_place_threshold
-        else:
-            needed = config.link_threshold
-        if sim >= needed:
-            edges.append((i, j))
+    edges = linking.edges(
+        areas,
+        [it.places & specific for it in ordered],
+        li,
+        lj,
+        sims,
+        linking.Thresholds(
+            same_place=config.place_link_threshold,
+            other_places=config.other_place_threshold,
+            otherwise=config.link_threshold,
+        ),
+    )
     span_ts = (
         (span[0].timestamp(), span[1].timestamp())
         if span is not None
         else (times[len(times) // 100], times[-1])
     )
-    found: list[Hotspot] = []
-    for component in _components(len(ordered), edges):
+    cores: list[list[int]] = []
+    for component in grouping.components(len(ordered), edges):
         if len(component) < config.min_size:
             continue
-        for group in _split_by_area(component, ordered, x):
+        for group in grouping.split_by_area(component, areas, x):
             if len(group) < config.min_size:
                 continue
-            core = _trim_to_core(group, x, config.core_threshold)
-            if len(core) < config.min_size:
-                continue
-            found.append(_explain(core, ordered, vectors, span_ts, config))
+            core = grouping.trim_to_core(group, x, config.core_threshold)
+            if len(core) >= config.min_size:
+                cores.append(core)
+    place_counts = Counter(p for it in ordered for p in it.places)
+    cores = rare_terms.merge_by_rare_terms(
+        cores,
+        words=vectors.words,
+        combined=x,
+        vocabulary=vectors.vocabulary,
+        times=times,
+        titles=[t[2] for t in texts],
+        areas=areas,
+        place_names=frozenset(p for p, c in place_counts.items() if c >= 2),
+        config=config.rare_terms,
+    )
+    centre_sims = grouping.centre_sims(x, cores)
+    found = [
+        _explain(core, sims, ordered, vectors, span_ts, config)
+        for core, sims in zip(cores, centre_sims, strict=True)
+    ]
     found.sort(key=lambda h: (-h.heat, -h.size, h.first_at, h.members[0]))
     if limit is not None:
         found = found[:limit]
@@ -362,8 +324,14 @@ def _with_rank(h: Hotspot, rank: int) -> Hotspot:
     )
 
 
+def _most_common(counts: Counter[str], k: int) -> list[tuple[str, int]]:
+    """The ``k`` most frequent, ties by name (sets iterate in a per-process order)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
 def _explain(
     members: list[int],
+    centre_sims: np.ndarray,
     ordered: Sequence[HotspotItem],
     vectors: similarity.Vectors,
     span: tuple[float, float],
@@ -371,7 +339,7 @@ def _explain(
 ) -> Hotspot:
     group = [ordered[m] for m in members]
     n = len(group)
-    x, w, idf, vocab = vectors.combined, vectors.words, vectors.idf, vectors.vocabulary
+    w, idf, vocab = vectors.words, vectors.idf, vectors.vocabulary
     callers = len({g.caller for g in group if g.caller}) or n
     support = sum(g.support for g in group)
     oppose = sum(g.oppose for g in group)
@@ -380,16 +348,16 @@ def _explain(
     parts = _score(n, callers, support, oppose, growth, severity, config.weights)
     key_terms: tuple[str, ...] = ()
     if vocab:
-        present = np.asarray((w[members] > 0).sum(axis=0)).ravel().astype(np.float32)
-        share = present / n
-        # A key term is one most members use, and rare elsewhere.
-        floor = min(config.min_term_share, float(share.max())) if n > 2 else 0.0
-        score = np.where((share >= floor) & (present > 0), share * share * idf, -1.0)
-        top = np.argsort(-score, kind="stable")[: config.key_terms]
-        key_terms = tuple(vocab[t] for t in top.tolist() if score[t] > 0)
-    centre = np.asarray(x[members].mean(axis=0)).ravel()
-    sims = np.asarray(x[members] @ centre).ravel()
-    nearest = np.argsort(-sims, kind="stable")[: config.samples].tolist()
+        # Document frequency within the group, over the words the group uses only.
+        cols, present = np.unique(w[members].indices, return_counts=True)
+        if cols.size:
+            share = present.astype(np.float32) / n
+            # A key term is one most members use, and rare elsewhere.
+            floor = min(config.min_term_share, float(share.max())) if n > 2 else 0.0
+            score = np.where(share >= floor, share * share * idf[cols], -1.0)
+            top = np.argsort(-score, kind="stable")[: config.key_terms]
+            key_terms = tuple(vocab[int(cols[t])] for t in top.tolist() if score[t] > 0)
+    nearest = np.argsort(-centre_sims, kind="stable")[: config.samples].tolist()
     area_counts = Counter(a for g in group for a in g.areas)
     place_counts = Counter(p for g in group for p in g.places)
     min_share = 2 if n > 2 else 1
@@ -405,8 +373,8 @@ def _explain(
         first_at=min(g.at for g in group),
         last_at=max(g.at for g in group),
         terms=key_terms,
-        areas=tuple(a for a, _ in area_counts.most_common(3)),
-        places=tuple(p for p, c in place_counts.most_common(5) if c >= min_share),
+        areas=tuple(a for a, _ in _most_common(area_counts, 3)),
+        places=tuple(p for p, c in _most_common(place_counts, 5) if c >= min_share),
         samples=tuple(Sample(group[k].key, group[k].title, group[k].at) for k in nearest),
         members=tuple(g.key for g in sorted(group, key=lambda g: (g.at, g.key))),
         heat_parts={k: round(v, 4) for k, v in parts.items()},

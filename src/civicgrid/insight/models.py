@@ -1,7 +1,9 @@
 """Tables of proactive governance (主动治理, 每月一题): the monthly topic, the governance tasks
 adopted under it, their milestones and the appeals linked to them.
 
-Hot problems, trends and candidates are computed on read from the appeals and are not stored.
+Trends and candidates are computed on read from the appeals. Hot problems are computed on
+read too, and the ``insight.hotspots`` job keeps a copy of the current and previous month's per
+district and for the city (:class:`HotspotSnapshot`), because mining takes seconds.
 """
 
 from __future__ import annotations
@@ -9,7 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicgrid.db import Base, UTCDateTime
@@ -101,3 +112,25 @@ class TaskAppealLink(Base):
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id"), primary_key=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     linked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class HotspotSnapshot(Base):
+    """The hot problems (热点问题) of one month in one district or the whole city, as mined by
+    the ``insight.hotspots`` job at ``computed_at``: a cache of
+    :func:`civicgrid.insight.analysis.hotspots_for`, served while it is fresh.
+
+    ``region_path`` is the district's materialised path ("" for the city); ``hotspots`` holds
+    the explained groups, hottest first, each with its members' appeal ids and region paths so
+    that a reader sees only the groups lying wholly inside the reader's data scope.
+    """
+
+    __tablename__ = "insight_hotspot_cache"
+    __table_args__ = (UniqueConstraint("period_key", "region_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(30))
+    region_path: Mapped[str] = mapped_column(String(255), default="")
+    appeals: Mapped[int] = mapped_column(Integer, default=0)
+    hotspots: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    compute_ms: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

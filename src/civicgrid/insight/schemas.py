@@ -70,6 +70,7 @@ class HotspotReportRead(BaseModel):
     region: str
     appeals: int
     hotspots: list[HotspotRead]
+    computed_at: datetime | None = Field(None, description="缓存结果的计算时间；当场计算时为空")
 
     @classmethod
     def of(cls, report: HotspotReport) -> HotspotReportRead:
@@ -79,6 +80,7 @@ class HotspotReportRead(BaseModel):
             region=report.region_name,
             appeals=report.appeals,
             hotspots=[HotspotRead.of(h) for h in report.hotspots],
+            computed_at=report.computed_at,
         )
 
 

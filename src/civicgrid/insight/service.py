@@ -15,14 +15,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civicgrid.appeals.queries import mining as appeal_mining
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.insight import governance, queries, trends
+from civicgrid.insight import governance, hotspots, queries, snapshots, trends
 from civicgrid.insight.governance import MAX_TASKS_PER_TOPIC, TaskStatus
-from civicgrid.insight.models import GovernanceTask, MonthlyTopic, TaskAppealLink, TaskMilestone
+from civicgrid.insight.models import (
+    GovernanceTask,
+    HotspotSnapshot,
+    MonthlyTopic,
+    TaskAppealLink,
+    TaskMilestone,
+)
 from civicgrid.insight.periods import beijing_date, day_start_utc
 from civicgrid.territory import queries as territory_queries
 
@@ -252,7 +259,7 @@ def link_appeals(
         raise Invalid("请至少选择一件工单")
     if len(wanted) > MAX_LINKS_PER_CALL:
         raise Invalid(f"一次最多关联 {MAX_LINKS_PER_CALL} 件工单")
-    visible = queries.visible_appeal_ids(session, actor, wanted)
+    visible = appeal_mining.visible_ids_for(session, actor, wanted)
     missing = [i for i in wanted if i not in visible]
     if missing:
         shown = ", ".join(str(i) for i in missing[:10])
@@ -337,7 +344,7 @@ def task_detail(
     ).get("x", [0] * len(month_keys))
     category_counts: list[int] | None = None
     if task.category:
-        rows = queries.received_times_for(
+        rows = appeal_mining.received_facts_for(
             session,
             actor,
             start=start,
@@ -371,3 +378,51 @@ def task_detail(
         ),
         linked_comparison=governance.compare_volumes(linked[:split], linked[split:complete]),
     )
+
+
+# --- hot-problem snapshots -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRefresh:
+    """What one refresh stored: per period key, the regions mined and the appeals read."""
+
+    periods: dict[str, int]
+    snapshots: int
+    compute_ms: int
+
+
+@use_case
+def refresh_hotspot_snapshots(
+    session: Session, *, now: datetime, config: hotspots.HotspotConfig | None = None
+) -> SnapshotRefresh:
+    """Mine the hot problems of the current and previous month per district and for the city
+    and store them (replacing the earlier snapshots of those months, deleting older months').
+    Derived data only: no audit row (nothing a person did changes). Called by the
+    ``insight.hotspots`` job."""
+    periods = snapshots.recent_months(now)
+    existing = queries.snapshots_of(session, [p.key for p in periods])
+    kept: set[tuple[str, str]] = set()
+    summary: dict[str, int] = {}
+    total_ms = 0
+    for period in periods:
+        mined = snapshots.mine_period(session, period=period, config=config)
+        for part in mined:
+            key = (period.key, part.region_path)
+            kept.add(key)
+            row = existing.get(key)
+            if row is None:
+                row = HotspotSnapshot(period_key=period.key, region_path=part.region_path)
+                session.add(row)
+            row.appeals = part.appeals
+            row.hotspots = [snapshots.to_json(g) for g in part.groups]
+            row.compute_ms = part.compute_ms
+            row.computed_at = now
+        summary[period.key] = mined[-1].appeals
+        total_ms += mined[-1].compute_ms
+    for key, row in existing.items():
+        if key not in kept:
+            session.delete(row)
+    queries.delete_snapshots_except(session, [p.key for p in periods])
+    session.flush()
+    return SnapshotRefresh(periods=summary, snapshots=len(kept), compute_ms=total_ms)

@@ -1,24 +1,24 @@
 """Text similarity for hot-problem mining: appeal text → TF-IDF vectors, and each appeal's
 nearest neighbours within a time window. Pure: no I/O, no clock.
 
-The text passes through :func:`civicgrid.dispatch.normalise.normalise` and jieba
+The text passes through :func:`civicgrid.dispatch.normalise.normalise_many` and jieba
 (:func:`civicgrid.dispatch.features.words`), the same steps the dispatch classifier uses.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import jieba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from civicgrid.dispatch.features import words
-from civicgrid.dispatch.normalise import has_chinese, normalise
+from civicgrid.dispatch.normalise import has_chinese, normalise_many
 from civicgrid.insight import places
 
 # Words every appeal uses; they say nothing about which problem it is.
@@ -119,16 +119,47 @@ def terms(text: str) -> list[str]:
     ]
 
 
+def general_frequency(word: str) -> int:
+    """How often ``word`` occurs in general Chinese: its count in jieba's dictionary (0 for
+    words it does not know, such as names, brands and numbers)."""
+    words("")  # loads the dictionary once per process
+    return int(jieba.get_FREQ(word) or 0)
+
+
+def _chunked_terms() -> Callable[[str], list[str]]:
+    """:func:`terms`, remembering each blank-separated chunk: jieba never joins words across
+    a blank, so the terms of a text are the terms of its chunks, and a title that appears
+    twice in its own text (or in many appeals) is cut once."""
+    seen: dict[str, list[str]] = {}
+
+    def tokenise(text: str) -> list[str]:
+        out: list[str] = []
+        for chunk in text.split(" "):
+            if not chunk:
+                continue
+            found = seen.get(chunk)
+            if found is None:
+                found = seen[chunk] = terms(chunk)
+            out.extend(found)
+        return out
+
+    return tokenise
+
+
 def texts_for(
-    title: str, text: str, *, body_chars: int, word_body_chars: int, title_repeat: int
-) -> tuple[str, str, str]:
-    """(text for words, text for character bigrams, title) of one appeal, normalised and
-    without city and district names. jieba is the slow step, so it reads a shorter start of
-    the body than the bigrams do."""
-    clean_title = normalise(places.strip_admin(title))
-    body = normalise(places.strip_admin(text.strip()[:body_chars]))
-    titles = " ".join([clean_title] * title_repeat)
-    return f"{titles} {body[:word_body_chars]}", f"{titles} {body}", clean_title
+    pairs: Sequence[tuple[str, str]], *, body_chars: int, word_body_chars: int, title_repeat: int
+) -> list[tuple[str, str, str]]:
+    """(text for words, text for character bigrams, title) of each appeal's (title, text),
+    normalised (all at once: :func:`normalise_many` is the fast road) and without city and
+    district names. jieba is the slow step, so it reads a shorter start of the body than the
+    bigrams do."""
+    titles = normalise_many([places.strip_admin(title) for title, _ in pairs])
+    bodies = normalise_many([places.strip_admin(text.strip()[:body_chars]) for _, text in pairs])
+    out: list[tuple[str, str, str]] = []
+    for title, body in zip(titles, bodies, strict=True):
+        repeated = " ".join([title] * title_repeat)
+        out.append((f"{repeated} {body[:word_body_chars]}", f"{repeated} {body}", title))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +200,7 @@ def vectorise(
     min_df = 1 if small else 2
     max_df = 1.0 if small else max_df
     word_vec = TfidfVectorizer(
-        tokenizer=terms,
+        tokenizer=_chunked_terms(),
         token_pattern=None,
         lowercase=False,
         sublinear_tf=True,
@@ -191,6 +222,60 @@ def vectorise(
     return Vectors(combined, w, idf, vocab)
 
 
+Block = tuple[np.ndarray, np.ndarray]
+"""(query rows, candidate rows), both ascending: the rows each query row may link to."""
+
+
+def _window_links(
+    x: sp.csr_matrix,
+    t: np.ndarray,
+    block: Block,
+    *,
+    low: float,
+    window: float,
+    neighbours: int,
+    block_rows: int,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    query, cand = block
+    xc = x[cand]
+    tc = t[cand]
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, len(query), block_rows):
+        rows = query[start : start + block_rows]
+        lo = int(np.searchsorted(tc, t[rows[0]] - window, side="left"))
+        hi = int(np.searchsorted(tc, t[rows[-1]] + window, side="right"))
+        if hi <= lo:
+            continue
+        product = sp.csr_matrix(x[rows] @ xc[lo:hi].T)
+        # Most products are faint (one shared bigram); drop them before anything else.
+        product.data[product.data < low] = 0.0
+        product.eliminate_zeros()
+        sims = product.tocoo()
+        gi = rows[sims.row]
+        gj = cand[sims.col + lo]
+        vals = sims.data
+        keep = (gi != gj) & (np.abs(t[gi] - t[gj]) <= window)
+        gi, gj, vals = gi[keep], gj[keep], vals[keep]
+        if gi.size == 0:
+            continue
+        # Each query row keeps its ``neighbours`` most similar candidates; only rows with
+        # more than that need sorting (entries come grouped by row, rows ascending).
+        starts = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])
+        count = np.diff(np.r_[starts, gi.size])
+        crowded = np.repeat(count > neighbours, count)
+        if crowded.any():
+            ci, cj, cv = gi[crowded], gj[crowded], vals[crowded]
+            # Rows are integers and similarities lie in (0, 1], so one float key sorts by
+            # row, then by similarity descending.
+            order = np.argsort(ci - cv.astype(np.float64) / 2.0, kind="stable")
+            ci, cj, cv = ci[order], cj[order], cv[order]
+            first = np.searchsorted(ci, ci, side="left")
+            top = (np.arange(ci.size) - first) < neighbours
+            out.append((ci[top], cj[top], cv[top]))
+        out.append((gi[~crowded], gj[~crowded], vals[~crowded]))
+    return out
+
+
 def neighbour_links(
     x: sp.csr_matrix,
     times: Sequence[float],
@@ -199,36 +284,49 @@ def neighbour_links(
     window_days: int,
     neighbours: int,
     block_rows: int,
-) -> list[tuple[int, int, float]]:
-    """(i, j, similarity ≥ ``low``) with i < j for each row's ``neighbours`` most similar
-    rows within ``window_days``; ``times`` (seconds) must be sorted ascending. Each block of
-    ``block_rows`` rows is compared with the rows of its time window only, as one sparse
-    matrix product."""
+    blocks: Sequence[Block] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrays (i, j, similarity ≥ ``low``), i < j, of each row's ``neighbours`` most similar
+    rows within ``window_days``; ``times`` (seconds) must be sorted ascending.
+
+    ``blocks`` limit which rows are compared at all (by default every row with every row):
+    the caller passes, e.g., the rows of one district against the rows of that district and
+    those placed nowhere. Within a block, ``block_rows`` query rows at a time are compared
+    with the candidates of their time window only, as one sparse matrix product; the filter
+    and the top-k choice are vectorised. A pair found from both ends keeps its similarity."""
     n = x.shape[0]
-    window = window_days * 86400.0
-    xt = sp.csr_matrix(x.T)
-    links: dict[tuple[int, int], float] = {}
-    for start in range(0, n, block_rows):
-        stop = min(n, start + block_rows)
-        lo = bisect_left(times, times[start] - window)
-        hi = bisect_right(times, times[stop - 1] + window)
-        sims = sp.csr_matrix(x[start:stop] @ xt[:, lo:hi])
-        for r in range(stop - start):
-            i = start + r
-            row_start, row_stop = sims.indptr[r], sims.indptr[r + 1]
-            cols = sims.indices[row_start:row_stop] + lo
-            vals = sims.data[row_start:row_stop]
-            keep = (vals >= low) & (cols != i)
-            cols, vals = cols[keep], vals[keep]
-            if cols.size == 0:
-                continue
-            if cols.size > neighbours:
-                top = np.argpartition(-vals, neighbours - 1)[:neighbours]
-                cols, vals = cols[top], vals[top]
-            ti = times[i]
-            for j, v in zip(cols.tolist(), vals.tolist(), strict=True):
-                if abs(times[j] - ti) > window:
-                    continue
-                pair = (i, j) if i < j else (j, i)
-                links[pair] = max(v, links.get(pair, 0.0))
-    return [(i, j, v) for (i, j), v in links.items()]
+    none = np.zeros(0, dtype=np.int64)
+    if n == 0:
+        return none, none, np.zeros(0)
+    t = np.asarray(times, dtype=np.float64)
+    everything = np.arange(n, dtype=np.int64)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for block in blocks if blocks is not None else [(everything, everything)]:
+        if len(block[0]) == 0 or len(block[1]) == 0:
+            continue
+        parts.extend(
+            _window_links(
+                x,
+                t,
+                block,
+                low=low,
+                window=window_days * 86400.0,
+                neighbours=neighbours,
+                block_rows=block_rows,
+            )
+        )
+    if not parts:
+        return none, none, np.zeros(0)
+    gi = np.concatenate([p[0] for p in parts])
+    gj = np.concatenate([p[1] for p in parts])
+    vals = np.concatenate([p[2] for p in parts])
+    # One entry per directed pair (a row in two blocks may find the same neighbour twice).
+    _, once = np.unique(gi * n + gj, return_index=True)
+    gi, gj, vals = gi[once], gj[once], vals[once]
+    a, b = np.minimum(gi, gj), np.maximum(gi, gj)
+    key = a * n + b
+    order = np.lexsort((-vals, key))
+    key, a, b, vals = key[order], a[order], b[order], vals[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    return a[first], b[first], vals[first].astype(np.float64)

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import jobs as appeals_jobs
 from civicgrid.assessment import jobs as assessment_jobs
+from civicgrid.dispatch import jobs as dispatch_jobs
+from civicgrid.insight import jobs as insight_jobs
 from civicgrid.jobs.runner import Job
 from civicgrid.notify import service as notify_service
 
@@ -22,6 +24,7 @@ def default_jobs() -> list[Job]:
     """Every job the worker (or the in-process loop of ``civicgrid serve``) runs."""
     return [
         Job("notify.deliver", timedelta(seconds=30), _deliver_notifications),
+        Job("dispatch.auto_route", dispatch_jobs.AUTO_ROUTE_INTERVAL, dispatch_jobs.auto_route),
         Job(
             "assessment.refresh",
             assessment_jobs.REFRESH_INTERVAL,
@@ -32,4 +35,10 @@ def default_jobs() -> list[Job]:
             timedelta(minutes=5),
             lambda session, now: appeals_jobs.sweep_deadlines(session, now=now),
         ),
+        Job(
+            "appeals.purge_tracking_failures",
+            appeals_jobs.PURGE_INTERVAL,
+            appeals_jobs.purge_tracking_failures,
+        ),
+        Job("insight.hotspots", insight_jobs.REFRESH_INTERVAL, insight_jobs.refresh_hotspots),
     ]

@@ -1,10 +1,12 @@
 """The leader's dashboard (/dashboard): 三率 cards, the period's appeal counts, trend lines,
-category distribution, the ranking table and a map of grids coloured by warning level and
-appeal density; and the grid outlines every map picker draws (/maps/grids.geojson).
+category distribution, the ranking table, a map of grids coloured by warning level and
+appeal density, and the month's top hot problems (热点问题); and the grid outlines every map
+picker draws (/maps/grids.geojson).
 
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
-computed on read by ``web.dashboard_data``. Charts and the map are drawn by
+computed on read by ``web.dashboard_data``; the hot problems come from the snapshot of the
+``insight.hotspots`` job. Charts and the map are drawn by
 ``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
 """
 
@@ -55,10 +57,11 @@ def dashboard(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    counts = dashboard_data.period_counts(session, actor, chosen, now)
     trend = dashboard_data.daily_trend(session, actor, chosen)
+    counts = dashboard_data.period_counts(session, actor, trend, now)
     categories = dashboard_data.category_counts(session, actor, chosen, category_names())
     loads = dashboard_data.grid_loads(session, actor, chosen, now)
+    hot = dashboard_data.hot_problems(session, actor, chosen, now)
     rankings = [
         {
             "rank": u.rank,
@@ -104,6 +107,7 @@ def dashboard(
             "categories": categories,
             "rankings": rankings,
             "loads": sorted(loads, key=lambda g: (-g.open_now, g.code)),
+            "hot": hot,
             "data": data,
         },
     )

@@ -1,6 +1,8 @@
 """Read-only figures for the leader's dashboard that the assessment rollup does not hold: the
 period's appeal counts, the daily trend, the category distribution and the per-grid load and
-warning colour — all within the viewer's data scope, computed from the appeals on read.
+warning colour — all within the viewer's data scope, computed from the appeals on read — and
+the hot problems, read from the snapshot the ``insight.hotspots`` job keeps (mining them on
+read would take seconds).
 
 No use case and no writes. The 三率 and the rankings come from ``assessment.service``; the
 counts come from ``appeals.queries`` (which applies the data scope); this module only groups
@@ -19,12 +21,15 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.deadlines import WarningLevel
-from civicgrid.assessment.periods import Period, local_date
+from civicgrid.assessment.periods import Period, PeriodKind, local_date
 from civicgrid.auth.actor import Actor
+from civicgrid.insight import periods as insight_periods
+from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
 
 MAX_OPEN_SCAN = appeal_queries.MAX_WARNING_SCAN
 TOP_CATEGORIES = 10
+TOP_HOT_PROBLEMS = 10
 _RANK = {None: 0, WarningLevel.GREEN: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
 
 
@@ -36,16 +41,6 @@ class PeriodCounts:
     closed: int
     open_now: int
     overdue_now: int
-
-
-def period_counts(session: Session, actor: Actor, period: Period, now: datetime) -> PeriodCounts:
-    start, end = period.start_utc, period.end_utc
-    return PeriodCounts(
-        received=appeal_queries.count_received_for(session, actor, start=start, end=end),
-        closed=appeal_queries.count_closed_for(session, actor, start=start, end=end),
-        open_now=appeal_queries.count_open_for(session, actor),
-        overdue_now=appeal_queries.count_overdue_for(session, actor, now=now),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +67,17 @@ def daily_trend(session: Session, actor: Actor, period: Period) -> Trend:
         days=[d.strftime("%m-%d") for d in days],
         received=[received[d] for d in days],
         closed=[closed[d] for d in days],
+    )
+
+
+def period_counts(session: Session, actor: Actor, trend: Trend, now: datetime) -> PeriodCounts:
+    """The period's received and closed counts (the sums of its daily ``trend``, read once)
+    and the open and overdue appeals now."""
+    return PeriodCounts(
+        received=sum(trend.received),
+        closed=sum(trend.closed),
+        open_now=appeal_queries.count_open_for(session, actor),
+        overdue_now=appeal_queries.count_overdue_for(session, actor, now=now),
     )
 
 
@@ -179,3 +185,60 @@ def grid_outlines(session: Session) -> dict[str, Any]:
             for rid, code, name, boundary in territory_queries.grid_rows(session)
         ],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class HotProblem:
+    """One hot problem as the dashboard lists it; ``samples`` are (appeal id, title)."""
+
+    rank: int
+    label: str
+    terms: list[str]
+    places: list[str]
+    first_at: datetime
+    last_at: datetime
+    size: int
+    heat: float
+    samples: list[tuple[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class HotProblems:
+    """The period's top hot problems within the viewer's scope. ``available`` is False when
+    the period is not a month the job keeps ready (or the job has not run yet);
+    ``computed_at`` says when the snapshot was mined."""
+
+    available: bool
+    computed_at: datetime | None = None
+    items: list[HotProblem] = field(default_factory=list)
+
+
+def hot_problems(
+    session: Session, actor: Actor, period: Period, now: datetime, limit: int = TOP_HOT_PROBLEMS
+) -> HotProblems:
+    """The top hot problems of a month from the job's snapshot, whatever its age (the page
+    shows when it was computed); not available for weeks, custom ranges or months without a
+    snapshot."""
+    if period.kind is not PeriodKind.MONTH:
+        return HotProblems(available=False)
+    month = insight_periods.month(period.first.year, period.first.month)
+    cached = insight_snapshots.cached_hotspots_for(
+        session, actor=actor, period=month, now=now, limit=limit, fresh_for=None
+    )
+    if cached is None:
+        return HotProblems(available=False)
+    items = [
+        HotProblem(
+            rank=h.rank,
+            label=h.label,
+            terms=list(h.terms),
+            places=list(h.places or h.areas),
+            first_at=h.first_at,
+            last_at=h.last_at,
+            size=h.size,
+            heat=h.heat,
+            samples=[(i, s.title) for i, s in zip(ids, h.samples, strict=True)],
+        )
+        for h, ids in zip(cached.report.hotspots, cached.sample_ids, strict=True)
+    ]
+    return HotProblems(available=True, computed_at=cached.report.computed_at, items=items)

@@ -1,0 +1,306 @@
+"""Hot problems kept ready (热点问题缓存): mining a district-month takes seconds, too long for a
+dashboard, so the ``insight.hotspots`` job mines the current and the previous month per
+district, composes the city from the districts, and stores the result
+(:class:`civicgrid.insight.models.HotspotSnapshot`). Readers get the stored groups while they
+are fresh, filtered to their data scope.
+
+How a reader's view is cut from a snapshot: the snapshot of the requested region's district
+(of the city when the scope spans several districts or the whole city) is read, and a group
+is shown only when every one of its appeals lies under the requested region and is visible
+to the reader (:func:`civicgrid.appeals.queries.mining.visible_ids_for`, the appeals
+package's own scope rule). A group that straddles the reader's boundary is left out rather
+than shown in part. Groups never join districts (:mod:`civicgrid.insight.hotspots`), so the
+city's groups are the districts' groups ranked together.
+
+This module reads and builds; the write is the use case
+:func:`civicgrid.insight.service.refresh_hotspot_snapshots`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals.queries import mining as appeal_mining
+from civicgrid.appeals.queries.mining import AppealFacts
+from civicgrid.auth.actor import Actor
+from civicgrid.clock import monotonic
+from civicgrid.insight import analysis, hotspots, queries
+from civicgrid.insight.models import HotspotSnapshot
+from civicgrid.insight.periods import InsightPeriod, beijing_date, month
+from civicgrid.territory import queries as territory_queries
+
+REFRESH_INTERVAL: Final = timedelta(hours=1)
+"""How often the job mines the recent months again."""
+FRESH_FOR: Final = timedelta(hours=3)
+"""A snapshot older than this is not served by the API (it computes on demand instead)."""
+STORED_LIMIT: Final = 100
+"""Groups kept per snapshot: enough for a street's share of its district's groups."""
+CITY: Final = ""
+
+
+def recent_months(now: datetime) -> list[InsightPeriod]:
+    """The months the job keeps ready: the current Beijing month and the one before."""
+    today = beijing_date(now)
+    current = month(today.year, today.month)
+    return [current, current.previous()]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHotspot:
+    """A hot problem with what a reader's filter needs: its appeals' ids and region paths,
+    and the ids of its sample appeals (for links)."""
+
+    hotspot: hotspots.Hotspot
+    member_ids: tuple[int, ...]
+    member_paths: tuple[str, ...]
+    sample_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MinedRegion:
+    """The stored groups of one period in one district (or the city, ``region_path`` "")."""
+
+    region_path: str
+    appeals: int
+    groups: list[StoredHotspot]
+    compute_ms: int
+
+
+def _stored(found: Sequence[hotspots.Hotspot], rows: Sequence[AppealFacts]) -> list[StoredHotspot]:
+    by_number = {r.number: r for r in rows}
+    return [
+        StoredHotspot(
+            hotspot=h,
+            member_ids=tuple(by_number[k].id for k in h.members),
+            member_paths=tuple(sorted({by_number[k].region_path for k in h.members})),
+            sample_ids=tuple(by_number[s.key].id for s in h.samples),
+        )
+        for h in found
+    ]
+
+
+def _ranked(groups: Sequence[StoredHotspot], limit: int) -> list[StoredHotspot]:
+    ordered = sorted(
+        groups,
+        key=lambda g: (-g.hotspot.heat, -g.hotspot.size, g.hotspot.first_at, g.hotspot.members[0]),
+    )[:limit]
+    return [replace(g, hotspot=replace(g.hotspot, rank=rank)) for rank, g in enumerate(ordered, 1)]
+
+
+def mine_period(
+    session: Session,
+    *,
+    period: InsightPeriod,
+    limit: int = STORED_LIMIT,
+    config: hotspots.HotspotConfig | None = None,
+) -> list[MinedRegion]:
+    """The hot problems of ``period`` in every district (empty ones too), and the city's:
+    the districts' groups together, plus those of appeals placed in no district. Reads every
+    appeal of the period (a job's global view)."""
+    rows = appeal_mining.appeal_facts_for(
+        session, Actor.system("insight.hotspots"), start=period.start_utc, end=period.end_utc
+    )
+    parts: dict[str, list[AppealFacts]] = defaultdict(list)
+    for district in territory_queries.paths_at_level(session, "district"):
+        parts[district] = []  # every district gets a snapshot, empty or not
+    for r in rows:
+        parts[analysis.district_path(r.region_path)].append(r)
+    mined: list[MinedRegion] = []
+    city_groups: list[StoredHotspot] = []
+    city_ms = 0
+    for path in sorted(parts):
+        started = monotonic()
+        found = analysis.mine_facts(session, parts[path], period=period, limit=limit, config=config)
+        groups = _stored(found, parts[path])
+        elapsed = round((monotonic() - started) * 1000)
+        city_groups.extend(groups)
+        city_ms += elapsed
+        if path != CITY:
+            mined.append(MinedRegion(path, len(parts[path]), groups, elapsed))
+    mined.append(MinedRegion(CITY, len(rows), _ranked(city_groups, limit), city_ms))
+    return mined
+
+
+# --- stored form -----------------------------------------------------------------------------
+
+
+def to_json(g: StoredHotspot) -> dict[str, Any]:
+    """The JSON stored for one group (times as ISO text)."""
+    h = g.hotspot
+    return {
+        "rank": h.rank,
+        "heat": h.heat,
+        "size": h.size,
+        "callers": h.callers,
+        "support": h.support,
+        "oppose": h.oppose,
+        "growth": h.growth,
+        "severity": h.severity,
+        "first_at": h.first_at.isoformat(),
+        "last_at": h.last_at.isoformat(),
+        "terms": list(h.terms),
+        "areas": list(h.areas),
+        "places": list(h.places),
+        "samples": [
+            {"key": s.key, "title": s.title, "at": s.at.isoformat(), "id": sid}
+            for s, sid in zip(h.samples, g.sample_ids, strict=True)
+        ],
+        "members": list(h.members),
+        "member_ids": list(g.member_ids),
+        "member_paths": list(g.member_paths),
+        "heat_parts": dict(h.heat_parts),
+    }
+
+
+def from_json(d: dict[str, Any]) -> StoredHotspot:
+    """The group stored by :func:`to_json`."""
+    samples = d["samples"]
+    return StoredHotspot(
+        hotspot=hotspots.Hotspot(
+            rank=int(d["rank"]),
+            heat=float(d["heat"]),
+            size=int(d["size"]),
+            callers=int(d["callers"]),
+            support=int(d["support"]),
+            oppose=int(d["oppose"]),
+            growth=float(d["growth"]),
+            severity=float(d["severity"]),
+            first_at=datetime.fromisoformat(d["first_at"]),
+            last_at=datetime.fromisoformat(d["last_at"]),
+            terms=tuple(d["terms"]),
+            areas=tuple(d["areas"]),
+            places=tuple(d["places"]),
+            samples=tuple(
+                hotspots.Sample(s["key"], s["title"], datetime.fromisoformat(s["at"]))
+                for s in samples
+            ),
+            members=tuple(d["members"]),
+            heat_parts={k: float(v) for k, v in d["heat_parts"].items()},
+        ),
+        member_ids=tuple(int(i) for i in d["member_ids"]),
+        member_paths=tuple(d["member_paths"]),
+        sample_ids=tuple(int(s["id"]) for s in samples),
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CachedHotspots:
+    """A reader's cut of a snapshot: the report, and the sample appeals' ids per group (in the
+    report's order) for links."""
+
+    report: analysis.HotspotReport
+    sample_ids: list[tuple[int, ...]]
+
+
+def _snapshot_key(session: Session, actor: Actor, region_code: str | None) -> tuple[str, str, str]:
+    """(snapshot region path, path the groups must lie under, region name) for a reader."""
+    if region_code:
+        region = territory_queries.get_region_for(session, actor, region_code)
+        return analysis.district_path(region.path), region.path, region.name
+    if actor.scope.is_global:
+        return CITY, "", ""
+    districts = {analysis.district_path(p) for p in actor.scope.minimal_paths()}
+    if len(districts) == 1:
+        return districts.pop(), "", ""
+    return CITY, "", ""
+
+
+def cached_hotspots_for(
+    session: Session,
+    *,
+    actor: Actor,
+    period: InsightPeriod,
+    now: datetime,
+    region_code: str | None = None,
+    limit: int = 20,
+    fresh_for: timedelta | None = FRESH_FOR,
+) -> CachedHotspots | None:
+    """The stored hot problems of ``period`` that ``actor`` may see (under ``region_code``
+    when given), re-ranked from 1, with the snapshot's ``computed_at``; None when there is no
+    snapshot or it is older than ``fresh_for`` (None: any age). Raises NotFound for a region
+    outside the scope, like :func:`civicgrid.insight.analysis.hotspots_for`."""
+    snapshot_path, under, region_name = _snapshot_key(session, actor, region_code)
+    snapshot = queries.find_snapshot(session, period.key, snapshot_path)
+    if snapshot is None:
+        return None
+    if fresh_for is not None and snapshot.computed_at < now - fresh_for:
+        return None
+    return _cut(
+        session,
+        snapshot,
+        actor=actor,
+        period=period,
+        under=under,
+        region_name=region_name,
+        limit=limit,
+    )
+
+
+def hotspots_report(
+    session: Session,
+    *,
+    actor: Actor,
+    period: InsightPeriod,
+    now: datetime,
+    region_code: str | None = None,
+    limit: int = 20,
+    recompute: bool = False,
+) -> analysis.HotspotReport:
+    """The hot problems for the API: from the fresh snapshot when there is one (its
+    ``computed_at`` set), otherwise — or with ``recompute`` — computed now
+    (:func:`civicgrid.insight.analysis.hotspots_for`, ``computed_at`` None)."""
+    if not recompute:
+        cached = cached_hotspots_for(
+            session, actor=actor, period=period, now=now, region_code=region_code, limit=limit
+        )
+        if cached is not None:
+            return cached.report
+    return analysis.hotspots_for(
+        session, actor=actor, period=period, region_code=region_code, limit=limit
+    )
+
+
+def _cut(
+    session: Session,
+    snapshot: HotspotSnapshot,
+    *,
+    actor: Actor,
+    period: InsightPeriod,
+    under: str,
+    region_name: str,
+    limit: int,
+) -> CachedHotspots:
+    groups = [from_json(d) for d in snapshot.hotspots]
+    if under:
+        groups = [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
+    narrowed = bool(under) or not actor.scope.is_global
+    if not actor.scope.is_global:
+        visible = appeal_mining.visible_ids_for(
+            session, actor, (i for g in groups for i in g.member_ids)
+        )
+        groups = [g for g in groups if all(i in visible for i in g.member_ids)]
+    kept = _ranked(groups, limit)
+    appeals = (
+        appeal_mining.count_received_in(
+            session, actor, start=period.start_utc, end=period.end_utc, region_path=under or None
+        )
+        if narrowed
+        else snapshot.appeals
+    )
+    report = analysis.HotspotReport(
+        period=period,
+        region_name=region_name,
+        appeals=appeals,
+        hotspots=[g.hotspot for g in kept],
+        computed_at=snapshot.computed_at,
+    )
+    return CachedHotspots(report=report, sample_ids=[g.sample_ids for g in kept])

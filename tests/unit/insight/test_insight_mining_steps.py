@@ -1,0 +1,171 @@
+"""The steps of hot-problem mining on their own: the vectorised neighbour search agrees with a
+brute-force one, the batched centre similarities agree with one group at a time, district
+blocking compares only compatible items, and the rare-word pass joins one problem told in
+different words without joining appeals that merely share a common word."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from civicgrid.clock import BEIJING
+from civicgrid.insight import grouping, linking, rare_terms, similarity
+from civicgrid.insight.hotspots import HotspotConfig, HotspotItem, find_hotspots, item_from_text
+
+DAY = 86400.0
+
+
+def _random_unit_rows(n: int, seed: int) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, 12)) * (rng.random((n, 12)) < 0.35)
+    dense[:, 0] += 0.05  # no empty row
+    return sp.csr_matrix(normalize(dense).astype(np.float32))
+
+
+def _brute_force(
+    x: sp.csr_matrix, times: list[float], *, low: float, window: float, k: int
+) -> dict[tuple[int, int], float]:
+    sims = (x @ x.T).toarray()
+    links: dict[tuple[int, int], float] = {}
+    for i in range(x.shape[0]):
+        cands = [
+            (sims[i, j], j)
+            for j in range(x.shape[0])
+            if j != i and sims[i, j] >= low and abs(times[i] - times[j]) <= window
+        ]
+        for v, j in sorted(cands, key=lambda c: (-c[0], c[1]))[:k]:
+            pair = (min(i, j), max(i, j))
+            links[pair] = max(float(v), links.get(pair, 0.0))
+    return links
+
+
+@pytest.mark.parametrize(("k", "block_rows"), [(3, 7), (5, 50), (40, 16)])
+def test_neighbour_links_agree_with_a_brute_force_search(k: int, block_rows: int) -> None:
+    x = _random_unit_rows(60, seed=k)
+    times = sorted(float(t) for t in np.random.default_rng(1).integers(0, 120, 60) * DAY)
+
+    li, lj, sims = similarity.neighbour_links(
+        x, times, low=0.5, window_days=20, neighbours=k, block_rows=block_rows
+    )
+
+    expected = _brute_force(x, times, low=0.5, window=20 * DAY, k=k)
+    found = dict(zip(zip(li.tolist(), lj.tolist(), strict=True), sims.tolist(), strict=True))
+    # Random similarities have no ties, so the choice of the k best is unique.
+    assert set(found) == set(expected)
+    assert all(np.isclose(found[p], expected[p]) for p in found)
+    assert all(i < j for i, j in found)
+
+
+def test_an_empty_matrix_has_no_links() -> None:
+    li, lj, sims = similarity.neighbour_links(
+        sp.csr_matrix((0, 3), dtype=np.float32),
+        [],
+        low=0.3,
+        window_days=45,
+        neighbours=15,
+        block_rows=10,
+    )
+    assert (li.size, lj.size, sims.size) == (0, 0, 0)
+
+
+def test_batched_centre_similarities_equal_one_group_at_a_time() -> None:
+    x = _random_unit_rows(400, seed=3)
+    groups = [[0, 5], [1, 2, 3], list(range(10, 40)), list(range(40, 40 + 250)), [399]]
+
+    batched = grouping.centre_sims(x, groups)
+
+    for group, sims in zip(groups, batched, strict=True):
+        sub = x[group]
+        direct = np.asarray((sub @ sub.T).sum(axis=1)).ravel()
+        assert np.allclose(sims, direct, atol=1e-4)
+
+
+def test_district_blocks_compare_each_district_with_itself_and_the_unplaced() -> None:
+    a, b, none = frozenset({"A1区"}), frozenset({"A2区"}), frozenset[str]()
+
+    blocks = linking.area_blocks([a, b, none, a, b])
+
+    assert blocks is not None
+    as_lists = [(q.tolist(), c.tolist()) for q, c in blocks]
+    assert as_lists == [([0, 3], [0, 2, 3]), ([1, 4], [1, 2, 4]), ([2], [0, 1, 2, 3, 4])]
+    assert linking.area_blocks([a, a, none]) is None
+
+
+def test_links_need_a_higher_similarity_between_different_places() -> None:
+    area = frozenset({"A1区"})
+    named = [frozenset({"丽发新城"}), frozenset({"丽发新城"}), frozenset({"滨河苑"}), frozenset()]
+    li, lj = np.array([0, 0, 1, 0]), np.array([1, 2, 3, 3])
+    sims = np.array([0.35, 0.6, 0.55, 0.45])
+
+    kept = linking.edges([area] * 4, named, li, lj, sims, linking.Thresholds(0.3, 0.75, 0.5))
+
+    assert list(zip(kept[0].tolist(), kept[1].tolist(), strict=True)) == [(0, 1), (1, 3)]
+
+
+T0 = datetime(2019, 1, 8, 9, 0, tzinfo=BEIJING)
+LOAN = [
+    "A市58车贷案件立案半年毫无进展",
+    "请问A4区公安对58车贷案办案进度如何",
+    "严惩58车贷集资诈骗案保护伞",
+    "58车贷老板跑路，经侦拖延办案",
+    "请书记关注A4区58车贷案受害人",
+    "58车贷恶性退出为何不发布案情通报",
+    "再次请求过问58车贷案件进展情况",
+]
+COMMON = [
+    "公交线路调整方案什么时候公布",
+    "退休工资调整不当如何处理",
+    "申请调整280路公交站位置",
+    "住房公积金政策能否调整",
+    "建议调整红绿灯时长",
+    "请调整20路公交车晚班时间",
+    "幼儿园是否调整为普惠园",
+]
+
+
+def _items(titles: list[str], prefix: str) -> list[HotspotItem]:
+    return [
+        item_from_text(
+            key=f"{prefix}{i}",
+            title=title,
+            text=f"A市A4区{title}。",
+            at=T0 + timedelta(days=3 * i),
+            caller=f"{prefix}{i}",
+        )
+        for i, title in enumerate(titles)
+    ]
+
+
+def test_the_rare_word_pass_joins_one_case_told_in_different_words() -> None:
+    items = _items(LOAN, "loan") + _items(COMMON, "common")
+    # These short titles share less text beyond the word than real messages do (0.2).
+    on = HotspotConfig(rare_terms=rare_terms.RareTermConfig(min_coherence=0.05))
+    off = HotspotConfig(rare_terms=rare_terms.RareTermConfig(enabled=False))
+
+    with_pass = [set(h.members) for h in find_hotspots(items, config=on)]
+    without = [set(h.members) for h in find_hotspots(items, config=off)]
+
+    loan = {f"loan{i}" for i in range(len(LOAN))}
+    assert loan in with_pass
+    assert loan not in without
+    # "调整" is shared by as many titles, but it is an everyday word, not a name.
+    assert not any(any(k.startswith("common") for k in g) for g in with_pass)
+
+
+def test_the_rare_word_pass_needs_enough_appeals_within_the_window() -> None:
+    spread = [
+        item_from_text(
+            key=f"loan{i}",
+            title=title,
+            text=f"A市A4区{title}。",
+            at=T0 + timedelta(days=60 * i),
+        )
+        for i, title in enumerate(LOAN)
+    ]
+    on = HotspotConfig(rare_terms=rare_terms.RareTermConfig(min_coherence=0.05))
+
+    assert find_hotspots(spread, config=on) == []
