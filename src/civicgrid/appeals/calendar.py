@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 
 import chinese_calendar
@@ -28,6 +29,16 @@ from civicgrid.errors import Invalid
 # than this means the override table marks (nearly) everything as rest, which is a data error.
 _MAX_SEARCH_DAYS = 366
 _SATURDAY = 5  # date.weekday(): Monday is 0
+
+
+@lru_cache(maxsize=8192)
+def _official(day: date) -> bool | None:
+    """chinese-calendar's answer for ``day``, None for a year it does not know. Memoised: the
+    data ships with the installed package, so the answer never changes within a process."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
 
 
 class WorkingCalendar:
@@ -52,23 +63,18 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """True when ``day`` is a working day (override, then official data, then weekday)."""
-        if day in self._overrides:
-            return self._overrides[day]
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
+        override = self._overrides.get(day)
+        if override is not None:
+            return override
+        official = _official(day)
+        if official is None:
             return day.weekday() < _SATURDAY
+        return official
 
     def is_official(self, day: date) -> bool:
         """True when ``day`` is decided by the override table or chinese-calendar's data, False
         when only the weekday fallback applies."""
-        if day in self._overrides:
-            return True
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
+        return day in self._overrides or _official(day) is not None
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""

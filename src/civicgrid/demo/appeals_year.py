@@ -65,12 +65,10 @@ from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
 from civicgrid.territory import queries as territory_queries
 
-# Appeals per scale when the caller does not say. The small city would see ≈ 20,000 a year, but
-# every appeal costs about five use cases (≈ 11 ms of CPU per appeal on SQLite; 20,000 took
-# 4 min 20 s), so the first start of ``make run`` builds 10,000 (≈ 27 a day, about 2.5 minutes);
-# pass ``appeals=`` for a full year's volume. A couple of hundred for the tiny test city, none
-# for the benchmark city.
-DEFAULT_COUNTS = {"tiny": 200, "small": 10_000, "city": 0}
+# Appeals per scale when the caller does not say: a year's volume for the small city
+# (≈ 20,000, about 55 a day, ≈ 5.3 use cases each), a couple of hundred for the tiny test city,
+# none for the benchmark city. docs/benchmarks.md has what building them costs.
+DEFAULT_COUNTS = {"tiny": 200, "small": 20_000, "city": 0}
 
 LEVELS = {
     "L1": UrgencyLevel.EMERGENCY,
@@ -403,6 +401,9 @@ class _Case:
     parked: bool = False
     status: str = AppealStatus.RECEIVED.value
     arrivals: list[tuple[int, int]] = field(default_factory=list)
+    appeal: Appeal | None = None
+    """The appeal row while the case is open: holding it keeps it in the session's identity map,
+    so the next use case's load finds it there instead of building it (and its units) again."""
 
 
 Step = Callable[[_Case, datetime], None]
@@ -483,6 +484,7 @@ class _Year:
             self._forget(case)
 
     def _forget(self, case: _Case) -> None:
+        case.appeal = None
         if case.grid is None:
             return
         bucket = self.open_by_street.get(case.grid.street.id)
@@ -540,7 +542,7 @@ class _Year:
         case = _Case(
             id=appeal.id, number=appeal.number, item=item, grid=grid, flow=channel.flow,
             level=level, received_at=at,
-            reporter=actor if channel is Channel.GRID_PATROL else None,
+            reporter=actor if channel is Channel.GRID_PATROL else None, appeal=appeal,
         )  # fmt: skip
         self.cases[case.id] = case
         self.summary.created += 1
@@ -1126,6 +1128,7 @@ class _Year:
         )  # fmt: skip
         self.summary.satisfaction[rating.value] += 1
         case.status = AppealStatus.CLOSED.value
+        self._forget(case)
 
     def _verify(self, case: _Case, at: datetime) -> None:
         worker = case.reporter
@@ -1232,7 +1235,7 @@ def build_appeals_year(
 
     ``addresses`` maps a grid code to register addresses used as the appeals' places;
     ``media_dir`` receives the photos of 随手拍 and patrol reports. Joins the caller's outer
-    transaction (each use case commits its own savepoint)."""
+    transaction (:func:`civicgrid.demo.builder.build_session`)."""
     total = DEFAULT_COUNTS.get(scale, 0) if count is None else count
     summary = AppealsYearSummary()
     if total <= 0:
@@ -1259,10 +1262,8 @@ def build_appeals_year(
         year.run_until(at)
         item = rng.choices(leaves, cum_weights=tables[at.month])[0]
         year.submit(item, at)
-        if n % 500 == 0:
-            session.expunge_all()
-            if progress is not None:
-                progress(n, total)
+        if progress is not None and n % 500 == 0:
+            progress(n, total)
     year.run_until(end)
     session.expunge_all()
     ids = list(year.cases)

@@ -1,9 +1,9 @@
 """Build the demo city through the services: territory, one user per role, the register and a
 year of appeals (``demo/appeals_year.py``). Deterministic per seed.
 
-The whole build runs inside one outer transaction: each use case commits a savepoint, and the
-outer transaction is committed only when everything succeeded, so a failed build leaves the
-database as it was.
+The whole build runs inside one outer transaction (:func:`build_session`): every use case still
+commits, but the outer transaction is committed only when everything succeeded, so a failed
+build leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
@@ -20,7 +20,6 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.clock import Clock
 from civicgrid.config import get_settings
-from civicgrid.db import make_session_factory
 from civicgrid.demo.appeals_year import build_appeals_year, create_demo_actors
 from civicgrid.demo.city import build_territory_spec
 from civicgrid.demo.people import GridInfo, build_register_spec
@@ -81,7 +80,7 @@ def build_demo_city(
     ``media_dir`` (default: the configured media folder)."""
     with engine.connect() as conn:
         trans = conn.begin()
-        session = make_session_factory(conn)()
+        session = build_session(conn)
         try:
             summary = _build(
                 session, seed=seed, scale=scale, now=clock.now(), field_key=field_key,
@@ -90,11 +89,20 @@ def build_demo_city(
             )  # fmt: skip
         except BaseException:
             session.close()
-            trans.rollback()
+            if trans.is_active:  # a failed use case may have rolled the outer one back already
+                trans.rollback()
             raise
         session.close()
         trans.commit()
     return summary
+
+
+def build_session(conn: Connection) -> Session:
+    """A session inside the build's one outer transaction on ``conn``. The use cases commit as
+    always, but their commits stay inside the outer transaction without a SAVEPOINT each
+    (``join_transaction_mode="rollback_only"``): the build commits once at the end, and a use
+    case that fails rolls the whole build back, which is what the builder does with any error."""
+    return Session(bind=conn, expire_on_commit=False, join_transaction_mode="rollback_only")
 
 
 def _build(

@@ -114,6 +114,20 @@ def test_the_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
         second.dispose()
 
 
+def test_a_failed_build_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    engine = _sqlite(tmp_path / "failed.db")
+    not_a_folder = tmp_path / "media"
+    not_a_folder.write_text("a file where the photos should go")
+    try:
+        with pytest.raises(NotADirectoryError):  # the first 随手拍 or patrol photo fails
+            _build(engine, not_a_folder, appeals=200)
+        with engine.connect() as conn:
+            for table in ("region", "user_account", "register_resident", "appeal", "appeal_event"):
+                assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
+    finally:
+        engine.dispose()
+
+
 def test_the_cli_refuses_a_second_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CIVICGRID_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("CIVICGRID_DATABASE_URL", raising=False)

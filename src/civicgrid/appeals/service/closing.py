@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import queries
 from civicgrid.appeals.deadlines import UrgencyLevel, deadlines_for
 from civicgrid.appeals.models import Appeal, Callback
 from civicgrid.appeals.self_service import CallbackChannel
+from civicgrid.appeals.service.calendar_admin import working_calendar
 from civicgrid.appeals.service.common import (
     acting_role,
     load_for_action,
@@ -35,7 +35,7 @@ def _restart_feedback(session: Session, appeal: Appeal, now: datetime) -> None:
         UrgencyLevel(appeal.level),
         received_at=appeal.received_at,
         dispatched_at=now,
-        calendar=queries.load_calendar(session),
+        calendar=working_calendar(session),
     )
     appeal.finish_due_at = due.feedback_due
     appeal.finish_overdue_at = None

@@ -8,12 +8,15 @@ concurrent change of the same appeal (``version`` mismatch) becomes :class:`Conf
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from civicgrid.appeals import queries
@@ -43,21 +46,47 @@ def link(appeal: Appeal) -> str:
     return f"/appeals/{appeal.id}"
 
 
-def flush(session: Session) -> None:
-    """Flush, turning a lost race on the appeal's ``version`` into a 409."""
+@contextmanager
+def stale_as_conflict() -> Iterator[None]:
+    """Turn a lost race on the appeal's ``version`` (raised by a flush inside) into a 409."""
     try:
-        session.flush()
+        yield
     except StaleDataError as exc:
         raise Conflict(
             "工单已被他人修改，请刷新后重试 (the appeal was changed by someone else; reload)"
         ) from exc
 
 
+def flush(session: Session) -> None:
+    """Flush, turning a lost race on the appeal's ``version`` into a 409."""
+    with stale_as_conflict():
+        session.flush()
+
+
+@lru_cache(maxsize=1024)
+def _action_select(actor: Actor) -> Select[Appeal]:
+    """SELECT of the appeal ``:appeal_id`` with its units (one statement) if ``actor`` may see
+    it, by the access module's :func:`~civicgrid.appeals.queries.scope_condition`.
+
+    Kept per actor (actors are immutable values): a use case then neither rebuilds the scope
+    condition nor recomputes the statement's cache key, which SQLAlchemy memoises on the
+    statement object, and the compiled SQL comes from the engine's cache."""
+    return (
+        select(Appeal)
+        .where(Appeal.id == bindparam("appeal_id"), queries.scope_condition(actor))
+        .options(joinedload(Appeal.units))
+    )
+
+
 def load_for_action(
     session: Session, actor: Actor, appeal_id: int, expected_version: int | None
 ) -> Appeal:
-    """The appeal in the actor's scope; Conflict when ``expected_version`` is stale."""
-    appeal = queries.by_id_for(session, actor, appeal_id)
+    """The appeal in the actor's scope, with its units; NotFound (from ``queries.by_id_for``)
+    when it is missing or out of scope, Conflict when ``expected_version`` is stale."""
+    result = session.execute(_action_select(actor), {"appeal_id": appeal_id})
+    appeal = result.unique().scalar_one_or_none()
+    if appeal is None:
+        appeal = queries.by_id_for(session, actor, appeal_id)  # raises the NotFound
     if expected_version is not None and expected_version != appeal.version:
         raise Conflict(
             f"工单已被他人修改（当前版本 {appeal.version}，提交的版本 {expected_version}），"
@@ -87,10 +116,37 @@ class UnitRef:
     path: str = ""
 
 
+_PINNED_UNITS = "civicgrid.appeals.pinned_units"
+
+
+def _unit_row(session: Session, kind: str, unit_id: int, load: Callable[[], Any]) -> Any:
+    """The region, department or utility row ``kind``/``unit_id``, read once per session.
+
+    The row stays referenced by the session (``session.info``) so that later dispatches in the
+    same session reuse it without a query; it is the same object as in the session's identity
+    map, so changes made through this session show, and a row that stopped being persistent
+    (rolled back, deleted, expunged) is read again."""
+    pins: dict[tuple[str, int], Any] = session.info.setdefault(_PINNED_UNITS, {})
+    row = pins.get((kind, unit_id))
+    if row is not None and inspect(row).persistent:
+        return row
+    row = load()
+    if row is not None:
+        pins[(kind, unit_id)] = row
+    else:
+        pins.pop((kind, unit_id), None)
+    return row
+
+
 def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
     """The unit ``kind``/``unit_id``; Invalid when unknown, inactive or not a street/district."""
     if kind == "region":
-        region = territory_queries.regions_by_ids(session, [unit_id]).get(unit_id)
+        region = _unit_row(
+            session,
+            kind,
+            unit_id,
+            lambda: territory_queries.regions_by_ids(session, [unit_id]).get(unit_id),
+        )
         if region is None or region.level not in REGION_UNIT_LEVELS:
             raise Invalid(
                 f"承办单位不存在或不是街乡/区：region {unit_id} (no such street or district)",
@@ -98,7 +154,9 @@ def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
             )
         return UnitRef("region", region.id, region.name, region.path)
     if kind == "department":
-        dept = territory_queries.find_department(session, unit_id)
+        dept = _unit_row(
+            session, kind, unit_id, lambda: territory_queries.find_department(session, unit_id)
+        )
         if dept is None or not dept.is_active:
             raise Invalid(
                 f"职能部门不存在或已停用：{unit_id} (no such active department)",
@@ -106,7 +164,9 @@ def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
             )
         return UnitRef("department", dept.id, dept.name)
     if kind == "utility":
-        util = territory_queries.find_utility(session, unit_id)
+        util = _unit_row(
+            session, kind, unit_id, lambda: territory_queries.find_utility(session, unit_id)
+        )
         if util is None or not util.is_active:
             raise Invalid(
                 f"公共服务企业不存在或已停用：{unit_id} (no such active utility)",
@@ -229,9 +289,11 @@ def record_change(
     notify: Iterable[Recipient] = (),
     subject: str = "",
 ) -> TimelineEvent:
-    """Timeline event + audit row + outbox messages for a change already applied to
-    ``appeal``; flushes (409 on a lost race). Joins the caller's transaction."""
-    flush(session)
+    """Timeline event + outbox messages + audit row for a change already applied to
+    ``appeal``. The change and the three records go to the database in one flush (409 on a lost
+    race). Joins the caller's transaction."""
+    if inspect(appeal).pending:  # a new appeal: its id goes into every record
+        flush(session)
     event = append_event(
         session,
         appeal,
@@ -244,21 +306,6 @@ def record_change(
         note=note,
         detail=detail,
     )
-    record(
-        session,
-        actor=actor,
-        action=f"appeal.{action}",
-        subject_type=SUBJECT,
-        subject_id=appeal.id,
-        now=now,
-        reason=note[:500],
-        detail={
-            "number": appeal.number,
-            "from": from_status,
-            "to": appeal.status,
-            **(detail or {}),
-        },
-    )
     label = action.label if isinstance(action, Action) else str(action)
     for recipient in dict.fromkeys(notify):
         enqueue(
@@ -269,7 +316,23 @@ def record_change(
             link=link(appeal),
             now=now,
         )
-    flush(session)
+    with stale_as_conflict():  # the audit joiner flushes everything pending
+        record(
+            session,
+            actor=actor,
+            action=f"appeal.{action}",
+            subject_type=SUBJECT,
+            subject_id=appeal.id,
+            now=now,
+            reason=note[:500],
+            detail={
+                "number": appeal.number,
+                "from": from_status,
+                "to": appeal.status,
+                **(detail or {}),
+            },
+        )
+    flush(session)  # a no-op unless the audit joiner stops flushing
     return event
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.deadlines import UrgencyLevel, deadlines_for
 from civicgrid.appeals.models import Appeal, AppealUnit, Attachment, ReturnRequest
+from civicgrid.appeals.service.calendar_admin import working_calendar
 from civicgrid.appeals.service.common import (
     CENTRE,
     UnitRef,
@@ -59,7 +60,40 @@ def dispatch(
     The response and feedback deadlines start now. A re-dispatch before signing releases the
     earlier units. Raises Invalid for unknown or duplicate units.
     """
+    return dispatch_joined(
+        session,
+        appeal_id=appeal_id,
+        lead=lead,
+        co_units=co_units,
+        level=level,
+        note=note,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+
+
+def dispatch_joined(
+    session: Session,
+    *,
+    appeal_id: int,
+    lead: tuple[str, int],
+    co_units: Sequence[tuple[str, int]] = (),
+    level: UrgencyLevel | None = None,
+    note: str = "",
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+    category: str = "",
+    basis: dict[str, object] | None = None,
+) -> Appeal:
+    """The steps of :func:`dispatch` as a joiner (joins the caller's transaction, never
+    commits), for a use case whose dispatch is one fact with its own writes: automatic routing
+    records the classified ``category`` (a catalogue code) and the routing ``basis`` (which
+    rule decided, how sure) with the dispatch, on the same timeline event."""
     appeal = load_for_action(session, actor, appeal_id, expected_version)
+    if category:
+        appeal.category = category
     role = acting_role(appeal, Action.DISPATCH, actor)
     lead_ref = resolve_unit(session, lead[0], lead[1])
     co_refs: list[UnitRef] = []
@@ -90,7 +124,7 @@ def dispatch(
         UrgencyLevel(appeal.level),
         received_at=appeal.received_at,
         dispatched_at=now,
-        calendar=queries.load_calendar(session),
+        calendar=working_calendar(session),
     )
     appeal.dispatched_at = now
     appeal.signed_at = None
@@ -112,6 +146,8 @@ def dispatch(
             "lead": {"kind": lead_ref.kind, "id": lead_ref.id, "name": lead_ref.name},
             "co_units": [{"kind": r.kind, "id": r.id, "name": r.name} for r in co_refs],
             "level": appeal.level,
+            **({"category": category} if category else {}),
+            **({"basis": basis} if basis else {}),
         },
         notify=[recipient_for_unit(r.kind, r.id) for r in [lead_ref, *co_refs]],
     )
