@@ -145,7 +145,7 @@ def add_option(consultation_id: int, call: Call, body: OptionCreate) -> OptionRe
     option = service.add_option(
         call.session, consultation_id=consultation_id, label=body.label, **call.by
     )
-    return OptionRead(id=option.id, label=option.label, votes=0, leading=False)
+    return OptionRead.unvoted(option)
 
 
 PARTICIPANT = "/consultations/{consultation_id}/participants/{participant_id}"
@@ -187,7 +187,7 @@ def rename_option(
         label=body.label,
         **call.by,
     )
-    return OptionRead(id=option.id, label=option.label, votes=0, leading=False)
+    return OptionRead.unvoted(option)
 
 
 @router.delete(OPTION, status_code=NO_CONTENT, summary="删除表决方案（公告前）")

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, NotFound
-from civicgrid.participation import access
 from civicgrid.participation.consultations import queries
 from civicgrid.participation.consultations import states as st
 from civicgrid.participation.consultations.models import (
@@ -22,7 +21,7 @@ from civicgrid.participation.consultations.models import (
     ConsultationOption,
     ConsultationParticipant,
 )
-from civicgrid.participation.consultations.service import load_for_manage
+from civicgrid.participation.consultations.service import audit_step, load_for_manage
 from civicgrid.participation.fields import clean_text
 
 
@@ -73,12 +72,11 @@ def update_participant(
     participant.name = clean_text(name, "参与人姓名", 100)
     participant.organisation = clean_text(organisation, "所在单位", 100, required=False)
     session.flush()
-    access.audit(
+    audit_step(
         session,
-        actor,
-        "participation.consultation.update_participant",
-        "consultation",
         consultation.id,
+        "update_participant",
+        actor,
         now,
         participant_id=participant.id,
         category=category.value,
@@ -95,12 +93,11 @@ def remove_participant(
     participant = _participant(session, consultation, participant_id)
     session.delete(participant)
     session.flush()
-    access.audit(
+    audit_step(
         session,
-        actor,
-        "participation.consultation.remove_participant",
-        "consultation",
         consultation.id,
+        "remove_participant",
+        actor,
         now,
         participant_id=participant_id,
         category=participant.category,
@@ -127,15 +124,7 @@ def rename_option(
         raise Conflict("该方案已存在")
     option.label = label
     session.flush()
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.rename_option",
-        "consultation",
-        consultation.id,
-        now,
-        option_id=option.id,
-    )
+    audit_step(session, consultation.id, "rename_option", actor, now, option_id=option.id)
     return option
 
 
@@ -153,12 +142,4 @@ def remove_option(
     for position, remaining in enumerate(queries.options_of(session, consultation.id), start=1):
         remaining.position = position
     session.flush()
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.remove_option",
-        "consultation",
-        consultation.id,
-        now,
-        option_id=option_id,
-    )
+    audit_step(session, consultation.id, "remove_option", actor, now, option_id=option_id)

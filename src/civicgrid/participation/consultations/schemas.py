@@ -10,6 +10,7 @@ from civicgrid.participation.consultations import states as st
 from civicgrid.participation.consultations.models import (
     Consultation,
     ConsultationMeeting,
+    ConsultationOption,
     ConsultationParticipant,
     ConsultationTask,
 )
@@ -197,6 +198,11 @@ class OptionRead(BaseModel):
     label: str
     votes: int
     leading: bool
+
+    @classmethod
+    def unvoted(cls, option: ConsultationOption) -> OptionRead:
+        """An option added or renamed before the notice: voting has not opened, so no votes."""
+        return cls(id=option.id, label=option.label, votes=0, leading=False)
 
 
 class TaskRead(BaseModel):

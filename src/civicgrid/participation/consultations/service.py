@@ -46,6 +46,40 @@ def load_for_manage(session: Session, actor: Actor, consultation_id: int) -> Con
     return consultation
 
 
+def audit_step(
+    session: Session,
+    consultation_id: int,
+    verb: str,
+    actor: Actor,
+    now: datetime,
+    **detail: object,
+) -> None:
+    """The audit row of one step on a consultation (``participation.consultation.<verb>``).
+    Joins the caller's transaction."""
+    access.audit(
+        session,
+        actor,
+        f"participation.consultation.{verb}",
+        "consultation",
+        consultation_id,
+        now,
+        **detail,
+    )
+
+
+def _notify_region(
+    session: Session, consultation: Consultation, subject: str, now: datetime
+) -> None:
+    """Tell the residents of the consultation's region, with a link to its page."""
+    enqueue(
+        session,
+        recipient=Recipient("region", str(consultation.region_id)),
+        subject=subject,
+        link=f"/participation/consultations/{consultation.id}",
+        now=now,
+    )
+
+
 def _move(
     session: Session,
     consultation: Consultation,
@@ -59,12 +93,11 @@ def _move(
     consultation.status = after.value
     consultation.updated_at = now
     access.flush_versioned(session, "议题")
-    access.audit(
+    audit_step(
         session,
-        actor,
-        f"participation.consultation.{action.value}",
-        "consultation",
         consultation.id,
+        action.value,
+        actor,
         now,
         from_status=before.value,
         to_status=after.value,
@@ -149,23 +182,16 @@ def propose(
             ConsultationOption(consultation_id=consultation.id, label=label, position=position)
         )
     session.flush()
-    access.audit(
+    audit_step(
         session,
-        actor,
-        "participation.consultation.propose",
-        "consultation",
         consultation.id,
+        "propose",
+        actor,
         now,
         source=data.source.value,
         region_id=region.id,
     )
-    enqueue(
-        session,
-        recipient=Recipient("region", str(region.id)),
-        subject=f"新议题：{title}",
-        link=f"/participation/consultations/{consultation.id}",
-        now=now,
-    )
+    _notify_region(session, consultation, f"新议题：{title}", now)
     return consultation
 
 
@@ -198,12 +224,11 @@ def add_participant(
     )
     session.add(participant)
     session.flush()
-    access.audit(
+    audit_step(
         session,
-        actor,
-        "participation.consultation.add_participant",
-        "consultation",
         consultation.id,
+        "add_participant",
+        actor,
         now,
         participant_id=participant.id,
         category=category.value,
@@ -231,15 +256,7 @@ def add_option(
     )
     session.add(option)
     session.flush()
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.add_option",
-        "consultation",
-        consultation.id,
-        now,
-        option_id=option.id,
-    )
+    audit_step(session, consultation.id, "add_option", actor, now, option_id=option.id)
     return option
 
 
@@ -355,16 +372,7 @@ def cast_vote(
         session.flush()
     except IntegrityError as exc:  # a concurrent vote of the same resident won the race
         raise Conflict("该居民已对本议题投过票，每人只能投一票 (already voted)") from exc
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.vote",
-        "consultation",
-        consultation.id,
-        now,
-        vote_id=vote.id,
-        on_behalf=on_behalf,
-    )
+    audit_step(session, consultation.id, "vote", actor, now, vote_id=vote.id, on_behalf=on_behalf)
     return vote
 
 
@@ -419,15 +427,7 @@ def add_task(
     )
     session.add(task)
     session.flush()
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.add_task",
-        "consultation",
-        consultation.id,
-        now,
-        task_id=task.id,
-    )
+    audit_step(session, consultation.id, "add_task", actor, now, task_id=task.id)
     return task
 
 
@@ -448,15 +448,7 @@ def complete_task(
     task.result = clean_text(result, "落实情况", 5000)
     task.done_at = now
     session.flush()
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.complete_task",
-        "consultation",
-        consultation.id,
-        now,
-        task_id=task.id,
-    )
+    audit_step(session, consultation.id, "complete_task", actor, now, task_id=task.id)
     return task
 
 
@@ -488,12 +480,8 @@ def publish_feedback(
     consultation.feedback = clean_text(feedback, "落实反馈", 10000)
     consultation.feedback_at = now
     _move(session, consultation, st.ConsultationAction.PUBLISH_FEEDBACK, actor, now)
-    enqueue(
-        session,
-        recipient=Recipient("region", str(consultation.region_id)),
-        subject=f"议题“{consultation.title}”落实情况已公示，欢迎评议",
-        link=f"/participation/consultations/{consultation.id}",
-        now=now,
+    _notify_region(
+        session, consultation, f"议题“{consultation.title}”落实情况已公示，欢迎评议", now
     )
     return consultation
 
@@ -531,15 +519,7 @@ def evaluate(
         session.flush()
     except IntegrityError as exc:
         raise Conflict("您已评议过本议题 (already evaluated)") from exc
-    access.audit(
-        session,
-        actor,
-        "participation.consultation.evaluate",
-        "consultation",
-        consultation.id,
-        now,
-        evaluation_id=evaluation.id,
-    )
+    audit_step(session, consultation.id, "evaluate", actor, now, evaluation_id=evaluation.id)
     return evaluation
 
 

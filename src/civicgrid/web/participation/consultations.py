@@ -185,6 +185,14 @@ def _category(call: FormCall) -> cst.ParticipantCategory:
         raise Invalid("请选择参与人类别") from exc
 
 
+def _participant_id(call: FormCall) -> int:
+    return int_field(call.form, "participant_id", "参与人")
+
+
+def _option_id(call: FormCall) -> int:
+    return int_field(call.form, "option_id", "方案")
+
+
 def _participant(c: FormCall) -> object:
     return cs.add_participant(
         c.session,
@@ -200,7 +208,7 @@ def _participant_edit(c: FormCall) -> object:
     return ce.update_participant(
         c.session,
         consultation_id=c.target,
-        participant_id=int_field(c.form, "participant_id", "参与人"),
+        participant_id=_participant_id(c),
         category=_category(c),
         name=c.text("name"),
         organisation=c.text("organisation"),
@@ -212,7 +220,7 @@ def _participant_remove(c: FormCall) -> object:
     ce.remove_participant(
         c.session,
         consultation_id=c.target,
-        participant_id=int_field(c.form, "participant_id", "参与人"),
+        participant_id=_participant_id(c),
         **c.by,
     )
     return None
@@ -226,7 +234,7 @@ def _option_edit(c: FormCall) -> object:
     return ce.rename_option(
         c.session,
         consultation_id=c.target,
-        option_id=int_field(c.form, "option_id", "方案"),
+        option_id=_option_id(c),
         label=c.text("label"),
         **c.by,
     )
@@ -236,7 +244,7 @@ def _option_remove(c: FormCall) -> object:
     ce.remove_option(
         c.session,
         consultation_id=c.target,
-        option_id=int_field(c.form, "option_id", "方案"),
+        option_id=_option_id(c),
         **c.by,
     )
     return None
@@ -268,7 +276,7 @@ def _vote(c: FormCall) -> object:
     return cs.cast_vote(
         c.session,
         consultation_id=c.target,
-        option_id=int_field(c.form, "option_id", "方案"),
+        option_id=_option_id(c),
         resident_id=opt_int_field(c.form, "resident_id"),
         **c.by,
     )

@@ -5,6 +5,7 @@ volunteer, one order with its steps (派单/接单/服务/确认/评价), the st
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -122,19 +123,20 @@ def order_submit(
     )
 
 
-def _join(c: FormCall) -> object:
-    return vs.register_volunteer(
-        c.session,
-        data=vs.NewVolunteer(
-            region_code=c.text("region_code"),
-            name=c.text("name"),
-            phone=c.text("phone"),
-            skills=(c.text("skills"),),
-            availability=c.text("availability"),
-            is_party_member=c.text("is_party_member") == "true",
-        ),
-        **c.by,
+def _new_volunteer(c: FormCall) -> vs.NewVolunteer:
+    """The fields of the resident's join form, which the staff's volunteer form also has."""
+    return vs.NewVolunteer(
+        region_code=c.text("region_code"),
+        name=c.text("name"),
+        phone=c.text("phone"),
+        skills=(c.text("skills"),),
+        availability=c.text("availability"),
+        is_party_member=c.text("is_party_member") == "true",
     )
+
+
+def _join(c: FormCall) -> object:
+    return vs.register_volunteer(c.session, data=_new_volunteer(c), **c.by)
 
 
 @router.post("/participation/join", include_in_schema=False)
@@ -329,21 +331,13 @@ def _party_org(c: FormCall) -> object:
 
 
 def _volunteer(c: FormCall) -> object:
-    return vs.register_volunteer(
-        c.session,
-        data=vs.NewVolunteer(
-            region_code=c.text("region_code"),
-            name=c.text("name"),
-            phone=c.text("phone"),
-            skills=(c.text("skills"),),
-            availability=c.text("availability"),
-            team_id=opt_int_field(c.form, "team_id"),
-            is_party_member=c.text("is_party_member") == "true",
-            party_org_id=opt_int_field(c.form, "party_org_id"),
-            resident_id=opt_int_field(c.form, "resident_id"),
-        ),
-        **c.by,
+    data = replace(
+        _new_volunteer(c),
+        team_id=opt_int_field(c.form, "team_id"),
+        party_org_id=opt_int_field(c.form, "party_org_id"),
+        resident_id=opt_int_field(c.form, "resident_id"),
     )
+    return vs.register_volunteer(c.session, data=data, **c.by)
 
 
 def _activity(c: FormCall) -> object:
