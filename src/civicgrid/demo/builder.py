@@ -1,5 +1,5 @@
 """Build the demo city through the services: territory, one user per role, the register and a
-year of appeals (``demo/appeals_year.py``). Deterministic per seed.
+year of appeals (the ``demo/appeals_year`` package). Deterministic per seed.
 
 The whole build runs inside one outer transaction (:func:`build_session`): every use case still
 commits, but the outer transaction is committed only when everything succeeded, so a failed
