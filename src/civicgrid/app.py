@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.appeals.api import router as appeals_router
@@ -20,7 +21,7 @@ from civicgrid.clock import Clock, SystemClock
 from civicgrid.config import Settings, get_settings
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.dispatch.api import router as dispatch_router
-from civicgrid.errors import DomainError
+from civicgrid.errors import DomainError, Invalid
 from civicgrid.insight.api import router as insight_router
 from civicgrid.jobs.registry import default_jobs
 from civicgrid.jobs.runner import JobLoop
@@ -72,6 +73,8 @@ def create_app(
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
 
     app.include_router(auth_router)
     app.include_router(territory_router)
@@ -103,6 +106,17 @@ def _domain_error(request: Request, exc: Exception) -> Response:
 
         return error_page(request, exc.status_code, exc.message)
     return JSONResponse(body, status_code=exc.status_code)
+
+
+def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (an id beyond 64 bits in a URL or form, a text longer
+    than its column on PostgreSQL) is bad input, not a server fault: 422 with a sentence. The
+    request's transaction has already been rolled back by its session dependency."""
+    if isinstance(exc, OverflowError) and "too large" not in str(exc):
+        raise exc  # an overflow in our own arithmetic is a fault: keep the 500
+    return _domain_error(
+        request, Invalid("请求中的数值或文本超出允许范围 (a value in the request is out of range)")
+    )
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:

@@ -67,6 +67,9 @@ def test_previous_periods() -> None:
         "2026-10-10..2026-10-01",
         "2026-01-01..2027-12-31",
         "next month",
+        "9999-12",
+        "0001-W01",
+        "9999-12-01..9999-12-31",
     ],
 )
 def test_bad_periods_are_refused_with_a_message(text: str) -> None:

@@ -91,7 +91,17 @@ def test_range_period_and_its_previous() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-13", "2026/10", "", "2026-10-05..2026-10-01", "2025-01-01..2026-12-31"]
+    "text",
+    [
+        "2026-13",
+        "2026/10",
+        "",
+        "2026-10-05..2026-10-01",
+        "2025-01-01..2026-12-31",
+        "9999-12",
+        "0001-01",
+        "9999-12-01..9999-12-31",
+    ],
 )
 def test_bad_periods_are_invalid(text: str) -> None:
     with pytest.raises(Invalid, match="统计周期"):
