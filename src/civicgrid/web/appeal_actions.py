@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import service
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.service.reviews import revoke_unreasonable
 from civicgrid.appeals.states import (
     EmergencyLine,
     Satisfaction,
@@ -196,7 +195,7 @@ def perform(
     elif action is Action.MARK_UNREASONABLE:
         service.mark_unreasonable(session, reason=text, **common)
     elif action is Action.REVOKE_UNREASONABLE:
-        revoke_unreasonable(session, reason=text, **common)
+        service.revoke_unreasonable(session, reason=text, **common)
     elif action in (Action.SELF_RATE, Action.SELF_RATE_CLOSE):
         raise Invalid("诉求人请在居民门户评价办理结果 (callers rate on the resident portal)")
     else:  # pragma: no cover - every Action is handled above

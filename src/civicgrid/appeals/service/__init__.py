@@ -35,6 +35,7 @@ from civicgrid.appeals.service.reviews import (
     reject_extension,
     request_extension,
     review_step,
+    revoke_unreasonable,
 )
 from civicgrid.appeals.service.self_service import SelfRating, rate_by_caller, track
 
@@ -69,6 +70,7 @@ __all__ = [
     "request_extension",
     "request_return",
     "review_step",
+    "revoke_unreasonable",
     "set_working_day",
     "sign",
     "submit_appeal",
