@@ -1,35 +1,51 @@
 """Benchmark of appeal intake over HTTP on PostgreSQL, beside a raw psycopg INSERT loop.
 
-Run: ``.venv/bin/python benchmarks/intake_bench.py [--n 3000] [--threads 8] [--workers 1]``
+Run: ``.venv/bin/python benchmarks/intake_bench.py [--workers 2] [--seconds 20]
+[--connections 16] [--client auto|wrk|python] [--n 2000]``
 
 Creates a fresh database ``civicgrid_bench_intake`` on the server of
 ``CIVICGRID_BENCH_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
 an existing ``civicgrid_bench_intake`` is dropped), migrates it and builds the demo city at
-scale ``tiny`` with a fresh Fernet field key. It then serves ``create_app`` with uvicorn on
-127.0.0.1 on a free port (``--workers 1``: one server in a thread of this process;
-``--workers N``: a ``uvicorn --workers N`` child process), logs in as the demo ``operator``
-and POSTs ``--n`` hotline appeals to ``/api/v1/appeals`` from ``--threads`` client threads
-(one keep-alive ``httpx.Client`` each). Every appeal carries content, the caller's name and
-phone and a point at the centroid of one of the demo grids (read through
-``GET /api/v1/territory/regions/{code}``), so intake locates its grid ("routing"). Every answer
-must be 201.
+scale ``tiny`` with a fresh Fernet field key. It then serves ``create_app`` in a child process:
+``uvicorn --workers N --loop uvloop --http httptools`` on 127.0.0.1 on a free port, logs in
+as the demo ``operator`` and POSTs hotline appeals to ``/api/v1/appeals`` with the bearer
+token. Every appeal carries content, the caller's name and phone and a point at the centroid
+of one of the demo grids (read through ``GET /api/v1/territory/regions/{code}``), so intake
+locates its grid ("routing"); every answer must be 201 and every stored appeal must have its
+grid.
 
-Then a raw psycopg loop inserts the same number of rows, one ``INSERT`` + ``COMMIT`` each (what
-intake commits per request), into ``bench_raw_appeal``: an ordinary (logged) table made with
-``LIKE appeal`` (columns, defaults, indexes; no foreign keys), each row a copy of one appeal the
-HTTP phase created with a new number.
+Load client (``--client auto`` takes wrk when it is installed, ``apt-get install wrk``):
 
-Printed figures: HTTP appeals/s with median and 95th-percentile latency; raw rows/s with the
-same percentiles; the ratio HTTP/raw. Traffic is loopback only; the run stops by itself after
-``--n`` requests or ``--max-seconds`` per phase; the database is dropped unless ``--keep``.
+* **wrk** (C, event loop; costs little CPU on a 2-core machine): a generated Lua script cycles
+  through ``--n`` distinct request bodies on ``--connections`` keep-alive connections for
+  ``--seconds`` after ``--warmup-seconds`` of warm-up; wrk reports the latency percentiles,
+  the Lua script counts answers other than 201;
+* **python** (fallback): ``--connections`` threads with one keep-alive ``httpx.Client`` each
+  POST ``--n`` appeals (after ``--warmup`` requests); this client uses a core's worth of CPU
+  itself, so its rate is lower.
+
+Then a raw psycopg loop inserts as many rows as the HTTP phase created, one ``INSERT`` +
+``COMMIT`` each (what intake commits per request), into ``bench_raw_appeal``: an ordinary
+(logged) table made with ``LIKE appeal`` (columns, defaults, indexes; no foreign keys), each row
+a copy of one appeal the HTTP phase created with a new number.
+
+Printed figures: HTTP appeals/s with p50/p95/p99 latency; CPU per appeal of the app processes,
+of the PostgreSQL backends serving the bench database (read from ``/proc``, so only for a
+server on this machine) and of the client; the 1-minute load average at the end of the HTTP
+phase; raw rows/s; the ratio HTTP/raw. Traffic is loopback
+only; every phase stops by itself; the database is dropped unless ``--keep``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
+import re
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -44,7 +60,6 @@ from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from psycopg import sql
@@ -63,6 +78,8 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "civicgrid_bench_intake"
 HOST = "127.0.0.1"
 RAW_TABLE = "bench_raw_appeal"
+PATH = "/api/v1/appeals"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["建国", "秀英", "志强", "丽娟", "海燕", "伟", "芳", "敏", "静", "磊", "洋", "婷", "军"]
@@ -107,15 +124,23 @@ class PhaseResult:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    percentiles_ms: dict[int, float] = field(default_factory=dict)  # given by wrk
+
+    def percentile(self, p: int) -> float:
+        if p in self.percentiles_ms:
+            return self.percentiles_ms[p]
+        times = sorted(self.latencies_ms)
+        if not times:
+            return float("nan")
+        if p == 50:
+            return float(statistics.median(times))
+        return times[max(0, int(len(times) * p / 100) - 1)]
 
     def line(self, unit: str) -> str:
-        times = sorted(self.latencies_ms)
-        p50 = statistics.median(times) if times else float("nan")
-        p95 = times[max(0, int(len(times) * 0.95) - 1)] if times else float("nan")
-        rate = self.done / self.seconds if self.seconds else 0.0
         return (
-            f"{self.label}: {self.done:,} {unit} in {self.seconds:.1f} s = {rate:,.0f} {unit}/s; "
-            f"latency p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+            f"{self.label}: {self.done:,} {unit} in {self.seconds:.1f} s = {self.rate:,.0f} "
+            f"{unit}/s; latency p50 {self.percentile(50):.1f} ms, p95 {self.percentile(95):.1f} "
+            f"ms, p99 {self.percentile(99):.1f} ms"
         )
 
     @property
@@ -148,51 +173,100 @@ def _free_port() -> int:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn factory for ``--workers N``: settings from the ``CIVICGRID_*`` environment."""
+    """uvicorn factory: settings from the ``CIVICGRID_*`` environment."""
     return create_app(Settings(), clock=SystemClock())
 
 
+# --- CPU accounting (Linux /proc) -----------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone or /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (uvicorn's supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+class CpuMeter:
+    """CPU seconds used between :meth:`start` and :meth:`stop` by the app processes and by
+    the PostgreSQL backends connected to the bench database (when PostgreSQL runs here)."""
+
+    def __init__(self, server_pid: int, conninfo: str, database: str) -> None:
+        self.server_pid = server_pid
+        self.conninfo = conninfo
+        self.database = database
+        self._app0: dict[int, float] = {}
+        self._pg0: dict[int, float] = {}
+        self.app = 0.0
+        self.pg: float | None = None
+
+    def _pg_pids(self) -> list[int]:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.database,),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        app = {pid: _cpu_seconds(pid) for pid in _process_tree(self.server_pid)}
+        pg = {pid: _cpu_seconds(pid) for pid in self._pg_pids()}
+        return app, pg
+
+    def start(self) -> None:
+        self._app0, self._pg0 = self._snapshot()
+
+    def stop(self) -> None:
+        app1, pg1 = self._snapshot()
+        self.app = sum(v - self._app0.get(pid, 0.0) for pid, v in app1.items())
+        local = Path("/proc").is_dir() and any(Path(f"/proc/{pid}").exists() for pid in pg1)
+        self.pg = sum(v - self._pg0.get(pid, 0.0) for pid, v in pg1.items()) if local else None
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
 class Server:
-    """The app on 127.0.0.1:port, in a thread of this process or as a uvicorn child."""
+    """``uvicorn --workers N`` serving the app on 127.0.0.1:port as a child process."""
 
     def __init__(self, env: dict[str, str], port: int, workers: int) -> None:
         self.port = port
-        self._thread: threading.Thread | None = None
-        self._server: uvicorn.Server | None = None
-        self._child: subprocess.Popen[bytes] | None = None
-        if workers <= 1:
-            settings = Settings(
-                database_url=env["CIVICGRID_DATABASE_URL"],
-                secret_key=env["CIVICGRID_SECRET_KEY"],
-                field_key=env["CIVICGRID_FIELD_KEY"],
-                var_dir=Path(env["CIVICGRID_VAR_DIR"]),
-                run_jobs_in_process=False,
-            )
-            config = uvicorn.Config(
-                create_app(settings, clock=SystemClock()),
-                host=HOST, port=port, log_level="warning", access_log=False,
-            )  # fmt: skip
-            self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
-            self._thread.start()
-        else:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "intake_bench:app_from_env",
-                 "--app-dir", str(Path(__file__).resolve().parent), "--host", HOST,
-                 "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-                 "--no-access-log"],
-                env={**os.environ, **env},
-            )  # fmt: skip
+        self.child = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "intake_bench:app_from_env",
+             "--app-dir", str(Path(__file__).resolve().parent), "--host", HOST,
+             "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
+             "--http", "httptools", "--log-level", "warning", "--no-access-log"],
+            env={**os.environ, **env},
+        )  # fmt: skip
 
     def wait_ready(self, timeout: float) -> None:
         deadline = monotonic() + timeout
         while monotonic() < deadline:
-            if self._child is not None and self._child.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self._child.returncode}")
+            if self.child.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {self.child.returncode}")
             try:
                 r = httpx.get(f"http://{HOST}:{self.port}/api/v1/auth/me", timeout=2.0)
             except httpx.TransportError:
-                time.sleep(0.1)
+                time.sleep(0.2)
                 continue
             if r.status_code == 401:
                 return
@@ -200,16 +274,12 @@ class Server:
         raise RuntimeError("server did not start in time")
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
-        if self._child is not None:
-            self._child.terminate()
-            try:
-                self._child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._child.kill()
-                self._child.wait()
+        self.child.terminate()
+        try:
+            self.child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
 
 
 def _appeal_bodies(n: int, grids: Sequence[GridPoint], seed: int) -> list[dict[str, Any]]:
@@ -237,34 +307,122 @@ def _appeal_bodies(n: int, grids: Sequence[GridPoint], seed: int) -> list[dict[s
     return bodies
 
 
-def _run_http(
+# --- load clients -----------------------------------------------------------------------------
+
+_LUA = """
+local bodies = {%(bodies)s}
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+local i = 0
+bad = 0  -- globals: done() reads them from every thread with thread:get
+first_bad = ""
+function init(args)
+  i = offset
+end
+function request()
+  i = i + 1
+  return wrk.format(nil, "%(path)s", nil, bodies[(i %% #bodies) + 1])
+end
+function response(status, headers, body)
+  if status ~= 201 then
+    bad = bad + 1
+    if first_bad == "" then first_bad = status .. " " .. string.sub(body, 1, 200) end
+  end
+end
+function done(summary, latency, requests)
+  local non201, sample = 0, ""
+  for _, t in ipairs(threads) do
+    non201 = non201 + t:get("bad")
+    if sample == "" then sample = t:get("first_bad") end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"non201\\": %%d, " ..
+    "\\"socket_errors\\": %%d, \\"p50_us\\": %%d, \\"p95_us\\": %%d, \\"p99_us\\": %%d, " ..
+    "\\"sample\\": %%q}\\n",
+    summary.requests, summary.duration, non201, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), sample))
+end
+"""
+
+
+def _lua_long_string(value: str) -> str:
+    level = 0
+    while f"]{'=' * level}]" in value:
+        level += 1
+    return f"[{'=' * level}[{value}]{'=' * level}]"
+
+
+def _run_wrk(
+    wrk: str,
+    base: str,
+    token: str,
+    bodies: Sequence[dict[str, Any]],
+    *,
+    connections: int,
+    seconds: float,
+    script_dir: Path,
+) -> tuple[PhaseResult, float]:
+    """One wrk run; returns the result and wrk's own CPU seconds."""
+    script = script_dir / "intake.lua"
+    encoded = ",\n".join(_lua_long_string(json.dumps(b, ensure_ascii=False)) for b in bodies)
+    script.write_text(_LUA % {"bodies": encoded, "token": token, "path": PATH}, encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(
+        [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+         "-s", str(script), base],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    out, _ = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    match = re.search(r"^RESULT (\{.*\})$", out, re.MULTILINE)
+    if proc.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{out}")
+    data = json.loads(match.group(1))
+    result = PhaseResult(
+        label=f"HTTP POST {PATH} (wrk, {connections} connections)",
+        done=int(data["requests"]) - int(data["non201"]),
+        seconds=int(data["duration_us"]) / 1e6,
+        percentiles_ms={p: int(data[f"p{p}_us"]) / 1000 for p in (50, 95, 99)},
+    )
+    if data["non201"] or data["socket_errors"]:
+        result.failures.append(
+            f"{data['non201']} answers other than 201, {data['socket_errors']} socket errors; "
+            f"first: {data['sample']}"
+        )
+    return result, cpu
+
+
+def _run_python(
     base: str, token: str, bodies: Sequence[dict[str, Any]], threads: int, max_seconds: float
-) -> tuple[PhaseResult, list[int]]:
-    result = PhaseResult(label="HTTP POST /api/v1/appeals")
-    created: list[int] = []
+) -> PhaseResult:
+    result = PhaseResult(label=f"HTTP POST {PATH} (python httpx, {threads} threads)")
     lock = threading.Lock()
     headers = {"Authorization": f"Bearer {token}"}
     deadline = monotonic() + max_seconds
 
     def client(k: int) -> None:
         latencies: list[float] = []
-        ids: list[int] = []
         failures: list[str] = []
         with httpx.Client(base_url=base, headers=headers, timeout=60.0) as http:
             for i in range(k, len(bodies), threads):
                 if monotonic() > deadline:
                     break
                 t0 = monotonic()
-                r = http.post("/api/v1/appeals", json=bodies[i])
+                r = http.post(PATH, json=bodies[i])
                 latencies.append((monotonic() - t0) * 1000)
-                if r.status_code == 201:
-                    ids.append(int(r.json()["id"]))
-                else:
+                if r.status_code != 201:
                     failures.append(f"#{i}: {r.status_code} {r.text[:200]}")
         with lock:
             result.latencies_ms.extend(latencies)
             result.failures.extend(failures)
-            created.extend(ids)
 
     workers = [threading.Thread(target=client, args=(k,)) for k in range(threads)]
     t0 = monotonic()
@@ -273,8 +431,8 @@ def _run_http(
     for w in workers:
         w.join()
     result.seconds = monotonic() - t0
-    result.done = len(created)
-    return result, created
+    result.done = len(result.latencies_ms) - len(result.failures)
+    return result
 
 
 def _run_raw(conninfo: str, template_id: int, n: int, max_seconds: float) -> PhaseResult:
@@ -343,23 +501,43 @@ def _timed(label: str, fn: Callable[[], object]) -> None:
     print(f"{label}: {monotonic() - t0:.1f} s")
 
 
+def _max_appeal_id(engine: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM appeal")).scalar_one())
+
+
+def _per_appeal(seconds: float | None, n: int) -> str:
+    return "n/a" if seconds is None or not n else f"{seconds * 1000 / n:.2f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=3000, help="appeals to POST (and raw rows)")
-    parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--seconds", type=float, default=20.0, help="wrk: measured seconds")
+    parser.add_argument("--warmup-seconds", type=float, default=3.0, help="wrk: warm-up")
+    parser.add_argument(
+        "--n", type=int, default=2000, help="distinct bodies (wrk) / appeals to POST (python)"
+    )
+    parser.add_argument("--warmup", type=int, default=100, help="python: warm-up requests")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--max-seconds", type=float, default=600.0, help="time limit per phase")
     parser.add_argument("--database", default=BENCH_DB, help="scratch database (dropped first)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    wrk = shutil.which("wrk") if args.client in ("auto", "wrk") else None
+    if args.client == "wrk" and wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk), or use --client python")
+    client = "wrk" if wrk else "python"
     base_url = os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_URL)
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, database {args.database} "
-          f"on {make_url(base_url).host}; {args.n} appeals, {args.threads} client threads, "
-          f"{args.workers} uvicorn worker(s)"
-          f"{' (in-process thread)' if args.workers <= 1 else ' (child process)'}")  # fmt: skip
+    host = make_url(base_url).host
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}, database {args.database} on {host}; client {client}, "
+          f"{args.connections} connections, {args.workers} uvicorn worker(s)")  # fmt: skip
 
     url = _fresh_database(base_url, args.database)
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     field_key = Fernet.generate_key().decode("ascii")
     engine = make_engine(url)
     server: Server | None = None
@@ -389,7 +567,7 @@ def main() -> None:
             }
             port = _free_port()
             server = Server(env, port, args.workers)
-            server.wait_ready(timeout=120)
+            server.wait_ready(timeout=180)
             base = f"http://{HOST}:{port}"
             login = httpx.post(
                 f"{base}/api/v1/auth/token",
@@ -403,28 +581,49 @@ def main() -> None:
             print(f"logged in as operator on {base}; {len(grids)} grid centroids")
 
             bodies = _appeal_bodies(args.n, grids, args.seed)
-            http_result, created = _run_http(base, token, bodies, args.threads, args.max_seconds)
+            meter = CpuMeter(server.child.pid, conninfo, args.database)
+            if wrk:
+                _run_wrk(
+                    wrk, base, token, bodies, connections=args.connections,
+                    seconds=args.warmup_seconds, script_dir=Path(tmp),
+                )  # fmt: skip
+                first_id = _max_appeal_id(engine)
+                meter.start()
+                http_result, client_cpu = _run_wrk(
+                    wrk, base, token, bodies, connections=args.connections,
+                    seconds=min(args.seconds, args.max_seconds), script_dir=Path(tmp),
+                )  # fmt: skip
+                meter.stop()
+            else:
+                _run_python(base, token, bodies[: args.warmup], args.connections, args.max_seconds)
+                first_id = _max_appeal_id(engine)
+                cpu0 = time.process_time()
+                meter.start()
+                http_result = _run_python(base, token, bodies, args.connections, args.max_seconds)
+                meter.stop()
+                client_cpu = time.process_time() - cpu0
+            load_during = os.getloadavg()[0]  # the 1-minute average ends with the HTTP phase
             server.stop()
             server = None
             print(http_result.line("appeals"))
-            if http_result.failures:
-                print(f"  {len(http_result.failures)} non-201 answers, first ones:")
-                for failure in http_result.failures[:5]:
-                    print(f"  {failure}")
-            if not created:
-                raise SystemExit("no appeal was created")
+            print(f"  load average (1 min) at the end of the HTTP phase: {load_during:.1f}")
+            for failure in http_result.failures[:5]:
+                print(f"  {failure}")
             with engine.connect() as conn:
-                located = conn.execute(
-                    text("SELECT count(*), count(region_id) FROM appeal WHERE id = ANY(:ids)"),
-                    {"ids": created},
+                stored, located, last_id = conn.execute(
+                    text("SELECT count(*), count(region_id), max(id) FROM appeal WHERE id > :i"),
+                    {"i": first_id},
                 ).one()
-            print(f"  {located[0]:,} appeals stored, {located[1]:,} located in a grid; "
-                  f"all 201: {not http_result.failures and len(created) == args.n}")  # fmt: skip
+            print(f"  {stored:,} appeals stored in the measured phase, {located:,} located in a "
+                  f"grid; all answers 201: {not http_result.failures}")  # fmt: skip
+            n = http_result.done
+            print(f"  CPU per appeal: app {_per_appeal(meter.app, n)} ({meter.app:.1f} s, "
+                  f"{args.workers} worker(s)), PostgreSQL backends {_per_appeal(meter.pg, n)}, "
+                  f"client {_per_appeal(client_cpu, n)} ({client})")  # fmt: skip
+            if not stored:
+                raise SystemExit("no appeal was created")
 
-            conninfo = (
-                make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-            )
-            raw = _run_raw(conninfo, created[-1], len(created), args.max_seconds)
+            raw = _run_raw(conninfo, int(last_id), int(stored), args.max_seconds)
             print(raw.line("rows"))
             ratio = http_result.rate / raw.rate if raw.rate else float("nan")
             verdict = "met" if http_result.rate >= 300 else "not met"

@@ -81,16 +81,41 @@ def test_requires_authentication(client: TestClient, world: World) -> None:
     assert client.get(BASE, headers=bad).status_code == 401
 
 
-def test_create_and_detail(client: TestClient, world: World, session: Session) -> None:
-    created = _new(client, world, confidential=True)
+def test_create_answers_short_and_the_detail_is_at_location(
+    client: TestClient, world: World, session: Session
+) -> None:
+    body = {
+        "channel": "hotline",
+        "appeal_type": "complaint",
+        "title": "楼道堆物",
+        "content": "三号楼楼道堆满杂物，存在消防隐患。",
+        "region_id": world.region_id(MiniTerritory.COMMUNITY_A1),
+        "caller_name": "李四",
+        "caller_phone": "13900001111",
+        "confidential": True,
+    }
+    response = _post(client, world, "operator", "", body)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert response.headers["location"] == f"{BASE}/{created['id']}"
     assert created["status"] == "received"
     assert created["status_label"] == "已受理"
     assert created["number"].startswith("20261124")
-    assert created["caller"] == {"name": "李*", "phone": "139****1111", "hidden": True}
-    assert [e["action"] for e in created["timeline"]] == ["submit"]
+    assert created["region_id"] == body["region_id"]
     assert created["deadline"]["kind"] == "dispatch"
     assert created["deadline"]["warning"] == "green"
-    assert {"accept", "dispatch", "merge"} <= {a["action"] for a in created["allowed_actions"]}
+    assert created["deadline"]["due_at"] == created["dispatch_due_at"]
+    assert created["response_due_at"] is None
+    assert created["version"] == 1
+    # The short answer leaves out the caller and the records; GET at Location has them.
+    assert not {"caller", "timeline", "allowed_actions", "content"} & created.keys()
+    detail = client.get(response.headers["location"], headers=world["operator"].headers)
+    assert detail.status_code == 200
+    full = detail.json()
+    assert full["number"] == created["number"]
+    assert full["caller"] == {"name": "李*", "phone": "139****1111", "hidden": True}
+    assert [e["action"] for e in full["timeline"]] == ["submit"]
+    assert {"accept", "dispatch", "merge"} <= {a["action"] for a in full["allowed_actions"]}
     detail = _get(client, world, "dispatcher", f"/{created['id']}")
     assert detail.status_code == 200
     assert detail.json()["id"] == created["id"]
@@ -106,6 +131,7 @@ def test_create_and_detail(client: TestClient, world: World, session: Session) -
         ({"channel": "carrier_pigeon"}, "channel"),
         ({"title": ""}, "标题"),
         ({"region_id": 999999}, "区域"),
+        ({"region_id": 2**40}, "region_id"),
         ({"unexpected": 1}, "unexpected"),
     ],
 )
@@ -141,7 +167,7 @@ def test_resident_snapshot_with_photos(
     }
     response = _post(client, world, "resident", "", body)
     assert response.status_code == 201, response.text
-    data = response.json()
+    data = client.get(response.headers["location"], headers=world["resident"].headers).json()
     assert data["caller"]["hidden"] is False
     url = data["attachments"][0]["url"]
     image = client.get(url, headers=world["resident"].headers)
@@ -578,9 +604,11 @@ def test_mark_unreasonable(
     again = _post(client, world, "admin", path, {"text": "再次认定"})
     assert again.status_code == 409
     assert _events(session, aid) == events + 1
-    closed = make_appeal(session, world=world, now=now, status=S.CLOSED)
+    dispatched = make_appeal(session, world=world, now=now, status=S.DISPATCHED)
     session.commit()
-    response = _post(client, world, "supervisor", f"/{closed.id}/mark-unreasonable", {"text": "x"})
+    response = _post(
+        client, world, "supervisor", f"/{dispatched.id}/mark-unreasonable", {"text": "x"}
+    )
     assert response.status_code == 409
 
 

@@ -9,11 +9,13 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.builders.auth import MiniTerritory, make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth.actor import Actor
+from civicgrid.auth.models import WebSession
 from civicgrid.auth.roles import Role
 from civicgrid.clock import FrozenClock
 from civicgrid.web.context import PageActor
@@ -193,6 +195,23 @@ def test_idle_session_sends_the_visitor_back_to_login(
     login(client, dispatcher)
     clock.advance(timedelta(minutes=29))
     assert client.get("/").status_code == 200
+    clock.advance(timedelta(minutes=30))
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login"
+
+
+def test_reading_pages_keeps_the_web_session_alive_past_the_idle_timeout(
+    client: TestClient, clock: FrozenClock, dispatcher: str, session: Session
+) -> None:
+    login(client, dispatcher)
+    for _ in range(4):  # 80 minutes of read-only page views, each under the 30-minute timeout
+        clock.advance(timedelta(minutes=20))
+        r = client.get("/", follow_redirects=False)
+        assert r.status_code == 200
+    seen = session.scalar(select(WebSession.last_seen_at).order_by(WebSession.id.desc()))
+    assert seen == clock.now()
+    assert client.get("/").status_code == 200  # same minute: nothing to write, still in
     clock.advance(timedelta(minutes=30))
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 303

@@ -7,26 +7,31 @@ Errors map to HTTP by ``app.py``: Invalid 422, Forbidden 403, NotFound 404, Conf
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import knowledge, queries, service, views
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import WarningLevel
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.schemas import (
     AnswerRequest,
     AppealCreate,
+    AppealCreated,
     AppealPageOut,
     AppealRead,
     ArrivalRequest,
     AttachmentOut,
     CallbackOut,
     CallbackRequest,
+    DeadlineOut,
     DispatchRequest,
     ExtensionApproval,
     ExtensionRequest,
@@ -44,12 +49,14 @@ from civicgrid.appeals.schemas import (
     WorkingDayOut,
 )
 from civicgrid.appeals.self_service import NO_MATCH_MESSAGE, TrackingProof
+from civicgrid.appeals.service.reviews import revoke_unreasonable
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.views import render_detail
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import CurrentActor, OptionalActor
-from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.config import Settings
+from civicgrid.deps import DbSession, Now, settings_of
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
@@ -59,11 +66,22 @@ router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 __all__ = ["render_detail", "router"]  # render_detail is also used by the web pages
 
 
-def _cipher(settings: AppSettings) -> FieldCipher:
-    return FieldCipher(settings.resolved_field_key())
+@functools.lru_cache(maxsize=16)
+def _cipher_for(field_key: str, var_dir: Path) -> FieldCipher:
+    # Built once per key: the hash key derivation (HKDF) and, without a configured key, the
+    # read of the key file happen once per process instead of once per request.
+    return FieldCipher(Settings(field_key=field_key, var_dir=var_dir).resolved_field_key())
 
 
-def _media(settings: AppSettings) -> service.MediaPolicy:
+# These two are async and read the settings from the app themselves: a synchronous dependency
+# (``AppSettings`` included) costs a hop to the thread pool on every request.
+async def _cipher(request: Request) -> FieldCipher:
+    settings = settings_of(request)
+    return _cipher_for(settings.field_key, settings.var_dir)
+
+
+async def _media(request: Request) -> service.MediaPolicy:
+    settings = settings_of(request)
     return service.MediaPolicy(
         store=LocalMediaStore(settings.media_dir), max_bytes=settings.media_max_bytes
     )
@@ -166,21 +184,65 @@ def delete_working_day(day: date, session: DbSession, actor: CurrentActor, now: 
 # --- appeals ----------------------------------------------------------------------------------
 
 
-@router.post("", response_model=AppealRead, status_code=status.HTTP_201_CREATED, summary="登记诉求")
+@router.post(
+    "",
+    response_model=AppealCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="登记诉求",
+    response_description="The new appeal's number, located grid and deadlines; the full detail "
+    "is at the ``Location`` header (``GET /api/v1/appeals/{id}``).",
+)
 def create_appeal(
     body: AppealCreate,
+    response: Response,
     session: DbSession,
     actor: CurrentActor,
     now: Now,
     cipher: Cipher,
     media: Media,
-) -> AppealRead:
-    """Record a new appeal (hotline, web, 随手拍, grid patrol or API)."""
+) -> AppealCreated:
+    """Record a new appeal (hotline, web, 随手拍, grid patrol or API).
+
+    The answer is short: number, status, located grid (``region_id``), deadlines and version;
+    the timeline, caller and the other records are read with ``GET`` at ``Location``."""
     data = service.NewAppeal(**body.model_dump(exclude={"photos"}), photos=tuple(body.photos))
     appeal = service.submit_appeal(
         session, data=data, actor=actor, cipher=cipher, media=media, now=now
     )
-    return _after(session, actor, appeal.id, cipher, now)
+    response.headers["Location"] = f"{router.prefix}/{appeal.id}"
+    return _created(appeal, now)
+
+
+def _created(appeal: Appeal, now: datetime) -> AppealCreated:
+    """The intake answer, from the row just written (no further reads)."""
+    running = queries.running_deadline(appeal)
+    warning = queries.warning_for(appeal, now)
+    deadline = (
+        DeadlineOut(
+            kind=running.kind,
+            due_at=running.due,
+            warning=warning,
+            warning_label=warning.label if warning else "",
+        )
+        if running is not None
+        else None
+    )
+    return AppealCreated(
+        id=appeal.id,
+        number=appeal.number,
+        status=appeal.status,
+        status_label=AppealStatus(appeal.status).label,
+        channel=appeal.channel,
+        appeal_type=appeal.appeal_type,
+        level=appeal.level,
+        received_at=appeal.received_at,
+        region_id=appeal.region_id,
+        dispatch_due_at=appeal.dispatch_due_at,
+        response_due_at=appeal.response_due_at,
+        finish_due_at=appeal.finish_due_at,
+        deadline=deadline,
+        version=appeal.version,
+    )
 
 
 @router.get("", response_model=AppealPageOut, summary="诉求列表")
@@ -518,6 +580,13 @@ _ACTIONS: list[tuple[str, str, type[BaseModel], Callable[..., object], Kwargs]] 
         "认定不合理诉求",
         TextRequest,
         service.mark_unreasonable,
+        lambda b: {"reason": b.text},
+    ),
+    (
+        "revoke-unreasonable",
+        "撤销不合理认定",
+        TextRequest,
+        revoke_unreasonable,
         lambda b: {"reason": b.text},
     ),
 ]

@@ -32,7 +32,7 @@ class AppealCreate(_In):
     address: str = Field(default="", max_length=255)
     lon: float | None = None
     lat: float | None = None
-    region_id: int | None = None
+    region_id: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an INTEGER id
     caller_name: str = Field(default="", max_length=50)
     caller_phone: str = Field(default="", max_length=30)
     confidential: bool = False
@@ -169,6 +169,27 @@ class DeadlineOut(_Out):
     due_at: datetime
     warning: WarningLevel | None
     warning_label: str
+
+
+class AppealCreated(_Out):
+    """The answer to intake (201): what a hotline system or client needs to go on (the number
+    to tell the caller, the located grid, the deadlines), without the timeline and the other
+    records; ``GET /api/v1/appeals/{id}`` (the ``Location`` header) gives the full detail."""
+
+    id: int
+    number: str
+    status: str
+    status_label: str
+    channel: str
+    appeal_type: str
+    level: str
+    received_at: datetime
+    region_id: int | None
+    dispatch_due_at: datetime | None
+    response_due_at: datetime | None
+    finish_due_at: datetime | None
+    deadline: DeadlineOut | None
+    version: int
 
 
 class AppealListItem(_Out):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from civicgrid.audit.models import AuditEntry
@@ -40,6 +40,56 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+_APPEND_COLUMNS = (
+    "at",
+    "actor_user_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "outcome",
+    "reason",
+    "detail",
+)
+
+
+def append_statement(prefix: str = "") -> Insert:
+    """A Core INSERT of one audit row whose values are bind parameters named ``prefix`` +
+    column name (see :func:`append_params`); a caller may compose it with other inserts in one
+    statement. It never fetches the new id. Rows are only ever inserted: the append-only
+    guard on :class:`AuditEntry` still refuses updates and deletes."""
+    table = cast(Table, AuditEntry.__table__)
+    values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _APPEND_COLUMNS}
+    return insert(table).values(values).inline()
+
+
+def append_params(
+    prefix: str = "",
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str | int = "",
+    now: datetime,
+    outcome: str = "success",
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The parameters of :func:`append_statement` for one row, as :func:`record` fills it."""
+    values: dict[str, Any] = {
+        "at": now,
+        "actor_user_id": actor.user_id,
+        "actor_label": actor.label,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "outcome": outcome,
+        "reason": reason,
+        "detail": detail or {},
+    }
+    return {prefix + k: v for k, v in values.items()}
 
 
 def list_entries(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Insert, Table, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.db import use_case
@@ -72,6 +72,56 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+_ENQUEUE_COLUMNS = (
+    "created_at",
+    "recipient_kind",
+    "recipient_id",
+    "channel",
+    "subject",
+    "body",
+    "link",
+    "status",
+    "attempts",
+    "last_error",
+)
+
+
+def enqueue_statement(prefix: str = "") -> Insert:
+    """A Core INSERT of one outbox row whose values are bind parameters named ``prefix`` +
+    column name (see :func:`enqueue_params`); a caller may compose it with other inserts in
+    one statement. It never fetches the new id."""
+    table = cast(Table, OutboxMessage.__table__)
+    values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _ENQUEUE_COLUMNS}
+    return insert(table).values(values).inline()
+
+
+def enqueue_params(
+    prefix: str = "",
+    *,
+    recipient: Recipient,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    channel: str = "inbox",
+    now: datetime,
+) -> dict[str, object]:
+    """The parameters of :func:`enqueue_statement` for one message, as :func:`enqueue` fills
+    it (a pending message, never attempted)."""
+    values: dict[str, object] = {
+        "created_at": now,
+        "recipient_kind": recipient.kind,
+        "recipient_id": recipient.id,
+        "channel": channel,
+        "subject": subject[:200],
+        "body": body,
+        "link": link,
+        "status": "pending",
+        "attempts": 0,
+        "last_error": "",
+    }
+    return {prefix + k: v for k, v in values.items()}
 
 
 @use_case

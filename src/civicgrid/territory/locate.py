@@ -19,15 +19,18 @@ lookup of one of its cells labels all of them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import shapely
 from scipy import ndimage
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from civicgrid import clock
 from civicgrid.territory import queries
 from civicgrid.territory.geometry import many_from_geojson_texts
 from civicgrid.territory.levels import RegionLevel
@@ -64,13 +67,24 @@ class LocatedGrid:
 
 class LocateIndex:
     """An immutable STRtree over grid polygons. Positions (0..n-1) follow the grid order given
-    to the constructor; :attr:`ids` and :attr:`codes` map positions back to regions."""
+    to the constructor; :attr:`ids`, :attr:`codes` and (when given) :attr:`paths`, the
+    materialised paths, map positions back to regions."""
 
-    def __init__(self, ids: Sequence[int], codes: Sequence[str], geoms: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        ids: Sequence[int],
+        codes: Sequence[str],
+        geoms: Sequence[Any],
+        *,
+        paths: Sequence[str] | None = None,
+    ) -> None:
         if not len(ids) == len(codes) == len(geoms):
             raise ValueError("ids, codes and geometries must have the same length")
+        if paths is not None and len(paths) != len(ids):
+            raise ValueError("paths must have one entry per grid")
         self.ids: IntArray = np.asarray(ids, dtype=np.int64)
         self.codes: tuple[str, ...] = tuple(codes)
+        self.paths: tuple[str, ...] | None = tuple(paths) if paths is not None else None
         self.geoms = np.asarray(geoms, dtype=object)
         shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
@@ -78,10 +92,15 @@ class LocateIndex:
 
     @classmethod
     def from_geojson_texts(
-        cls, ids: Sequence[int], codes: Sequence[str], texts: Sequence[str]
+        cls,
+        ids: Sequence[int],
+        codes: Sequence[str],
+        texts: Sequence[str],
+        *,
+        paths: Sequence[str] | None = None,
     ) -> LocateIndex:
         """Build from stored GeoJSON boundaries."""
-        return cls(ids, codes, list(many_from_geojson_texts(texts)))
+        return cls(ids, codes, list(many_from_geojson_texts(texts)), paths=paths)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -104,6 +123,14 @@ class LocateIndex:
         """Region id of the grid holding (lon, lat), or ``None``."""
         pos = self.locate_position(lon, lat)
         return None if pos == NOT_FOUND else int(self.ids[pos])
+
+    def locate_grid(self, lon: float, lat: float) -> tuple[int, str] | None:
+        """Region id and materialised path of the grid holding (lon, lat), or ``None``; needs
+        an index built with paths."""
+        if self.paths is None:
+            raise ValueError("this index was built without paths")
+        pos = self.locate_position(lon, lat)
+        return None if pos == NOT_FOUND else (int(self.ids[pos]), self.paths[pos])
 
     def locate_many(self, lons: Any, lats: Any) -> IntArray:
         """Positions of the grids holding each point (vectorised); :data:`NOT_FOUND` for points
@@ -248,40 +275,96 @@ def _mark_boundaries(
             crossed[cy, cx] = True
 
 
-class LocateCache:
-    """Holds the index of the current territory; thread-safe. The index is rebuilt when the
-    grids' fingerprint in the database changes, so every app process notices an import made by
-    another process on its next lookup."""
+@dataclass
+class _Entry:
+    index: LocateIndex
+    fingerprint: tuple[object, ...]
+    checked_at: float
 
-    def __init__(self) -> None:
+
+class LocateCache:
+    """Holds the index of the current territory, one per database (engine or connection);
+    thread-safe.
+
+    The grids' fingerprint in the database is read at most once every ``check_seconds`` per
+    database (not on every lookup), and the index is rebuilt when it changed: every app process
+    notices an import made by another process within that interval. Territory writes in this
+    process call :meth:`invalidate` after their commit, so the next lookup checks at once.
+    ``monotonic`` (seconds) is injectable so that tests move time without sleeping.
+    """
+
+    def __init__(
+        self, *, check_seconds: float = 1.0, monotonic: Callable[[], float] = clock.monotonic
+    ) -> None:
         self._lock = threading.Lock()
-        self._fingerprint: tuple[object, ...] | None = None
-        self._index: LocateIndex | None = None
+        self._entries: weakref.WeakKeyDictionary[object, _Entry] = weakref.WeakKeyDictionary()
+        self._check_seconds = check_seconds
+        self._monotonic = monotonic
+        self._generation = 0
         self.builds = 0
+        self.checks = 0
 
     def index(self, session: Session) -> LocateIndex:
-        """The index for the territory as ``session`` sees it."""
-        fingerprint = queries.grid_fingerprint(session)
+        """The index for the territory as ``session`` sees it (at most ``check_seconds`` old
+        for changes made by other processes)."""
+        key = session.get_bind()
+        now = self._monotonic()
         with self._lock:
-            if self._index is not None and self._fingerprint == fingerprint:
-                return self._index
-        rows = queries.grid_rows(session)
+            entry = self._entries.get(key)
+            generation = self._generation
+            if entry is not None and now - entry.checked_at < self._check_seconds:
+                return entry.index
+        fingerprint = queries.grid_fingerprint(session)
+        self.checks += 1
+        if entry is not None and entry.fingerprint == fingerprint:
+            with self._lock:
+                if self._generation == generation:
+                    entry.checked_at = now
+            return entry.index
+        rows = queries.grid_index_rows(session)
         index = LocateIndex.from_geojson_texts(
-            [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows]
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[3] for r in rows],
+            paths=[r[2] for r in rows],
         )
         with self._lock:
-            self._index = index
-            self._fingerprint = fingerprint
+            # An invalidation during the build leaves the entry due for another check.
+            checked_at = now if self._generation == generation else float("-inf")
+            self._entries[key] = _Entry(index, fingerprint, checked_at)
             self.builds += 1
         return index
 
+    def invalidate(self) -> None:
+        """Make the next lookup of every database read the fingerprint again (called after a
+        territory write commits)."""
+        with self._lock:
+            self._generation += 1
+            for entry in self._entries.values():
+                entry.checked_at = float("-inf")
+
     def clear(self) -> None:
         with self._lock:
-            self._index = None
-            self._fingerprint = None
+            self._generation += 1
+            self._entries.clear()
 
 
 CACHE = LocateCache()
+
+
+_TERRITORY_CHANGED = "civicgrid.territory_changed"
+
+
+def invalidate_after_commit(session: Session) -> None:
+    """Have the process-wide cache check the territory again once ``session`` commits.
+    Joins the caller's transaction (it only marks the session)."""
+    session.info[_TERRITORY_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate_on_commit(session: Session) -> None:
+    if session.info.pop(_TERRITORY_CHANGED, False):
+        CACHE.invalidate()
 
 
 def locate(

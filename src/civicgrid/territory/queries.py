@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
@@ -25,6 +25,15 @@ def region_paths(session: Session, region_ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Region.id, Region.path).where(Region.id.in_(ids)))
     return dict(rows.all())
+
+
+def region_path_of(
+    region_id: ColumnElement[int | None] | QueryableAttribute[int | None],
+) -> ScalarSelect[str]:
+    """The materialised path of the region ``region_id`` (a column of the caller's statement)
+    as a correlated scalar subquery, NULL when there is no such region: lets another package
+    read a path in the same statement as its own rows."""
+    return select(Region.path).where(Region.id == region_id).scalar_subquery()
 
 
 def find_region_by_code(session: Session, code: str) -> Region | None:
@@ -117,6 +126,17 @@ def grid_rows(session: Session) -> list[tuple[int, str, str, str]]:
         .order_by(Region.code)
     )
     return [(rid, code, name, str(boundary)) for rid, code, name, boundary in session.execute(stmt)]
+
+
+def grid_index_rows(session: Session) -> list[tuple[int, str, str, str]]:
+    """(id, code, path, boundary) of every grid that has a boundary, by code: what the locate
+    index holds."""
+    stmt = (
+        select(Region.id, Region.code, Region.path, Region.boundary)
+        .where(Region.level == RegionLevel.GRID.value, Region.boundary.is_not(None))
+        .order_by(Region.code)
+    )
+    return [(rid, code, path, str(boundary)) for rid, code, path, boundary in session.execute(stmt)]
 
 
 def grid_fingerprint(session: Session) -> tuple[object, ...]:
@@ -232,3 +252,34 @@ def grids_for(session: Session, actor: Actor) -> list[tuple[int, str, str, str |
         for rid, code, name, boundary, path in session.execute(stmt)
         if actor.scope.covers_path(path)
     ]
+
+
+# --- set-based reads for the assessment (rollups over every appeal, unit lists) --------------
+
+
+def region_levels(session: Session, levels: Iterable[str]) -> dict[int, str]:
+    """The level of every region of the given levels, keyed by id (a city holds tens of
+    thousands of grids: ask only for the levels needed)."""
+    wanted = sorted(set(levels))
+    stmt = select(Region.id, Region.level).where(Region.level.in_(wanted))
+    return {int(rid): str(level) for rid, level in session.execute(stmt)}
+
+
+def regions_at_level(session: Session, level: str) -> list[tuple[int, str, str]]:
+    """(id, name, path) of every region of one level, by code."""
+    stmt = select(Region.id, Region.name, Region.path).where(Region.level == level)
+    return [
+        (int(rid), str(name), str(path))
+        for rid, name, path in session.execute(stmt.order_by(Region.code))
+    ]
+
+
+def region_parents_select() -> Select[int, str, int | None]:
+    """``SELECT id, level, parent_id FROM region`` for joining inside another package's
+    set-based statement (the assessment rebuild resolves a street's district with it)."""
+    return select(Region.id.label("id"), Region.level.label("level"), Region.parent_id)
+
+
+def paths_at_level(session: Session, level: str) -> list[str]:
+    """The materialised paths of every region of ``level`` (e.g. "district"), sorted."""
+    return sorted(session.scalars(select(Region.path).where(Region.level == level)))

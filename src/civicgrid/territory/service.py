@@ -23,7 +23,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, Forbidden, Invalid
-from civicgrid.territory import geometry, hierarchy, queries
+from civicgrid.territory import geometry, hierarchy, locate, queries
 from civicgrid.territory.levels import LEVEL_ORDER, RegionLevel
 from civicgrid.territory.models import Department, Region, Utility, UtilityServiceArea
 from civicgrid.territory.schemas import (
@@ -347,6 +347,7 @@ def _check_overlaps(
 
 
 def _insert_regions(session: Session, features: list[_Feature], *, now: datetime) -> ImportSummary:
+    locate.invalidate_after_commit(session)  # new grids: the locate index checks at once
     ordered = sorted(features, key=lambda f: (f.level.rank, f.index))
     parent_codes = {f.parent_code for f in ordered if f.parent_code}
     known: dict[str, Region] = queries.regions_by_codes(

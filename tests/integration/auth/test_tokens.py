@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.builders.auth import SYSTEM, make_user
+from tests.builders.auth import SYSTEM, MiniTerritory, make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
@@ -137,3 +137,53 @@ def test_token_of_a_deactivated_user_is_refused(session: Session, now: datetime)
         service.actor_for_token(session, token=plain, now=now)
     with pytest.raises(Invalid, match="停用"):
         service.issue_token(session, user_id=user.id, name="x", actor=SYSTEM, now=now)
+
+
+def test_token_actor_has_every_post_and_the_same_scope_as_the_user(
+    session: Session, now: datetime
+) -> None:
+    territory = MiniTerritory(session, now)
+    user, plain = make_user(
+        session, role=Role.STREET_HANDLER, region_code=MiniTerritory.STREET_A, now=now
+    )
+    service.add_post(
+        session,
+        user_id=user.id,
+        role=Role.DEPARTMENT_HANDLER,
+        department_id=territory.department().id,
+        actor=SYSTEM,
+        now=now,
+    )
+    actor = service.actor_for_token(session, token=plain, now=now)
+    assert actor == service.actor_for_user(session, user.id)
+    assert actor.roles == frozenset({Role.STREET_HANDLER, Role.DEPARTMENT_HANDLER})
+    assert actor.scope.region_paths == frozenset({territory.region(MiniTerritory.STREET_A).path})
+    assert actor.scope.department_ids == frozenset({territory.department().id})
+
+
+def test_token_of_a_user_without_posts_gives_an_actor_without_roles(
+    session: Session, now: datetime
+) -> None:
+    user, plain = make_user(session, role=Role.OPERATOR, now=now)
+    (post,) = user.posts
+    service.remove_post(session, post_id=post.id, actor=SYSTEM, now=now)
+    actor = service.actor_for_token(session, token=plain, now=now)
+    assert actor.user_id == user.id
+    assert actor.roles == frozenset()
+    assert actor.scope.is_empty
+
+
+def test_last_use_is_written_at_most_once_a_minute(session: Session, clock: FrozenClock) -> None:
+    user, plain = make_user(session, role=Role.OPERATOR, now=clock.now())
+    service.actor_for_token(session, token=plain, now=clock.now())
+    first = clock.now()
+    clock.advance(timedelta(seconds=59))
+    service.actor_for_token(session, token=plain, now=clock.now())
+    session.expire_all()
+    (row,) = service.list_tokens(session, user_id=user.id)
+    assert row.last_used_at == first
+    clock.advance(timedelta(seconds=1))
+    service.actor_for_token(session, token=plain, now=clock.now())
+    session.expire_all()
+    (row,) = service.list_tokens(session, user_id=user.id)
+    assert row.last_used_at == clock.now()

@@ -202,16 +202,8 @@ def test_locate_on_an_empty_territory_finds_nothing(session: Session) -> None:
     assert locate(session, 114.5, 38.04, cache=LocateCache()) is None
 
 
-def test_the_locate_cache_is_rebuilt_when_the_grids_change(
-    session: Session, now: datetime, tiny: TerritorySpec
-) -> None:
-    cache = LocateCache()
-    first = cache.index(session)
-    assert cache.index(session) is first
-    assert cache.builds == 1
-    point = (114.0, 38.0)
-    assert locate(session, *point, cache=cache) is None
-
+def _new_grid_collection() -> dict[str, object]:
+    """A district with one street, community and grid around (114.0, 38.0)."""
     grid = {
         "type": "Feature",
         "properties": {
@@ -245,14 +237,53 @@ def test_the_locate_cache_is_rebuilt_when_the_grids_change(
             ("139903001001", "新社区", "community", "139903001000"),
         ]
     ]
-    service.import_geojson(
-        session,
-        collection={"type": "FeatureCollection", "features": [*parents, grid]},
-        actor=ADMIN,
-        now=now,
-    )
+    return {"type": "FeatureCollection", "features": [*parents, grid]}
+
+
+def test_the_locate_cache_sees_a_territory_change_after_its_check_interval(
+    session: Session, now: datetime, tiny: TerritorySpec
+) -> None:
+    ticks = [100.0]
+    cache = LocateCache(check_seconds=1.0, monotonic=lambda: ticks[0])
+    first = cache.index(session)
+    assert cache.index(session) is first
+    assert (cache.builds, cache.checks) == (1, 1)
+    point = (114.0, 38.0)
+    assert locate(session, *point, cache=cache) is None
+
+    service.import_geojson(session, collection=_new_grid_collection(), actor=ADMIN, now=now)
+    ticks[0] += 0.5  # within the interval: the grids are not checked again
+    assert locate(session, *point, cache=cache) is None
+    assert (cache.builds, cache.checks) == (1, 1)
+
+    ticks[0] += 0.5
     found = locate(session, *point, cache=cache)
-    assert cache.builds == 2
+    assert (cache.builds, cache.checks) == (2, 2)
     assert found is not None
     assert found.grid.code == "139903001001001"
     assert [a.name for a in found.ancestors][1:] == ["新区", "新街道", "新社区"]
+    grid_id = found.grid.region_id
+    located = cache.index(session).locate_grid(*point)
+    assert located == (grid_id, queries.region_paths(session, [grid_id])[grid_id])
+
+
+def test_an_unchanged_territory_is_checked_but_not_rebuilt(
+    session: Session, tiny: TerritorySpec
+) -> None:
+    ticks = [0.0]
+    cache = LocateCache(check_seconds=1.0, monotonic=lambda: ticks[0])
+    first = cache.index(session)
+    ticks[0] += 5.0
+    assert cache.index(session) is first
+    assert (cache.builds, cache.checks) == (1, 2)
+
+
+def test_an_import_in_this_process_invalidates_the_shared_locate_cache_on_commit(
+    session: Session, now: datetime, tiny: TerritorySpec
+) -> None:
+    point = (114.0, 38.0)
+    assert locate(session, *point) is None  # the process-wide cache now holds this territory
+    service.import_geojson(session, collection=_new_grid_collection(), actor=ADMIN, now=now)
+    found = locate(session, *point)
+    assert found is not None
+    assert found.grid.code == "139903001001001"

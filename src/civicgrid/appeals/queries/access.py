@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -86,7 +87,15 @@ def _summoned(department_ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 def scope_condition(actor: Actor) -> ColumnElement[bool]:
-    """The WHERE condition selecting the appeals ``actor`` may see (see the module docstring)."""
+    """The WHERE condition selecting the appeals ``actor`` may see (see the module docstring).
+
+    Built once per actor value and process (actors are immutable: roles and scope come from
+    the posts when the request authenticates, so a changed post gives another actor)."""
+    return _scope_condition(actor)
+
+
+@lru_cache(maxsize=1024)
+def _scope_condition(actor: Actor) -> ColumnElement[bool]:
     scope = actor.scope
     paths = scope.minimal_paths()
     conds: list[ColumnElement[bool]] = []

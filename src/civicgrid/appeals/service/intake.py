@@ -8,35 +8,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Insert
+from sqlalchemy import Date, Insert, Table, bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from civicgrid.appeals import queries
+from civicgrid.appeals.calendar import WorkingCalendar
 from civicgrid.appeals.caller import phone_hash, seal
 from civicgrid.appeals.channels import AppealType, Channel
-from civicgrid.appeals.deadlines import UrgencyLevel, deadlines_for
-from civicgrid.appeals.models import Appeal, Attachment, DailySequence
+from civicgrid.appeals.deadlines import (
+    DEFAULT_SLA_TABLE,
+    LimitUnit,
+    UrgencyLevel,
+    deadlines_for,
+)
+from civicgrid.appeals.models import Appeal, Attachment, DailySequence, TimelineEvent
 from civicgrid.appeals.numbering import format_appeal_no, numbering_day
 from civicgrid.appeals.service.common import (
     CENTRE,
     SUBJECT,
     flush,
+    link,
     load_for_action,
-    record_change,
     transition,
 )
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import INTAKE, Action
+from civicgrid.audit import service as audit
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Forbidden, Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import MediaStore, check_image
+from civicgrid.notify.service import enqueue_params, enqueue_statement
 from civicgrid.territory import queries as territory_queries
-from civicgrid.territory.locate import locate
+from civicgrid.territory.locate import CACHE as LOCATE_CACHE
 
 # Mainland China's extent in WGS 84; a point outside is a typo or a swapped pair.
 LON_RANGE = (73.0, 136.0)
@@ -76,6 +86,18 @@ class MediaPolicy:
     max_bytes: int
 
 
+def _next_number_statement(dialect: str) -> ReturningInsert[int]:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(DailySequence).values(day=bindparam("day", type_=Date), last_value=1)
+    return stmt.on_conflict_do_update(
+        index_elements=["day"], set_={"last_value": DailySequence.last_value + 1}
+    ).returning(DailySequence.last_value)
+
+
+# Built once per dialect (constructing the statement cost as much as running it).
+_NEXT_NUMBER = {name: _next_number_statement(name) for name in ("postgresql", "sqlite")}
+
+
 def next_number(session: Session, received_at: datetime) -> str:
     """The next appeal number of the receipt day. Joins the caller's transaction.
 
@@ -84,18 +106,8 @@ def next_number(session: Session, received_at: datetime) -> str:
     """
     day = numbering_day(received_at)
     dialect = session.get_bind().dialect.name
-    stmt: Insert
-    if dialect == "postgresql":
-        pg = postgresql.insert(DailySequence).values(day=day, last_value=1)
-        stmt = pg.on_conflict_do_update(
-            index_elements=["day"], set_={"last_value": DailySequence.last_value + 1}
-        )
-    else:
-        lite = sqlite.insert(DailySequence).values(day=day, last_value=1)
-        stmt = lite.on_conflict_do_update(
-            index_elements=["day"], set_={"last_value": DailySequence.last_value + 1}
-        )
-    value = session.execute(stmt.returning(DailySequence.last_value)).scalar_one()
+    stmt = _NEXT_NUMBER["postgresql" if dialect == "postgresql" else "sqlite"]
+    value = session.execute(stmt, {"day": day}).scalar_one()
     return format_appeal_no(day, int(value))
 
 
@@ -166,22 +178,122 @@ def _check_submitter(actor: Actor, channel: Channel) -> Role:
 def _region_for(
     session: Session, data: NewAppeal, actor: Actor, role: Role
 ) -> tuple[int | None, str]:
+    """The region the appeal lies in (the one given, else the grid holding its point) with
+    its materialised path. A point is looked up in the process-wide grid index, which carries
+    the grids' paths, so it costs no query; a given region costs one indexed read."""
     region_id = data.region_id
+    path = None
     if region_id is None and data.lon is not None and data.lat is not None:
-        located = locate(session, data.lon, data.lat)
-        region_id = located.grid.region_id if located else None
-    if region_id is None:
+        found = LOCATE_CACHE.index(session).locate_grid(data.lon, data.lat)
+        if found is not None:
+            region_id, path = found
+    elif region_id is not None:
+        path = territory_queries.region_paths(session, [region_id]).get(region_id)
+        if path is None:
+            raise Invalid(
+                f"区域不存在：{region_id} (no such region)", detail={"field": "region_id"}
+            )
+    if region_id is None or path is None:  # outside every grid
         if role is Role.GRID_WORKER:
             raise Invalid(
                 "巡查上报须选择网格 (a patrol report needs its grid)", detail={"field": "region_id"}
             )
         return None, ""
-    region = territory_queries.regions_by_ids(session, [region_id]).get(region_id)
-    if region is None:
-        raise Invalid(f"区域不存在：{region_id} (no such region)", detail={"field": "region_id"})
-    if role is Role.GRID_WORKER and not actor.scope.covers_path(region.path):
+    if role is Role.GRID_WORKER and not actor.scope.covers_path(path):
         raise Forbidden("只能上报本人负责网格内的问题 (report only in your own grids)")
-    return region.id, region.path
+    return region_id, path
+
+
+def _calendar_for(session: Session, level: UrgencyLevel) -> WorkingCalendar:
+    """The working calendar when the level's dispatch limit counts working days; otherwise
+    the limit runs round the clock and the override table need not be read."""
+    limit = DEFAULT_SLA_TABLE.rule(level).dispatch
+    if limit is not None and limit.unit is LimitUnit.WORKING_DAYS:
+        return queries.load_calendar(session)
+    return WorkingCalendar()
+
+
+def _record_submission(
+    session: Session,
+    appeal: Appeal,
+    *,
+    title: str,
+    role: Role,
+    actor: Actor,
+    now: datetime,
+    photos: int,
+) -> None:
+    """Timeline event, outbox message and audit row of a new appeal, as
+    :func:`~civicgrid.appeals.service.common.record_change` writes them for other changes, but
+    as Core INSERTs without ORM objects (intake does not need the rows back, and the unit of
+    work's bookkeeping cost more than the inserts): on PostgreSQL one statement whose two
+    data-modifying CTEs write the event and the message, elsewhere three statements. Joins the
+    caller's transaction."""
+    channel = Channel(appeal.channel)
+    note = f"{channel.label}受理：{title}"
+    detail = {"channel": channel.value, "photos": photos, "level": appeal.level}
+    params = {
+        "t_appeal_id": appeal.id,
+        "t_at": now,
+        "t_action": "submit",
+        "t_from_status": "",
+        "t_to_status": appeal.status,
+        "t_actor_user_id": actor.user_id,
+        "t_actor_label": actor.label,
+        "t_actor_role": role.value,
+        "t_note": note,
+        "t_detail": detail,
+        **enqueue_params(
+            "o_",
+            recipient=CENTRE,
+            subject=f"新诉求 {appeal.number}：{title}",
+            body=note,
+            link=link(appeal),
+            now=now,
+        ),
+        **audit.append_params(
+            "a_",
+            actor=actor,
+            action="appeal.submit",
+            subject_type=SUBJECT,
+            subject_id=appeal.id,
+            now=now,
+            reason=note[:500],
+            detail={"number": appeal.number, "from": "", "to": appeal.status, **detail},
+        ),
+    }
+    dialect = session.get_bind().dialect.name
+    for stmt in _SUBMISSION["postgresql" if dialect == "postgresql" else "sqlite"]:
+        session.execute(stmt, params)
+
+
+_TIMELINE_COLUMNS = (
+    "appeal_id",
+    "at",
+    "action",
+    "from_status",
+    "to_status",
+    "actor_user_id",
+    "actor_label",
+    "actor_role",
+    "note",
+    "detail",
+)
+
+
+def _submission_statements(dialect: str) -> tuple[Insert, ...]:
+    table = cast(Table, TimelineEvent.__table__)
+    values = {c: bindparam("t_" + c, type_=table.c[c].type) for c in _TIMELINE_COLUMNS}
+    event = insert(table).values(values).inline()
+    message = enqueue_statement("o_")
+    entry = audit.append_statement("a_")
+    if dialect == "postgresql":
+        return (entry.add_cte(event.cte("new_event"), message.cte("new_message")),)
+    return (event, message, entry)
+
+
+# Built once per dialect, like the number statement.
+_SUBMISSION = {name: _submission_statements(name) for name in ("postgresql", "sqlite")}
 
 
 @use_case
@@ -227,7 +339,7 @@ def submit_appeal(
         caller_name, caller_phone = "", ""
     elif role is Role.RESIDENT and not caller_name:
         caller_name = actor.display_name
-    calendar = queries.load_calendar(session)
+    calendar = _calendar_for(session, data.level)
     due = deadlines_for(data.level, received_at=now, dispatched_at=None, calendar=calendar)
     appeal = Appeal(
         number=next_number(session, now),
@@ -260,18 +372,8 @@ def submit_appeal(
     photos = add_photos(
         session, appeal, data.photos, purpose="report", media=media, actor=actor, now=now
     )
-    record_change(
-        session,
-        appeal,
-        action="submit",
-        actor=actor,
-        role=role,
-        now=now,
-        from_status="",
-        note=f"{data.channel.label}受理：{title}",
-        detail={"channel": data.channel.value, "photos": len(photos), "level": data.level.value},
-        notify=[CENTRE],
-        subject=f"新诉求 {appeal.number}：{title}"[:200],
+    _record_submission(
+        session, appeal, title=title, role=role, actor=actor, now=now, photos=len(photos)
     )
     return appeal
 

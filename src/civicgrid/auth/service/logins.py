@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.audit.service import record
@@ -294,13 +294,19 @@ def _find_web_session(session: Session, cookie_value: str, settings: Settings) -
     return row
 
 
-@use_case
 def actor_for_session(
     session: Session, *, cookie_value: str, now: datetime, settings: Settings
 ) -> tuple[Actor, str]:
     """The actor and CSRF token of a web session cookie. Enforces the absolute expiry
-    (``session_hours``) and the idle timeout (``session_idle_minutes``, 等保 2.0 会话超时)
-    and refreshes ``last_seen_at``. Raises Unauthenticated."""
+    (``session_hours``) and the idle timeout (``session_idle_minutes``, 等保 2.0 会话超时).
+    Raises Unauthenticated.
+
+    Reads inside the caller's transaction, like the bearer-token check. ``last_seen_at`` is
+    written only when it is a minute old or more, and that write is committed at once in a
+    short transaction of its own (:func:`_record_session_seen`), so that a user who only reads
+    pages stays logged in (a read-only request's transaction is rolled back). Must not be
+    called inside a use case.
+    """
     row = _find_web_session(session, cookie_value, settings)
     if now >= row.expires_at:
         raise Unauthenticated("登录已过期，请重新登录")
@@ -309,9 +315,19 @@ def actor_for_session(
     user = load_user(session, row.user_id)
     if not user.is_active:
         raise Unauthenticated("账号已停用")
+    actor, csrf = build_actor(session, user), row.csrf_token
     if now - row.last_seen_at >= _LAST_SEEN_GRANULARITY:
-        row.last_seen_at = now
-    return build_actor(session, user), row.csrf_token
+        _record_session_seen(session, web_session_id=row.id, now=now)
+    return actor, csrf
+
+
+@use_case
+def _record_session_seen(session: Session, *, web_session_id: int, now: datetime) -> None:
+    """Set the web session's ``last_seen_at`` (committed by the decorator; the row already
+    loaded in the session is updated too)."""
+    session.execute(
+        update(WebSession).where(WebSession.id == web_session_id).values(last_seen_at=now)
+    )
 
 
 @use_case

@@ -7,15 +7,16 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
-from civicgrid.auth.models import ApiToken, User
+from civicgrid.auth.models import ApiToken, Post, User
 from civicgrid.auth.roles import Role
 from civicgrid.auth.service.users import (
-    build_actor,
+    PostAnchor,
+    assemble_actor,
     load_user,
 )
 from civicgrid.db import use_case
@@ -26,6 +27,7 @@ from civicgrid.errors import (
     NotFound,
     Unauthenticated,
 )
+from civicgrid.territory.queries import region_path_of
 
 TOKEN_PREFIX = "cgt_"  # noqa: S105 - a marker that makes leaked tokens greppable, not a secret
 # last_used_at is refreshed at most once a minute so that API reads do not all become writes.
@@ -133,20 +135,72 @@ def list_tokens(session: Session, *, user_id: int) -> Sequence[ApiToken]:
     ).all()
 
 
-@use_case
+# The bearer-token check of every API request: the token, its user, the user's posts and the
+# region paths of region posts in one statement (a user without posts gives one row with NULL
+# post columns). Built once.
+_TOKEN_CHECK = (
+    select(
+        ApiToken.id,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.id,
+        User.username,
+        User.display_name,
+        User.is_active,
+        Post.id,
+        Post.role,
+        Post.region_id,
+        Post.department_id,
+        Post.utility_id,
+        region_path_of(Post.region_id),
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Post, Post.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def actor_for_token(session: Session, *, token: str, now: datetime) -> Actor:
-    """The actor behind a bearer token; refreshes ``last_used_at``. Raises Unauthenticated
-    when the token is unknown, revoked or expired, or its user is inactive."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))
-    if row is None:
+    """The actor behind a bearer token. Raises Unauthenticated when the token is unknown,
+    revoked or expired, or its user is inactive.
+
+    The check reads inside the caller's transaction, so an API request authenticates in its
+    own unit of work: one statement for the token, its user, the user's posts and their region
+    paths. ``last_used_at`` is written only when it is a minute old
+    or more, and that write is committed at once in a short transaction of its own
+    (:func:`_record_token_use`) so that it sticks for read-only requests too (their
+    transaction is rolled back). Must not be called inside a use case.
+    """
+    rows = session.execute(_TOKEN_CHECK, {"token_hash": sha256_hex(token)}).all()
+    if not rows:
         raise Unauthenticated("令牌无效")
-    if row.revoked_at is not None:
+    first = rows[0]
+    token_id, revoked_at, expires_at, last_used_at, user_id, username, name, active = first[:8]
+    if revoked_at is not None:
         raise Unauthenticated("令牌已撤销")
-    if row.expires_at is not None and row.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         raise Unauthenticated("令牌已过期")
-    user = load_user(session, row.user_id)
-    if not user.is_active:
+    if not active:
         raise Unauthenticated("账号已停用")
-    if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_GRANULARITY:
-        row.last_used_at = now
-    return build_actor(session, user)
+    posts = []
+    paths: dict[int, str] = {}
+    for r in rows:
+        post_id: int | None = r[8]  # None: a user without posts (outer join)
+        if post_id is not None:
+            posts.append(PostAnchor(post_id, r[9], r[10], r[11], r[12]))
+            if r[10] is not None and r[13] is not None:
+                paths[r[10]] = r[13]
+    actor = assemble_actor(
+        session, user_id=user_id, username=username, display_name=name, posts=posts, paths=paths
+    )
+    if last_used_at is None or now - last_used_at >= _LAST_USED_GRANULARITY:
+        _record_token_use(session, token_id=token_id, now=now)
+    return actor
+
+
+@use_case
+def _record_token_use(session: Session, *, token_id: int, now: datetime) -> None:
+    """Set the token's ``last_used_at`` (committed by the decorator; rows of the token already
+    loaded in the session are updated too)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

@@ -7,7 +7,8 @@ share and never commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor, PostRef
-from civicgrid.auth.models import Post, User
+from civicgrid.auth.models import User
 from civicgrid.auth.passwords import (
     hash_password,
     password_problems,
@@ -48,7 +49,18 @@ def audit_actor(user: User) -> Actor:
     return Actor(user_id=user.id, username=user.username, display_name=user.display_name)
 
 
-def _post_scope(post: Post, paths: dict[int, str]) -> DataScope:
+@dataclass(frozen=True, slots=True)
+class PostAnchor:
+    """What an actor is built from, per post: its role and where it is anchored."""
+
+    id: int
+    role: str
+    region_id: int | None
+    department_id: int | None
+    utility_id: int | None
+
+
+def _post_scope(post: PostAnchor, paths: Mapping[int, str]) -> DataScope:
     if post.region_id is not None:
         path = paths.get(post.region_id)
         return DataScope(region_paths=frozenset({path})) if path else EMPTY_SCOPE
@@ -67,8 +79,32 @@ def build_actor(session: Session, user: User) -> Actor:
     A post at a region sees that region and its descendants; a department or utility post
     sees that unit; an admin post without an anchor sees everything.
     """
-    posts = sorted(user.posts, key=lambda p: p.id)
-    paths = region_paths(session, [p.region_id for p in posts if p.region_id is not None])
+    return assemble_actor(
+        session,
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        posts=[
+            PostAnchor(p.id, p.role, p.region_id, p.department_id, p.utility_id) for p in user.posts
+        ],
+    )
+
+
+def assemble_actor(
+    session: Session,
+    *,
+    user_id: int,
+    username: str,
+    display_name: str,
+    posts: Iterable[PostAnchor],
+    paths: Mapping[int, str] | None = None,
+) -> Actor:
+    """The actor of a user from their posts (see :func:`build_actor`); reads the region
+    paths of region posts (one statement, none without such posts) unless the caller read
+    them already (``paths``: region id → path)."""
+    ordered = sorted(posts, key=lambda p: p.id)
+    if paths is None:
+        paths = region_paths(session, [p.region_id for p in ordered if p.region_id is not None])
     refs = tuple(
         PostRef(
             post_id=p.id,
@@ -78,14 +114,14 @@ def build_actor(session: Session, user: User) -> Actor:
             department_id=p.department_id,
             utility_id=p.utility_id,
         )
-        for p in posts
+        for p in ordered
     )
     return Actor(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        roles=frozenset(Role(p.role) for p in posts),
-        scope=merge_scopes(_post_scope(p, paths) for p in posts),
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        roles=frozenset(Role(p.role) for p in ordered),
+        scope=merge_scopes(_post_scope(p, paths) for p in ordered),
         posts=refs,
     )
 
