@@ -119,6 +119,40 @@ def _named(values: Iterable[str], names: dict[int, str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def find_in_facts(
+    rows: Sequence[AppealFacts],
+    *,
+    period: InsightPeriod,
+    limit: int | None,
+    config: hotspots.HotspotConfig | None = None,
+) -> list[hotspots.Hotspot]:
+    """The hot problems among ``rows`` (appeals of ``period``), hottest first, with area and
+    place keys still as region ids and paths (:func:`with_region_names` shows them by name).
+    Pure: no database access, so a job can run it with no transaction open."""
+    return hotspots.find_hotspots(
+        [appeal_item(r) for r in rows],
+        config=config,
+        span=(period.start_utc, period.end_utc),
+        limit=limit,
+    )
+
+
+def with_region_names(
+    session: Session, found: Sequence[hotspots.Hotspot]
+) -> list[hotspots.Hotspot]:
+    """``found`` with its area and place keys (``#id`` or a region path) shown by region
+    name (one read of the regions they name)."""
+    region_ids: set[int] = set()
+    for h in found:
+        for v in (*h.areas, *h.places):
+            if v.startswith("#") and v[1:].isdigit():
+                region_ids.add(int(v[1:]))
+            elif v.startswith("/"):
+                region_ids.update(_path_ids(v)[-1:])
+    names = {i: r.name for i, r in territory_queries.regions_by_ids(session, region_ids).items()}
+    return [replace(h, areas=_named(h.areas, names), places=_named(h.places, names)) for h in found]
+
+
 def mine_facts(
     session: Session,
     rows: Sequence[AppealFacts],
@@ -129,21 +163,8 @@ def mine_facts(
 ) -> list[hotspots.Hotspot]:
     """The hot problems among ``rows`` (appeals of ``period``), hottest first, with area and
     place keys shown by region name."""
-    found = hotspots.find_hotspots(
-        [appeal_item(r) for r in rows],
-        config=config,
-        span=(period.start_utc, period.end_utc),
-        limit=limit,
-    )
-    region_ids: set[int] = set()
-    for h in found:
-        for v in (*h.areas, *h.places):
-            if v.startswith("#") and v[1:].isdigit():
-                region_ids.add(int(v[1:]))
-            elif v.startswith("/"):
-                region_ids.update(_path_ids(v)[-1:])
-    names = {i: r.name for i, r in territory_queries.regions_by_ids(session, region_ids).items()}
-    return [replace(h, areas=_named(h.areas, names), places=_named(h.places, names)) for h in found]
+    found = find_in_facts(rows, period=period, limit=limit, config=config)
+    return with_region_names(session, found)
 
 
 def hotspots_for(

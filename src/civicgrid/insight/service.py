@@ -8,6 +8,7 @@ problems, trends, forecast, candidates) are read-only and live in :mod:`.analysi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -392,37 +393,61 @@ class SnapshotRefresh:
     compute_ms: int
 
 
-@use_case
 def refresh_hotspot_snapshots(
-    session: Session, *, now: datetime, config: hotspots.HotspotConfig | None = None
+    session: Session,
+    *,
+    now: datetime,
+    config: hotspots.HotspotConfig | None = None,
+    mine: snapshots.Miner | None = None,
 ) -> SnapshotRefresh:
     """Mine the hot problems of the current and previous month per district and for the city
     and store them (replacing the earlier snapshots of those months, deleting older months').
-    Derived data only: no audit row (nothing a person did changes). Called by the
-    ``insight.hotspots`` job."""
-    periods = snapshots.recent_months(now)
-    existing = queries.snapshots_of(session, [p.key for p in periods])
+    Called by the ``insight.hotspots`` job; ``mine`` replaces :func:`snapshots.mine_period`
+    (with ``config``) in tests.
+
+    Not one transaction but three steps: a short read (ended before mining), the mining with
+    no transaction open (seconds per month), and the use case :func:`store_hotspot_snapshots`.
+    On SQLite every transaction takes the write lock (``BEGIN IMMEDIATE``), so mining inside
+    one would make every other write wait for it. The result is the same: the store replaces
+    by period and district, so a snapshot written between the read and the store (by another
+    refresh) is simply replaced. ``session`` must not be inside a transaction with writes of
+    its own (they would be rolled back when the read ends)."""
+    miner: snapshots.Miner = mine or functools.partial(snapshots.mine_period, config=config)
+    facts = [snapshots.read_period(session, p) for p in snapshots.recent_months(now)]
+    session.rollback()  # end the read transaction: nothing was written
+    mined = {f.period.key: miner(f) for f in facts}
+    return store_hotspot_snapshots(session, mined=mined, now=now)
+
+
+@use_case
+def store_hotspot_snapshots(
+    session: Session, *, mined: dict[str, list[snapshots.MinedRegion]], now: datetime
+) -> SnapshotRefresh:
+    """Store the mined hot problems of each period key in ``mined`` (the city's last in each
+    list, as :func:`snapshots.mine_period` returns them), replacing the earlier snapshots of
+    those periods and deleting the snapshots of every other period. Idempotent. Derived data
+    only: no audit row (nothing a person did changes)."""
+    existing = queries.snapshots_of(session, list(mined))
     kept: set[tuple[str, str]] = set()
     summary: dict[str, int] = {}
     total_ms = 0
-    for period in periods:
-        mined = snapshots.mine_period(session, period=period, config=config)
-        for part in mined:
-            key = (period.key, part.region_path)
+    for period_key, regions in mined.items():
+        for part in snapshots.with_region_names(session, regions):
+            key = (period_key, part.region_path)
             kept.add(key)
             row = existing.get(key)
             if row is None:
-                row = HotspotSnapshot(period_key=period.key, region_path=part.region_path)
+                row = HotspotSnapshot(period_key=period_key, region_path=part.region_path)
                 session.add(row)
             row.appeals = part.appeals
             row.hotspots = [snapshots.to_json(g) for g in part.groups]
             row.compute_ms = part.compute_ms
             row.computed_at = now
-        summary[period.key] = mined[-1].appeals
-        total_ms += mined[-1].compute_ms
+        summary[period_key] = regions[-1].appeals
+        total_ms += regions[-1].compute_ms
     for key, row in existing.items():
         if key not in kept:
             session.delete(row)
-    queries.delete_snapshots_except(session, [p.key for p in periods])
+    queries.delete_snapshots_except(session, list(mined))
     session.flush()
     return SnapshotRefresh(periods=summary, snapshots=len(kept), compute_ms=total_ms)

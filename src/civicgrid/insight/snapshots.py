@@ -13,13 +13,17 @@ than shown in part. Groups never join districts (:mod:`civicgrid.insight.hotspot
 city's groups are the districts' groups ranked together.
 
 This module reads and builds; the write is the use case
-:func:`civicgrid.insight.service.refresh_hotspot_snapshots`.
+:func:`civicgrid.insight.service.store_hotspot_snapshots`. A refresh
+(:func:`civicgrid.insight.service.refresh_hotspot_snapshots`) reads in a short transaction
+(:func:`read_period`), mines with no transaction open (:func:`mine_period`, pure) and then
+stores in a second short transaction: on SQLite every transaction takes the write lock, so
+mining inside one would stall every other write for its whole duration.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -93,16 +97,26 @@ def _ranked(groups: Sequence[StoredHotspot], limit: int) -> list[StoredHotspot]:
     return [replace(g, hotspot=replace(g.hotspot, rank=rank)) for rank, g in enumerate(ordered, 1)]
 
 
-def mine_period(
-    session: Session,
-    *,
-    period: InsightPeriod,
-    limit: int = STORED_LIMIT,
-    config: hotspots.HotspotConfig | None = None,
-) -> list[MinedRegion]:
-    """The hot problems of ``period`` in every district (empty ones too), and the city's:
-    the districts' groups together, plus those of appeals placed in no district. Reads every
-    appeal of the period (a job's global view)."""
+@dataclass(frozen=True, slots=True)
+class PeriodFacts:
+    """What mining one period needs, read beforehand so that mining runs with no transaction
+    open: the period's appeals by district path (every district present, empty or not; the
+    appeals placed in no district under ``CITY``)."""
+
+    period: InsightPeriod
+    parts: dict[str, list[AppealFacts]]
+
+    @property
+    def appeals(self) -> int:
+        return sum(len(rows) for rows in self.parts.values())
+
+
+Miner = Callable[[PeriodFacts], list[MinedRegion]]
+"""The mining step of a refresh: :func:`mine_period`, or a stand-in in tests."""
+
+
+def read_period(session: Session, period: InsightPeriod) -> PeriodFacts:
+    """Every appeal of ``period`` (a job's global view) split by district. Only reads."""
     rows = appeal_mining.appeal_facts_for(
         session, Actor.system("insight.hotspots"), start=period.start_utc, end=period.end_utc
     )
@@ -111,20 +125,42 @@ def mine_period(
         parts[district] = []  # every district gets a snapshot, empty or not
     for r in rows:
         parts[analysis.district_path(r.region_path)].append(r)
+    return PeriodFacts(period=period, parts=dict(parts))
+
+
+def mine_period(
+    facts: PeriodFacts,
+    *,
+    limit: int = STORED_LIMIT,
+    config: hotspots.HotspotConfig | None = None,
+) -> list[MinedRegion]:
+    """The hot problems of ``facts.period`` in every district (empty ones too), and the
+    city's last: the districts' groups together, plus those of appeals placed in no district.
+    Pure (no database access): the area and place keys are still region ids and paths until
+    :func:`with_region_names`."""
+    period = facts.period
     mined: list[MinedRegion] = []
     city_groups: list[StoredHotspot] = []
     city_ms = 0
-    for path in sorted(parts):
+    for path in sorted(facts.parts):
+        rows = facts.parts[path]
         started = monotonic()
-        found = analysis.mine_facts(session, parts[path], period=period, limit=limit, config=config)
-        groups = _stored(found, parts[path])
+        found = analysis.find_in_facts(rows, period=period, limit=limit, config=config)
+        groups = _stored(found, rows)
         elapsed = round((monotonic() - started) * 1000)
         city_groups.extend(groups)
         city_ms += elapsed
         if path != CITY:
-            mined.append(MinedRegion(path, len(parts[path]), groups, elapsed))
-    mined.append(MinedRegion(CITY, len(rows), _ranked(city_groups, limit), city_ms))
+            mined.append(MinedRegion(path, len(rows), groups, elapsed))
+    mined.append(MinedRegion(CITY, facts.appeals, _ranked(city_groups, limit), city_ms))
     return mined
+
+
+def with_region_names(session: Session, mined: Sequence[MinedRegion]) -> list[MinedRegion]:
+    """``mined`` with the groups' area and place keys shown by region name (one short read)."""
+    found = [g.hotspot for m in mined for g in m.groups]
+    named = iter(analysis.with_region_names(session, found))
+    return [replace(m, groups=[replace(g, hotspot=next(named)) for g in m.groups]) for m in mined]
 
 
 # --- stored form -----------------------------------------------------------------------------
