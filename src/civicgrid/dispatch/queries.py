@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import INTAKE_DISPOSITION_STATUSES, TERMINAL_STATUSES, AppealStatus
-from civicgrid.audit.service import list_entries
+from civicgrid.audit import queries as audit_queries
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem, OwnerRule
 from civicgrid.dispatch.duplicates import AppealText
@@ -224,43 +224,24 @@ def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, 
             return
 
 
-def unrouted_appeal_ids(
-    session: Session, *, since: datetime, now: datetime, limit: int
-) -> list[int]:
+def unrouted_appeal_ids(session: Session, *, since: datetime, limit: int) -> list[int]:
     """Appeals waiting for dispatch, received since ``since``, that were never dispatched
     (an appeal sent back by its unit is the dispatcher's again) and that automatic routing
     has not tried yet (no :data:`AUTO_ROUTE_MARKER` audit row), oldest first, at most
-    ``limit``."""
-    system = Actor.system("dispatch-auto-route")
-    waiting: list[tuple[datetime, int]] = []
-    offset = 0
-    while True:
-        page = appeal_queries.list_for(
-            session,
-            system,
-            appeal_queries.AppealFilters(
-                statuses=(AppealStatus.PENDING_DISPATCH.value,),
-                received_from=since,
-                offset=offset,
-                limit=PAGE,
-            ),
-            now=now,
+    ``limit``. One statement, however many appeals already wait in the manual queue."""
+    tried = audit_queries.entry_exists(
+        action=AUTO_ROUTE_MARKER, subject_type="appeal", subject_id=Appeal.id
+    )
+    stmt = (
+        select(Appeal.id)
+        .where(
+            appeal_queries.scope_condition(Actor.system("dispatch-auto-route")),
+            Appeal.status == AppealStatus.PENDING_DISPATCH.value,
+            Appeal.received_at >= since,
+            Appeal.dispatched_at.is_(None),
+            ~tried,
         )
-        waiting.extend((a.received_at, a.id) for a in page.items if a.dispatched_at is None)
-        offset += PAGE
-        if offset >= page.total or not page.items:
-            break
-    out: list[int] = []
-    for _received, appeal_id in sorted(waiting):
-        tried = list_entries(
-            session,
-            subject_type="appeal",
-            subject_id=appeal_id,
-            action=AUTO_ROUTE_MARKER,
-            limit=1,
-        )
-        if not tried:
-            out.append(appeal_id)
-            if len(out) >= limit:
-                break
-    return out
+        .order_by(Appeal.received_at, Appeal.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt).all())

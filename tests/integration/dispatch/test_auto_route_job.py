@@ -195,7 +195,14 @@ def test_registered_job_reads_the_settings(
     shutil.copytree(trained_models, settings.models_dir)
     appeal = _pending(session, world, now, "停水", "整栋楼停水一天了，什么时候来水")
     result = dispatch_jobs.auto_route(session, now, settings)
-    assert result == {"scanned": 1, "dispatched": 1, "merged": 0, "manual": 0, "refused": 0}
+    assert result == {
+        "scanned": 1,
+        "dispatched": 1,
+        "merged": 0,
+        "manual": 0,
+        "refused": 0,
+        "failed": 0,
+    }
     session.expire_all()
     routed = session.get(Appeal, appeal.id)
     assert routed is not None

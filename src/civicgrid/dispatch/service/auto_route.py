@@ -16,11 +16,14 @@ runs exactly one use case —
 :func:`route_new_appeals` is the background job: appeals waiting for dispatch that were never
 dispatched nor tried, received within the last ``auto_route_days``, oldest first, each in its
 own transaction (one appeal's refusal does not undo another's dispatch). Running it twice
-changes nothing the second time.
+changes nothing the second time. An appeal whose processing fails with an unexpected error
+(odd text, a database error) is logged, rolled back alone and marked as tried like a refused
+one, so it never blocks the appeals received after it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +47,10 @@ from civicgrid.errors import DomainError
 
 AUTO_ROUTE_ACTOR: Final = Actor.system("auto-route")
 MARKER_ACTION: Final = queries.AUTO_ROUTE_MARKER
+FAILED_REASON: Final = "自动分派出错，转人工"
+"""Marker reason (followed by the error's class name) when routing an appeal failed."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +231,8 @@ class AutoRouteRun:
     merged: int
     manual: int
     refused: int
+    failed: int = 0
+    """Appeals whose processing raised an unexpected error (logged, left to the dispatcher)."""
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -232,6 +241,7 @@ class AutoRouteRun:
             "merged": self.merged,
             "manual": self.manual,
             "refused": self.refused,
+            "failed": self.failed,
         }
 
 
@@ -242,20 +252,24 @@ def route_new_appeals(
     models_dir: Path,
     policy: DispatchPolicy | None = None,
     actor: Actor = AUTO_ROUTE_ACTOR,
+    index: RegionIndex | None = None,
 ) -> AutoRouteRun:
     """The background job (see the module docstring). An appeal whose plan is refused — a
     person dispatched or merged it meanwhile (409), the chosen unit was switched off — is
-    rolled back alone and marked as tried with the refusal as its reason."""
+    rolled back alone and marked as tried with the refusal as its reason; one whose
+    processing raises any other error is logged, rolled back alone and marked as tried with
+    :data:`FAILED_REASON` and the error's class name. ``index`` is the territory's names when
+    the caller already has them (built once per run otherwise)."""
     policy = policy or DispatchPolicy()
     ids = queries.unrouted_appeal_ids(
         session,
         since=now - timedelta(days=policy.auto_route_days),
-        now=now,
         limit=policy.auto_route_batch,
     )
     counts = {"dispatch": 0, "merge": 0, "manual": 0}
-    refused = 0
-    index = RegionIndex(queries.region_names(session)) if ids else None
+    refused = failed = 0
+    if ids and index is None:
+        index = RegionIndex(queries.region_names(session))
     for appeal_id in ids:
         try:
             result = run_auto_route(
@@ -278,5 +292,19 @@ def route_new_appeals(
                 now=now,
             )
             continue
+        except Exception as exc:  # one appeal's failure must not stop the queue behind it
+            log.exception("automatic routing of appeal %s failed", appeal_id)
+            session.rollback()
+            failed += 1
+            record_manual(
+                session,
+                appeal_id=appeal_id,
+                reason=f"{FAILED_REASON}（{type(exc).__name__}）",
+                actor=actor,
+                now=now,
+            )
+            continue
         counts[result.plan.action] = counts.get(result.plan.action, 0) + 1
-    return AutoRouteRun(len(ids), counts["dispatch"], counts["merge"], counts["manual"], refused)
+    return AutoRouteRun(
+        len(ids), counts["dispatch"], counts["merge"], counts["manual"], refused, failed
+    )
