@@ -2,7 +2,8 @@
 prepared (议题征集, before the notice): correct or remove a participant, rename or remove an
 option. Each is one transaction with its audit row; once the notice is out the participants
 have been informed and the options are fixed (:data:`states.REVISABLE`), so these answer
-Conflict (409).
+Conflict (409). Every edit bumps the consultation's version, so an edit and a concurrent notice
+cannot both commit.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from civicgrid.participation.consultations.models import (
     ConsultationOption,
     ConsultationParticipant,
 )
-from civicgrid.participation.consultations.service import audit_step, load_for_manage
+from civicgrid.participation.consultations.service import audit_step, load_for_manage, touch
 from civicgrid.participation.fields import clean_text
 
 
-def _revisable(session: Session, actor: Actor, consultation_id: int, what: str) -> Consultation:
-    """A consultation the actor manages that is still before its notice."""
+def _revisable(
+    session: Session, actor: Actor, consultation_id: int, what: str, now: datetime
+) -> Consultation:
+    """A consultation the actor manages that is still before its notice, its version bumped
+    (:func:`service.touch`): a notice or another edit committed since it was loaded makes this
+    a Conflict (409), and one racing with this edit gets the Conflict instead."""
     consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.REVISABLE:
@@ -34,6 +39,7 @@ def _revisable(session: Session, actor: Actor, consultation_id: int, what: str) 
             f"议题处于“{status.label}”状态，公告发布后不能再修改或删除{what} "
             f"(participants and options are fixed once noticed)"
         )
+    touch(session, consultation, now)
     return consultation
 
 
@@ -66,7 +72,7 @@ def update_participant(
     now: datetime,
 ) -> ConsultationParticipant:
     """Correct a participant's category, name or organisation (the linked resident stays)."""
-    consultation = _revisable(session, actor, consultation_id, "参与人")
+    consultation = _revisable(session, actor, consultation_id, "参与人", now)
     participant = _participant(session, consultation, participant_id)
     participant.category = category.value
     participant.name = clean_text(name, "参与人姓名", 100)
@@ -89,7 +95,7 @@ def remove_participant(
     session: Session, *, consultation_id: int, participant_id: int, actor: Actor, now: datetime
 ) -> None:
     """Take a participant off the list before the notice."""
-    consultation = _revisable(session, actor, consultation_id, "参与人")
+    consultation = _revisable(session, actor, consultation_id, "参与人", now)
     participant = _participant(session, consultation, participant_id)
     session.delete(participant)
     session.flush()
@@ -115,7 +121,7 @@ def rename_option(
     now: datetime,
 ) -> ConsultationOption:
     """Reword an option; two options of one consultation never share a label (409)."""
-    consultation = _revisable(session, actor, consultation_id, "表决方案")
+    consultation = _revisable(session, actor, consultation_id, "表决方案", now)
     option = _option(session, consultation, option_id)
     label = clean_text(label, "方案", 200)
     if any(
@@ -135,7 +141,7 @@ def remove_option(
     """Drop an option before the notice (no vote can exist yet: voting opens with the notice).
     The remaining options keep their order and are numbered 1… again, so that an option added
     later goes last."""
-    consultation = _revisable(session, actor, consultation_id, "表决方案")
+    consultation = _revisable(session, actor, consultation_id, "表决方案", now)
     option = _option(session, consultation, option_id)
     session.delete(option)
     session.flush()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
@@ -65,6 +66,18 @@ def audit_step(
         now,
         **detail,
     )
+
+
+def touch(session: Session, consultation: Consultation, now: datetime) -> None:
+    """Bump the consultation's version for a change to its participants or options. A
+    concurrent step that loaded the same version (the notice, another edit) then gets a
+    Conflict (409) instead of committing past this change, and this change gets one if such a
+    step committed first (on PostgreSQL, where writers do not serialise as on SQLite). Joins
+    the caller's transaction."""
+    consultation.updated_at = now
+    # An unchanged timestamp would be left out of the UPDATE, and so would the version bump.
+    flag_modified(consultation, "updated_at")
+    access.flush_versioned(session, "议题")
 
 
 def _notify_region(
@@ -214,6 +227,7 @@ def add_participant(
         raise Conflict(f"议题处于“{status.label}”状态，不能再增加参与人")
     if resident_id is not None:
         access.staff_resident(session, actor, resident_id)
+    touch(session, consultation, now)
     participant = ConsultationParticipant(
         consultation_id=consultation.id,
         category=category.value,
@@ -251,6 +265,7 @@ def add_option(
         raise Invalid(f"表决方案最多 {MAX_OPTIONS} 个")
     if any(o.label == label for o in existing):
         raise Conflict("该方案已存在")
+    touch(session, consultation, now)
     option = ConsultationOption(
         consultation_id=consultation.id, label=label, position=len(existing) + 1
     )
