@@ -1,7 +1,7 @@
 """Benchmark of appeal intake over HTTP on PostgreSQL, beside a raw psycopg INSERT loop.
 
 Run: ``.venv/bin/python benchmarks/intake_bench.py [--workers 2] [--seconds 20]
-[--connections 16] [--client auto|wrk|python] [--n 2000]``
+[--connections 4] [--client auto|wrk|python] [--n 2000]``
 
 Creates a fresh database ``civicgrid_bench_intake`` on the server of
 ``CIVICGRID_BENCH_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
@@ -67,7 +67,7 @@ from sqlalchemy import make_url, text
 
 import civicgrid.models_index  # noqa: F401 - registers every table
 from civicgrid import migrate
-from civicgrid.app import create_app
+from civicgrid.app import create_app, tune_gc_for_serving
 from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import Settings
 from civicgrid.db import make_engine, make_session_factory
@@ -174,7 +174,9 @@ def _free_port() -> int:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory: settings from the ``CIVICGRID_*`` environment."""
-    return create_app(Settings(), clock=SystemClock())
+    app = create_app(Settings(), clock=SystemClock())
+    tune_gc_for_serving()  # as ``civicgrid serve`` does
+    return app
 
 
 # --- CPU accounting (Linux /proc) -----------------------------------------------------------
@@ -514,7 +516,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
     parser.add_argument("--seconds", type=float, default=20.0, help="wrk: measured seconds")
     parser.add_argument("--warmup-seconds", type=float, default=3.0, help="wrk: warm-up")
     parser.add_argument(

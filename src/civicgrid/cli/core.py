@@ -33,11 +33,13 @@ def serve(
     """Serve the web app and the JSON API with uvicorn."""
     import uvicorn
 
-    from civicgrid.app import create_app
+    from civicgrid.app import create_app, tune_gc_for_serving
 
     settings = get_settings()
+    app = create_app(settings)
+    tune_gc_for_serving()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
