@@ -354,7 +354,10 @@ def _explain(
             share = present.astype(np.float32) / n
             # A key term is one most members use, and rare elsewhere.
             floor = min(config.min_term_share, float(share.max())) if n > 2 else 0.0
-            score = np.where(share >= floor, share * share * idf[cols], -1.0)
+            shown = np.fromiter(
+                (similarity.describes_problem(vocab[int(c)]) for c in cols), bool, cols.size
+            )
+            score = np.where((share >= floor) & shown, share * share * idf[cols], -1.0)
             top = np.argsort(-score, kind="stable")[: config.key_terms]
             key_terms = tuple(vocab[int(cols[t])] for t in top.tolist() if score[t] > 0)
     nearest = np.argsort(-centre_sims, kind="stable")[: config.samples].tolist()

@@ -109,6 +109,23 @@ STOP_WORDS: Final = frozenset(
 )
 
 
+# Words that pass as terms for similarity but name no problem when shown as a group's key terms.
+VAGUE_TERMS: Final = frozenset(
+    {"今年", "去年", "明年", "每天", "天天", "时候", "时间", "只有", "按时", "一等", "还是", "不是"}
+)
+_NUMERALS: Final = frozenset("0123456789零一二两三四五六七八九十百千万几")
+_UNITS: Final = "度号栋楼层年月日天个次点元岁"
+
+
+def describes_problem(term: str) -> bool:
+    """Whether ``term`` is worth showing as a key term: not a vague everyday word and not a
+    bare number or counted quantity (47, 十四, 五度, 3号)."""
+    if term in VAGUE_TERMS:
+        return False
+    core = term.rstrip(_UNITS)
+    return not core or not all(ch in _NUMERALS for ch in core)
+
+
 def terms(text: str) -> list[str]:
     """The words of ``text`` used for similarity and key terms: jieba words of two or more
     characters, without stop words and tokens that are neither Chinese nor alphanumeric."""

@@ -169,3 +169,21 @@ def test_the_rare_word_pass_needs_enough_appeals_within_the_window() -> None:
     on = HotspotConfig(rare_terms=rare_terms.RareTermConfig(min_coherence=0.05))
 
     assert find_hotspots(spread, config=on) == []
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("47", False),
+        ("十四", False),
+        ("五度", False),
+        ("3号", False),
+        ("今年", False),
+        ("暖气片", True),
+        ("楼层", True),
+        ("58车贷", True),
+        ("华河街道", True),
+    ],
+)
+def test_key_terms_leave_out_numbers_and_vague_words(term: str, shown: bool) -> None:
+    assert similarity.describes_problem(term) is shown
