@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from tests.builders.appeals import PNG, World, make_appeal
-from tests.web.conftest import HX, LoginAs
+from tests.web.conftest import HX, LoginAs, assert_max_queries
 
 from civicgrid.appeals import queries
 from civicgrid.appeals.channels import Channel
@@ -269,3 +270,29 @@ def test_tracking_is_refused_with_429_after_five_failures(
     assert locked.status_code == 429
     assert "查询失败次数过多" in locked.text
     assert appeal.title not in locked.text
+
+
+def test_portal_pages_read_the_public_record_in_a_fixed_number_of_statements(
+    client: TestClient,
+    login: LoginAs,
+    session: Session,
+    world: World,
+    now: datetime,
+    connection: Connection,
+) -> None:
+    """The tracking result and the resident's appeal page keep the statement counts they had
+    before their reads moved into appeals.queries (5 and 7)."""
+    mine = _my_replied(session, world, now)
+    hotline = make_appeal(session, world=world, status=AppealStatus.REPLIED, now=now)
+    session.commit()
+    with assert_max_queries(connection, 5):
+        tracked = client.post(
+            "/portal/track", data={"number": hotline.number, "phone_tail": "5678"}
+        )
+    assert tracked.status_code == 200
+    assert "评价办理结果" in tracked.text
+    login("resident")
+    with assert_max_queries(connection, 7):
+        page = client.get(f"/portal/appeals/{mine.id}")
+    assert page.status_code == 200
+    assert "评价办理结果" in page.text

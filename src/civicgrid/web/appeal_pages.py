@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries, service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import UrgencyLevel, WarningLevel
-from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import (
     TERMINAL_STATUSES,
     AppealStatus,
@@ -92,7 +91,7 @@ def _label(enum: Any, value: str) -> str:
         return value
 
 
-def appeal_row(appeal: Appeal, now: datetime) -> AppealRow:
+def appeal_row(appeal: queries.AppealRecord, now: datetime) -> AppealRow:
     """The list view of one appeal (no extra query: units are loaded with the appeal)."""
     status = AppealStatus(appeal.status)
     lead = queries.lead_unit(appeal)

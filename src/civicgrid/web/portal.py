@@ -21,11 +21,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries, service
 from civicgrid.appeals.channels import AppealType, Channel, Flow
-from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.self_service import (
     NO_MATCH_MESSAGE,
     PHONE_TAIL,
-    CallbackChannel,
     TooManyAttempts,
     TrackingProof,
     is_phone_tail,
@@ -183,10 +181,11 @@ class PublicStep:
 PUBLIC_STEP_LABELS = {"submit": "诉求已受理"}
 
 
-def public_view(session: Session, appeal: Appeal) -> dict[str, Any]:
+def public_view(session: Session, appeal: queries.AppealRecord) -> dict[str, Any]:
     """What the caller sees of an appeal: status, steps, units and the reply."""
+    record = queries.public_record(session, appeal)
     steps = []
-    for event in queries.timeline(session, appeal.id):
+    for event in record.events:
         try:
             label = Action(event.action).label
         except ValueError:
@@ -201,16 +200,7 @@ def public_view(session: Session, appeal: Appeal) -> dict[str, Any]:
     status = AppealStatus(appeal.status)
     lead = queries.lead_unit(appeal)
     awaiting = status is AppealStatus.REPLIED and appeal.flow == Flow.HOTLINE.value
-    rated = queries.self_rating_for_round(session, appeal.id, appeal.reopen_count)
-    if rated is None and status is AppealStatus.CLOSED:
-        rated = next(
-            (
-                c
-                for c in reversed(queries.callbacks(session, appeal.id))
-                if c.channel == CallbackChannel.SELF_SERVICE.value
-            ),
-            None,
-        )
+    rated = record.rating
     return {
         "appeal": appeal,
         "status_label": status.label,
@@ -324,7 +314,7 @@ def track_page(request: Request, actor: OptionalActor) -> Response:
     return _track_page(request, actor, {"number": "", "phone_tail": "", "errors": []})
 
 
-def _found(session: Session, appeal: Appeal, ctx: dict[str, Any]) -> dict[str, Any]:
+def _found(session: Session, appeal: queries.AppealRecord, ctx: dict[str, Any]) -> dict[str, Any]:
     ctx.update(public_view(session, appeal))
     ctx["found"] = True
     ctx["rate_url"] = "/portal/track/rate"

@@ -5,7 +5,8 @@ queries``).
   deadline views derived on read;
 * ``records``: the records beside an appeal, the knowledge base and the calendar;
 * ``tracking``: the caller's own road in by number and phone (查询进度) and its failed attempts;
-* ``figures``: read-only counts for dashboards, always within the viewer's data scope.
+* ``figures``: read-only counts for dashboards, always within the viewer's data scope;
+* ``pages``: the appeal type and public record the web pages use (no scope of their own).
 """
 
 from civicgrid.appeals.queries.access import (
@@ -37,6 +38,7 @@ from civicgrid.appeals.queries.figures import (
     received_per_region_for,
     received_times_for,
 )
+from civicgrid.appeals.queries.pages import AppealRecord, PublicRecord, public_record
 from civicgrid.appeals.queries.records import (
     active_units,
     attachment_for,
@@ -68,7 +70,9 @@ __all__ = [
     "RESPONSE_CLOCK",
     "AppealFilters",
     "AppealPage",
+    "AppealRecord",
     "Deadline",
+    "PublicRecord",
     "active_units",
     "attachment_for",
     "attachments",
@@ -93,6 +97,7 @@ __all__ = [
     "overdue_condition",
     "pending_extension",
     "pending_return",
+    "public_record",
     "received_per_region_for",
     "received_times_for",
     "returns",
