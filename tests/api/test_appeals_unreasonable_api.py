@@ -55,7 +55,8 @@ def test_mark_and_revoke_a_finished_appeal(
     aid = appeal.id
     detail = client.get(f"{BASE}/{aid}", headers=world["supervisor"].headers).json()
     allowed = [a["action"] for a in detail["allowed_actions"]]
-    assert allowed == ["mark_unreasonable", "revoke_unreasonable"]
+    # only the step that fits an unmarked appeal with no pending application is offered
+    assert allowed == ["mark_unreasonable"]
     events = _events(session, aid)
 
     response = _post(
@@ -77,6 +78,7 @@ def test_mark_and_revoke_a_finished_appeal(
     assert (stored.excluded_from_rates, stored.unreasonable_reason) == (True, REASON)
     assert stored.unreasonable_by_user_id == world.actor("supervisor").user_id
     assert stored.unreasonable_at == now
+    assert [a["action"] for a in body["allowed_actions"]] == ["revoke_unreasonable"]
 
     response = _post(
         client,

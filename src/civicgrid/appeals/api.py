@@ -260,10 +260,14 @@ def list_appeals(
     received_from: datetime | None = None,
     received_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    unreasonable_pending: bool | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AppealPageOut:
-    """Appeals in the caller's data scope, newest first, with the running deadline's colour."""
+    """Appeals in the caller's data scope, newest first, with the running deadline's colour.
+
+    ``unreasonable_pending=true`` lists the orders whose unit applied for the 不合理诉求 finding
+    and awaits the centre's decision (the reviewer's list)."""
     for name, value in (("received_from", received_from), ("received_to", received_to)):
         if value is not None and value.tzinfo is None:
             raise Invalid(f"{name} 须带时区 (must include a timezone offset)")
@@ -280,6 +284,7 @@ def list_appeals(
         received_from=received_from,
         received_to=received_to,
         text=q,
+        unreasonable_pending=unreasonable_pending,
         offset=offset,
         limit=limit,
     )
@@ -587,6 +592,27 @@ _ACTIONS: list[tuple[str, str, type[BaseModel], Callable[..., object], Kwargs]] 
         "撤销不合理认定",
         TextRequest,
         revoke_unreasonable,
+        lambda b: {"reason": b.text},
+    ),
+    (
+        "unreasonable-application",
+        "申请不合理诉求认定",
+        TextRequest,
+        service.apply_unreasonable,
+        lambda b: {"reason": b.text},
+    ),
+    (
+        "unreasonable-application/approve",
+        "通过不合理诉求申请",
+        NoteRequest,
+        service.approve_unreasonable_application,
+        lambda b: {"note": b.note},
+    ),
+    (
+        "unreasonable-application/reject",
+        "驳回不合理诉求申请",
+        TextRequest,
+        service.reject_unreasonable_application,
         lambda b: {"reason": b.text},
     ),
 ]

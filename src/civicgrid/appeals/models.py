@@ -41,7 +41,9 @@ class Appeal(Base):
     ``excluded_from_rates`` is the centre's reviewed finding that the demand is unreasonable
     (不合理诉求), which takes the order out of 三率; ``unreasonable_reason``, ``_at`` and
     ``_by_*`` say why, when and by whom the finding in force was made (all NULL when there is
-    none; a revocation clears them, the timeline keeps the history).
+    none; a revocation clears them, the timeline keeps the history). ``unreasonable_applied_*``
+    hold the lead unit's pending application for that finding (reason, time, applicant); the
+    centre's approval or rejection clears them (NULL: no application pending).
     """
 
     __tablename__ = "appeal"
@@ -101,6 +103,10 @@ class Appeal(Base):
     unreasonable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unreasonable_by_user_id: Mapped[int | None]
     unreasonable_by_label: Mapped[str | None] = mapped_column(String(200))
+    unreasonable_applied_reason: Mapped[str | None] = mapped_column(Text)
+    unreasonable_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unreasonable_applied_by_user_id: Mapped[int | None]
+    unreasonable_applied_by_label: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -210,6 +210,7 @@ class AppealListItem(_Out):
     lead_unit: UnitOut | None
     deadline: DeadlineOut | None
     overdue: bool
+    unreasonable_pending: bool
     version: int
 
 
@@ -320,6 +321,22 @@ class ActionOut(_Out):
     label: str
 
 
+class UnreasonableApplicationOut(_Out):
+    """The lead unit's pending application for the 不合理诉求 finding."""
+
+    reason: str
+    applied_at: datetime
+    applied_by: str
+
+
+class UnreasonableFindingOut(_Out):
+    """The 不合理诉求 finding in force."""
+
+    reason: str
+    at: datetime | None
+    by: str
+
+
 class AppealRead(AppealListItem):
     flow: str
     content: str
@@ -345,6 +362,9 @@ class AppealRead(AppealListItem):
     resolved: bool | None
     satisfaction: str | None
     reopen_count: int
+    excluded_from_rates: bool
+    unreasonable: UnreasonableFindingOut | None
+    unreasonable_application: UnreasonableApplicationOut | None
     merged_into_id: int | None
     merged: list[MergedOut]
     timeline: list[EventOut]

@@ -27,10 +27,12 @@ from civicgrid.appeals.schemas import (
     ReturnOut,
     SupervisionOut,
     UnitOut,
+    UnreasonableApplicationOut,
+    UnreasonableFindingOut,
     WhistleOut,
 )
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.appeals.workflow import Action, allowed_actions
+from civicgrid.appeals.workflow import Action, allowed_actions, fits_finding
 from civicgrid.auth.actor import Actor
 from civicgrid.kit.crypto import FieldCipher
 
@@ -98,6 +100,7 @@ def list_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
         "lead_unit": _unit(lead) if lead else None,
         "deadline": deadline,
         "overdue": deadline is not None and deadline.warning is WarningLevel.RED,
+        "unreasonable_pending": appeal.unreasonable_applied_at is not None,
         "version": appeal.version,
     }
 
@@ -114,6 +117,26 @@ def _event(event: TimelineEvent) -> EventOut:
         actor_role=event.actor_role,
         note=event.note,
         detail=event.detail,
+    )
+
+
+def _finding(appeal: Appeal) -> UnreasonableFindingOut | None:
+    if not appeal.excluded_from_rates:
+        return None
+    return UnreasonableFindingOut(
+        reason=appeal.unreasonable_reason or "",
+        at=appeal.unreasonable_at,
+        by=appeal.unreasonable_by_label or "",
+    )
+
+
+def _application(appeal: Appeal) -> UnreasonableApplicationOut | None:
+    if appeal.unreasonable_applied_at is None:
+        return None
+    return UnreasonableApplicationOut(
+        reason=appeal.unreasonable_applied_reason or "",
+        applied_at=appeal.unreasonable_applied_at,
+        applied_by=appeal.unreasonable_applied_by_label or "",
     )
 
 
@@ -148,6 +171,9 @@ def render_detail(
         resolved=appeal.resolved,
         satisfaction=appeal.satisfaction,
         reopen_count=appeal.reopen_count,
+        excluded_from_rates=appeal.excluded_from_rates,
+        unreasonable=_finding(appeal),
+        unreasonable_application=_application(appeal),
         merged_into_id=appeal.merged_into_id,
         merged=[
             MergedOut(id=m.id, number=m.number, status=m.status)
@@ -166,6 +192,11 @@ def render_detail(
             ActionOut(action=a.value, label=a.label)
             for a in allowed_actions(
                 AppealStatus(appeal.status), actor.roles, flow=Flow(appeal.flow)
+            )
+            if fits_finding(
+                a,
+                marked=appeal.excluded_from_rates,
+                pending=appeal.unreasonable_applied_at is not None,
             )
         ],
     )

@@ -125,6 +125,9 @@ class Action(StrEnum):
     REMIND = "remind"
     MARK_UNREASONABLE = "mark_unreasonable"
     REVOKE_UNREASONABLE = "revoke_unreasonable"
+    APPLY_UNREASONABLE = "apply_unreasonable"
+    APPROVE_UNREASONABLE = "approve_unreasonable"
+    REJECT_UNREASONABLE = "reject_unreasonable"
 
     @property
     def label(self) -> str:
@@ -199,11 +202,27 @@ ACTION_SPECS: dict[Action, ActionSpec] = {
     Action.REVOKE_UNREASONABLE: ActionSpec(
         "撤销不合理认定", frozenset({_R.REASON}), overlay=True, text_label="撤销理由"
     ),
+    Action.APPLY_UNREASONABLE: ActionSpec(
+        "申请不合理诉求认定", frozenset({_R.REASON}), overlay=True, text_label="申请理由"
+    ),
+    Action.APPROVE_UNREASONABLE: ActionSpec("通过不合理诉求申请", overlay=True),
+    Action.REJECT_UNREASONABLE: ActionSpec(
+        "驳回不合理诉求申请", frozenset({_R.REASON}), overlay=True, text_label="驳回理由"
+    ),
 }
 
 # The only actions a terminal status may be the source of (they keep the status): the centre's
-# 不合理诉求 review and its revocation (DOMAIN §1.5, §1.6).
-AFTER_END_ACTIONS = frozenset({Action.MARK_UNREASONABLE, Action.REVOKE_UNREASONABLE})
+# 不合理诉求 review and its revocation, and the unit's application for it with the centre's
+# decision (DOMAIN §1.5, §1.6).
+AFTER_END_ACTIONS = frozenset(
+    {
+        Action.MARK_UNREASONABLE,
+        Action.REVOKE_UNREASONABLE,
+        Action.APPLY_UNREASONABLE,
+        Action.APPROVE_UNREASONABLE,
+        Action.REJECT_UNREASONABLE,
+    }
+)
 
 
 # --- who may act ---------------------------------------------------------------------------
@@ -336,6 +355,12 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
     # in the same statuses; the service checks whether the order is currently marked.
     + _rows(_A.MARK_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
     + _rows(_A.REVOKE_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
+    # The lead unit applies for the finding (with a reason) in the same statuses; the centre
+    # approves (the finding is made as by MARK_UNREASONABLE) or rejects it with a reason. The
+    # service checks that one application at most is pending.
+    + _rows(_A.APPLY_UNREASONABLE, _RATE_REVIEW, None, HANDLERS)
+    + _rows(_A.APPROVE_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
+    + _rows(_A.REJECT_UNREASONABLE, _RATE_REVIEW, None, REVIEWERS)
 )
 
 
@@ -415,6 +440,20 @@ def allowed_actions(
     :class:`Action` (the order the page shows the forms in)."""
     held = frozenset(roles)
     return [a for a in Action if can(status, a, held, flow=flow)]
+
+
+def fits_finding(action: Action, *, marked: bool, pending: bool) -> bool:
+    """The table allows the 不合理诉求 actions by status and role; this says which of them fit
+    the appeal's current finding (``marked``) and unit application (``pending``): marking or
+    applying for an unmarked order without a pending application, deciding a pending
+    application, revoking a finding. Every other action fits."""
+    if action in (Action.MARK_UNREASONABLE, Action.APPLY_UNREASONABLE):
+        return not marked and not pending
+    if action in (Action.APPROVE_UNREASONABLE, Action.REJECT_UNREASONABLE):
+        return pending and not marked
+    if action == Action.REVOKE_UNREASONABLE:
+        return marked
+    return True
 
 
 def replay(

@@ -196,6 +196,12 @@ def perform(
         service.mark_unreasonable(session, reason=text, **common)
     elif action is Action.REVOKE_UNREASONABLE:
         service.revoke_unreasonable(session, reason=text, **common)
+    elif action is Action.APPLY_UNREASONABLE:
+        service.apply_unreasonable(session, reason=text, **common)
+    elif action is Action.APPROVE_UNREASONABLE:
+        service.approve_unreasonable_application(session, note=text, **common)
+    elif action is Action.REJECT_UNREASONABLE:
+        service.reject_unreasonable_application(session, reason=text, **common)
     elif action in (Action.SELF_RATE, Action.SELF_RATE_CLOSE):
         raise Invalid("诉求人请在居民门户评价办理结果 (callers rate on the resident portal)")
     else:  # pragma: no cover - every Action is handled above

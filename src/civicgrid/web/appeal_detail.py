@@ -75,6 +75,7 @@ NOTE_ACTIONS = frozenset(
         Action.TRANSFER_EMERGENCY,
         Action.RECORD_ARRIVAL,
         Action.REMIND,
+        Action.APPROVE_UNREASONABLE,
     }
 )
 # The caller's own rating is given on the portal (/portal/appeals/{id}, /portal/track).
@@ -137,14 +138,23 @@ def unreasonable_finding(appeal: Appeal) -> UnreasonableFinding | None:
     )
 
 
-def _fits_finding(form: ActionForm, marked: bool) -> bool:
-    """The table allows both review actions by status and role; only the one that fits the
-    appeal's current finding is offered (marking an unmarked order, revoking a marked one)."""
-    if form.action == Action.MARK_UNREASONABLE.value:
-        return not marked
-    if form.action == Action.REVOKE_UNREASONABLE.value:
-        return marked
-    return True
+@dataclass(frozen=True, slots=True)
+class UnreasonableApplication:
+    """The lead unit's pending application for the 不合理诉求 finding, as the page shows it."""
+
+    reason: str
+    at: datetime | None
+    by: str
+
+
+def unreasonable_application(appeal: Appeal) -> UnreasonableApplication | None:
+    if appeal.unreasonable_applied_at is None:
+        return None
+    return UnreasonableApplication(
+        reason=appeal.unreasonable_applied_reason or "",
+        at=appeal.unreasonable_applied_at,
+        by=appeal.unreasonable_applied_by_label or "",
+    )
 
 
 def detail_context(
@@ -160,7 +170,7 @@ def detail_context(
 
     appeal = queries.by_id_for(session, actor, appeal_id)
     view = render_detail(session, appeal, actor, cipher, now)
-    forms = [f for f in action_forms(view, failed) if _fits_finding(f, appeal.excluded_from_rates)]
+    forms = action_forms(view, failed)  # the view offers only the 不合理 steps that fit
     needs = set().union(*(f.requires for f in forms)) if forms else set()
     choices: dict[str, Any] = {
         "levels": [(lv.value, lv.label) for lv in UrgencyLevel],
@@ -190,6 +200,7 @@ def detail_context(
         "callback_channels": {c.value: c.label for c in CallbackChannel},
         "status_labels": {s.value: s.label for s in AppealStatus},
         "unreasonable": unreasonable_finding(appeal),
+        "unreasonable_application": unreasonable_application(appeal),
     }
     return ctx
 

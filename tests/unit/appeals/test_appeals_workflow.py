@@ -24,6 +24,7 @@ from civicgrid.appeals.workflow import (
     can,
     check_input,
     find_transition,
+    fits_finding,
     next_status,
     reachable_statuses,
     replay,
@@ -136,6 +137,21 @@ both    replied                revoke_unreasonable    replied                rev
 both    pending_verification   revoke_unreasonable    pending_verification   reviewers
 both    closed                 revoke_unreasonable    closed                 reviewers
 both    terminated             revoke_unreasonable    terminated             reviewers
+both    in_progress            apply_unreasonable     in_progress            handlers
+both    replied                apply_unreasonable     replied                handlers
+both    pending_verification   apply_unreasonable     pending_verification   handlers
+both    closed                 apply_unreasonable     closed                 handlers
+both    terminated             apply_unreasonable     terminated             handlers
+both    in_progress            approve_unreasonable   in_progress            reviewers
+both    replied                approve_unreasonable   replied                reviewers
+both    pending_verification   approve_unreasonable   pending_verification   reviewers
+both    closed                 approve_unreasonable   closed                 reviewers
+both    terminated             approve_unreasonable   terminated             reviewers
+both    in_progress            reject_unreasonable    in_progress            reviewers
+both    replied                reject_unreasonable    replied                reviewers
+both    pending_verification   reject_unreasonable    pending_verification   reviewers
+both    closed                 reject_unreasonable    closed                 reviewers
+both    terminated             reject_unreasonable    terminated             reviewers
 """
 
 
@@ -210,9 +226,16 @@ def test_wrong_role_message_lists_the_allowed_roles() -> None:
 @pytest.mark.parametrize("flow", list(Flow))
 @pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES))
 def test_nothing_leaves_a_terminal_status(flow: Flow, status: AppealStatus) -> None:
-    """A final status accepts only the 不合理诉求 review (mark / revoke), which keeps it."""
+    """A final status accepts only the 不合理诉求 review (mark / revoke, the unit's application
+    and its decision), which keeps it."""
     assert is_terminal(status)
-    review = {A.MARK_UNREASONABLE, A.REVOKE_UNREASONABLE}
+    review = {
+        A.MARK_UNREASONABLE,
+        A.REVOKE_UNREASONABLE,
+        A.APPLY_UNREASONABLE,
+        A.APPROVE_UNREASONABLE,
+        A.REJECT_UNREASONABLE,
+    }
     for action in Action:
         row = find_transition(status, action, flow=flow)
         for role in Role:
@@ -272,6 +295,9 @@ def test_overlays_keep_the_status() -> None:
         A.SELF_RATE,
         A.MARK_UNREASONABLE,
         A.REVOKE_UNREASONABLE,
+        A.APPLY_UNREASONABLE,
+        A.APPROVE_UNREASONABLE,
+        A.REJECT_UNREASONABLE,
     }
     assert all(t.source is t.target for t in overlay_rows)
     changing = [t for t in TRANSITIONS if not t.action.overlay and t.source is t.target]
@@ -346,8 +372,17 @@ def test_allowed_actions_union_of_roles_in_declaration_order() -> None:
         A.REMIND,
         A.MARK_UNREASONABLE,
         A.REVOKE_UNREASONABLE,
+        A.APPLY_UNREASONABLE,
+        A.APPROVE_UNREASONABLE,
+        A.REJECT_UNREASONABLE,
     ]
-    assert allowed_actions(S.CLOSED, list(Role)) == [A.MARK_UNREASONABLE, A.REVOKE_UNREASONABLE]
+    assert allowed_actions(S.CLOSED, list(Role)) == [
+        A.MARK_UNREASONABLE,
+        A.REVOKE_UNREASONABLE,
+        A.APPLY_UNREASONABLE,
+        A.APPROVE_UNREASONABLE,
+        A.REJECT_UNREASONABLE,
+    ]
     assert allowed_actions(S.MERGED, list(Role)) == []
     assert allowed_actions(S.IN_PROGRESS, []) == []
 
@@ -584,3 +619,24 @@ def test_unit_references_are_left_to_the_service() -> None:
 )
 def test_suggests_reopen(resolved: bool, satisfaction: Satisfaction, expected: bool) -> None:
     assert suggests_reopen(resolved=resolved, satisfaction=satisfaction) is expected
+
+
+@pytest.mark.parametrize(
+    ("action", "marked", "pending", "fits"),
+    [
+        (Action.MARK_UNREASONABLE, False, False, True),
+        (Action.MARK_UNREASONABLE, True, False, False),
+        (Action.APPLY_UNREASONABLE, False, True, False),
+        (Action.APPLY_UNREASONABLE, False, False, True),
+        (Action.APPROVE_UNREASONABLE, False, False, False),
+        (Action.APPROVE_UNREASONABLE, False, True, True),
+        (Action.REJECT_UNREASONABLE, True, True, False),
+        (Action.REVOKE_UNREASONABLE, False, False, False),
+        (Action.REVOKE_UNREASONABLE, True, False, True),
+        (Action.REPLY, True, True, True),
+    ],
+)
+def test_unreasonable_steps_fit_the_finding(
+    action: Action, marked: bool, pending: bool, fits: bool
+) -> None:
+    assert fits_finding(action, marked=marked, pending=pending) is fits

@@ -219,6 +219,7 @@ class AppealFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     text: str | None = None
+    unreasonable_pending: bool | None = None  # a unit's 不合理诉求 application awaits review
     offset: int = 0
     limit: int = 50
 
@@ -252,6 +253,10 @@ def list_for(
         conds.append(overdue_condition(now))
     elif filters.overdue is False:
         conds.append(~overdue_condition(now))
+    if filters.unreasonable_pending is True:
+        conds.append(Appeal.unreasonable_applied_at.is_not(None))
+    elif filters.unreasonable_pending is False:
+        conds.append(Appeal.unreasonable_applied_at.is_(None))
     if filters.channel:
         conds.append(Appeal.channel == filters.channel)
     if filters.appeal_type:

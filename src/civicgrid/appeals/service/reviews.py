@@ -7,6 +7,7 @@ one transaction."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from civicgrid.appeals.service.common import (
 )
 from civicgrid.appeals.workflow import Action, ActionInput, check_input
 from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, Invalid, InvalidTransition
 
@@ -214,35 +216,22 @@ def mark_unreasonable(
     appeal = load_for_action(session, actor, appeal_id, expected_version)
     role = acting_role(appeal, Action.MARK_UNREASONABLE, actor)
     check_input(Action.MARK_UNREASONABLE, ActionInput(text=reason), now=now)
-    if appeal.excluded_from_rates:
-        raise Conflict(
-            "该工单已认定为不合理诉求 (the appeal is already marked unreasonable)",
-            detail={"action": Action.MARK_UNREASONABLE.value},
-        )
-    if appeal.dispatched_at is None:
-        # Closed at intake (直接答复, 告知途径 …): never with a unit, so never in 三率.
-        raise InvalidTransition(
-            "该工单未派发承办单位，不参与三率考核，无需认定不合理诉求"
-            " (the appeal never reached a unit and does not count in the rates)",
-            detail={"action": Action.MARK_UNREASONABLE.value, "status": appeal.status},
-        )
-    text = reason.strip()
-    appeal.excluded_from_rates = True
-    appeal.unreasonable_reason = text
-    appeal.unreasonable_at = now
-    appeal.unreasonable_by_user_id = actor.user_id
-    appeal.unreasonable_by_label = actor.label
-    record_change(
+    _check_markable(appeal, Action.MARK_UNREASONABLE)
+    # A unit's pending application is settled by the direct finding; the event names it.
+    pending = (
+        _pending_application(appeal, Action.MARK_UNREASONABLE)
+        if appeal.unreasonable_applied_at is not None
+        else None
+    )
+    _make_finding(
         session,
         appeal,
         action=Action.MARK_UNREASONABLE,
+        reason=reason.strip(),
         actor=actor,
         role=role,
         now=now,
-        from_status=appeal.status,
-        note=text,
-        detail={"excluded_from_rates": True},
-        notify=unit_recipients(appeal),
+        detail=pending,
     )
     return appeal
 
@@ -294,6 +283,199 @@ def revoke_unreasonable(
         from_status=appeal.status,
         note=text,
         detail={"excluded_from_rates": False, **revoked},
+        notify=unit_recipients(appeal),
+    )
+    return appeal
+
+
+def _check_markable(appeal: Appeal, action: Action) -> None:
+    """Conflict (409) when the order is already marked; InvalidTransition (409) when it never
+    reached a unit (closed at intake: 直接答复, 告知途径 …, so never in 三率)."""
+    if appeal.excluded_from_rates:
+        raise Conflict(
+            "该工单已认定为不合理诉求 (the appeal is already marked unreasonable)",
+            detail={"action": action.value},
+        )
+    if appeal.dispatched_at is None:
+        raise InvalidTransition(
+            "该工单未派发承办单位，不参与三率考核，无需认定不合理诉求"
+            " (the appeal never reached a unit and does not count in the rates)",
+            detail={"action": action.value, "status": appeal.status},
+        )
+
+
+def _make_finding(
+    session: Session,
+    appeal: Appeal,
+    *,
+    action: Action,
+    reason: str,
+    actor: Actor,
+    role: Role,
+    now: datetime,
+    note: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The 不合理诉求 finding by ``actor`` with ``reason``: the order leaves 三率; the finding
+    is stored on the appeal and recorded (timeline, audit, the units' inbox). Shared by the
+    direct mark and the approval of a unit's application, which it clears."""
+    _clear_application(appeal)
+    appeal.excluded_from_rates = True
+    appeal.unreasonable_reason = reason
+    appeal.unreasonable_at = now
+    appeal.unreasonable_by_user_id = actor.user_id
+    appeal.unreasonable_by_label = actor.label
+    record_change(
+        session,
+        appeal,
+        action=action,
+        actor=actor,
+        role=role,
+        now=now,
+        from_status=appeal.status,
+        note=note or reason,
+        detail={"excluded_from_rates": True, **(detail or {})},
+        notify=unit_recipients(appeal),
+    )
+
+
+def _pending_application(appeal: Appeal, action: Action) -> dict[str, Any]:
+    """The pending application as timeline detail; Conflict (409) when there is none."""
+    if appeal.unreasonable_applied_at is None:
+        raise Conflict(
+            "没有待审核的不合理诉求申请 (no pending application for the unreasonable finding)",
+            detail={"action": action.value},
+        )
+    return {
+        "applied_reason": appeal.unreasonable_applied_reason or "",
+        "applied_at": appeal.unreasonable_applied_at.isoformat(),
+        "applied_by": appeal.unreasonable_applied_by_label or "",
+    }
+
+
+def _clear_application(appeal: Appeal) -> None:
+    appeal.unreasonable_applied_reason = None
+    appeal.unreasonable_applied_at = None
+    appeal.unreasonable_applied_by_user_id = None
+    appeal.unreasonable_applied_by_label = None
+
+
+@use_case
+def apply_unreasonable(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """申请不合理诉求认定: the lead unit's handler asks the centre, with a reason, to find the
+    demand unreasonable (mostly after the reply or the end). The application is stored on the
+    appeal until the centre decides; the centre is notified in the same transaction.
+
+    Raises Invalid (422) without a reason; Forbidden (403) for other roles or another unit's
+    handler; InvalidTransition (409) in statuses where no finding can be made or for an order
+    that never reached a unit; Conflict (409) when an application is already pending, the order
+    is already marked, or ``expected_version`` is stale.
+    """
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.APPLY_UNREASONABLE, actor)
+    check_input(Action.APPLY_UNREASONABLE, ActionInput(text=reason), now=now)
+    _check_markable(appeal, Action.APPLY_UNREASONABLE)
+    if appeal.unreasonable_applied_at is not None:
+        raise Conflict(
+            "该工单已有待审核的不合理诉求申请 (an application is already pending)",
+            detail={"action": Action.APPLY_UNREASONABLE.value},
+        )
+    text = reason.strip()
+    appeal.unreasonable_applied_reason = text
+    appeal.unreasonable_applied_at = now
+    appeal.unreasonable_applied_by_user_id = actor.user_id
+    appeal.unreasonable_applied_by_label = actor.label
+    record_change(
+        session,
+        appeal,
+        action=Action.APPLY_UNREASONABLE,
+        actor=actor,
+        role=role,
+        now=now,
+        from_status=appeal.status,
+        note=text,
+        notify=[CENTRE],
+    )
+    return appeal
+
+
+@use_case
+def approve_unreasonable_application(
+    session: Session,
+    *,
+    appeal_id: int,
+    note: str = "",
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """通过不合理诉求申请: the centre makes the finding exactly as :func:`mark_unreasonable`
+    does, with the unit's reason as the finding's reason and the reviewer as its author; the
+    application is cleared (the timeline event names it) and the unit is notified.
+
+    Forbidden (403) for roles other than the reviewers; Conflict (409) without a pending
+    application or for a stale ``expected_version``.
+    """
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.APPROVE_UNREASONABLE, actor)
+    application = _pending_application(appeal, Action.APPROVE_UNREASONABLE)
+    _check_markable(appeal, Action.APPROVE_UNREASONABLE)
+    reason = appeal.unreasonable_applied_reason or ""
+    _make_finding(
+        session,
+        appeal,
+        action=Action.APPROVE_UNREASONABLE,
+        reason=reason,
+        actor=actor,
+        role=role,
+        now=now,
+        note=note.strip(),
+        detail=application,
+    )
+    return appeal
+
+
+@use_case
+def reject_unreasonable_application(
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appeal:
+    """驳回不合理诉求申请: the centre refuses the unit's application with a reason; the order
+    stays in 三率, the application is cleared (the timeline event names it) and the unit is
+    notified. The unit may apply again.
+
+    Invalid (422) without a reason; Forbidden (403) for roles other than the reviewers; Conflict
+    (409) without a pending application or for a stale ``expected_version``.
+    """
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    role = acting_role(appeal, Action.REJECT_UNREASONABLE, actor)
+    check_input(Action.REJECT_UNREASONABLE, ActionInput(text=reason), now=now)
+    application = _pending_application(appeal, Action.REJECT_UNREASONABLE)
+    text = reason.strip()
+    _clear_application(appeal)
+    record_change(
+        session,
+        appeal,
+        action=Action.REJECT_UNREASONABLE,
+        actor=actor,
+        role=role,
+        now=now,
+        from_status=appeal.status,
+        note=text,
+        detail=application,
         notify=unit_recipients(appeal),
     )
     return appeal
