@@ -15,8 +15,9 @@ AUTO_ROUTE_INTERVAL = timedelta(minutes=1)
 
 def auto_route(session: Session, now: datetime, settings: Settings | None = None) -> object:
     """Job ``dispatch.auto_route``: classify, locate and route the appeals accepted for
-    dispatch that automatic routing has not tried yet (see :mod:`.service.auto_route`), with
-    the thresholds and the model directory of the settings."""
+    dispatch that automatic routing has not tried yet with the current model version (see
+    :mod:`.service.auto_route`), with the thresholds and the model directory of the
+    settings."""
     settings = settings or get_settings()
     result = service.route_new_appeals(
         session,

@@ -35,6 +35,10 @@ PAGE = 1000
 MAX_ADDRESSES = 50_000
 AUTO_ROUTE_MARKER = "dispatch.auto_route"
 """Audit action written when automatic routing leaves an appeal to the dispatcher."""
+MARKER_MODEL_KEY = "model_version"
+"""Key of the marker's detail that names the classifier version automatic routing used."""
+NO_MODEL = "none"
+"""The marker's model version when no classifier could be loaded."""
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -224,13 +228,21 @@ def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, 
             return
 
 
-def unrouted_appeal_ids(session: Session, *, since: datetime, limit: int) -> list[int]:
+def unrouted_appeal_ids(
+    session: Session, *, since: datetime, limit: int, model_version: str
+) -> list[int]:
     """Appeals waiting for dispatch, received since ``since``, that were never dispatched
     (an appeal sent back by its unit is the dispatcher's again) and that automatic routing
-    has not tried yet (no :data:`AUTO_ROUTE_MARKER` audit row), oldest first, at most
-    ``limit``. One statement, however many appeals already wait in the manual queue."""
+    has not tried yet with ``model_version`` (the current model's version, or
+    :data:`NO_MODEL`): no :data:`AUTO_ROUTE_MARKER` audit row recording that version, so an
+    appeal left to the dispatcher gets one more attempt when another model becomes current.
+    Oldest first, at most ``limit``. One statement, however many appeals already wait in the
+    manual queue."""
     tried = audit_queries.entry_exists(
-        action=AUTO_ROUTE_MARKER, subject_type="appeal", subject_id=Appeal.id
+        action=AUTO_ROUTE_MARKER,
+        subject_type="appeal",
+        subject_id=Appeal.id,
+        detail={MARKER_MODEL_KEY: model_version},
     )
     stmt = (
         select(Appeal.id)

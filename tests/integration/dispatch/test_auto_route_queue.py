@@ -173,9 +173,16 @@ def _unrouted_as_before(
     return out
 
 
-def _mark_tried(session: Session, appeal: Appeal, now: datetime) -> None:
+def _mark_tried(
+    session: Session, appeal: Appeal, now: datetime, model_version: str = queries.NO_MODEL
+) -> None:
     service.record_manual(
-        session, appeal_id=appeal.id, reason="需人工派单", actor=service.AUTO_ROUTE_ACTOR, now=now
+        session,
+        appeal_id=appeal.id,
+        reason="需人工派单",
+        model_version=model_version,
+        actor=service.AUTO_ROUTE_ACTOR,
+        now=now,
     )
 
 
@@ -207,10 +214,14 @@ def test_the_queue_holds_the_same_appeals_as_before_on_a_mixed_set(
     expected_order = [untried[2].id, untried[0].id, *sorted(a.id for a in same_time)]
     expected_order += [untried[1].id, untried[3].id]
     for limit in (1, 3, 6, 100):
-        current = queries.unrouted_appeal_ids(session, since=since, limit=limit)
+        current = queries.unrouted_appeal_ids(
+            session, since=since, limit=limit, model_version=queries.NO_MODEL
+        )
         before = _unrouted_as_before(session, since=since, now=now, limit=limit)
         assert current == before == expected_order[:limit]
-    everything = set(queries.unrouted_appeal_ids(session, since=since, limit=100))
+    everything = set(
+        queries.unrouted_appeal_ids(session, since=since, limit=100, model_version=queries.NO_MODEL)
+    )
     assert everything.isdisjoint({old.id, received.id, dispatched.id, sent_back.id})
 
 
@@ -235,9 +246,11 @@ def test_a_run_reads_the_queue_in_one_statement_however_many_were_tried(
     session: Session, world: World, now: datetime, trained_models: Path
 ) -> None:
     counts: list[int] = []
+    version = service.loaded_model_version(trained_models)
     for _round in range(2):
         for i in range(4):
-            _mark_tried(session, _pending(session, world, now, f"人工派单{_round}-{i}"), now)
+            appeal = _pending(session, world, now, f"人工派单{_round}-{i}")
+            _mark_tried(session, appeal, now, version)
         with _statements(session) as seen:
             run = service.route_new_appeals(session, now=now, models_dir=trained_models)
         assert run.scanned == 0

@@ -37,6 +37,7 @@ from civicgrid.dispatch.service.classify import (
     CategorySuggestion,
     Classification,
     classify_text,
+    loaded_model_version,
 )
 from civicgrid.dispatch.service.feedback import record_feedback, training_pairs
 from civicgrid.dispatch.service.placing import decide_route, resolve_place
@@ -71,6 +72,7 @@ __all__ = [
     "dispatch_routed",
     "duplicates_for",
     "load_catalogue",
+    "loaded_model_version",
     "plan_auto_route",
     "policy_from_settings",
     "record_feedback",

@@ -10,15 +10,19 @@ runs exactly one use case —
   the rule that decided and why, and the audit row;
 - ``merge``: the appeals package's ``merge`` use case (the appeal follows the older one);
 - ``manual`` for an appeal waiting for dispatch: :func:`record_manual`, an audit row
-  ``dispatch.auto_route`` with the reasons, which also tells the background job that the
-  appeal was tried (so the job never retries it: idempotent).
+  ``dispatch.auto_route`` with the reasons and the classifier version used (``"none"`` when
+  no model could be loaded), which also tells the background job that the appeal was tried
+  with that version.
 
 :func:`route_new_appeals` is the background job: appeals waiting for dispatch that were never
-dispatched nor tried, received within the last ``auto_route_days``, oldest first, each in its
-own transaction (one appeal's refusal does not undo another's dispatch). Running it twice
+dispatched nor tried with the current model version, received within the last
+``auto_route_days``, oldest first, each in its own transaction (one appeal's refusal does not
+undo another's dispatch). An appeal is thus tried at most once per model version: after a
+new model is trained, the appeals still waiting in the manual queue get one more attempt,
+whatever kept them there (category, place or unit). Running it twice with the same model
 changes nothing the second time. An appeal whose processing fails with an unexpected error
-(odd text, a database error) is logged, rolled back alone and marked as tried like a refused
-one, so it never blocks the appeals received after it.
+(odd text, a database error) is logged, rolled back alone and marked as tried with that
+version like a refused one, so it never blocks the appeals received after it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.dispatch import queries
 from civicgrid.dispatch.places import RegionIndex
+from civicgrid.dispatch.service.classify import loaded_model_version
 from civicgrid.dispatch.service.policy import DispatchPolicy
 from civicgrid.dispatch.service.suggest import DispatchSuggestion, suggest_dispatch
 from civicgrid.errors import DomainError
@@ -167,9 +172,16 @@ def dispatch_routed(
 
 @use_case
 def record_manual(
-    session: Session, *, appeal_id: int, reason: str, actor: Actor, now: datetime
+    session: Session,
+    *,
+    appeal_id: int,
+    reason: str,
+    model_version: str,
+    actor: Actor,
+    now: datetime,
 ) -> None:
-    """Audit that automatic routing left ``appeal_id`` to the dispatcher, and why."""
+    """Audit that automatic routing left ``appeal_id`` to the dispatcher, and why, with the
+    classifier version it used (:data:`~civicgrid.dispatch.queries.NO_MODEL` for none)."""
     record(
         session,
         actor=actor,
@@ -179,6 +191,7 @@ def record_manual(
         now=now,
         outcome="manual",
         reason=reason[:500],
+        detail={queries.MARKER_MODEL_KEY: model_version},
     )
 
 
@@ -191,9 +204,12 @@ def run_auto_route(
     now: datetime,
     policy: DispatchPolicy | None = None,
     index: RegionIndex | None = None,
+    model_version: str | None = None,
 ) -> AutoRouteResult:
     """Plan, then carry out the plan with exactly one use case (see the module docstring).
-    Must not be called inside a use case."""
+    Must not be called inside a use case. A ``manual`` marker records the version the
+    classification used; when it used none (no model, nothing to classify) it records
+    ``model_version``, by default the version loadable now."""
     plan = plan_auto_route(
         session,
         appeal_id=appeal_id,
@@ -218,7 +234,15 @@ def run_auto_route(
         appeal = dispatch_routed(session, appeal_id=appeal_id, plan=plan, actor=actor, now=now)
         return AutoRouteResult(plan, appeal)
     if plan.suggestion is not None:  # waiting for dispatch: the dispatcher takes it over
-        record_manual(session, appeal_id=appeal_id, reason=plan.reason, actor=actor, now=now)
+        used = plan.suggestion.classification.model_version
+        record_manual(
+            session,
+            appeal_id=appeal_id,
+            reason=plan.reason,
+            model_version=used or model_version or loaded_model_version(models_dir),
+            actor=actor,
+            now=now,
+        )
     return AutoRouteResult(plan, appeal_queries.by_id_for(session, actor, appeal_id))
 
 
@@ -254,17 +278,21 @@ def route_new_appeals(
     actor: Actor = AUTO_ROUTE_ACTOR,
     index: RegionIndex | None = None,
 ) -> AutoRouteRun:
-    """The background job (see the module docstring). An appeal whose plan is refused — a
-    person dispatched or merged it meanwhile (409), the chosen unit was switched off — is
-    rolled back alone and marked as tried with the refusal as its reason; one whose
-    processing raises any other error is logged, rolled back alone and marked as tried with
-    :data:`FAILED_REASON` and the error's class name. ``index`` is the territory's names when
-    the caller already has them (built once per run otherwise)."""
+    """The background job (see the module docstring). The current model version is read
+    once per run (``"none"`` when no model can be loaded); the queue holds the appeals not yet
+    tried with it. An appeal whose plan is refused — a person dispatched or merged it
+    meanwhile (409), the chosen unit was switched off — is rolled back alone and marked as
+    tried with the refusal as its reason; one whose processing raises any other error is
+    logged, rolled back alone and marked as tried with :data:`FAILED_REASON` and the error's
+    class name; both markers record the run's model version. ``index`` is the territory's
+    names when the caller already has them (built once per run otherwise)."""
     policy = policy or DispatchPolicy()
+    model_version = loaded_model_version(models_dir)
     ids = queries.unrouted_appeal_ids(
         session,
         since=now - timedelta(days=policy.auto_route_days),
         limit=policy.auto_route_batch,
+        model_version=model_version,
     )
     counts = {"dispatch": 0, "merge": 0, "manual": 0}
     refused = failed = 0
@@ -280,6 +308,7 @@ def route_new_appeals(
                 now=now,
                 policy=policy,
                 index=index,
+                model_version=model_version,
             )
         except DomainError as exc:
             session.rollback()
@@ -288,6 +317,7 @@ def route_new_appeals(
                 session,
                 appeal_id=appeal_id,
                 reason=f"自动派单未能完成，转人工派单：{exc.message}",
+                model_version=model_version,
                 actor=actor,
                 now=now,
             )
@@ -300,6 +330,7 @@ def route_new_appeals(
                 session,
                 appeal_id=appeal_id,
                 reason=f"{FAILED_REASON}（{type(exc).__name__}）",
+                model_version=model_version,
                 actor=actor,
                 now=now,
             )

@@ -47,6 +47,16 @@ class _ModelCache:
 MODELS = _ModelCache()
 
 
+def loaded_model_version(models_dir: Path) -> str:
+    """The version of the model classification uses now (loaded and checked once, then
+    cached), or :data:`~civicgrid.dispatch.queries.NO_MODEL` when none can be loaded."""
+    try:
+        _classifier, info = MODELS.get(models_dir)
+    except DomainError:
+        return queries.NO_MODEL
+    return info.version
+
+
 @dataclass(frozen=True, slots=True)
 class CategorySuggestion:
     """One label of the classifier with its probability and, when the label is a catalogue
