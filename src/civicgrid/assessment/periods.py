@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from civicgrid.clock import BEIJING
 from civicgrid.errors import Invalid
+from civicgrid.kit.periods import check_years
 
 # A custom range may not be longer than this: rankings over years belong to yearly reports.
 MAX_CUSTOM_DAYS = 366
@@ -115,14 +116,6 @@ def week_period(year: int, week: int) -> Period:
     return Period(PeriodKind.WEEK, f"{year:04d}-W{week:02d}", first, first + timedelta(days=6))
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 2200  # periods outside these years are typing mistakes
-
-
-def _check_years(text: str, first: int, last: int) -> None:
-    if first < FIRST_YEAR or last > LAST_YEAR:
-        raise Invalid(f"考核周期“{text}”无效：年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间")
-
-
 def parse_period(text: str) -> Period:
     """Parse ``YYYY-MM``, ``YYYY-Www`` or ``YYYY-MM-DD..YYYY-MM-DD``; :class:`Invalid` (422)
     with a message naming the accepted forms otherwise."""
@@ -131,11 +124,11 @@ def parse_period(text: str) -> Period:
         year, month = int(m[1]), int(m[2])
         if not (1 <= month <= 12) or year < 1:
             raise Invalid(f"考核周期“{text}”无效：月份应在 01–12 之间")
-        _check_years(text, year, year)
+        check_years("考核周期", text, year, year)
         return month_period(year, month)
     if m := _WEEK.match(raw):
         year, week = int(m[1]), int(m[2])
-        _check_years(text, year, year)
+        check_years("考核周期", text, year, year)
         try:
             return week_period(year, week)
         except ValueError:
@@ -145,7 +138,7 @@ def parse_period(text: str) -> Period:
             first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         except ValueError:
             raise Invalid(f"考核周期“{text}”无效：日期不存在") from None
-        _check_years(text, first.year, last.year)
+        check_years("考核周期", text, first.year, last.year)
         if last < first:
             raise Invalid(f"考核周期“{text}”无效：结束日期早于开始日期")
         if (last - first).days + 1 > MAX_CUSTOM_DAYS:

@@ -11,6 +11,7 @@ from typing import Final
 
 from civicgrid.clock import BEIJING
 from civicgrid.errors import Invalid
+from civicgrid.kit.periods import check_years
 
 MAX_DAYS: Final = 366
 
@@ -75,14 +76,6 @@ def month(year: int, month_no: int) -> InsightPeriod:
     return InsightPeriod(f"{year:04d}-{month_no:02d}", first, nxt - timedelta(days=1))
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 2200  # periods outside these years are typing mistakes
-
-
-def _check_years(text: str, first: int, last: int) -> None:
-    if first < FIRST_YEAR or last > LAST_YEAR:
-        raise Invalid(f"统计周期“{text}”无效：年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间")
-
-
 def parse_period(text: str) -> InsightPeriod:
     """``YYYY-MM`` or ``YYYY-MM-DD..YYYY-MM-DD``; :class:`Invalid` otherwise."""
     raw = (text or "").strip()
@@ -90,14 +83,14 @@ def parse_period(text: str) -> InsightPeriod:
         year, month_no = int(m[1]), int(m[2])
         if not 1 <= month_no <= 12 or year < 1:
             raise Invalid(f"统计周期“{text}”无效：月份应在 01–12 之间")
-        _check_years(text, year, year)
+        check_years("统计周期", text, year, year)
         return month(year, month_no)
     if m := _RANGE.match(raw):
         try:
             first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         except ValueError:
             raise Invalid(f"统计周期“{text}”无效：日期不存在") from None
-        _check_years(text, first.year, last.year)
+        check_years("统计周期", text, first.year, last.year)
         if last < first:
             raise Invalid(f"统计周期“{text}”无效：结束日期早于开始日期")
         if (last - first).days + 1 > MAX_DAYS:
