@@ -52,6 +52,22 @@ def _dispose(
     )
 
 
+def _dispose_with_text(
+    session: Session,
+    action: Action,
+    *,
+    appeal_id: int,
+    text: str,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None,
+) -> Appeal:
+    """The dispositions whose only input is the text given to the caller."""
+    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    _dispose(session, appeal, action, actor=actor, now=now, text=text, data=ActionInput(text=text))
+    return appeal
+
+
 @use_case
 def answer_directly(
     session: Session,
@@ -120,17 +136,15 @@ def redirect_legal_route(
     expected_version: int | None = None,
 ) -> Appeal:
     """告知法定途径: litigation, arbitration, 行政复议, 信访 … (the route goes in ``text``)."""
-    appeal = load_for_action(session, actor, appeal_id, expected_version)
-    _dispose(
+    return _dispose_with_text(
         session,
-        appeal,
         Action.REDIRECT_LEGAL_ROUTE,
+        appeal_id=appeal_id,
+        text=text,
         actor=actor,
         now=now,
-        text=text,
-        data=ActionInput(text=text),
+        expected_version=expected_version,
     )
-    return appeal
 
 
 @use_case
@@ -144,17 +158,15 @@ def explain(
     expected_version: int | None = None,
 ) -> Appeal:
     """解释说明: not admissible (illegal, secrets, privacy, 公序良俗); the explanation given."""
-    appeal = load_for_action(session, actor, appeal_id, expected_version)
-    _dispose(
+    return _dispose_with_text(
         session,
-        appeal,
         Action.EXPLAIN,
+        appeal_id=appeal_id,
+        text=text,
         actor=actor,
         now=now,
-        text=text,
-        data=ActionInput(text=text),
+        expected_version=expected_version,
     )
-    return appeal
 
 
 @use_case
@@ -168,17 +180,15 @@ def refer_police(
     expected_version: int | None = None,
 ) -> Appeal:
     """移交公安: malicious disruption of the hotline, referred to the police."""
-    appeal = load_for_action(session, actor, appeal_id, expected_version)
-    _dispose(
+    return _dispose_with_text(
         session,
-        appeal,
         Action.REFER_POLICE,
+        appeal_id=appeal_id,
+        text=text,
         actor=actor,
         now=now,
-        text=text,
-        data=ActionInput(text=text),
+        expected_version=expected_version,
     )
-    return appeal
 
 
 @use_case
