@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
-from civicgrid.appeals import queries
 from civicgrid.appeals.calendar import WorkingCalendar
 from civicgrid.appeals.caller import phone_hash, seal
 from civicgrid.appeals.channels import AppealType, Channel
@@ -27,6 +26,7 @@ from civicgrid.appeals.deadlines import (
 )
 from civicgrid.appeals.models import Appeal, Attachment, DailySequence, TimelineEvent
 from civicgrid.appeals.numbering import format_appeal_no, numbering_day
+from civicgrid.appeals.service.calendar_admin import working_calendar
 from civicgrid.appeals.service.common import (
     CENTRE,
     SUBJECT,
@@ -209,7 +209,7 @@ def _calendar_for(session: Session, level: UrgencyLevel) -> WorkingCalendar:
     the limit runs round the clock and the override table need not be read."""
     limit = DEFAULT_SLA_TABLE.rule(level).dispatch
     if limit is not None and limit.unit is LimitUnit.WORKING_DAYS:
-        return queries.load_calendar(session)
+        return working_calendar(session)
     return WorkingCalendar()
 
 
