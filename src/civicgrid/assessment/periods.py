@@ -1,150 +1,40 @@
-"""Assessment periods: a month (``2026-10``), an ISO week (``2026-W43``) or a custom range of
-days (``2026-10-01..2026-10-15``). Pure: no I/O, no clock.
+"""Assessment periods (考核周期): a month (``2026-10``), an ISO week (``2026-W43``) or a custom
+range of days (``2026-10-01..2026-10-15``). Pure: no I/O, no clock.
 
-A period is a closed range of **Beijing local dates**; its UTC bounds are the instants at which
-the first day starts and the day after the last day starts in Asia/Shanghai. Every appeal is
-counted on the Beijing date of the timestamp that anchors it (DOMAIN §1.6, docs/domain/
-assessment.md), so rollups keyed by local date add up to any period exactly.
+The period type and its rules live in :mod:`civicgrid.kit.periods`, shared with proactive
+governance. Every appeal is counted on the Beijing date of the timestamp that anchors it
+(DOMAIN §1.6, docs/domain/assessment.md), so rollups keyed by local date add up to any period
+exactly.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from civicgrid.kit.periods import (
+    Period,
+    PeriodKind,
+    local_date,
+    local_day_start,
+    month_period,
+    week_period,
+)
+from civicgrid.kit.periods import parse_period as _parse
 
-from civicgrid.clock import BEIJING
-from civicgrid.errors import Invalid
-from civicgrid.kit.periods import check_years
+__all__ = [
+    "MAX_CUSTOM_DAYS",
+    "Period",
+    "PeriodKind",
+    "local_date",
+    "local_day_start",
+    "month_period",
+    "parse_period",
+    "week_period",
+]
 
 # A custom range may not be longer than this: rankings over years belong to yearly reports.
 MAX_CUSTOM_DAYS = 366
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-
-
-class PeriodKind(StrEnum):
-    MONTH = "month"
-    WEEK = "week"
-    CUSTOM = "custom"
-
-    @property
-    def label(self) -> str:
-        return {"month": "月度", "week": "周", "custom": "自定义"}[self.value]
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A closed range of Beijing dates ``first``..``last`` with its canonical text ``key``."""
-
-    kind: PeriodKind
-    key: str
-    first: date
-    last: date
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    @property
-    def start_utc(self) -> datetime:
-        """The instant the first day begins in Beijing, in UTC."""
-        return local_day_start(self.first)
-
-    @property
-    def end_utc(self) -> datetime:
-        """The instant the day after the last day begins in Beijing, in UTC (exclusive)."""
-        return local_day_start(self.last + timedelta(days=1))
-
-    @property
-    def label(self) -> str:
-        """Chinese title of the period for reports."""
-        if self.kind is PeriodKind.MONTH:
-            return f"{self.first.year}年{self.first.month}月"
-        if self.kind is PeriodKind.WEEK:
-            year, week, _ = self.first.isocalendar()
-            return f"{year}年第{week}周"
-        return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
-
-    def each_day(self) -> Iterator[date]:
-        day = self.first
-        while day <= self.last:
-            yield day
-            day += timedelta(days=1)
-
-    def contains(self, day: date) -> bool:
-        return self.first <= day <= self.last
-
-    def previous(self) -> Period:
-        """The period just before: the previous month, the previous week, or a custom range of
-        the same length ending the day before this one starts."""
-        if self.kind is PeriodKind.MONTH:
-            prev_last = self.first - timedelta(days=1)
-            return month_period(prev_last.year, prev_last.month)
-        if self.kind is PeriodKind.WEEK:
-            year, week, _ = (self.first - timedelta(days=7)).isocalendar()
-            return week_period(year, week)
-        last = self.first - timedelta(days=1)
-        first = last - timedelta(days=self.days - 1)
-        return Period(PeriodKind.CUSTOM, f"{first.isoformat()}..{last.isoformat()}", first, last)
-
-
-def local_day_start(day: date) -> datetime:
-    """The UTC instant at which ``day`` begins in Beijing."""
-    return datetime.combine(day, time.min, tzinfo=BEIJING).astimezone(UTC)
-
-
-def local_date(at: datetime) -> date:
-    """The Beijing date of an aware instant."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given where an aware instant is needed")
-    return at.astimezone(BEIJING).date()
-
-
-def month_period(year: int, month: int) -> Period:
-    first = date(year, month, 1)
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return Period(PeriodKind.MONTH, f"{year:04d}-{month:02d}", first, nxt - timedelta(days=1))
-
-
-def week_period(year: int, week: int) -> Period:
-    first = date.fromisocalendar(year, week, 1)
-    return Period(PeriodKind.WEEK, f"{year:04d}-W{week:02d}", first, first + timedelta(days=6))
 
 
 def parse_period(text: str) -> Period:
     """Parse ``YYYY-MM``, ``YYYY-Www`` or ``YYYY-MM-DD..YYYY-MM-DD``; :class:`Invalid` (422)
     with a message naming the accepted forms otherwise."""
-    raw = text.strip()
-    if m := _MONTH.match(raw):
-        year, month = int(m[1]), int(m[2])
-        if not (1 <= month <= 12) or year < 1:
-            raise Invalid(f"考核周期“{text}”无效：月份应在 01–12 之间")
-        check_years("考核周期", text, year, year)
-        return month_period(year, month)
-    if m := _WEEK.match(raw):
-        year, week = int(m[1]), int(m[2])
-        check_years("考核周期", text, year, year)
-        try:
-            return week_period(year, week)
-        except ValueError:
-            raise Invalid(f"考核周期“{text}”无效：{year} 年没有第 {week} 周") from None
-    if m := _RANGE.match(raw):
-        try:
-            first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-        except ValueError:
-            raise Invalid(f"考核周期“{text}”无效：日期不存在") from None
-        check_years("考核周期", text, first.year, last.year)
-        if last < first:
-            raise Invalid(f"考核周期“{text}”无效：结束日期早于开始日期")
-        if (last - first).days + 1 > MAX_CUSTOM_DAYS:
-            raise Invalid(f"考核周期“{text}”无效：自定义区间最长 {MAX_CUSTOM_DAYS} 天")
-        return Period(PeriodKind.CUSTOM, f"{first.isoformat()}..{last.isoformat()}", first, last)
-    raise Invalid(
-        f"考核周期“{text}”无效：应为 YYYY-MM（月）、YYYY-Www（ISO 周）"
-        "或 YYYY-MM-DD..YYYY-MM-DD（自定义区间）"
-    )
+    return _parse(text, label="考核周期", weeks=True, max_days=MAX_CUSTOM_DAYS)

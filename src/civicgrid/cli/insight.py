@@ -16,7 +16,8 @@ from civicgrid.cli.common import cli_session, fail
 from civicgrid.clock import SystemClock, monotonic
 from civicgrid.errors import DomainError
 from civicgrid.insight import analysis, hotspots, sources
-from civicgrid.insight.periods import InsightPeriod, parse_period
+from civicgrid.insight.periods import parse_period
+from civicgrid.kit.periods import Period
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -52,7 +53,7 @@ def _csv_hotspots(
     csv_file: Path,
     columns: sources.CsvColumns,
     explicit: frozenset[str],
-    period: InsightPeriod | None,
+    period: Period | None,
     limit: int,
 ) -> dict[str, Any]:
     read = sources.read_csv_file(csv_file, columns=columns, explicit=explicit)

@@ -22,7 +22,7 @@ from civicgrid.appeals.queries.mining import AppealFacts
 from civicgrid.appeals.states import Satisfaction
 from civicgrid.auth.actor import Actor
 from civicgrid.insight import hotspots, places, topics, trends
-from civicgrid.insight.periods import InsightPeriod, beijing_date, day_start_utc
+from civicgrid.kit.periods import Period, local_date, local_day_start
 from civicgrid.territory import queries as territory_queries
 
 # How much an appeal's urgency level adds to a hot problem's severity (1 = ordinary).
@@ -69,7 +69,7 @@ def _scope_path(session: Session, actor: Actor, region_code: str | None) -> tupl
 class HotspotReport:
     """The hot problems of one period within a scope, hottest first."""
 
-    period: InsightPeriod
+    period: Period
     region_name: str
     appeals: int
     hotspots: list[hotspots.Hotspot]
@@ -122,7 +122,7 @@ def _named(values: Iterable[str], names: dict[int, str]) -> tuple[str, ...]:
 def find_in_facts(
     rows: Sequence[AppealFacts],
     *,
-    period: InsightPeriod,
+    period: Period,
     limit: int | None,
     config: hotspots.HotspotConfig | None = None,
 ) -> list[hotspots.Hotspot]:
@@ -157,7 +157,7 @@ def mine_facts(
     session: Session,
     rows: Sequence[AppealFacts],
     *,
-    period: InsightPeriod,
+    period: Period,
     limit: int | None,
     config: hotspots.HotspotConfig | None = None,
 ) -> list[hotspots.Hotspot]:
@@ -171,7 +171,7 @@ def hotspots_for(
     session: Session,
     *,
     actor: Actor,
-    period: InsightPeriod,
+    period: Period,
     region_code: str | None = None,
     limit: int = 20,
     config: hotspots.HotspotConfig | None = None,
@@ -241,7 +241,7 @@ def _grouped_events(
     )
     labels = _region_labeller(session, (p for _, _, p in rows), depth)
     return [
-        (beijing_date(at), _group_key(cat, labels.get(_path_prefix(path, depth), ""), by))
+        (local_date(at), _group_key(cat, labels.get(_path_prefix(path, depth), ""), by))
         for at, cat, path in rows
     ]
 
@@ -262,14 +262,14 @@ def trends_for(
     or both (``by``), with baselines and spike flags; the ``limit`` busiest series plus the
     total ("全部"). Spike baselines read up to two years before the first week shown."""
     path, _ = _scope_path(session, actor, region_code)
-    last_week = trends.week_start(beijing_date(now)) - timedelta(days=7)
+    last_week = trends.week_start(local_date(now)) - timedelta(days=7)
     first_shown = last_week - timedelta(days=7 * (weeks - 1))
     history_start = first_shown - timedelta(days=7 * 2 * trends.SEASON_WEEKS + 7)
     events = _grouped_events(
         session,
         actor,
-        start=day_start_utc(history_start),
-        end=day_start_utc(last_week + timedelta(days=7)),
+        start=local_day_start(history_start),
+        end=local_day_start(last_week + timedelta(days=7)),
         by=by,
         region_path=path,
         depth=region_depth,
@@ -331,7 +331,7 @@ def forecast_for(
     ``backtest_months`` of them; ``mape`` pools the backtests of the series shown (the total
     "全部" excluded)."""
     path, _ = _scope_path(session, actor, region_code)
-    today = beijing_date(now)
+    today = local_date(now)
     target = (today.year, today.month)
     first = target
     for _ in range(months):
@@ -340,8 +340,8 @@ def forecast_for(
     events = _grouped_events(
         session,
         actor,
-        start=day_start_utc(date(first[0], first[1], 1)),
-        end=day_start_utc(date(target[0], target[1], 1)),
+        start=local_day_start(date(first[0], first[1], 1)),
+        end=local_day_start(date(target[0], target[1], 1)),
         by=by,
         region_path=path,
         depth=region_depth,
@@ -419,7 +419,7 @@ def topic_candidates_for(
     session: Session,
     *,
     actor: Actor,
-    period: InsightPeriod,
+    period: Period,
     region_code: str | None = None,
     config: topics.TopicConfig | None = None,
     hotspot_config: hotspots.HotspotConfig | None = None,

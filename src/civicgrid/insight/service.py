@@ -31,7 +31,7 @@ from civicgrid.insight.models import (
     TaskAppealLink,
     TaskMilestone,
 )
-from civicgrid.insight.periods import beijing_date, day_start_utc
+from civicgrid.kit.periods import local_date, local_day_start
 from civicgrid.territory import queries as territory_queries
 
 ADOPTING_ROLES = frozenset({Role.LEADER, Role.ADMIN})
@@ -330,18 +330,18 @@ def task_detail(
     from it up to ``now``'s month. Category volumes count only appeals ``actor`` may see."""
     task = queries.get_task(session, task_id)
     names = department_names(session)
-    adopted = beijing_date(task.adopted_at)
+    adopted = local_date(task.adopted_at)
     adopted_key = (adopted.year, adopted.month)
-    today = beijing_date(now)
+    today = local_date(now)
     last_key = max((today.year, today.month), adopted_key)
     first_key = _month_before(adopted_key, months)
     month_keys = trends.month_range(first_key, last_key)
-    start = day_start_utc(date(first_key[0], first_key[1], 1))
+    start = local_day_start(date(first_key[0], first_key[1], 1))
     end_key = trends.next_month(last_key)
-    end = day_start_utc(date(end_key[0], end_key[1], 1))
+    end = local_day_start(date(end_key[0], end_key[1], 1))
     linked_times = queries.linked_received_times(session, task.id)
     linked = trends.monthly_counts(
-        ((beijing_date(at), "x") for at in linked_times), first=first_key, last=last_key
+        ((local_date(at), "x") for at in linked_times), first=first_key, last=last_key
     ).get("x", [0] * len(month_keys))
     category_counts: list[int] | None = None
     if task.category:
@@ -354,7 +354,7 @@ def task_detail(
             category=task.category,
         )
         category_counts = trends.monthly_counts(
-            ((beijing_date(at), "x") for at, _, _ in rows), first=first_key, last=last_key
+            ((local_date(at), "x") for at, _, _ in rows), first=first_key, last=last_key
         ).get("x", [0] * len(month_keys))
     split = month_keys.index(adopted_key)
     # The current month is incomplete; it is shown but left out of the comparison.

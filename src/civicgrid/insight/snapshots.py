@@ -36,7 +36,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.clock import monotonic
 from civicgrid.insight import analysis, hotspots, queries
 from civicgrid.insight.models import HotspotSnapshot
-from civicgrid.insight.periods import InsightPeriod, beijing_date, month
+from civicgrid.kit.periods import Period, local_date, month_period
 from civicgrid.territory import queries as territory_queries
 
 REFRESH_INTERVAL: Final = timedelta(hours=1)
@@ -48,10 +48,10 @@ STORED_LIMIT: Final = 100
 CITY: Final = ""
 
 
-def recent_months(now: datetime) -> list[InsightPeriod]:
+def recent_months(now: datetime) -> list[Period]:
     """The months the job keeps ready: the current Beijing month and the one before."""
-    today = beijing_date(now)
-    current = month(today.year, today.month)
+    today = local_date(now)
+    current = month_period(today.year, today.month)
     return [current, current.previous()]
 
 
@@ -103,7 +103,7 @@ class PeriodFacts:
     open: the period's appeals by district path (every district present, empty or not; the
     appeals placed in no district under ``CITY``)."""
 
-    period: InsightPeriod
+    period: Period
     parts: dict[str, list[AppealFacts]]
 
     @property
@@ -115,7 +115,7 @@ Miner = Callable[[PeriodFacts], list[MinedRegion]]
 """The mining step of a refresh: :func:`mine_period`, or a stand-in in tests."""
 
 
-def read_period(session: Session, period: InsightPeriod) -> PeriodFacts:
+def read_period(session: Session, period: Period) -> PeriodFacts:
     """Every appeal of ``period`` (a job's global view) split by district. Only reads."""
     rows = appeal_mining.appeal_facts_for(
         session, Actor.system("insight.hotspots"), start=period.start_utc, end=period.end_utc
@@ -254,7 +254,7 @@ def cached_hotspots_for(
     session: Session,
     *,
     actor: Actor,
-    period: InsightPeriod,
+    period: Period,
     now: datetime,
     region_code: str | None = None,
     limit: int = 20,
@@ -285,7 +285,7 @@ def hotspots_report(
     session: Session,
     *,
     actor: Actor,
-    period: InsightPeriod,
+    period: Period,
     now: datetime,
     region_code: str | None = None,
     limit: int = 20,
@@ -310,7 +310,7 @@ def _cut(
     snapshot: HotspotSnapshot,
     *,
     actor: Actor,
-    period: InsightPeriod,
+    period: Period,
     under: str,
     region_name: str,
     limit: int,

@@ -23,7 +23,6 @@ from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.assessment.periods import Period, PeriodKind, local_date
 from civicgrid.auth.actor import Actor
-from civicgrid.insight import periods as insight_periods
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
 
@@ -221,9 +220,8 @@ def hot_problems(
     snapshot."""
     if period.kind is not PeriodKind.MONTH:
         return HotProblems(available=False)
-    month = insight_periods.month(period.first.year, period.first.month)
     cached = insight_snapshots.cached_hotspots_for(
-        session, actor=actor, period=month, now=now, limit=limit, fresh_for=None
+        session, actor=actor, period=period, now=now, limit=limit, fresh_for=None
     )
     if cached is None:
         return HotProblems(available=False)
