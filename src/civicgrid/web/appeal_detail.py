@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.api import render_detail
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.queries import AppealRecord
 from civicgrid.appeals.schemas import AppealRead
 from civicgrid.appeals.self_service import CallbackChannel
 from civicgrid.appeals.states import (
@@ -128,7 +128,7 @@ class UnreasonableFinding:
     by: str
 
 
-def unreasonable_finding(appeal: Appeal) -> UnreasonableFinding | None:
+def unreasonable_finding(appeal: AppealRecord) -> UnreasonableFinding | None:
     if not appeal.excluded_from_rates:
         return None
     return UnreasonableFinding(
@@ -147,7 +147,7 @@ class UnreasonableApplication:
     by: str
 
 
-def unreasonable_application(appeal: Appeal) -> UnreasonableApplication | None:
+def unreasonable_application(appeal: AppealRecord) -> UnreasonableApplication | None:
     if appeal.unreasonable_applied_at is None:
         return None
     return UnreasonableApplication(
