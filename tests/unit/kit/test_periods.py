@@ -20,9 +20,11 @@ def test_both_read_months_and_ranges_alike() -> None:
             "2026-03",
             date(2026, 3, 31),
         )
-        assert month.is_month and month.label == "2026年3月"
+        assert month.is_month
+        assert month.label == "2026年3月"
         days = parse("2026-10-01..2026-10-15")
-        assert days.kind is PeriodKind.CUSTOM and days.days == 15
+        assert days.kind is PeriodKind.CUSTOM
+        assert days.days == 15
         assert days.previous().key == "2026-09-16..2026-09-30"
 
 
@@ -39,7 +41,7 @@ def test_weeks_are_assessment_periods_only() -> None:
 
 
 def test_errors_name_the_period_of_each_use() -> None:
-    with pytest.raises(Invalid, match="考核周期.*最长 366 天"):
+    with pytest.raises(Invalid, match=r"考核周期.*最长 366 天"):
         assessment_period("2025-01-01..2026-12-31")
-    with pytest.raises(Invalid, match="统计周期.*年份应在 1900–2200"):
+    with pytest.raises(Invalid, match=r"统计周期.*年份应在 1900–2200"):
         insight_period("2201-01")
