@@ -54,6 +54,8 @@ def test_train_then_evaluate(tmp_path: Path, data: Path) -> None:
     assert trained["labels"] == 3
     assert trained["n_train"] == 48
     assert 0.0 <= trained["holdout"]["macro_f1"] <= 1.0
+    assert trained["holdout"]["seconds"] >= 0
+    assert trained["train_seconds"] >= 0
     assert (tmp_path / "models" / "t1" / "manifest.json").exists()
 
     code, out, err = run(

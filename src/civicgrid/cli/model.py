@@ -100,13 +100,18 @@ def _train_and_save(
     from civicgrid.dispatch.classifier import train as fit
     from civicgrid.dispatch.evaluation import evaluate, split_holdout
 
-    started = monotonic()
     metrics: dict[str, Any] = {}
     if holdout > 0:
+        started = monotonic()
         fit_part, test_part = split_holdout(pairs, holdout, seed=0)
         if test_part:
             held = evaluate(fit(fit_part), test_part)
-            metrics["holdout"] = {**held.as_dict(), "share": holdout}
+            metrics["holdout"] = {
+                **held.as_dict(),
+                "share": holdout,
+                "seconds": round(monotonic() - started, 2),
+            }
+    started = monotonic()
     classifier = fit(pairs)
     metrics["train_seconds"] = round(monotonic() - started, 2)
     metrics["n_train"] = classifier.summary.n_used

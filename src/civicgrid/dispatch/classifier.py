@@ -1,15 +1,19 @@
 """The dispatch classifier: appeal text → the most likely categories with probabilities.
 
 :class:`Classifier` is the seam the rest of the system uses; :class:`TextClassifier` is the
-implementation: TF-IDF features from :mod:`.features`, one linear SVM (scikit-learn's
-``LinearSVC``, one-vs-rest) and per-label Platt scaling that turns its scores into
-probabilities.
+implementation: TF-IDF features from :mod:`.features`, linear SVMs (scikit-learn's
+``LinearSVC``, one per label against the rest) and per-label Platt scaling that turns their
+scores into probabilities.
 
-Training fits the SVM once on all rows. The Platt parameters come from *cross-fitted* scores:
+Training fits the SVMs once on all rows. The Platt parameters come from *cross-fitted* scores:
 SVMs trained on ``k - 1`` folds score the held-out fold (on a stratified sample of at most
 ``TrainConfig.calibration_rows`` rows), so the calibration never sees scores of texts the model
-was trained on. This is scikit-learn's ``CalibratedClassifierCV(ensemble=False)`` recipe; the
-fits are independent and run in parallel with ``TrainConfig(n_jobs=2)``.
+was trained on. This is scikit-learn's ``CalibratedClassifierCV(ensemble=False)`` recipe.
+
+Every SVM is fitted one label at a time (label against the rest, with the weights
+scikit-learn's one-vs-rest would give it), each fit seeded alike. The fits are independent, so
+on large training sets they run in forked worker processes that share the feature matrix
+(see :func:`_fit_all`), and the model does not depend on how many processes ran them.
 
 Classification does not go through scikit-learn: the model is kept as a dense float32 weight
 matrix (features × labels), an intercept and the two Platt parameters per label, and scoring
@@ -27,19 +31,22 @@ text is refused with :class:`~civicgrid.errors.Invalid` (see :func:`.normalise.c
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
+from sklearn.utils.class_weight import compute_class_weight
 
 from civicgrid.dispatch.features import FeatureConfig, build_vectoriser
 from civicgrid.dispatch.ngrams import CharNgramTfidf
@@ -54,6 +61,11 @@ from civicgrid.errors import Invalid
 
 LabelScore = tuple[str, float]
 MAX_K = 50
+PARALLEL_MIN_ROWS = 20_000
+"""Training sets from this size on fit their SVMs in worker processes (``n_jobs=0``)."""
+MAX_AUTO_JOBS = 4
+"""Upper bound of automatic worker processes: each holds liblinear's own copy of the matrix
+(16 bytes per non-zero, about 1.6 GB for 100,000 appeals)."""
 
 
 class Classifier(Protocol):
@@ -83,8 +95,12 @@ class TrainConfig:
     calibration_rows: int = 10_000
     """Cross-fitted calibration uses a stratified sample of at most this many rows."""
     seed: int = 0
-    n_jobs: int = 1
-    """Processes for the independent SVM fits (does not change the model)."""
+    n_jobs: int = 0
+    """Threads fitting the features and processes fitting the SVMs (does not change the model).
+
+    0 = automatic: one per available core (at most :data:`MAX_AUTO_JOBS`) from
+    :data:`PARALLEL_MIN_ROWS` training texts on, below that one (starting workers would cost
+    more than it saves)."""
     max_iter: int = 1000
     """Iteration limit of the SVM solver (liblinear's dual coordinate descent)."""
     tol: float = 0.1
@@ -127,9 +143,15 @@ class LinearModel:
     def probabilities(self, data: Any, indices: Any, indptr: Any) -> Any:
         """Label probabilities (rows sum to 1) for CSR feature rows."""
         # One code path for one row and for many, so that a text gets exactly the same
-        # probabilities alone and in a batch (summation order is that of the CSR row).
-        rows = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.weights)))
-        scores = np.asarray(rows @ self.weights)
+        # probabilities alone and in a batch: each row's weighted feature rows are summed in
+        # the row's own order. (A gather and a segment sum; building a scipy matrix would cost
+        # more than the product itself for one text.)
+        n_rows = len(indptr) - 1
+        scores = np.zeros((n_rows, self.weights.shape[1]), dtype=np.float32)
+        filled = np.flatnonzero(np.diff(indptr) > 0)
+        if len(filled):
+            terms = self.weights[indices] * data[:, None]
+            scores[filled] = np.add.reduceat(terms, indptr[filled], axis=0)
         scores = scores.astype(np.float64) + self.intercept
         positive = expit(-(self.platt_a * scores + self.platt_b))
         if positive.shape[1] == 1:
@@ -244,25 +266,95 @@ def prepare(pairs: Iterable[tuple[str, str]]) -> tuple[list[str], list[str], Tra
     return texts, labels, TrainingSummary(len(texts), blank, no_chinese, counts)
 
 
-def _svm(config: TrainConfig) -> LinearSVC:
+def _svm(config: TrainConfig, class_weight: dict[bool, float] | str | None) -> LinearSVC:
     return LinearSVC(
         C=config.c,
-        class_weight="balanced" if config.balanced_classes else None,
+        class_weight=class_weight,
         random_state=config.seed,
         max_iter=config.max_iter,
         tol=config.tol,
     )
 
 
-def _fit_full(matrix: Any, y: Any, config: TrainConfig) -> tuple[Any, Any]:
-    svm = _svm(config).fit(matrix, y)
-    return svm.coef_, svm.intercept_
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """One SVM to fit: on ``rows`` (``None`` = all), for one label against the rest.
+
+    ``label`` is that label, or ``None`` for a two-label problem, which is a single SVM of the
+    second label against the first.
+    """
+
+    rows: Any
+    label: str | None
 
 
-def _fit_fold(matrix: Any, y: Any, fit_rows: Any, score_rows: Any, config: TrainConfig) -> Any:
-    svm = _svm(config).fit(matrix[fit_rows], y[fit_rows])
-    scores = svm.decision_function(matrix[score_rows])
-    return scores[:, None] if scores.ndim == 1 else scores
+def _fit(matrix: Any, y: Any, task: _Fit, config: TrainConfig) -> tuple[Any, float]:
+    """Weights ``(n_features,)`` and intercept of one SVM.
+
+    A one-vs-rest fit gives the label the weight scikit-learn's multi-class ``LinearSVC``
+    would (``n / (n_labels * n_label)`` with balanced classes, computed on the rows used) and
+    the rest weight 1, as liblinear does.
+    """
+    x = matrix if task.rows is None else matrix[task.rows]
+    labels = y if task.rows is None else y[task.rows]
+    if task.label is None:
+        svm = _svm(config, "balanced" if config.balanced_classes else None).fit(x, labels)
+        return svm.coef_[0], float(svm.intercept_[0])
+    positive = labels == task.label
+    weight = None
+    if config.balanced_classes:
+        classes = np.unique(labels)
+        share = compute_class_weight("balanced", classes=classes, y=labels)
+        weight = {True: float(share[np.searchsorted(classes, task.label)]), False: 1.0}
+    svm = _svm(config, weight).fit(x, positive)
+    return svm.coef_[0], float(svm.intercept_[0])
+
+
+_shared: tuple[Any, Any, TrainConfig] | None = None
+"""Matrix, labels and configuration for forked workers, which inherit them without a copy."""
+
+
+def _fit_shared(task: _Fit) -> tuple[Any, float]:
+    assert _shared is not None, "worker started without shared training data"
+    matrix, y, config = _shared
+    return _fit(matrix, y, task, config)
+
+
+def _workers(config: TrainConfig, n_rows: int) -> int:
+    """How many threads fit the features and processes fit the SVMs (see ``n_jobs``)."""
+    if config.n_jobs > 0:
+        return config.n_jobs
+    if n_rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(len(os.sched_getaffinity(0)), MAX_AUTO_JOBS)
+
+
+def _fit_all(
+    matrix: Any, y: Any, tasks: list[_Fit], config: TrainConfig, workers: int
+) -> list[Any]:
+    """Fit ``tasks`` in order; in ``workers`` forked worker processes if more than one.
+
+    Forked workers inherit the matrix from this process instead of receiving a pickled copy.
+    Each fit is seeded alike and results are collected in task order, so the model is the same
+    however many processes ran them (liblinear's random generator is process-wide, which rules
+    out threads). Training runs in the CLI process, which holds no other threads' locks.
+    """
+    workers = min(workers, len(tasks))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_fit(matrix, y, task, config) for task in tasks]
+    global _shared  # noqa: PLW0603 - handed to the forked workers, cleared right after
+    _shared = (matrix, y, config)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_fit_shared, tasks))
+    finally:
+        _shared = None
+
+
+def _scores(rows: Any, fitted: list[tuple[Any, float]]) -> Any:
+    """Decision scores ``(n_rows, n_columns)`` of ``rows`` under the fitted SVMs."""
+    return np.column_stack([rows @ w + b for w, b in fitted])
 
 
 def _calibration_sample(y: Any, limit: int, seed: int) -> Any:
@@ -322,11 +414,13 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     if rare:
         shown = "、".join(rare[:10]) + (" 等" if len(rare) > 10 else "")
         raise Invalid(f"以下类别的有效样本少于 2 条，无法训练: {shown}")
-    vectoriser = build_vectoriser(config.features, n_documents=len(texts))
+    workers = _workers(config, len(texts))
+    vectoriser = build_vectoriser(config.features, n_documents=len(texts), n_threads=workers)
     parts = vectoriser.transformer_list
     # A union of one part would copy its matrix into a new one (hstack); fit the part itself.
     features = parts[0][1] if len(parts) == 1 else vectoriser
-    matrix = sp.csr_matrix(features.fit_transform(texts), dtype=np.float32)
+    # float64 once here: liblinear takes float64 and would otherwise convert in every fit.
+    matrix = sp.csr_matrix(features.fit_transform(texts), dtype=np.float64)
     del texts
     y = np.asarray(labels)
     classes = np.unique(y)
@@ -335,17 +429,25 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     folds = max(2, min(config.calibration_folds, smallest))
     splitter = StratifiedKFold(folds, shuffle=True, random_state=config.seed)
     splits = [(sample[a], sample[b]) for a, b in splitter.split(sample, y[sample])]
-    jobs = [delayed(_fit_full)(matrix, y, config)] + [
-        delayed(_fit_fold)(matrix, y, a, b, config) for a, b in splits
+    # Two labels: one SVM (second label against the first); more: one SVM per label.
+    columns = [classes[1]] if len(classes) == 2 else list(classes)
+    per_label: list[str | None] = [None] if len(classes) == 2 else [str(c) for c in classes]
+    width = len(per_label)
+    # The full-data fits first: they are the longest, so workers finish together.
+    tasks = [_Fit(None, label) for label in per_label] + [
+        _Fit(fit_rows, label) for fit_rows, _ in splits for label in per_label
     ]
-    # Processes, not threads: liblinear draws from one process-wide random generator, so
-    # threads would interleave its draws and make the fits depend on timing.
-    results = Parallel(n_jobs=config.n_jobs)(jobs)
-    coef, intercept = results[0]
-    held_scores = np.vstack(results[1:])
+    results = _fit_all(matrix, y, tasks, config, workers)
+    coef = np.vstack([w for w, _ in results[:width]])
+    intercept = np.array([b for _, b in results[:width]])
+    held_scores = np.vstack(
+        [
+            _scores(matrix[score_rows], results[width * (i + 1) : width * (i + 2)])
+            for i, (_, score_rows) in enumerate(splits)
+        ]
+    )
     held_rows = np.concatenate([b for _, b in splits])
     held_labels = y[held_rows]
-    columns = [classes[1]] if len(classes) == 2 else list(classes)
     platt = [_platt(held_scores[:, j], held_labels == c) for j, c in enumerate(columns)]
     model = LinearModel(
         weights=np.ascontiguousarray(coef.T, dtype=np.float32),

@@ -24,6 +24,8 @@ when texts are classified one at a time.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -152,15 +154,25 @@ def _chunk_cells(texts: Sequence[str], n_min: int, n_max: int) -> tuple[Any, Any
 
 
 class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Character ``ngram_min``–``ngram_max``-grams (at most 3) with sublinear TF-IDF."""
+    """Character ``ngram_min``–``ngram_max``-grams (at most 3) with sublinear TF-IDF.
+
+    ``n_threads`` > 1 fits the chunks in that many threads (numpy's sorts and array operations
+    release the GIL); the result is the same.
+    """
 
     def __init__(
-        self, ngram_min: int = 1, ngram_max: int = 3, min_df: int = 2, max_df: float = 1.0
+        self,
+        ngram_min: int = 1,
+        ngram_max: int = 3,
+        min_df: int = 2,
+        max_df: float = 1.0,
+        n_threads: int = 1,
     ) -> None:
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_df = max_df
+        self.n_threads = n_threads
 
     def fit(self, texts: Sequence[str], y: Any = None) -> CharNgramTfidf:
         self.fit_transform(texts)
@@ -171,59 +183,70 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"n-gram range must lie within 1..{_MAX_N}")
         texts = list(texts)
         n_docs = len(texts)
-        # One pass over the texts: per chunk, the distinct n-grams and the (text, n-gram)
-        # cells with their counts, n-grams numbered locally within the chunk.
-        chunks = [_chunk_cells(chunk, self.ngram_min, self.ngram_max) for chunk in _chunks(texts)]
-        if chunks:
-            # Every chunk's keys are sorted: a stable sort merges these runs cheaply.
-            vocab, inverse = _unique(np.concatenate([c[0] for c in chunks]))
-            local_df = np.concatenate([c[1] for c in chunks])
-            df: Any = np.bincount(inverse, weights=local_df, minlength=len(vocab))
-        else:
-            vocab, inverse = np.empty(0, np.uint64), np.empty(0, np.int64)
-            df = np.empty(0)
-        keep = (df >= self.min_df) & (df <= self.max_df * max(n_docs, 1))
-        column = np.cumsum(keep) - 1  # new column of every kept n-gram
-        column[~keep] = -1
-        self.vocabulary_ = vocab[keep]
-        self.idf_ = (np.log((1 + max(n_docs, 1)) / (1 + df[keep])) + 1).astype(np.float32)
-        # Per chunk: map local n-gram numbers to kept columns (increasing with the key, so the
-        # cells stay sorted by column), order the cells by document with a stable radix sort
-        # (document numbers within a chunk fit 16 bits), which is CSR order, and weight them.
-        column = column.astype(np.int32)
-        data, indices, lengths, offset = [], [], [], 0
-        for start, (distinct, _, local, docs, counts) in zip(
-            range(0, n_docs, _CHUNK), chunks, strict=True
-        ):
-            mapping = column[inverse[offset : offset + len(distinct)]]
-            offset += len(distinct)
-            cell_cols = mapping[local]
-            kept = np.flatnonzero(cell_cols >= 0)
-            order = kept[np.argsort(docs[kept], kind="stable")]
-            size = min(_CHUNK, n_docs - start)
-            chunk_docs = docs[order]
-            cols = cell_cols[order]
-            weights = np.log(counts[order].astype(np.float32))
-            weights += 1
-            weights *= self.idf_[cols]
-            norms = np.sqrt(np.bincount(chunk_docs, weights=weights * weights, minlength=size))
-            norms[norms == 0] = 1
-            weights /= norms[chunk_docs].astype(np.float32)
-            data.append(weights)
-            indices.append(cols)
-            lengths.append(np.bincount(chunk_docs, minlength=size))
+        threads = max(1, getattr(self, "n_threads", 1))
+        with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+            run: Any = pool.map if pool is not None else map
+            # One pass over the texts: per chunk, the distinct n-grams and the (text, n-gram)
+            # cells with their counts, n-grams numbered locally within the chunk.
+            chunks = list(
+                run(lambda c: _chunk_cells(c, self.ngram_min, self.ngram_max), _chunks(texts))
+            )
+            if chunks:
+                # Every chunk's keys are sorted: a stable sort merges these runs cheaply.
+                vocab, inverse = _unique(np.concatenate([c[0] for c in chunks]))
+                local_df = np.concatenate([c[1] for c in chunks])
+                df: Any = np.bincount(inverse, weights=local_df, minlength=len(vocab))
+            else:
+                vocab, inverse = np.empty(0, np.uint64), np.empty(0, np.int64)
+                df = np.empty(0)
+            keep = (df >= self.min_df) & (df <= self.max_df * max(n_docs, 1))
+            column = np.cumsum(keep) - 1  # new column of every kept n-gram
+            column[~keep] = -1
+            self.vocabulary_ = vocab[keep]
+            self.idf_ = (np.log((1 + max(n_docs, 1)) / (1 + df[keep])) + 1).astype(np.float32)
+            # Per chunk, its n-grams' kept columns (increasing with the key, so the cells stay
+            # sorted by column; -1 = pruned).
+            column = column.astype(np.int32)
+            ends = np.cumsum([len(c[0]) for c in chunks])
+            mappings = [
+                column[inverse[end - len(c[0]) : end]] for c, end in zip(chunks, ends, strict=True)
+            ]
+            sizes = [min(_CHUNK, n_docs - start) for start in range(0, n_docs, _CHUNK)]
+            weighed = list(
+                run(lambda a: self._weigh(*a), zip(chunks, mappings, sizes, strict=True))
+            )
         del chunks
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        if lengths:
-            np.cumsum(np.concatenate(lengths), out=indptr[1:])
+        if weighed:
+            np.cumsum(np.concatenate([w[2] for w in weighed]), out=indptr[1:])
         return sp.csr_matrix(
             (
-                np.concatenate(data) if data else np.empty(0, np.float32),
-                np.concatenate(indices) if indices else np.empty(0, np.int32),
+                np.concatenate([w[0] for w in weighed]) if weighed else np.empty(0, np.float32),
+                np.concatenate([w[1] for w in weighed]) if weighed else np.empty(0, np.int32),
                 indptr,
             ),
             shape=(n_docs, len(self.vocabulary_)),
         )
+
+    def _weigh(self, chunk: tuple[Any, ...], mapping: Any, size: int) -> tuple[Any, Any, Any]:
+        """One chunk's cells in CSR order: weights, columns and the row lengths.
+
+        The cells are ordered by document with a stable radix sort (document numbers within a
+        chunk fit 16 bits), which keeps them sorted by column within each document.
+        """
+        _, _, local, docs, counts = chunk
+        cell_cols = mapping[local]
+        kept = np.flatnonzero(cell_cols >= 0)
+        order = kept[np.argsort(docs[kept], kind="stable")]
+        chunk_docs = docs[order]
+        cols = cell_cols[order]
+        weights = np.log(counts[order].astype(np.float32))
+        weights += 1
+        weights *= self.idf_[cols]
+        norms = np.sqrt(np.bincount(chunk_docs, weights=weights * weights, minlength=size))
+        norms[norms == 0] = 1
+        weights /= norms[chunk_docs].astype(np.float32)
+        return weights, cols, np.bincount(chunk_docs, minlength=size)
 
     def transform(self, texts: Sequence[str]) -> Any:
         texts = list(texts)
@@ -253,9 +276,21 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         pos = np.searchsorted(vocab, keys)
         pos[pos == len(vocab)] = 0
         found = vocab[pos] == keys
-        cells, counts = np.unique(docs[found] * len(vocab) + pos[found], return_counts=True)
-        row = cells // len(vocab)
-        indices = (cells - row * len(vocab)).astype(np.int32)
+        if n_texts == 1 and len(keys) > 64:
+            # One text (classification as appeals arrive): its known n-grams are sorted, so
+            # equal ones are runs and their counts the runs' lengths; no second sort.
+            pos = pos[found]
+            starts = np.empty(len(pos), dtype=bool)
+            starts[:1] = True
+            np.not_equal(pos[1:], pos[:-1], out=starts[1:])
+            first = np.flatnonzero(starts)
+            counts = np.diff(np.append(first, len(pos)))
+            indices = pos[first].astype(np.int32)
+            row = np.zeros(len(indices), dtype=np.int64)
+        else:
+            cells, counts = np.unique(docs[found] * len(vocab) + pos[found], return_counts=True)
+            row = cells // len(vocab)
+            indices = (cells - row * len(vocab)).astype(np.int32)
         data = (1 + np.log(counts.astype(np.float32))) * self.idf_[indices]
         norms = np.sqrt(np.bincount(row, weights=data * data, minlength=n_texts))
         data /= norms[row].astype(np.float32)

@@ -176,3 +176,39 @@ def test_calibration_sample_is_stratified_and_bounded() -> None:
     picked = dict(zip(*np.unique(y[rows], return_counts=True), strict=True))
     assert picked == {"a": 90, "b": 10, "c": 5}
     assert np.array_equal(rows, _calibration_sample(y, 100, 0))
+
+
+def test_parallel_training_is_automatic_only_for_large_sets() -> None:
+    from civicgrid.dispatch.classifier import PARALLEL_MIN_ROWS, TrainConfig, _workers
+
+    assert _workers(TrainConfig(), PARALLEL_MIN_ROWS - 1) == 1
+    assert 1 <= _workers(TrainConfig(), PARALLEL_MIN_ROWS) <= 4
+    assert _workers(TrainConfig(n_jobs=3), 10) == 3
+
+
+def test_linear_scores_match_a_sparse_product_with_empty_rows() -> None:
+    """Rows without features (first, between, last) score the intercept alone."""
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.special import expit
+
+    from civicgrid.dispatch.classifier import LinearModel
+
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(50, 3)).astype(np.float32)
+    model = LinearModel(
+        weights=weights,
+        intercept=np.array([0.1, -0.2, 0.3]),
+        platt_a=np.array([-1.5, -2.0, -1.0]),
+        platt_b=np.array([0.1, 0.0, -0.1]),
+    )
+    rows = sp.random(6, 50, density=0.2, format="csr", dtype=np.float32, random_state=1)
+    rows = sp.csr_matrix(rows.multiply(np.array([[0], [1], [1], [0], [1], [0]])))
+    rows.eliminate_zeros()
+    rows.sort_indices()
+    got = model.probabilities(rows.data, rows.indices, rows.indptr)
+    scores = np.asarray(rows @ weights, dtype=np.float64) + model.intercept
+    expected = expit(-(model.platt_a * scores + model.platt_b))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.allclose(got.sum(axis=1), 1.0)

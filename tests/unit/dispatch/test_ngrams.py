@@ -92,3 +92,32 @@ def test_many_distinct_characters_use_the_fallback_path(monkeypatch: pytest.Monk
     assert cells(texts) == packed  # 3 * 6 + 2 bits still fit
     counted = sorted(c for d, _, c in cells(texts) if d == 1)
     assert counted == [1, 1, 1, 2, 2, 2]  # 停 水 停水 twice; 水停 停水停 水停水 once
+
+
+def test_fitting_in_chunks_and_threads_gives_the_same_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chunks of two texts (fitted one after the other or in threads) = one chunk."""
+    from civicgrid.dispatch import ngrams
+
+    texts = TEXTS * 3 + ["停水", "停电停电", "噪音"]
+    whole = CharNgramTfidf(1, 3, min_df=2).fit_transform(texts)
+    monkeypatch.setattr(ngrams, "_CHUNK", 2)
+    for threads in (1, 3):
+        vectoriser = CharNgramTfidf(1, 3, min_df=2, n_threads=threads)
+        chunked = vectoriser.fit_transform(texts)
+        assert np.array_equal(chunked.indptr, whole.indptr)
+        assert np.array_equal(chunked.indices, whole.indices)
+        assert np.allclose(chunked.data, whole.data)
+        assert np.allclose(vectoriser.transform(texts).toarray(), whole.toarray())
+
+
+def test_one_long_text_gets_the_row_it_gets_in_a_batch() -> None:
+    """A single text of more than 64 n-grams takes the run-length path; same row as in a batch."""
+    long_text = "小区停水三天了，没有自来水，物业不管，停水停电，垃圾没人清运，臭味很重！" * 3
+    vectoriser = CharNgramTfidf(1, 3, min_df=1).fit([*TEXTS[:4], long_text])
+    data, indices, indptr = vectoriser.rows([long_text])
+    assert indptr[-1] > 64
+    batch = vectoriser.transform([TEXTS[0], long_text, ""])
+    assert np.array_equal(indices, batch.indices[batch.indptr[1] : batch.indptr[2]])
+    assert np.array_equal(data, batch.data[batch.indptr[1] : batch.indptr[2]])
