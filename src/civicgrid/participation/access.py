@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -177,6 +178,16 @@ def link_resident(
         resident_id=resident_id,
     )
     return link
+
+
+def add_unique(session: Session, row: Any, conflict: str) -> None:
+    """Add and flush ``row``, turning a unique-constraint violation (a duplicate, or a
+    concurrent insert that won the race) into a Conflict (409) saying ``conflict``."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc
 
 
 def flush_versioned(session: Session, what: str) -> None:

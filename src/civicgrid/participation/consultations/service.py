@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -382,11 +381,8 @@ def cast_vote(
         on_behalf=on_behalf,
         cast_at=now,
     )
-    session.add(vote)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent vote of the same resident won the race
-        raise Conflict("该居民已对本议题投过票，每人只能投一票 (already voted)") from exc
+    # a concurrent vote of the same resident won the race
+    access.add_unique(session, vote, "该居民已对本议题投过票，每人只能投一票 (already voted)")
     audit_step(session, consultation.id, "vote", actor, now, vote_id=vote.id, on_behalf=on_behalf)
     return vote
 
@@ -529,11 +525,7 @@ def evaluate(
         comment=clean_text(comment, "评议意见", 1000, required=False),
         created_at=now,
     )
-    session.add(evaluation)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("您已评议过本议题 (already evaluated)") from exc
+    access.add_unique(session, evaluation, "您已评议过本议题 (already evaluated)")
     audit_step(session, consultation.id, "evaluate", actor, now, evaluation_id=evaluation.id)
     return evaluation
 

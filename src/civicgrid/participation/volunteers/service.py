@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
@@ -65,11 +64,7 @@ def create_team(
         region_path=region.path,
         created_at=now,
     )
-    session.add(team)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("该社区已有同名服务队 (team name taken)") from exc
+    access.add_unique(session, team, "该社区已有同名服务队 (team name taken)")
     access.audit(session, actor, "participation.team.create", "team", team.id, now)
     return team
 
@@ -94,11 +89,7 @@ def register_party_org(
         region_path=region.path,
         reported_at=now,
     )
-    session.add(org)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("该党组织已向本社区报到 (already registered)") from exc
+    access.add_unique(session, org, "该党组织已向本社区报到 (already registered)")
     access.audit(session, actor, "participation.party_org.register", "party_org", org.id, now)
     return org
 
@@ -172,11 +163,7 @@ def register_volunteer(
         region_path=region.path,
         registered_at=now,
     )
-    session.add(volunteer)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("志愿者登记冲突，请重试 (registration conflict)") from exc
+    access.add_unique(session, volunteer, "志愿者登记冲突，请重试 (registration conflict)")
     access.audit(
         session,
         actor,
@@ -271,11 +258,7 @@ def place_order(session: Session, *, data: NewOrder, actor: Actor, now: datetime
         created_at=now,
         updated_at=now,
     )
-    session.add(order)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("服务单号冲突，请重试 (order number conflict)") from exc
+    access.add_unique(session, order, "服务单号冲突，请重试 (order number conflict)")
     access.audit(session, actor, "participation.order.place", "order", order.id, now)
     enqueue(
         session,
@@ -631,11 +614,7 @@ def issue_certificate(
         region_path=volunteer.region_path,
         issued_at=now,
     )
-    session.add(cert)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict("证明编号冲突，请重试 (certificate number conflict)") from exc
+    access.add_unique(session, cert, "证明编号冲突，请重试 (certificate number conflict)")
     access.audit(
         session,
         actor,
