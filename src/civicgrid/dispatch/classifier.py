@@ -324,7 +324,7 @@ def _workers(config: TrainConfig, n_rows: int) -> int:
     """How many threads fit the features and processes fit the SVMs (see ``n_jobs``)."""
     if config.n_jobs > 0:
         return config.n_jobs
-    if n_rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+    if n_rows < PARALLEL_MIN_ROWS:
         return 1
     return min(len(os.sched_getaffinity(0)), MAX_AUTO_JOBS)
 
@@ -332,7 +332,8 @@ def _workers(config: TrainConfig, n_rows: int) -> int:
 def _fit_all(
     matrix: Any, y: Any, tasks: list[_Fit], config: TrainConfig, workers: int
 ) -> list[Any]:
-    """Fit ``tasks`` in order; in ``workers`` forked worker processes if more than one.
+    """Fit ``tasks`` in order; in ``workers`` forked worker processes if more than one and
+    the platform can fork (otherwise here, one after the other).
 
     Forked workers inherit the matrix from this process instead of receiving a pickled copy.
     Each fit is seeded alike and results are collected in task order, so the model is the same

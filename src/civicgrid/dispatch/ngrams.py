@@ -183,7 +183,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"n-gram range must lie within 1..{_MAX_N}")
         texts = list(texts)
         n_docs = len(texts)
-        threads = max(1, getattr(self, "n_threads", 1))
+        threads = max(1, self.n_threads)
         with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
             run: Any = pool.map if pool is not None else map
             # One pass over the texts: per chunk, the distinct n-grams and the (text, n-gram)
