@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from civicgrid.clock import BEIJING
 from civicgrid.errors import Invalid
+from civicgrid.kit.periods import local_date
 
 DEFAULT_WIDTH = 5
 _DATE_DIGITS = 8
@@ -37,9 +37,7 @@ class AppealNumber:
 
 def numbering_day(received_at: datetime) -> date:
     """The date an appeal received at ``received_at`` is numbered under (Beijing local date)."""
-    if received_at.tzinfo is None:
-        raise ValueError("received_at must be timezone-aware")
-    return received_at.astimezone(BEIJING).date()
+    return local_date(received_at)
 
 
 def format_appeal_no(day: date, sequence: int, *, width: int = DEFAULT_WIDTH) -> str:

@@ -102,7 +102,7 @@ def local_day_start(day: date) -> datetime:
 def local_date(at: datetime) -> date:
     """The Beijing date of an aware instant."""
     if at.tzinfo is None:
-        raise ValueError("naive datetime given where an aware instant is needed")
+        raise ValueError("a naive datetime was given where a timezone-aware instant is needed")
     return at.astimezone(BEIJING).date()
 
 
