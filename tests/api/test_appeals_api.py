@@ -10,23 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import JPEG, PNG, World, make_appeal, make_world
+from tests.builders.appeals import JPEG, PNG, World, make_appeal, reloaded, timeline_count
 from tests.builders.auth import MiniTerritory
 
 from civicgrid.appeals.channels import Channel
-from civicgrid.appeals.models import Appeal, Callback, TimelineEvent
+from civicgrid.appeals.models import Appeal, Callback
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.config import Settings
 
 S = AppealStatus
 BASE = "/api/v1/appeals"
-
-
-@pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
 
 
 def _post(client: TestClient, world: World, who: str, path: str, body: dict[str, Any]) -> Any:
@@ -54,22 +47,8 @@ def _new(client: TestClient, world: World, **extra: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def _events(session: Session, appeal_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(TimelineEvent)
-            .where(TimelineEvent.appeal_id == appeal_id)
-        )
-        or 0
-    )
-
-
 def _status(session: Session, appeal_id: int) -> str:
-    session.expire_all()
-    appeal = session.get(Appeal, appeal_id)
-    assert appeal is not None
-    return appeal.status
+    return reloaded(session, appeal_id).status
 
 
 def test_requires_authentication(client: TestClient, world: World) -> None:
@@ -281,7 +260,7 @@ def test_action_refusals_leave_state(
 ) -> None:
     appeal = _new(client, world)
     aid = appeal["id"]
-    events = _events(session, aid)
+    events = timeline_count(session, aid)
     # 409: impossible in this status
     response = _post(client, world, "street_a", f"/{aid}/sign", {})
     assert response.status_code == 409
@@ -312,7 +291,7 @@ def test_action_refusals_leave_state(
     response = _post(client, world, "district_b_operator", f"/{aid}/accept", {})
     assert response.status_code == 404
     assert _status(session, aid) == "received"
-    assert _events(session, aid) == events
+    assert timeline_count(session, aid) == events
     # the right version goes through
     response = _post(
         client, world, "operator", f"/{aid}/accept", {"expected_version": appeal["version"]}
@@ -575,7 +554,7 @@ def test_mark_unreasonable(
     session.commit()
     aid = appeal.id
     path = f"/{aid}/mark-unreasonable"
-    events = _events(session, aid)
+    events = timeline_count(session, aid)
     detail = _get(client, world, "supervisor", f"/{aid}").json()
     assert "mark_unreasonable" in [a["action"] for a in detail["allowed_actions"]]
     assert _post(client, world, "supervisor", path, {"text": " "}).status_code == 422
@@ -583,7 +562,7 @@ def test_mark_unreasonable(
     assert _post(client, world, "street_a", path, {"text": "无理要求"}).status_code == 403
     stale = {"text": "无理要求", "expected_version": detail["version"] + 1}
     assert _post(client, world, "supervisor", path, stale).status_code == 409
-    assert _events(session, aid) == events
+    assert timeline_count(session, aid) == events
     response = _post(
         client,
         world,
@@ -603,7 +582,7 @@ def test_mark_unreasonable(
     assert stored.excluded_from_rates is True
     again = _post(client, world, "admin", path, {"text": "再次认定"})
     assert again.status_code == 409
-    assert _events(session, aid) == events + 1
+    assert timeline_count(session, aid) == events + 1
     dispatched = make_appeal(session, world=world, now=now, status=S.DISPATCHED)
     session.commit()
     response = _post(
@@ -766,12 +745,12 @@ def test_someone_elses_appeal_cannot_be_rated_through_the_api(
     client: TestClient, session: Session, world: World, now: datetime
 ) -> None:
     appeal = _resident_replied(session, world, now)
-    events = _events(session, appeal.id)
+    events = timeline_count(session, appeal.id)
     body = {"resolved": True, "satisfaction": "satisfied"}
     assert _post(client, world, "resident2", f"/{appeal.id}/rate", body).status_code == 404
     assert client.post(f"{BASE}/{appeal.id}/rate", json=body).status_code == 401
     session.expire_all()
-    assert _events(session, appeal.id) == events
+    assert timeline_count(session, appeal.id) == events
     assert _callback_count(session, appeal.id) == 0
     assert session.get(Appeal, appeal.id).status == "replied"  # type: ignore[union-attr]
 

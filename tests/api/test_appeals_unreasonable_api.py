@@ -8,42 +8,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal, make_world
+from tests.builders.appeals import World, make_appeal, reloaded, timeline_count
 
-from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.config import Settings
 
 S = AppealStatus
 BASE = "/api/v1/appeals"
 REASON = "单位申请剔除：诉求人要求无政策依据的补偿"
 
 
-@pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
-
-
 def _post(client: TestClient, world: World, who: str, path: str, body: dict[str, Any]) -> Any:
     return client.post(f"{BASE}{path}", json=body, headers=world[who].headers)
-
-
-def _stored(session: Session, appeal_id: int) -> Appeal:
-    session.expire_all()
-    appeal = session.get(Appeal, appeal_id)
-    assert appeal is not None
-    return appeal
-
-
-def _events(session: Session, appeal_id: int) -> int:
-    stmt = (
-        select(func.count()).select_from(TimelineEvent).where(TimelineEvent.appeal_id == appeal_id)
-    )
-    return int(session.scalar(stmt) or 0)
 
 
 @pytest.mark.parametrize("status", [S.CLOSED, S.TERMINATED])
@@ -57,7 +33,7 @@ def test_mark_and_revoke_a_finished_appeal(
     allowed = [a["action"] for a in detail["allowed_actions"]]
     # only the step that fits an unmarked appeal with no pending application is offered
     assert allowed == ["mark_unreasonable"]
-    events = _events(session, aid)
+    events = timeline_count(session, aid)
 
     response = _post(
         client,
@@ -74,7 +50,7 @@ def test_mark_and_revoke_a_finished_appeal(
         "mark_unreasonable",
         REASON,
     )
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason) == (True, REASON)
     assert stored.unreasonable_by_user_id == world.actor("supervisor").user_id
     assert stored.unreasonable_at == now
@@ -95,13 +71,13 @@ def test_mark_and_revoke_a_finished_appeal(
         "复核后撤销",
     )
     assert last["detail"]["revoked_reason"] == REASON
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason, stored.status) == (
         False,
         None,
         status.value,
     )
-    assert _events(session, aid) == events + 2
+    assert timeline_count(session, aid) == events + 2
 
 
 def test_refusals_are_4xx_and_change_nothing(
@@ -111,7 +87,7 @@ def test_refusals_are_4xx_and_change_nothing(
     session.commit()
     aid = appeal.id
     mark, revoke = f"/{aid}/mark-unreasonable", f"/{aid}/revoke-unreasonable"
-    events = _events(session, aid)
+    events = timeline_count(session, aid)
 
     # Missing reason: 422 (blank, absent, or too long for the schema).
     assert _post(client, world, "supervisor", mark, {"text": "  "}).status_code == 422
@@ -141,24 +117,24 @@ def test_refusals_are_4xx_and_change_nothing(
     response = _post(client, world, "supervisor", revoke, {"text": "撤销"})
     assert response.status_code == 409
     assert "未被认定为不合理诉求" in response.text
-    assert _events(session, aid) == events
-    assert _stored(session, aid).excluded_from_rates is False
+    assert timeline_count(session, aid) == events
+    assert reloaded(session, aid).excluded_from_rates is False
 
     # Already marked: 409; stale version: 409; missing revoke reason: 422.
     assert _post(client, world, "supervisor", mark, {"text": REASON}).status_code == 200
-    version = _stored(session, aid).version
+    version = reloaded(session, aid).version
     assert _post(client, world, "admin", mark, {"text": "再次认定"}).status_code == 409
     stale = {"text": "撤销", "expected_version": version - 1}
     assert _post(client, world, "supervisor", revoke, stale).status_code == 409
     assert _post(client, world, "supervisor", revoke, {"text": ""}).status_code == 422
     assert _post(client, world, "operator", revoke, {"text": "撤销"}).status_code == 403
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason, stored.version) == (
         True,
         REASON,
         version,
     )
-    assert _events(session, aid) == events + 1
+    assert timeline_count(session, aid) == events + 1
 
 
 def test_an_appeal_closed_at_intake_is_refused(
@@ -172,7 +148,7 @@ def test_an_appeal_closed_at_intake_is_refused(
         client, world, "supervisor", f"/{appeal.id}/mark-unreasonable", {"text": REASON}
     )
     assert response.status_code == 409
-    assert _stored(session, appeal.id).excluded_from_rates is False
+    assert reloaded(session, appeal.id).excluded_from_rates is False
 
 
 def test_openapi_lists_the_revoke_route(client: TestClient) -> None:

@@ -6,44 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal, make_world
+from tests.builders.appeals import World, make_appeal, reloaded, timeline_count
 
-from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.config import Settings
 
 S = AppealStatus
 BASE = "/api/v1/appeals"
 REASON = "诉求人要求无政策依据的补偿，已多次解释"
 
 
-@pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
-
-
 def _post(client: TestClient, world: World, who: str, path: str, body: dict[str, Any]) -> Any:
     return client.post(f"{BASE}{path}", json=body, headers=world[who].headers)
-
-
-def _stored(session: Session, appeal_id: int) -> Appeal:
-    session.expire_all()
-    appeal = session.get(Appeal, appeal_id)
-    assert appeal is not None
-    return appeal
-
-
-def _events(session: Session, appeal_id: int) -> int:
-    stmt = (
-        select(func.count()).select_from(TimelineEvent).where(TimelineEvent.appeal_id == appeal_id)
-    )
-    return int(session.scalar(stmt) or 0)
 
 
 def _pending_ids(client: TestClient, world: World, who: str) -> list[int]:
@@ -97,7 +72,7 @@ def test_apply_then_approve(
     assert body["excluded_from_rates"] is True
     assert body["unreasonable"]["reason"] == REASON
     assert body["timeline"][-1]["action"] == "approve_unreasonable"
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason, stored.status) == (
         True,
         REASON,
@@ -125,7 +100,7 @@ def test_apply_then_reject(
         "不予认定",
     )
     assert last["detail"]["applied_reason"] == REASON
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_applied_at) == (False, None)
 
 
@@ -140,16 +115,16 @@ def test_refusals_are_4xx_and_change_nothing(
         f"/{aid}/unreasonable-application/approve",
         f"/{aid}/unreasonable-application/reject",
     )
-    events = _events(session, aid)
+    events = timeline_count(session, aid)
 
     assert _post(client, world, "street_a", apply, {"text": " "}).status_code == 422
     assert _post(client, world, "street_a", apply, {"text": "x" * 5001}).status_code == 422
     assert _post(client, world, "supervisor", apply, {"text": REASON}).status_code == 403
     assert _post(client, world, "supervisor", approve, {}).status_code == 409  # none pending
     assert _post(client, world, "supervisor", reject, {"text": "不予认定"}).status_code == 409
-    stale = {"text": REASON, "expected_version": _stored(session, aid).version + 5}
+    stale = {"text": REASON, "expected_version": reloaded(session, aid).version + 5}
     assert _post(client, world, "street_a", apply, stale).status_code == 409
-    assert _events(session, aid) == events
+    assert timeline_count(session, aid) == events
 
     assert _post(client, world, "street_a", apply, {"text": REASON}).status_code == 200
     assert _post(client, world, "street_a", apply, {"text": REASON}).status_code == 409
@@ -165,10 +140,10 @@ def test_refusals_are_4xx_and_change_nothing(
         ).status_code
         == 404
     )
-    assert _events(session, aid) == events + 1
-    assert _stored(session, aid).unreasonable_applied_reason == REASON
+    assert timeline_count(session, aid) == events + 1
+    assert reloaded(session, aid).unreasonable_applied_reason == REASON
 
     assert _post(client, world, "supervisor", approve, {}).status_code == 200
     # Already marked: a new application is a conflict.
     assert _post(client, world, "street_a", apply, {"text": REASON}).status_code == 409
-    assert _events(session, aid) == events + 2
+    assert timeline_count(session, aid) == events + 2

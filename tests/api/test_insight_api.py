@@ -10,11 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal, make_world
+from tests.builders.appeals import World, make_appeal
 from tests.builders.auth import MiniTerritory
 
 from civicgrid.audit.models import AuditEntry
-from civicgrid.config import Settings
 from civicgrid.insight import service as insight_service
 from civicgrid.insight.models import GovernanceTask, TaskAppealLink
 
@@ -24,13 +23,6 @@ NOISE = [
     "建国里工地夜间施工噪音太大睡不着",
     "投诉建国里附近工地夜间施工噪音",
 ]
-
-
-@pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
 
 
 def _get(client: TestClient, world: World, who: str, path: str, **params: Any) -> Any:

@@ -3,25 +3,15 @@ never a 500, and nothing stored changes."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import World
 
 from civicgrid.appeals.models import Appeal
-from civicgrid.config import Settings
 
 HUGE = 10**25
-
-
-@pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
 
 
 @pytest.mark.parametrize(

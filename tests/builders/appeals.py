@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.appeals.states import AppealStatus, EmergencyLine, Satisfaction
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth import service as auth_service
@@ -296,3 +297,19 @@ def _run(
         service.merge(session, appeal_id=a, target_number=target.number, actor=op, now=now)
     else:  # pragma: no cover - a typo in _STEPS
         raise AssertionError(step)
+
+
+def reloaded(session: Session, appeal_id: int) -> Appeal:
+    """The appeal as stored now (the session's cached state dropped first)."""
+    session.expire_all()
+    appeal = session.get(Appeal, appeal_id)
+    assert appeal is not None
+    return appeal
+
+
+def timeline_count(session: Session, appeal_id: int) -> int:
+    """How many timeline events the appeal has."""
+    stmt = (
+        select(func.count()).select_from(TimelineEvent).where(TimelineEvent.appeal_id == appeal_id)
+    )
+    return int(session.scalar(stmt) or 0)

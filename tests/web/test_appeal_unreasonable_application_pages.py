@@ -7,20 +7,12 @@ from datetime import datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal
+from tests.builders.appeals import World, make_appeal, reloaded
 from tests.web.conftest import HX, LoginAs
 
-from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 
 REASON = "诉求人要求为私家车免费划设专用车位，无政策依据"
-
-
-def _stored(session: Session, appeal_id: int) -> Appeal:
-    session.expire_all()
-    appeal = session.get(Appeal, appeal_id)
-    assert appeal is not None
-    return appeal
 
 
 def _url(aid: int, code: str) -> str:
@@ -46,7 +38,7 @@ def test_unit_applies_and_the_centre_approves(
     )
     assert r.status_code == 422
     assert "申请理由" in r.text
-    assert _stored(session, aid).unreasonable_applied_at is None
+    assert reloaded(session, aid).unreasonable_applied_at is None
 
     r = client.post(
         _url(aid, "apply_unreasonable"), data={"text": REASON, "csrf_token": csrf}, headers=HX
@@ -56,7 +48,7 @@ def test_unit_applies_and_the_centre_approves(
     assert "unreasonable-application" in r.text
     assert "待中心审核" in r.text
     assert _url(aid, "apply_unreasonable") not in r.text  # one pending application at a time
-    assert _stored(session, aid).unreasonable_applied_reason == REASON
+    assert reloaded(session, aid).unreasonable_applied_reason == REASON
 
     csrf = login("supervisor")
     page = client.get(f"/appeals/{aid}")
@@ -74,7 +66,7 @@ def test_unit_applies_and_the_centre_approves(
     )
     assert r.status_code == 303
     assert r.headers["location"] == f"/appeals/{aid}?done=approve_unreasonable"
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason) == (True, REASON)
     assert stored.unreasonable_applied_at is None
     page = client.get(f"/appeals/{aid}")
@@ -101,7 +93,7 @@ def test_centre_rejects_with_a_reason(
     )
     assert r.status_code == 422
     assert "驳回理由" in r.text
-    assert _stored(session, aid).unreasonable_applied_reason == REASON
+    assert reloaded(session, aid).unreasonable_applied_reason == REASON
 
     r = client.post(
         _url(aid, "reject_unreasonable"),
@@ -111,7 +103,7 @@ def test_centre_rejects_with_a_reason(
     assert r.status_code == 200
     assert "已完成操作：驳回不合理诉求申请" in r.text
     assert "经核实诉求合理" in r.text  # in the timeline
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_applied_at) == (False, None)
     assert _url(aid, "mark_unreasonable") in r.text
 
@@ -128,4 +120,4 @@ def test_a_handler_of_an_unrelated_unit_does_not_see_the_appeal(
         _url(aid, "apply_unreasonable"), data={"text": REASON, "csrf_token": csrf}, headers=HX
     )
     assert r.status_code == 404  # outside the utility's scope
-    assert _stored(session, aid).unreasonable_applied_at is None
+    assert reloaded(session, aid).unreasonable_applied_at is None

@@ -7,20 +7,12 @@ from datetime import datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal
+from tests.builders.appeals import World, make_appeal, reloaded
 from tests.web.conftest import HX, LoginAs
 
-from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 
 REASON = "单位申请剔除：诉求人要求为私家车免费划设专用车位"
-
-
-def _stored(session: Session, appeal_id: int) -> Appeal:
-    session.expire_all()
-    appeal = session.get(Appeal, appeal_id)
-    assert appeal is not None
-    return appeal
 
 
 def test_closed_appeal_is_marked_shown_and_revoked_from_the_detail_page(
@@ -46,7 +38,7 @@ def test_closed_appeal_is_marked_shown_and_revoked_from_the_detail_page(
     assert "不计入三率" in r.text
     assert f"/appeals/{aid}/actions/mark_unreasonable" not in r.text
     assert f"/appeals/{aid}/actions/revoke_unreasonable" in r.text
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.status, stored.excluded_from_rates, stored.unreasonable_reason) == (
         "closed",
         True,
@@ -64,7 +56,7 @@ def test_closed_appeal_is_marked_shown_and_revoked_from_the_detail_page(
     )
     assert r.status_code == 422
     assert "撤销理由" in r.text
-    assert _stored(session, aid).excluded_from_rates is True
+    assert reloaded(session, aid).excluded_from_rates is True
 
     r = client.post(
         f"/appeals/{aid}/actions/revoke_unreasonable",
@@ -73,7 +65,7 @@ def test_closed_appeal_is_marked_shown_and_revoked_from_the_detail_page(
     )
     assert r.status_code == 303
     assert r.headers["location"] == f"/appeals/{aid}?done=revoke_unreasonable"
-    stored = _stored(session, aid)
+    stored = reloaded(session, aid)
     assert (stored.excluded_from_rates, stored.unreasonable_reason) == (False, None)
     page = client.get(f"/appeals/{aid}")
     assert "unreasonable-finding" not in page.text
@@ -96,7 +88,7 @@ def test_terminated_appeal_offers_the_review_to_reviewers_only(
         headers=HX,
     )
     assert r.status_code == 403
-    assert _stored(session, aid).excluded_from_rates is False
+    assert reloaded(session, aid).excluded_from_rates is False
 
 
 def test_a_stale_page_marking_twice_gets_the_conflict_message(
@@ -111,4 +103,4 @@ def test_a_stale_page_marking_twice_gets_the_conflict_message(
     again = client.post(f"/appeals/{aid}/actions/mark_unreasonable", data=data, headers=HX)
     assert again.status_code == 409
     assert "已认定为不合理诉求" in again.text
-    assert _stored(session, aid).unreasonable_reason == REASON
+    assert reloaded(session, aid).unreasonable_reason == REASON

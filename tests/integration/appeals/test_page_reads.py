@@ -58,19 +58,9 @@ def test_a_replied_appeal_reads_its_timeline_and_no_rating_in_two_statements(
     assert [e.id for e in record.events] == sorted(e.id for e in record.events)
 
 
-def test_the_rating_of_the_current_round_is_shown(
-    session: Session, world: World, now: datetime
-) -> None:
-    appeal = _resident_replied(session, world, now)
-    _rate(session, world, appeal, now, ok=False)
-    record = queries.public_record(session, appeal)
-    assert record.rating is not None
-    assert (record.rating.round, record.rating.satisfaction) == (0, "dissatisfied")
-
-
-def test_a_closed_appeal_falls_back_to_the_last_self_service_rating(
-    session: Session, world: World, now: datetime
-) -> None:
+def _rated_reopened_and_replied_again(session: Session, world: World, now: datetime) -> Appeal:
+    """The caller rated the reply dissatisfied, the callback reopened it, the unit replied again
+    (round 1 of the reply is open)."""
     appeal = _resident_replied(session, world, now)
     _rate(session, world, appeal, now, ok=False)
     service.callback(
@@ -86,6 +76,23 @@ def test_a_closed_appeal_falls_back_to_the_last_self_service_rating(
     service.reply(
         session, appeal_id=appeal.id, text="已再次处理", actor=world.actor("street_a"), now=now
     )
+    return appeal
+
+
+def test_the_rating_of_the_current_round_is_shown(
+    session: Session, world: World, now: datetime
+) -> None:
+    appeal = _resident_replied(session, world, now)
+    _rate(session, world, appeal, now, ok=False)
+    record = queries.public_record(session, appeal)
+    assert record.rating is not None
+    assert (record.rating.round, record.rating.satisfaction) == (0, "dissatisfied")
+
+
+def test_a_closed_appeal_falls_back_to_the_last_self_service_rating(
+    session: Session, world: World, now: datetime
+) -> None:
+    appeal = _rated_reopened_and_replied_again(session, world, now)
     service.callback(
         session,
         appeal_id=appeal.id,
@@ -105,20 +112,6 @@ def test_a_closed_appeal_falls_back_to_the_last_self_service_rating(
 def test_an_open_appeal_does_not_fall_back_to_an_earlier_round(
     session: Session, world: World, now: datetime
 ) -> None:
-    appeal = _resident_replied(session, world, now)
-    _rate(session, world, appeal, now, ok=False)
-    service.callback(
-        session,
-        appeal_id=appeal.id,
-        resolved=False,
-        satisfaction=Satisfaction.DISSATISFIED,
-        reopen=True,
-        reason="问题仍在",
-        actor=world.actor("operator"),
-        now=now,
-    )
-    service.reply(
-        session, appeal_id=appeal.id, text="已再次处理", actor=world.actor("street_a"), now=now
-    )
+    appeal = _rated_reopened_and_replied_again(session, world, now)
     assert (appeal.status, appeal.reopen_count) == (S.REPLIED.value, 1)
     assert queries.public_record(session, appeal).rating is None
