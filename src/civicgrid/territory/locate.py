@@ -321,12 +321,12 @@ class LocateCache:
                 if self._generation == generation:
                     entry.checked_at = now
             return entry.index
-        rows = queries.grid_index_rows(session)
+        rows = queries.grid_rows(session)
         index = LocateIndex.from_geojson_texts(
             [r[0] for r in rows],
             [r[1] for r in rows],
-            [r[3] for r in rows],
-            paths=[r[2] for r in rows],
+            [r[4] for r in rows],
+            paths=[r[3] for r in rows],
         )
         with self._lock:
             # An invalidation during the build leaves the entry due for another check.

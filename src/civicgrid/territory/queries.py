@@ -118,25 +118,18 @@ def count_regions_by_level(session: Session) -> dict[str, int]:
     return {level: int(n) for level, n in rows}
 
 
-def grid_rows(session: Session) -> list[tuple[int, str, str, str]]:
-    """(id, code, name, boundary) of every grid that has a boundary, by code."""
+def grid_rows(session: Session) -> list[tuple[int, str, str, str, str]]:
+    """(id, code, name, path, boundary) of every grid that has a boundary, by code: what the
+    map draws and the locate index holds."""
     stmt = (
-        select(Region.id, Region.code, Region.name, Region.boundary)
+        select(Region.id, Region.code, Region.name, Region.path, Region.boundary)
         .where(Region.level == RegionLevel.GRID.value, Region.boundary.is_not(None))
         .order_by(Region.code)
     )
-    return [(rid, code, name, str(boundary)) for rid, code, name, boundary in session.execute(stmt)]
-
-
-def grid_index_rows(session: Session) -> list[tuple[int, str, str, str]]:
-    """(id, code, path, boundary) of every grid that has a boundary, by code: what the locate
-    index holds."""
-    stmt = (
-        select(Region.id, Region.code, Region.path, Region.boundary)
-        .where(Region.level == RegionLevel.GRID.value, Region.boundary.is_not(None))
-        .order_by(Region.code)
-    )
-    return [(rid, code, path, str(boundary)) for rid, code, path, boundary in session.execute(stmt)]
+    return [
+        (rid, code, name, path, str(boundary))
+        for rid, code, name, path, boundary in session.execute(stmt)
+    ]
 
 
 def grid_fingerprint(session: Session) -> tuple[object, ...]:

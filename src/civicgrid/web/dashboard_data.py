@@ -181,7 +181,7 @@ def grid_outlines(session: Session) -> dict[str, Any]:
                 "geometry": json.loads(boundary),
                 "properties": {"id": rid, "code": code, "name": name},
             }
-            for rid, code, name, boundary in territory_queries.grid_rows(session)
+            for rid, code, name, _, boundary in territory_queries.grid_rows(session)
         ],
     }
 
