@@ -8,8 +8,10 @@ holds the request.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.clock import Clock
 from civicgrid.config import Settings
+from civicgrid.kit.crypto import FieldCipher
 
 
 def open_session(request: Request) -> Session:
@@ -58,6 +61,20 @@ def clock_of(request: Request) -> Clock:
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def field_cipher(settings: Settings) -> FieldCipher:
+    """The cipher of the encrypted personal-data columns for ``settings``' key.
+
+    Built once per key and var directory in a process: the key derivation (HKDF) and, without
+    a configured key, the read of the key file would otherwise run on every request.
+    """
+    return _cipher_for(settings.field_key, settings.var_dir)
+
+
+@functools.lru_cache(maxsize=16)
+def _cipher_for(field_key: str, var_dir: Path) -> FieldCipher:
+    return FieldCipher(Settings(field_key=field_key, var_dir=var_dir).resolved_field_key())
 
 
 async def get_clock(request: Request) -> Clock:

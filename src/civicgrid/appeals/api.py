@@ -7,10 +7,8 @@ Errors map to HTTP by ``app.py``: Invalid 422, Forbidden 403, NotFound 404, Conf
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -55,8 +53,7 @@ from civicgrid.appeals.views import render_detail
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import CurrentActor, OptionalActor
-from civicgrid.config import Settings
-from civicgrid.deps import DbSession, Now, settings_of
+from civicgrid.deps import DbSession, Now, field_cipher, settings_of
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
@@ -66,18 +63,10 @@ router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 __all__ = ["render_detail", "router"]  # render_detail is also used by the web pages
 
 
-@functools.lru_cache(maxsize=16)
-def _cipher_for(field_key: str, var_dir: Path) -> FieldCipher:
-    # Built once per key: the hash key derivation (HKDF) and, without a configured key, the
-    # read of the key file happen once per process instead of once per request.
-    return FieldCipher(Settings(field_key=field_key, var_dir=var_dir).resolved_field_key())
-
-
 # These two are async and read the settings from the app themselves: a synchronous dependency
 # (``AppSettings`` included) costs a hop to the thread pool on every request.
 async def _cipher(request: Request) -> FieldCipher:
-    settings = settings_of(request)
-    return _cipher_for(settings.field_key, settings.var_dir)
+    return field_cipher(settings_of(request))
 
 
 async def _media(request: Request) -> service.MediaPolicy:

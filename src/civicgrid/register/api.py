@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import CurrentActor
-from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.deps import AppSettings, DbSession, Now, field_cipher
 from civicgrid.errors import Invalid
 from civicgrid.kit import spreadsheet
 from civicgrid.kit.crypto import FieldCipher
@@ -23,8 +23,8 @@ router = APIRouter(prefix="/api/v1/register", tags=["register"])
 
 
 def get_cipher(settings: AppSettings) -> FieldCipher:
-    """The field cipher built from the configured key."""
-    return FieldCipher(settings.resolved_field_key())
+    """The field cipher of the configured key (built once per process)."""
+    return field_cipher(settings)
 
 
 Cipher = Annotated[FieldCipher, Depends(get_cipher)]

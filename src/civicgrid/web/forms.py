@@ -16,7 +16,7 @@ from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.clock import BEIJING, to_beijing
-from civicgrid.deps import AppSettings
+from civicgrid.deps import AppSettings, field_cipher
 from civicgrid.errors import Forbidden, Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
@@ -29,7 +29,7 @@ MAX_UPLOADS = 9
 
 
 def _cipher(settings: AppSettings) -> FieldCipher:
-    return FieldCipher(settings.resolved_field_key())
+    return field_cipher(settings)
 
 
 def _media(settings: AppSettings) -> service.MediaPolicy:
