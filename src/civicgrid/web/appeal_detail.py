@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.api import render_detail
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.queries import AppealRecord
 from civicgrid.appeals.schemas import AppealRead
 from civicgrid.appeals.self_service import CallbackChannel
 from civicgrid.appeals.states import (
@@ -119,44 +118,6 @@ def _blank_form(action: Action, text_label: str | None, view: AppealRead) -> Act
     )
 
 
-@dataclass(frozen=True, slots=True)
-class UnreasonableFinding:
-    """The 不合理诉求 finding in force on an appeal, as the detail page shows it."""
-
-    reason: str
-    at: datetime | None
-    by: str
-
-
-def unreasonable_finding(appeal: AppealRecord) -> UnreasonableFinding | None:
-    if not appeal.excluded_from_rates:
-        return None
-    return UnreasonableFinding(
-        reason=appeal.unreasonable_reason or "",
-        at=appeal.unreasonable_at,
-        by=appeal.unreasonable_by_label or "",
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class UnreasonableApplication:
-    """The lead unit's pending application for the 不合理诉求 finding, as the page shows it."""
-
-    reason: str
-    at: datetime | None
-    by: str
-
-
-def unreasonable_application(appeal: AppealRecord) -> UnreasonableApplication | None:
-    if appeal.unreasonable_applied_at is None:
-        return None
-    return UnreasonableApplication(
-        reason=appeal.unreasonable_applied_reason or "",
-        at=appeal.unreasonable_applied_at,
-        by=appeal.unreasonable_applied_by_label or "",
-    )
-
-
 def detail_context(
     session: Session,
     actor: Actor,
@@ -199,8 +160,6 @@ def detail_context(
         "satisfaction_labels": {s.value: s.label for s in Satisfaction},
         "callback_channels": {c.value: c.label for c in CallbackChannel},
         "status_labels": {s.value: s.label for s in AppealStatus},
-        "unreasonable": unreasonable_finding(appeal),
-        "unreasonable_application": unreasonable_application(appeal),
     }
     return ctx
 
