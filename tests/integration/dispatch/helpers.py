@@ -16,12 +16,15 @@ from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.actor import Actor
-from civicgrid.dispatch import service
+from civicgrid.dispatch import queries, service
 from civicgrid.dispatch.artifacts import save_model
 from civicgrid.dispatch.classifier import train
+from civicgrid.dispatch.places import ParsedAddress, RegionIndex
+from civicgrid.dispatch.service.suggest import SharedReads
 from civicgrid.territory.models import UtilityServiceArea
 
 SYSTEM = Actor.system("dispatch-tests")
+ODD = "无法解析的奇怪文本"
 GARBAGE = "010101"  # 暴露垃圾: street
 NOISE = "030101"  # 夜间施工噪声: department 城管执法局
 WATER = "040101"  # 停水: utility water
@@ -96,3 +99,22 @@ def make_categorised(
         _run(session, world, appeal, step, now=now, lead=world.street_a, handler="street_a")
     assert appeal.status == status.value
     return appeal
+
+
+class FailingOnOddText(RegionIndex):
+    """The territory's real names, whose address parser fails on one text (:data:`ODD`), as a
+    third-party parser can on input it does not expect."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(queries.region_names(session))
+        self.calls_on_odd_text = 0
+
+    def parse(self, text: str) -> ParsedAddress:
+        if ODD in text:
+            self.calls_on_odd_text += 1
+            raise UnicodeError(f"cannot parse {text!r}")
+        return super().parse(text)
+
+    def reads(self, session: Session) -> SharedReads:
+        """What the routing job reads once per run, with this index for the names."""
+        return SharedReads(self, queries.catalogue(session))

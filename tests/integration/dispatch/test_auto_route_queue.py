@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_appeal
+from tests.integration.dispatch.helpers import ODD, FailingOnOddText
 
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals import service as appeal_service
@@ -24,27 +25,10 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.service import list_entries
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch import queries, service
-from civicgrid.dispatch.places import ParsedAddress, RegionIndex
 
 S = AppealStatus
-ODD = "无法解析的奇怪文本"
 CONFIDENT = ("停水", "整栋楼停水一天了，什么时候来水")
 _TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
-
-
-class FailingOnOddText(RegionIndex):
-    """The territory's real names, whose address parser fails on one text, as a third-party
-    parser can on input it does not expect."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(queries.region_names(session))
-        self.calls_on_odd_text = 0
-
-    def parse(self, text: str) -> ParsedAddress:
-        if ODD in text:
-            self.calls_on_odd_text += 1
-            raise UnicodeError(f"cannot parse {text!r}")
-        return super().parse(text)
 
 
 def _pending(
@@ -93,7 +77,9 @@ def test_an_unexpected_error_marks_the_appeal_and_the_queue_behind_it_is_routed(
     unplaced = _pending(session, world, now, "整栋楼停水一天了", placed=False)
     index = FailingOnOddText(session)
     with caplog.at_level(logging.ERROR, logger="civicgrid.dispatch.service.auto_route"):
-        run = service.route_new_appeals(session, now=now, models_dir=trained_models, index=index)
+        run = service.route_new_appeals(
+            session, now=now, models_dir=trained_models, shared=index.reads(session)
+        )
     assert run.as_dict() == {
         "scanned": 3,
         "dispatched": 1,
@@ -126,7 +112,10 @@ def test_an_unexpected_error_marks_the_appeal_and_the_queue_behind_it_is_routed(
     assert marker.actor_label == service.AUTO_ROUTE_ACTOR.label
     assert len(_markers(session, unplaced.id)) == 1
     again = service.route_new_appeals(
-        session, now=now + timedelta(minutes=1), models_dir=trained_models, index=index
+        session,
+        now=now + timedelta(minutes=1),
+        models_dir=trained_models,
+        shared=index.reads(session),
     )
     assert again.scanned == 0
     assert index.calls_on_odd_text == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_appeal
-from tests.integration.dispatch.helpers import training_rows
+from tests.integration.dispatch.helpers import ODD, FailingOnOddText, training_rows
 
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
@@ -20,23 +20,9 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.dispatch import queries, service
 from civicgrid.dispatch.artifacts import current_version, save_model
 from civicgrid.dispatch.classifier import train
-from civicgrid.dispatch.places import ParsedAddress, RegionIndex
 
 S = AppealStatus
-ODD = "无法解析的奇怪文本"
 CONFIDENT = "整栋楼停水一天了，什么时候来水"
-
-
-class FailingOnOddText(RegionIndex):
-    """The territory's real names, whose address parser fails on one text."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(queries.region_names(session))
-
-    def parse(self, text: str) -> ParsedAddress:
-        if ODD in text:
-            raise UnicodeError(f"cannot parse {text!r}")
-        return super().parse(text)
 
 
 def _pending(
@@ -96,14 +82,16 @@ def test_an_appeal_is_tried_once_per_model_version(
     failing = _pending(session, world, now - timedelta(hours=1), f"整栋楼停水，{ODD}", placed=False)
     index = FailingOnOddText(session)
 
-    first = service.route_new_appeals(session, now=now, models_dir=models, index=index)
+    first = service.route_new_appeals(
+        session, now=now, models_dir=models, shared=index.reads(session)
+    )
     assert (first.scanned, first.manual, first.failed, first.dispatched) == (3, 2, 1, 0)
     for appeal in (unplaced, vague, failing):
         assert _marker_versions(session, appeal.id) == [model_a]
 
     audits = _audit_rows(session)
     same_model = service.route_new_appeals(
-        session, now=now + timedelta(minutes=1), models_dir=models, index=index
+        session, now=now + timedelta(minutes=1), models_dir=models, shared=index.reads(session)
     )
     assert same_model.scanned == 0
     assert _audit_rows(session) == audits
@@ -113,7 +101,7 @@ def test_an_appeal_is_tried_once_per_model_version(
     ).version
     assert current_version(models) == model_b != model_a
     retried = service.route_new_appeals(
-        session, now=now + timedelta(minutes=2), models_dir=models, index=index
+        session, now=now + timedelta(minutes=2), models_dir=models, shared=index.reads(session)
     )
     assert (retried.scanned, retried.manual, retried.failed, retried.dispatched) == (3, 2, 1, 0)
     for appeal in (unplaced, vague, failing):
@@ -126,7 +114,7 @@ def test_an_appeal_is_tried_once_per_model_version(
 
     audits = _audit_rows(session)
     again = service.route_new_appeals(
-        session, now=now + timedelta(minutes=3), models_dir=models, index=index
+        session, now=now + timedelta(minutes=3), models_dir=models, shared=index.reads(session)
     )
     assert again.scanned == 0
     assert _audit_rows(session) == audits

@@ -44,10 +44,9 @@ from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.dispatch import queries
-from civicgrid.dispatch.places import RegionIndex
 from civicgrid.dispatch.service.classify import loaded_model_version
 from civicgrid.dispatch.service.policy import DispatchPolicy
-from civicgrid.dispatch.service.suggest import DispatchSuggestion, suggest_dispatch
+from civicgrid.dispatch.service.suggest import DispatchSuggestion, SharedReads, suggest_dispatch
 from civicgrid.errors import DomainError
 
 AUTO_ROUTE_ACTOR: Final = Actor.system("auto-route")
@@ -78,7 +77,7 @@ def plan_auto_route(
     models_dir: Path,
     now: datetime,
     policy: DispatchPolicy | None = None,
-    index: RegionIndex | None = None,
+    shared: SharedReads | None = None,
 ) -> AutoRoutePlan:
     """Decide, without writing, whether ``appeal_id`` can be merged into a duplicate (score ≥
     the strict auto-merge threshold) or dispatched (appeal pending dispatch, category and unit
@@ -96,8 +95,8 @@ def plan_auto_route(
         models_dir=models_dir,
         now=now,
         policy=policy,
-        appeal_id=appeal_id,
-        index=index,
+        appeal=appeal,
+        shared=shared,
     )
     older = [d for d in suggestion.duplicates if d.appeal.received_at <= appeal.received_at]
     if older and older[0].score >= policy.duplicates.auto_merge_at:
@@ -203,7 +202,7 @@ def run_auto_route(
     models_dir: Path,
     now: datetime,
     policy: DispatchPolicy | None = None,
-    index: RegionIndex | None = None,
+    shared: SharedReads | None = None,
     model_version: str | None = None,
 ) -> AutoRouteResult:
     """Plan, then carry out the plan with exactly one use case (see the module docstring).
@@ -217,7 +216,7 @@ def run_auto_route(
         models_dir=models_dir,
         now=now,
         policy=policy,
-        index=index,
+        shared=shared,
     )
     if plan.action == "merge":
         appeal = appeal_service.merge(
@@ -276,7 +275,7 @@ def route_new_appeals(
     models_dir: Path,
     policy: DispatchPolicy | None = None,
     actor: Actor = AUTO_ROUTE_ACTOR,
-    index: RegionIndex | None = None,
+    shared: SharedReads | None = None,
 ) -> AutoRouteRun:
     """The background job (see the module docstring). The current model version is read
     once per run (``"none"`` when no model can be loaded); the queue holds the appeals not yet
@@ -284,8 +283,8 @@ def route_new_appeals(
     meanwhile (409), the chosen unit was switched off — is rolled back alone and marked as
     tried with the refusal as its reason; one whose processing raises any other error is
     logged, rolled back alone and marked as tried with :data:`FAILED_REASON` and the error's
-    class name; both markers record the run's model version. ``index`` is the territory's
-    names when the caller already has them (built once per run otherwise)."""
+    class name; both markers record the run's model version. ``shared`` is the territory's
+    names and the catalogue when the caller already has them (read once per run otherwise)."""
     policy = policy or DispatchPolicy()
     model_version = loaded_model_version(models_dir)
     ids = queries.unrouted_appeal_ids(
@@ -296,8 +295,8 @@ def route_new_appeals(
     )
     counts = {"dispatch": 0, "merge": 0, "manual": 0}
     refused = failed = 0
-    if ids and index is None:
-        index = RegionIndex(queries.region_names(session))
+    if ids and shared is None:
+        shared = SharedReads.read(session)
     for appeal_id in ids:
         try:
             result = run_auto_route(
@@ -307,7 +306,7 @@ def route_new_appeals(
                 models_dir=models_dir,
                 now=now,
                 policy=policy,
-                index=index,
+                shared=shared,
                 model_version=model_version,
             )
         except DomainError as exc:

@@ -14,7 +14,7 @@ from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.appeals.models import Appeal
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch import queries
-from civicgrid.dispatch.catalogue import CatalogueItem
+from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem
 from civicgrid.dispatch.duplicates import AppealText, DuplicateCandidate, find_duplicates
 from civicgrid.dispatch.places import RegionIndex
 from civicgrid.dispatch.routing import Place, RoutingDecision
@@ -22,6 +22,19 @@ from civicgrid.dispatch.service.classify import Classification, classify_text
 from civicgrid.dispatch.service.placing import decide_route, resolve_place
 from civicgrid.dispatch.service.policy import URGENCY_BY_CODE, DispatchPolicy, more_urgent
 from civicgrid.errors import Invalid
+
+
+@dataclass(frozen=True, slots=True)
+class SharedReads:
+    """What suggestions for a batch of appeals share, read once per batch: the territory's
+    names and the dispatch catalogue (None when none is loaded)."""
+
+    index: RegionIndex
+    catalogue: Catalogue | None
+
+    @classmethod
+    def read(cls, session: Session) -> SharedReads:
+        return cls(RegionIndex(queries.region_names(session)), queries.catalogue(session))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +67,23 @@ def suggest_dispatch(
     lat: float | None = None,
     region_id: int | None = None,
     code: str | None = None,
-    index: RegionIndex | None = None,
+    appeal: Appeal | None = None,
+    shared: SharedReads | None = None,
 ) -> DispatchSuggestion:
     """Category suggestions, place, routing decision and duplicate candidates for an appeal
-    (``appeal_id``, in the actor's scope) or for a text with its place. ``code`` forces the
-    category (the dispatcher's choice); ``index`` is the territory's names when the caller
-    already has them (the background job builds them once per run). Read-only."""
+    (``appeal_id``, in the actor's scope, or ``appeal`` when the caller has already read it
+    that way) or for a text with its place. ``code`` forces the category (the dispatcher's
+    choice); ``shared`` holds the territory's names and the catalogue when the caller already
+    has them (the background job reads them once per run). Read-only."""
     policy = policy or DispatchPolicy()
-    appeal: Appeal | None = None
-    if appeal_id is not None:
+    if appeal is None and appeal_id is not None:
         appeal = appeal_queries.by_id_for(session, actor, appeal_id)
+    if appeal is not None:
         text = queries.appeal_text(appeal)
         address, lon, lat, region_id = appeal.address, appeal.lon, appeal.lat, appeal.region_id
     elif not text.strip():
         raise Invalid("请提供工单编号或诉求文本 (appeal_id or text is required)")
-    catalogue = queries.catalogue(session)
+    catalogue = shared.catalogue if shared is not None else queries.catalogue(session)
     reasons: list[str] = []
     try:
         classification = classify_text(
@@ -100,7 +115,7 @@ def suggest_dispatch(
         region_id=region_id,
         address=address,
         fallback_text=text,
-        index=index,
+        index=shared.index if shared is not None else None,
     )
     decision = decide_route(session, item, place)
     if not decision.decided:
