@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -297,31 +297,15 @@ def find_hotspots(
         _explain(core, sims, ordered, vectors, span_ts, config)
         for core, sims in zip(cores, centre_sims, strict=True)
     ]
-    found.sort(key=lambda h: (-h.heat, -h.size, h.first_at, h.members[0]))
+    found.sort(key=ranking_key)
     if limit is not None:
         found = found[:limit]
-    return [_with_rank(h, rank) for rank, h in enumerate(found, start=1)]
+    return [replace(h, rank=rank) for rank, h in enumerate(found, start=1)]
 
 
-def _with_rank(h: Hotspot, rank: int) -> Hotspot:
-    return Hotspot(
-        rank=rank,
-        heat=h.heat,
-        size=h.size,
-        callers=h.callers,
-        support=h.support,
-        oppose=h.oppose,
-        growth=h.growth,
-        severity=h.severity,
-        first_at=h.first_at,
-        last_at=h.last_at,
-        terms=h.terms,
-        areas=h.areas,
-        places=h.places,
-        samples=h.samples,
-        members=h.members,
-        heat_parts=h.heat_parts,
-    )
+def ranking_key(h: Hotspot) -> tuple[float, int, datetime, str]:
+    """Hot problems rank by heat, then size, then the earliest first, then the first member."""
+    return (-h.heat, -h.size, h.first_at, h.members[0])
 
 
 def _most_common(counts: Counter[str], k: int) -> list[tuple[str, int]]:

@@ -90,10 +90,7 @@ def _stored(found: Sequence[hotspots.Hotspot], rows: Sequence[AppealFacts]) -> l
 
 
 def _ranked(groups: Sequence[StoredHotspot], limit: int) -> list[StoredHotspot]:
-    ordered = sorted(
-        groups,
-        key=lambda g: (-g.hotspot.heat, -g.hotspot.size, g.hotspot.first_at, g.hotspot.members[0]),
-    )[:limit]
+    ordered = sorted(groups, key=lambda g: hotspots.ranking_key(g.hotspot))[:limit]
     return [replace(g, hotspot=replace(g.hotspot, rank=rank)) for rank, g in enumerate(ordered, 1)]
 
 
