@@ -59,17 +59,10 @@ def enqueue(
     now: datetime,
 ) -> OutboxMessage:
     """Write one outbox row. Joins the caller's transaction (never commits)."""
-    message = OutboxMessage(
-        created_at=now,
-        recipient_kind=recipient.kind,
-        recipient_id=recipient.id,
-        channel=channel,
-        subject=subject[:200],
-        body=body,
-        link=link,
-        status="pending",
-        attempts=0,
+    fields = enqueue_params(
+        recipient=recipient, subject=subject, body=body, link=link, channel=channel, now=now
     )
+    message = OutboxMessage(**fields)
     session.add(message)
     return message
 
@@ -107,8 +100,8 @@ def enqueue_params(
     channel: str = "inbox",
     now: datetime,
 ) -> dict[str, object]:
-    """The parameters of :func:`enqueue_statement` for one message, as :func:`enqueue` fills
-    it (a pending message, never attempted)."""
+    """The parameters of :func:`enqueue_statement` for one message (a pending message, never
+    attempted); :func:`enqueue` builds its row from them too."""
     values: dict[str, object] = {
         "created_at": now,
         "recipient_kind": recipient.kind,
