@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypedDict
 
 from civicgrid.auth.roles import Role
 from civicgrid.auth.scope import GLOBAL_SCOPE, DataScope
@@ -48,3 +50,11 @@ class Actor:
             roles=frozenset({Role.ADMIN}),
             scope=GLOBAL_SCOPE,
         )
+
+
+class ActingAs(TypedDict):
+    """The keyword arguments every use case takes: who acts, and when (``**call.by``; mypy
+    checks the keys against the use case)."""
+
+    actor: Actor
+    now: datetime

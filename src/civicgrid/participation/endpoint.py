@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypedDict
+from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.actor import Actor
+from civicgrid.auth.actor import ActingAs, Actor
 from civicgrid.auth.deps import CurrentActor
 from civicgrid.deps import DbSession, Now
-
-
-class ActingAs(TypedDict):
-    """The keyword arguments every use case takes: who acts, and when."""
-
-    actor: Actor
-    now: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypedDict, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from civicgrid.auth.actor import Actor
+from civicgrid.auth.actor import ActingAs, Actor
 from civicgrid.errors import Conflict, Invalid
 from civicgrid.web.render import error_page
 
@@ -35,13 +35,6 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 Form = Annotated[dict[str, str], Depends(form_fields)]
-
-
-class ActingAs(TypedDict):
-    """The keyword arguments every use case takes: who acts, and when."""
-
-    actor: Actor
-    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
