@@ -555,7 +555,8 @@ def main() -> None:
             )  # fmt: skip
             with make_session_factory(engine)() as session:
                 codes = [
-                    (code, name) for _id, code, name, _b in territory_queries.grid_rows(session)
+                    (code, name)
+                    for _id, code, name, _path, _b in territory_queries.grid_rows(session)
                 ]
                 before = session.execute(text("SELECT count(*) FROM appeal")).scalar_one()
             print(f"demo: {len(codes)} grids, {before:,} appeals of the demo year")

@@ -98,7 +98,7 @@ def main() -> None:
         territory_service.create_from_spec(
             session, spec=build_territory_spec(args.seed, "small"), actor=system, now=NOW
         )
-        grids = [GridInfo(code) for _id, code, _name, _b in territory_queries.grid_rows(session)]
+        grids = [GridInfo(row[1]) for row in territory_queries.grid_rows(session)]
         register_service.ensure_default_tags(session, actor=system, now=NOW)
     print(f"territory: demo 'small', {len(grids)} grids")
 
