@@ -117,7 +117,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     if exc.detail is not None:
         body["errors"] = exc.detail
     if not _wants_json(request):
-        from civicgrid.web.render import error_page
+        from civicgrid.web.shared.render import error_page
 
         return error_page(request, exc.status_code, exc.message)
     return JSONResponse(body, status_code=exc.status_code)

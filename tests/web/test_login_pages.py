@@ -18,8 +18,8 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.models import WebSession
 from civicgrid.auth.roles import Role
 from civicgrid.clock import FrozenClock
-from civicgrid.web.context import PageActor
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.render import render
 
 PASSWORD = "Passw0rd!x"
 

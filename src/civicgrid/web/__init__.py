@@ -1,4 +1,6 @@
-"""Server-rendered pages (Jinja2 + htmx). Routes translate HTTP to service calls; no rules."""
+"""Server-rendered pages (Jinja2 + htmx), one sub-package per area (appeals, dispatch, grid,
+register, dashboard, portal, admin, participation, auth, home) over the helpers in ``shared``.
+Routes translate HTTP to service calls; no rules. See docs/decisions/0002-web-by-area.md."""
 
 from __future__ import annotations
 
@@ -7,36 +9,35 @@ from pathlib import Path
 from fastapi import FastAPI
 
 STATIC_DIR = Path(__file__).parent / "static"
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Include every page router. Imported lazily so that the JSON API never needs Jinja."""
-    from civicgrid.web import (
-        admin,
-        appeal_detail,
-        appeal_pages,
-        community_map,
-        dashboard,
-        dispatch_pages,
-        grid,
-        home,
-        login,
-        participation,
-        portal,
-        register_pages,
-    )
+    """Include every page router: the one place page routes are registered. Imported when the
+    pages are mounted, so that importing ``civicgrid.web`` (for STATIC_DIR) never loads Jinja."""
+    from civicgrid.web.admin import manage
+    from civicgrid.web.appeals import detail, intake, lists
+    from civicgrid.web.auth import login
+    from civicgrid.web.dashboard import leader
+    from civicgrid.web.dispatch import queue
+    from civicgrid.web.grid import worker
+    from civicgrid.web.home import start
+    from civicgrid.web.participation import consultations, projects, volunteers
+    from civicgrid.web.portal import resident
+    from civicgrid.web.register import community_map, search
 
     app.include_router(login.router)
-    app.include_router(home.router)
-    # The list pages (/appeals/new, /inbox, /supervision) before the detail (/appeals/{id}).
-    app.include_router(appeal_pages.router)
-    app.include_router(appeal_detail.router)
-    app.include_router(dispatch_pages.router)
-    app.include_router(portal.router)
-    app.include_router(dashboard.router)
-    app.include_router(grid.router)
-    app.include_router(admin.router)
-    app.include_router(register_pages.router)
-    app.include_router(participation.router)
+    app.include_router(start.router)
+    # The fixed appeal pages (/appeals/new, /inbox, /supervision) before the detail (/appeals/{id}).
+    app.include_router(intake.router)
+    app.include_router(lists.router)
+    app.include_router(detail.router)
+    app.include_router(queue.router)
+    app.include_router(resident.router)
+    app.include_router(leader.router)
+    app.include_router(worker.router)
+    app.include_router(manage.router)
+    app.include_router(search.router)
+    app.include_router(consultations.router)
+    app.include_router(volunteers.router)
+    app.include_router(projects.router)
     app.include_router(community_map.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicgrid.auth.roles import Role
-from civicgrid.web.navigation import NAV_TABLE, ROLE_NAV, nav_items
+from civicgrid.web.shared.navigation import NAV_TABLE, ROLE_NAV, nav_items
 
 MAP = ("民情图", "/community-map")
 CONSULT = ("议事协商", "/participation/consultations")

@@ -1,5 +1,5 @@
 """The page-form helpers: typed fields read from a posted form (a refusal names the field) and
-the post/redirect/get shape of :func:`civicgrid.web.form_actions.perform`."""
+the post/redirect/get shape of :func:`civicgrid.web.shared.form_actions.perform`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from civicgrid.clock import BEIJING
 from civicgrid.errors import Conflict, Forbidden, Invalid
-from civicgrid.web.form_actions import perform
+from civicgrid.web.shared.form_actions import perform
 from civicgrid.web.participation.common import (
     int_field,
     opt_date_field,

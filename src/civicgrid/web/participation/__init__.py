@@ -6,20 +6,6 @@ Residents (phones) see the consultations of where they live, a vote form, an ord
 their own orders; staff manage consultations, assign orders, record and confirm service, and
 issue certificates. Every form posts to ``.../{action}`` with the CSRF token; a refused action
 re-renders the page with the message (422 for invalid input, 409 for a wrong step), through
-:mod:`civicgrid.web.form_actions`.
-
-``router`` holds every participation page, for ``civicgrid.web.mount_pages``.
+:mod:`civicgrid.web.shared.form_actions`. Each page module's ``router`` is registered by
+``civicgrid.web.mount_pages``.
 """
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-from civicgrid.web.participation import consultations, projects, volunteers
-
-router = APIRouter(tags=["pages"])
-router.include_router(consultations.router)
-router.include_router(volunteers.router)
-router.include_router(projects.router)
-
-__all__ = ["router"]

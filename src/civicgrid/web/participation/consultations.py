@@ -18,8 +18,6 @@ from civicgrid.participation.consultations import editing as ce
 from civicgrid.participation.consultations import queries as cq
 from civicgrid.participation.consultations import service as cs
 from civicgrid.participation.consultations import states as cst
-from civicgrid.web.context import PageActor
-from civicgrid.web.form_actions import Form, FormCall, Step, perform, perform_step
 from civicgrid.web.participation.common import (
     community_choices,
     int_field,
@@ -27,9 +25,11 @@ from civicgrid.web.participation.common import (
     opt_int_field,
     when_field,
 )
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform, perform_step
+from civicgrid.web.shared.render import render
 
-router = APIRouter()
+router = APIRouter(tags=["pages"])
 
 
 def _consultation_rows(session: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:

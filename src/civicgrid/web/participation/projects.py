@@ -19,12 +19,12 @@ from civicgrid.participation.projects import rules as prr
 from civicgrid.participation.projects import service as ps
 from civicgrid.participation.projects.models import ServiceProject
 from civicgrid.participation.volunteers import queries as vq
-from civicgrid.web.context import PageActor
-from civicgrid.web.form_actions import Form, FormCall, Step, perform, perform_step
 from civicgrid.web.participation.common import int_field, opt_date_field, opt_int_field
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform, perform_step
+from civicgrid.web.shared.render import render
 
-router = APIRouter()
+router = APIRouter(tags=["pages"])
 
 READ_WHAT = "查看服务项目"
 

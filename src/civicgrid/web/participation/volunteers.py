@@ -23,8 +23,6 @@ from civicgrid.participation.volunteers import queries as vq
 from civicgrid.participation.volunteers import rules as vr
 from civicgrid.participation.volunteers import service as vs
 from civicgrid.participation.volunteers.models import ServiceOrder
-from civicgrid.web.context import PageActor
-from civicgrid.web.form_actions import Form, FormCall, Step, perform, perform_step
 from civicgrid.web.participation.common import (
     community_choices,
     int_field,
@@ -32,9 +30,11 @@ from civicgrid.web.participation.common import (
     opt_minutes_field,
     when_field,
 )
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform, perform_step
+from civicgrid.web.shared.render import render
 
-router = APIRouter()
+router = APIRouter(tags=["pages"])
 
 # --- orders -------------------------------------------------------------------------------------
 

@@ -10,12 +10,13 @@ from fastapi import Depends, HTTPException, Request
 
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import OptionalActor, csrf_token_for
-from civicgrid.web.navigation import nav_items
-from civicgrid.web.render import is_htmx
+from civicgrid.web.shared.navigation import nav_items
+from civicgrid.web.shared.render import is_htmx
 
 
 def set_page_context(request: Request, actor: Actor | None) -> None:
-    """Put ``actor``, ``csrf_token`` and ``nav_items`` where ``web.render.render`` finds them."""
+    """Put ``actor``, ``csrf_token`` and ``nav_items`` where ``web.shared.render.render`` finds
+    them."""
     context = dict(getattr(request.state, "page_context", {}))
     context.update(
         actor=actor,

@@ -1,6 +1,7 @@
-"""The workflow actions of the appeal detail page: what an action form may carry
-(:class:`ActionFields`) and :func:`perform`, which calls the one use case behind an action.
-Shared with the dispatch queue and the grid worker's pages."""
+"""The workflow actions of the appeal pages: what an action form may carry
+(:class:`ActionFields`), :func:`perform`, which calls the one use case behind an action, and
+:func:`done_redirect`, the post/redirect/get answer after it. Shared by the appeal detail page,
+the dispatch queue and the grid worker's pages."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import service
@@ -19,7 +21,7 @@ from civicgrid.appeals.states import (
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import Invalid
-from civicgrid.web.forms import parse_local_datetime
+from civicgrid.web.shared.forms import parse_local_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,12 @@ class ActionFields:
             "whistle_kind": self.whistle_kind,
             "arrival": self.arrival,
         }
+
+
+def done_redirect(target: str, action: Action) -> RedirectResponse:
+    """303 to ``target`` with the ``done`` flash naming ``action`` (post/redirect/get)."""
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}done={action.value}", status_code=303)
 
 
 def _unit(value: str) -> tuple[str, int]:

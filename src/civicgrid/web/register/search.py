@@ -16,9 +16,9 @@ from civicgrid.deps import DbSession
 from civicgrid.register import queries as register_queries
 from civicgrid.register.rules import READ_ROLES
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.context import PageActor
-from civicgrid.web.forms import Cipher, require
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.forms import Cipher, require
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
 from civicgrid.clock import to_beijing
 from civicgrid.kit.masking import mask_id_number, mask_name, mask_phone
-from civicgrid.web import TEMPLATES_DIR
+
+TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 
 
 def fmt_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from civicgrid.deps import DbSession
 from civicgrid.register import queries as register_queries
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.context import PageActor
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

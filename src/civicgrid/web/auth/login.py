@@ -16,8 +16,8 @@ from civicgrid.auth.deps import (
 )
 from civicgrid.deps import AppSettings, DbSession, Now
 from civicgrid.errors import Locked, Unauthenticated
-from civicgrid.web.context import set_page_context
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import set_page_context
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

@@ -35,9 +35,9 @@ from civicgrid.auth.deps import OptionalActor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, Invalid, NotFound
-from civicgrid.web.appeal_pages import appeal_row
-from civicgrid.web.context import PageActor, set_page_context
-from civicgrid.web.forms import (
+from civicgrid.web.shared.appeal_rows import appeal_row
+from civicgrid.web.shared.context import PageActor, set_page_context
+from civicgrid.web.shared.forms import (
     Cipher,
     Media,
     flash_for,
@@ -46,7 +46,7 @@ from civicgrid.web.forms import (
     read_photos,
     require,
 )
-from civicgrid.web.render import render
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

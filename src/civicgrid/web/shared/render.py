@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from civicgrid.web.templating import templates
+from civicgrid.web.shared.templating import templates
 
 
 def is_htmx(request: Request) -> bool:

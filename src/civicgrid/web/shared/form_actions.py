@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import ActingAs, Actor
 from civicgrid.errors import Conflict, Invalid
-from civicgrid.web.render import error_page
+from civicgrid.web.shared.render import error_page
 
 T = TypeVar("T")
 

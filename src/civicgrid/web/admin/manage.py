@@ -20,10 +20,10 @@ from civicgrid.errors import DomainError
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
 from civicgrid.territory.levels import RegionLevel
-from civicgrid.web.context import PageActor
-from civicgrid.web.dispatch_pages import dispatch_catalogue
-from civicgrid.web.forms import require
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.dispatch_choices import dispatch_catalogue
+from civicgrid.web.shared.forms import require
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

@@ -5,7 +5,7 @@ picker draws (/maps/grids.geojson).
 
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
-computed on read by ``web.dashboard_data``; the hot problems come from the snapshot of the
+computed on read by ``web.dashboard.figures``; the hot problems come from the snapshot of the
 ``insight.hotspots`` job. Charts and the map are drawn by
 ``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
 """
@@ -22,11 +22,11 @@ from civicgrid.assessment.periods import local_date, month_period, parse_period
 from civicgrid.assessment.ranking import UnitType, parse_unit_type
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.web import dashboard_data
-from civicgrid.web.context import PageActor
-from civicgrid.web.dispatch_pages import category_names
-from civicgrid.web.forms import require
-from civicgrid.web.render import render
+from civicgrid.web.dashboard import figures
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.dispatch_choices import category_names
+from civicgrid.web.shared.forms import require
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 
@@ -57,11 +57,11 @@ def dashboard(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    trend = dashboard_data.daily_trend(session, actor, chosen)
-    counts = dashboard_data.period_counts(session, actor, trend, now)
-    categories = dashboard_data.category_counts(session, actor, chosen, category_names())
-    loads = dashboard_data.grid_loads(session, actor, chosen, now)
-    hot = dashboard_data.hot_problems(session, actor, chosen, now)
+    trend = figures.daily_trend(session, actor, chosen)
+    counts = figures.period_counts(session, actor, trend, now)
+    categories = figures.category_counts(session, actor, chosen, category_names())
+    loads = figures.grid_loads(session, actor, chosen, now)
+    hot = figures.hot_problems(session, actor, chosen, now)
     rankings = [
         {
             "rank": u.rank,
@@ -84,7 +84,7 @@ def dashboard(
         "ranking": [{"name": r["name"], "score": r["score"]} for r in rankings if r["has_data"]][
             :15
         ],
-        "grids": dashboard_data.grids_geojson(loads),
+        "grids": figures.grids_geojson(loads),
     }
     return render(
         request,
@@ -116,4 +116,4 @@ def dashboard(
 @router.get("/maps/grids.geojson", include_in_schema=False)
 def grid_outlines(actor: PageActor, session: DbSession) -> Response:
     """The grid boundaries with their names (public geography, no figures) for map pickers."""
-    return JSONResponse(dashboard_data.grid_outlines(session))
+    return JSONResponse(figures.grid_outlines(session))

@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse, Response
 from civicgrid.auth import service
 from civicgrid.auth.deps import OptionalActor
 from civicgrid.deps import DbSession
-from civicgrid.web.context import set_page_context
-from civicgrid.web.render import render
+from civicgrid.web.shared.context import set_page_context
+from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 

@@ -21,7 +21,7 @@ from civicgrid.errors import Forbidden, Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
 from civicgrid.territory.locate import locate
-from civicgrid.web.render import is_htmx
+from civicgrid.web.shared.render import is_htmx
 
 MAX_UPLOADS = 9
 

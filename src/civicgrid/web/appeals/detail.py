@@ -1,6 +1,6 @@
 """The appeal detail page (/appeals/{id}) with its timeline and one form per allowed action, and
 the action posts (/appeals/{id}/actions/{code}): parse the form, call one use case through
-:func:`~civicgrid.web.appeal_actions.perform`, then render the updated fragment or redirect.
+:func:`~civicgrid.web.shared.appeal_actions.perform`, then render the updated fragment or redirect.
 Which forms appear comes from ``appeals.workflow.allowed_actions``; what each form asks for
 comes from ``Action.requires``.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries
@@ -31,12 +31,13 @@ from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, NotFound
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.appeal_actions import ActionFields, perform
-from civicgrid.web.appeal_pages import appeal_row
-from civicgrid.web.context import PageActor
-from civicgrid.web.forms import Cipher, Media, flash_for, local_input, read_photos, refusal
-from civicgrid.web.render import is_htmx, render
-from civicgrid.web.templating import fmt_time
+from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared.appeal_rows import appeal_row
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.dispatch_choices import category_names, unit_choices
+from civicgrid.web.shared.forms import Cipher, Media, flash_for, local_input, read_photos, refusal
+from civicgrid.web.shared.render import is_htmx, render
+from civicgrid.web.shared.templating import fmt_time
 
 router = APIRouter(tags=["pages"])
 
@@ -127,8 +128,6 @@ def detail_context(
     failed: ActionForm | None = None,
 ) -> dict[str, Any]:
     """Everything the detail page and its fragment show."""
-    from civicgrid.web.dispatch_pages import category_names, unit_choices
-
     appeal = queries.by_id_for(session, actor, appeal_id)
     view = render_detail(session, appeal, actor, cipher, now)
     forms = action_forms(view, failed)  # the view offers only the 不合理 steps that fit
@@ -278,16 +277,11 @@ def after_action(
     action: Action,
     cipher: FieldCipher,
     now: datetime,
-    *,
-    back_to: str | None = None,
 ) -> Response:
     """htmx: the updated detail fragment (or a redirect when the appeal left the actor's view);
     plain form: post/redirect/get with the ``done`` flash."""
-    target = back_to or f"/appeals/{appeal_id}"
-    sep = "&" if "?" in target else "?"
-    location = f"{target}{sep}done={action.value}"
     if not is_htmx(request):
-        return RedirectResponse(location, status_code=303)
+        return done_redirect(f"/appeals/{appeal_id}", action)
     try:
         ctx = detail_context(session, actor, appeal_id, cipher, now)
     except NotFound:

@@ -20,11 +20,10 @@ from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, Invalid, NotFound
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.appeal_actions import ActionFields, perform
-from civicgrid.web.appeal_detail import after_action
-from civicgrid.web.appeal_pages import OPEN_STATUSES, list_rows
-from civicgrid.web.context import PageActor
-from civicgrid.web.forms import (
+from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, list_rows
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.forms import (
     Cipher,
     Media,
     flash_for,
@@ -34,7 +33,7 @@ from civicgrid.web.forms import (
     refusal,
     require,
 )
-from civicgrid.web.render import is_htmx, render
+from civicgrid.web.shared.render import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -76,7 +75,6 @@ def verify(
     actor: PageActor,
     session: DbSession,
     now: Now,
-    cipher: Cipher,
     media: Media,
     fixed: Annotated[str, Form(max_length=5)] = "",
     text: Annotated[str, Form(max_length=2000)] = "",
@@ -113,9 +111,7 @@ def verify(
         return render(
             request, "grid/_verified.html", {"appeal_id": appeal_id, "label": action.label}
         )
-    return after_action(
-        request, session, actor, appeal_id, action, cipher, now, back_to="/grid/tasks"
-    )
+    return done_redirect("/grid/tasks", action)
 
 
 # --- patrol report ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Administration pages (``manage``): territory import, users and posts, the catalogue."""

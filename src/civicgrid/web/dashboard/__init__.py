@@ -1,0 +1,1 @@
+"""The leader's dashboard (``leader``) and the figures it reads on request (``figures``)."""

@@ -1,0 +1,1 @@
+"""Dispatcher pages: the dispatch queue (``queue``)."""

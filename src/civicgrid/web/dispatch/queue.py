@@ -1,0 +1,132 @@
+"""The dispatcher's queue (/dispatch/queue): appeals waiting for a unit, each with a dispatch
+form choosing a lead unit (主办) and co-units (协办). The unit choices come from
+:mod:`civicgrid.web.shared.dispatch_choices`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from civicgrid.appeals import queries
+from civicgrid.appeals.deadlines import UrgencyLevel
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.appeals.workflow import Action, can
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.deps import DbSession, Now
+from civicgrid.errors import DomainError, NotFound
+from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared.appeal_rows import PAGE_SIZE, appeal_row, list_rows
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.dispatch_choices import unit_choices
+from civicgrid.web.shared.forms import Media, flash_for, refusal, require
+from civicgrid.web.shared.render import is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+QUEUE_STATUSES = [
+    AppealStatus.RECEIVED.value,
+    AppealStatus.PENDING_DISPATCH.value,
+    AppealStatus.RETURN_REQUESTED.value,
+]
+
+
+def _queue_context(
+    request: Request, session: Session, actor: Actor, now: datetime, offset: int
+) -> dict[str, Any]:
+    rows, total = list_rows(session, actor, now, statuses=QUEUE_STATUSES, offset=offset)
+    return {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "page_size": PAGE_SIZE,
+        "units": unit_choices(session),
+        "levels": [(lv.value, lv.label) for lv in UrgencyLevel],
+        "flashes": flash_for(request),
+        "errors": {},
+        "values": {},
+        "dispatchable": {
+            r.id for r in rows if can(AppealStatus(r.status), Action.DISPATCH, actor.roles)
+        },
+    }
+
+
+@router.get("/dispatch/queue", include_in_schema=False)
+def queue(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Appeals waiting for dispatch or for the review of a send-back (newest first), each with
+    its deadline colour and a dispatch form."""
+    require(actor, DISPATCH_ROLES)
+    return render(
+        request, "dispatch/queue.html", _queue_context(request, session, actor, now, offset)
+    )
+
+
+@router.post("/dispatch/queue/{appeal_id}", include_in_schema=False)
+def dispatch_from_queue(
+    request: Request,
+    appeal_id: int,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    media: Media,
+    lead: Annotated[str, Form(max_length=40)] = "",
+    co_units: Annotated[list[str] | None, Form()] = None,
+    level: Annotated[str, Form(max_length=20)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+    expected_version: Annotated[int | None, Form()] = None,
+) -> Response:
+    """派单 from the queue: back to the queue (303) or, for htmx, the row replaced by a note;
+    a refusal re-renders the row's form with the message (422 for bad input)."""
+    require(actor, DISPATCH_ROLES)
+    fields = ActionFields(
+        text=text,
+        lead=lead,
+        co_units=tuple(co_units or ()),
+        level=level,
+        expected_version=expected_version,
+    )
+    try:
+        perform(
+            session,
+            Action.DISPATCH,
+            appeal_id=appeal_id,
+            fields=fields,
+            photos=[],
+            media=media,
+            actor=actor,
+            now=now,
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        session.rollback()
+        ctx = _queue_context(request, session, actor, now, 0)
+        ctx["errors"] = {appeal_id: exc.message}
+        ctx["values"] = {appeal_id: fields.as_values()}
+        appeal = queries.by_id_for(session, actor, appeal_id)
+        ctx["row"] = appeal_row(appeal, now)
+        return refusal(
+            render(
+                request,
+                "dispatch/queue.html",
+                ctx,
+                fragment="dispatch/_row.html",
+                status_code=exc.status_code,
+            ),
+            request,
+        )
+    if is_htmx(request):
+        return render(request, "dispatch/_done.html", {"appeal_id": appeal_id})
+    return done_redirect("/dispatch/queue", Action.DISPATCH)

@@ -1,0 +1,1 @@
+"""Grid worker pages: tasks with on-site verification and the patrol report (``worker``)."""

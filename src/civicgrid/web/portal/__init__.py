@@ -1,0 +1,1 @@
+"""The resident portal (``resident``): reports, own appeals, tracking and self-rating."""
