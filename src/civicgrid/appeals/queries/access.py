@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -171,7 +172,25 @@ class Deadline:
     due: datetime
 
 
-def running_deadline(appeal: Appeal) -> Deadline | None:
+class DeadlineFields(Protocol):
+    """The columns that decide an appeal's running deadline: an :class:`Appeal` or a row of
+    those columns (the deadline sweep reads rows, not whole appeals)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def dispatched_at(self) -> datetime | None: ...
+    @property
+    def dispatch_due_at(self) -> datetime | None: ...
+    @property
+    def response_due_at(self) -> datetime | None: ...
+    @property
+    def finish_due_at(self) -> datetime | None: ...
+
+
+def running_deadline(appeal: DeadlineFields) -> Deadline | None:
     """The deadline that runs in the appeal's status (feedback wins over response once both
     run, since it is the one a reply must meet); None when no clock runs."""
     status = AppealStatus(appeal.status)
@@ -187,7 +206,7 @@ def running_deadline(appeal: Appeal) -> Deadline | None:
     return None
 
 
-def warning_for(appeal: Appeal, now: datetime) -> WarningLevel | None:
+def warning_for(appeal: DeadlineFields, now: datetime) -> WarningLevel | None:
     """红黄绿 of the running deadline at ``now``; None when no clock runs."""
     deadline = running_deadline(appeal)
     if deadline is None or deadline.due <= deadline.start:
