@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     media_max_bytes: int = 8 * 1024 * 1024
     run_jobs_in_process: bool = True
     demo_seed: int = 42
-    # Smart dispatch (DOMAIN §1.4): below these confidences the dispatcher decides by hand.
-    dispatch_category_threshold: float = Field(default=0.6, ge=0, le=1)
+    # Smart dispatch (DOMAIN §1.4): the accuracy automatic dispatch must reach (the model's
+    # thresholds calibrated for it decide), and the unit confidence below which a person does.
+    dispatch_auto_route_target_accuracy: float = Field(default=0.97, ge=0.8, le=0.995)
     dispatch_route_threshold: float = Field(default=0.8, ge=0, le=1)
     # Duplicate detection: open appeals within this many days and metres, with at least this
     # text similarity, are suggested; at or above auto_merge_at they may be merged unattended.

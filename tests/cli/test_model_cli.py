@@ -70,6 +70,13 @@ def test_train_then_evaluate(tmp_path: Path, data: Path) -> None:
     assert metrics["version"] == "t1"
     assert metrics["macro_f1"] > 0.9
     assert metrics["accuracy"] > 0.9
+    assert sum(c["support"] for c in metrics["per_class"].values()) == 48
+    assert metrics["confusion"]["labels"] == sorted(TOPICS)
+    assert sum(map(sum, metrics["confusion"]["matrix"])) == 48
+    assert [r["threshold"] for r in metrics["routing"]][0::9] == [0.5, 0.95]
+    assert set(metrics["coverage_at_accuracy"]) == {"0.95", "0.97", "0.99"}
+    assert metrics["coverage_at_accuracy"]["0.95"] >= metrics["coverage_at_accuracy"]["0.99"]
+    assert set(metrics["decision"]) == {"0.95", "0.97", "0.99"}
 
     code, out, _ = run("list", "--models-dir", models)
     assert code == 0

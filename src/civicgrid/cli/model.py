@@ -140,7 +140,9 @@ def evaluate(
     version: str | None = typer.Option(None, help="version to evaluate (default: current)"),
     models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
 ) -> None:
-    """Score a stored model on a labelled CSV; prints macro_f1, accuracy and n as JSON."""
+    """Score a stored model on a labelled CSV; prints one JSON line: macro_f1, accuracy, n,
+    per_class, confusion, routing (coverage and accuracy per probability cut),
+    coverage_at_accuracy and decision (what automatic dispatch routes at 95/97/99 %)."""
     from civicgrid.dispatch.artifacts import load_model
     from civicgrid.dispatch.evaluation import evaluate as score_model
 

@@ -5,10 +5,12 @@ Layout::
     var/models/
       current                      text file: the active version's name
       20261123T101500Z/
-        model.joblib               the pickled TextClassifier (format 2: numpy weights)
+        model.joblib               the pickled TextClassifier (format 3: numpy weights and
+                                   the routing thresholds of automatic dispatch)
         metrics.json               evaluation figures recorded at training time
         manifest.json              format, version, created_at, sha256 of model.joblib,
-                                   labels, training summary, configuration, library versions
+                                   labels, training summary, configuration, routing
+                                   thresholds, library versions
 
 A version directory is written under a temporary name and renamed when complete, and the
 ``current`` pointer is replaced atomically, so a crash never leaves a half-written model
@@ -38,9 +40,10 @@ import sklearn
 from civicgrid.dispatch.classifier import LinearModel, TextClassifier
 from civicgrid.errors import Invalid, NotFound
 
-FORMAT: Final = 2
+FORMAT: Final = 3
 """Stored model format. 1: scikit-learn ``CalibratedClassifierCV`` inside the pickle;
-2: :class:`~civicgrid.dispatch.classifier.LinearModel` (numpy weights + Platt parameters)."""
+2: :class:`~civicgrid.dispatch.classifier.LinearModel` (numpy weights + Platt parameters);
+3: as 2, plus the routing thresholds of automatic dispatch (also shown in the manifest)."""
 MODEL_FILE: Final = "model.joblib"
 METRICS_FILE: Final = "metrics.json"
 MANIFEST_FILE: Final = "manifest.json"
@@ -119,6 +122,7 @@ def save_model(
             "labels": list(classifier.labels),
             "training": classifier.summary.as_dict(),
             "config": classifier.config.as_dict(),
+            "routing": classifier.routing.as_dict() if classifier.routing is not None else None,
             "sklearn_version": sklearn.__version__,
             "python_version": ".".join(map(str, sys.version_info[:3])),
         }

@@ -309,3 +309,185 @@ def route(
         unit_name=chosen.name,
         confidence=round(place.confidence * factor, 4),
     )
+
+
+# --- automatic dispatch: category evidence + routing decision + policy → dispatch or not -------
+
+TARGET_GRID: Final = tuple(round(0.80 + 0.005 * i, 3) for i in range(40))
+"""Target accuracies (0.800 … 0.995) a model's routing thresholds are calibrated for."""
+NEVER: Final = 1.01
+"""A threshold no probability reaches: the label is never routed at that target."""
+MIN_CALIBRATION_ROWS: Final = 10
+"""A label needs at least this many held-out predictions to get a threshold of its own; with
+fewer, the global threshold applies to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOutPrediction:
+    """One held-out prediction at training time: the top label, its probability, the
+    probability of the runner-up and whether the top label was right."""
+
+    label: str
+    probability: float
+    runner_up: float
+    correct: bool
+
+
+def _cut(rows: Sequence[HeldOutPrediction], target: float, minimum: int) -> float:
+    """The lowest top probability at which the rows at or above it reach ``target`` accuracy
+    (the largest such prefix of the rows sorted by probability), or :data:`NEVER`."""
+    ordered = sorted(rows, key=lambda r: -r.probability)
+    best = NEVER
+    right = 0
+    for n, row in enumerate(ordered, start=1):
+        right += row.correct
+        if n >= minimum and right / n >= target:
+            best = row.probability
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingThresholds:
+    """Per target accuracy of :data:`TARGET_GRID`, the lowest top probability at which a
+    predicted label is routed without a person: one global cut and, where a label had enough
+    held-out predictions, a cut of its own. Calibrated on held-out predictions at training
+    time (:func:`calibrate_thresholds`) and stored with the model."""
+
+    targets: tuple[float, ...]
+    global_cut: tuple[float, ...]
+    by_label: dict[str, tuple[float, ...]]
+    n_calibration: int
+
+    def cut(self, label: str, target: float) -> float:
+        """The threshold of ``label`` at the smallest calibrated target ≥ ``target``
+        (:data:`NEVER` above the grid)."""
+        at = next((i for i, t in enumerate(self.targets) if t >= target - 1e-9), None)
+        if at is None:
+            return NEVER
+        own = self.by_label.get(label)
+        return own[at] if own is not None else self.global_cut[at]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "targets": list(self.targets),
+            "global_cut": list(self.global_cut),
+            "by_label": {k: list(v) for k, v in sorted(self.by_label.items())},
+            "n_calibration": self.n_calibration,
+        }
+
+
+def calibrate_thresholds(
+    rows: Sequence[HeldOutPrediction],
+    *,
+    targets: Sequence[float] = TARGET_GRID,
+    per_label: bool = True,
+    minimum: int = MIN_CALIBRATION_ROWS,
+) -> RoutingThresholds:
+    """Thresholds that reach each target accuracy on ``rows``: the global cut over all rows,
+    and with ``per_label`` each label's own cut over the rows predicting it (a label routed
+    at its own cut is at least as accurate as the target, so their union is too)."""
+    global_cut = tuple(_cut(rows, t, minimum) for t in targets)
+    by_label: dict[str, tuple[float, ...]] = {}
+    if per_label:
+        groups: dict[str, list[HeldOutPrediction]] = {}
+        for row in rows:
+            groups.setdefault(row.label, []).append(row)
+        for label, group in groups.items():
+            if len(group) >= minimum:
+                by_label[label] = tuple(_cut(group, t, minimum) for t in targets)
+    return RoutingThresholds(tuple(targets), global_cut, by_label, len(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryEvidence:
+    """What is known about an appeal's category when automatic dispatch is decided.
+
+    ``source`` is ``model`` (the classifier's top label), ``registered`` (the category given
+    at intake) or ``chosen`` (a dispatcher's choice); ``unavailable`` says why there is no
+    category at all (no model, nothing to classify). ``in_catalogue`` is whether the label is
+    an item of the dispatch catalogue; ``name`` is how the reason shows it.
+    """
+
+    source: str
+    label: str | None = None
+    probability: float = 0.0
+    name: str = ""
+    in_catalogue: bool = True
+    unavailable: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AutoRoutePolicy:
+    """When automatic dispatch may act without a person: the category must be routable at
+    ``target_accuracy`` under the model's calibrated ``thresholds`` and the unit's
+    confidence must reach ``unit_threshold``."""
+
+    target_accuracy: float = 0.97
+    unit_threshold: float = 0.8
+    thresholds: RoutingThresholds | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryVerdict:
+    """Whether the category may be used without a person, and why (Chinese)."""
+
+    confident: bool
+    reason: str
+
+
+def category_verdict(evidence: CategoryEvidence, policy: AutoRoutePolicy) -> CategoryVerdict:
+    """The category half of the automatic-dispatch decision (the evaluation measures it)."""
+    if evidence.source != "model":
+        how = "派单员选定" if evidence.source == "chosen" else "受理时登记"
+        return CategoryVerdict(True, f"按{how}的类别“{evidence.name or evidence.label}”")
+    if evidence.label is None:
+        return CategoryVerdict(False, evidence.unavailable or "模型未给出类别，转人工派单")
+    shown = evidence.name or evidence.label
+    if policy.thresholds is None:
+        return CategoryVerdict(False, "当前模型未标定自动派单阈值（请重新训练模型），转人工派单")
+    cut = policy.thresholds.cut(evidence.label, policy.target_accuracy)
+    target = f"{policy.target_accuracy:.0%}"
+    if evidence.probability < cut:
+        limit = "该类别在此准确率下不自动派单" if cut >= NEVER else f"阈值 {cut:.2f}"
+        return CategoryVerdict(
+            False,
+            f"最可能的类别“{shown}”置信度 {evidence.probability:.2f}，"
+            f"未达到目标准确率 {target} 所需（{limit}），转人工派单",
+        )
+    if not evidence.in_catalogue:
+        return CategoryVerdict(False, f"模型给出的类别“{shown}”不在派单目录中，转人工派单")
+    return CategoryVerdict(
+        True,
+        f"类别“{shown}”置信度 {evidence.probability:.2f}（目标准确率 {target} 的阈值 {cut:.2f}）",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AutoDispatchDecision:
+    """Dispatch without a person or not, with the category verdict and every reason that
+    keeps the appeal with the dispatcher."""
+
+    dispatch: bool
+    category: CategoryVerdict
+    reasons: tuple[str, ...]
+
+
+def decide_auto_dispatch(
+    evidence: CategoryEvidence, decision: RoutingDecision, policy: AutoRoutePolicy
+) -> AutoDispatchDecision:
+    """Classification + routing decision + policy → dispatch without a person, or why not."""
+    verdict = category_verdict(evidence, policy)
+    reasons: list[str] = []
+    if evidence.source == "registered" or not verdict.confident:
+        reasons.append(verdict.reason)
+    if not decision.decided:
+        reasons.append(decision.reason)
+    elif decision.confidence < policy.unit_threshold:
+        reasons.append(
+            f"承办单位判定置信度 {decision.confidence:.2f} 低于阈值 "
+            f"{policy.unit_threshold:.2f}，请人工确认"
+        )
+    unit_ok = decision.decided and decision.confidence >= policy.unit_threshold
+    return AutoDispatchDecision(
+        verdict.confident and unit_ok, verdict, tuple(r for r in reasons if r)
+    )

@@ -27,7 +27,7 @@ from civicgrid.errors import Conflict
 from civicgrid.jobs.registry import default_jobs
 
 S = AppealStatus
-STRICT = service.DispatchPolicy(category_threshold=0.999)
+STRICT = service.DispatchPolicy(target_accuracy=0.999)
 
 
 def _pending(session: Session, world: World, now: datetime, title: str, content: str) -> Appeal:
@@ -120,7 +120,7 @@ def test_uncertain_appeals_stay_in_the_manual_queue_with_the_reason_audited(
         )
     ).one()
     assert marker.outcome == "manual"
-    assert "低于阈值" in marker.reason
+    assert "未达到目标准确率" in marker.reason
 
 
 def test_job_leaves_received_old_and_sent_back_appeals_alone(

@@ -27,7 +27,7 @@ from civicgrid.errors import Invalid, NotFound
 from civicgrid.register.models import Address
 
 S = AppealStatus
-STRICT = service.DispatchPolicy(category_threshold=0.999)
+STRICT = service.DispatchPolicy(target_accuracy=0.999)
 
 
 def _pending(session: Session, world: World, now: datetime, title: str, content: str) -> Appeal:
@@ -90,7 +90,7 @@ def test_low_confidence_goes_to_the_manual_queue(
         session, "幸福小区垃圾堆放没人清运", models_dir=trained_models, policy=STRICT
     )
     assert result.manual
-    assert "低于阈值" in result.reason
+    assert "未达到目标准确率" in result.reason
     assert result.top is not None  # the suggestions are still shown to the dispatcher
 
 
@@ -323,7 +323,7 @@ def test_auto_route_leaves_uncertain_appeals_in_the_manual_queue(
         policy=STRICT,
     )
     assert result.plan.action == "manual"
-    assert "低于阈值" in result.plan.reason
+    assert "未达到目标准确率" in result.plan.reason
     assert result.appeal.status == S.PENDING_DISPATCH
     assert len(appeal_queries.timeline(session, appeal.id)) == before
     received = make_appeal(session, world=world, now=now, title="垃圾", content="垃圾没人清运")

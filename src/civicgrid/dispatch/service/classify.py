@@ -1,8 +1,9 @@
 """Classification of an appeal's text into catalogue items, with the manual-queue answers.
 
 Read-only. When no model is trained, the model file is damaged, the text has nothing to
-classify or the confidence is below the threshold, the answer is ``manual``: the dispatcher
-chooses; nothing here turns those cases into a server error.
+classify or the top category is below the threshold the model calibrated for the target
+accuracy (:func:`~civicgrid.dispatch.routing.category_verdict`), the answer is ``manual``: the
+dispatcher chooses; nothing here turns those cases into a server error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from civicgrid.dispatch.artifacts import ModelInfo, current_version, load_model
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem
 from civicgrid.dispatch.classifier import TextClassifier
 from civicgrid.dispatch.normalise import MAX_TEXT_CHARS
+from civicgrid.dispatch.routing import CategoryEvidence, RoutingThresholds, category_verdict
 from civicgrid.dispatch.service.policy import DispatchPolicy
 from civicgrid.errors import DomainError, Invalid
 
@@ -55,6 +57,15 @@ def loaded_model_version(models_dir: Path) -> str:
     except DomainError:
         return queries.NO_MODEL
     return info.version
+
+
+def loaded_thresholds(models_dir: Path) -> RoutingThresholds | None:
+    """The routing thresholds of the model classification uses now (None without a model)."""
+    try:
+        classifier, _info = MODELS.get(models_dir)
+    except DomainError:
+        return None
+    return classifier.routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +141,12 @@ def classify_text(
         CategorySuggestion(label, prob, *_item_for(label, catalogue)) for label, prob in ranked
     )
     top = suggestions[0]
-    if top.probability < policy.category_threshold:
-        reason = (
-            f"最可能的类别“{top.path[-1] if top.path else top.label}”置信度 "
-            f"{top.probability:.2f} 低于阈值 {policy.category_threshold:.2f}，转人工派单"
-        )
-        return Classification(suggestions, info.version, True, reason)
-    if top.item is None:
-        reason = f"模型给出的类别“{top.label}”不在派单目录中，转人工派单"
-        return Classification(suggestions, info.version, True, reason)
-    return Classification(
-        suggestions, info.version, False, f"类别“{'／'.join(top.path)}”置信度 {top.probability:.2f}"
+    evidence = CategoryEvidence(
+        source="model",
+        label=top.label,
+        probability=top.probability,
+        name="／".join(top.path) if top.path else top.label,
+        in_catalogue=top.item is not None,
     )
+    verdict = category_verdict(evidence, policy.auto_route(classifier.routing))
+    return Classification(suggestions, info.version, not verdict.confident, verdict.reason)

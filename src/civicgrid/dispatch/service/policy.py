@@ -1,4 +1,5 @@
-"""The thresholds of smart dispatch and the urgency that catalogue items imply."""
+"""The thresholds of smart dispatch (target accuracy, unit confidence, duplicates) and the
+urgency that catalogue items imply."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Final
 
 from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.dispatch.duplicates import DuplicatePolicy
+from civicgrid.dispatch.routing import AutoRoutePolicy, RoutingThresholds
 
 URGENCY_BY_CODE: Final = {
     "L1": UrgencyLevel.EMERGENCY,
@@ -26,8 +28,10 @@ _URGENCY_ORDER: Final = [
 class DispatchPolicy:
     """Thresholds of smart dispatch (configurable; see :func:`policy_from_settings`)."""
 
-    category_threshold: float = 0.6
-    """Top-category probability below which the category goes to the dispatcher."""
+    target_accuracy: float = 0.97
+    """Accuracy automatic dispatch must reach: the model's top category is used without a
+    person only at or above the probability the model calibrated for this target (per
+    label, on held-out data at training time; see :mod:`civicgrid.dispatch.routing`)."""
     route_threshold: float = 0.8
     """Routing confidence below which the unit goes to the dispatcher."""
     top_k: int = 3
@@ -36,6 +40,11 @@ class DispatchPolicy:
     """The background job routes appeals received at most this many days ago."""
     auto_route_batch: int = 200
     """At most this many appeals per run of the background job."""
+
+    def auto_route(self, thresholds: RoutingThresholds | None) -> AutoRoutePolicy:
+        """The pure policy of :func:`~civicgrid.dispatch.routing.decide_auto_dispatch` with
+        the thresholds of the model in use."""
+        return AutoRoutePolicy(self.target_accuracy, self.route_threshold, thresholds)
 
 
 def policy_from_settings(settings: object) -> DispatchPolicy:
@@ -48,7 +57,7 @@ def policy_from_settings(settings: object) -> DispatchPolicy:
         return float(value) if isinstance(value, int | float) else default
 
     return DispatchPolicy(
-        category_threshold=get("dispatch_category_threshold", base.category_threshold),
+        target_accuracy=get("dispatch_auto_route_target_accuracy", base.target_accuracy),
         route_threshold=get("dispatch_route_threshold", base.route_threshold),
         top_k=base.top_k,
         duplicates=DuplicatePolicy(

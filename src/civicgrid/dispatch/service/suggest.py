@@ -17,8 +17,13 @@ from civicgrid.dispatch import queries
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem
 from civicgrid.dispatch.duplicates import AppealText, DuplicateCandidate, find_duplicates
 from civicgrid.dispatch.places import RegionIndex
-from civicgrid.dispatch.routing import Place, RoutingDecision
-from civicgrid.dispatch.service.classify import Classification, classify_text
+from civicgrid.dispatch.routing import (
+    CategoryEvidence,
+    Place,
+    RoutingDecision,
+    decide_auto_dispatch,
+)
+from civicgrid.dispatch.service.classify import Classification, classify_text, loaded_thresholds
 from civicgrid.dispatch.service.placing import decide_route, resolve_place
 from civicgrid.dispatch.service.policy import URGENCY_BY_CODE, DispatchPolicy, more_urgent
 from civicgrid.errors import Invalid
@@ -74,7 +79,8 @@ def suggest_dispatch(
     (``appeal_id``, in the actor's scope, or ``appeal`` when the caller has already read it
     that way) or for a text with its place. ``code`` forces the category (the dispatcher's
     choice); ``shared`` holds the territory's names and the catalogue when the caller already
-    has them (the background job reads them once per run). Read-only."""
+    has them (the background job reads them once per run). Whether it may be dispatched
+    without a person is :func:`~civicgrid.dispatch.routing.decide_auto_dispatch`. Read-only."""
     policy = policy or DispatchPolicy()
     if appeal is None and appeal_id is not None:
         appeal = appeal_queries.by_id_for(session, actor, appeal_id)
@@ -84,30 +90,8 @@ def suggest_dispatch(
     elif not text.strip():
         raise Invalid("请提供工单编号或诉求文本 (appeal_id or text is required)")
     catalogue = shared.catalogue if shared is not None else queries.catalogue(session)
-    reasons: list[str] = []
-    try:
-        classification = classify_text(
-            session, text, models_dir=models_dir, policy=policy, catalogue=catalogue
-        )
-    except Invalid as exc:
-        if appeal is None:
-            raise
-        classification = Classification((), None, True, f"{exc.message}，转人工派单")
-    item: CatalogueItem | None = None
-    if code:
-        if catalogue is None or code not in catalogue:
-            raise Invalid(f"派单目录中没有编码为 {code} 的事项", detail={"field": "code"})
-        item = catalogue.get(code)
-    elif appeal is not None and catalogue is not None and appeal.category in catalogue:
-        item = catalogue.get(appeal.category)
-        reasons.append(f"按受理时登记的类别“{item.name}”")
-    elif classification.top is not None:
-        item = classification.top.item
-    category_ok = bool(code) or (item is not None and not classification.manual)
-    if appeal is not None and item is not None and appeal.category == item.code:
-        category_ok = True
-    if not category_ok:
-        reasons.append(classification.reason)
+    classification = _classify(session, text, appeal, models_dir, policy, catalogue)
+    item, evidence = _category(classification, catalogue, appeal, code)
     place = resolve_place(
         session,
         lon=lon,
@@ -118,39 +102,19 @@ def suggest_dispatch(
         index=shared.index if shared is not None else None,
     )
     decision = decide_route(session, item, place)
-    if not decision.decided:
-        reasons.append(decision.reason)
-    elif decision.confidence < policy.route_threshold:
-        reasons.append(
-            f"承办单位判定置信度 {decision.confidence:.2f} 低于阈值 "
-            f"{policy.route_threshold:.2f}，请人工确认"
+    verdict = decide_auto_dispatch(
+        evidence, decision, policy.auto_route(loaded_thresholds(models_dir))
+    )
+    new = (
+        queries.as_appeal_text(appeal)
+        if appeal is not None
+        else AppealText(
+            0, "", text, now, lon=lon, lat=lat, region_id=place.region_id, address=address
         )
-    duplicates: tuple[DuplicateCandidate, ...] = ()
-    if appeal is not None or text.strip():
-        received = appeal.received_at if appeal is not None else now
-        window = timedelta(days=policy.duplicates.window_days)
-        new = (
-            queries.as_appeal_text(appeal)
-            if appeal is not None
-            else AppealText(
-                id=0,
-                number="",
-                text=text,
-                received_at=now,
-                lon=lon,
-                lat=lat,
-                region_id=place.region_id,
-                address=address,
-            )
-        )
-        others = queries.open_appeals_since(
-            session, actor, since=received - window, until=received + window
-        )
-        duplicates = tuple(find_duplicates(new, others, policy.duplicates))
+    )
     level = URGENCY_BY_CODE.get(item.default_level) if item is not None else None
     if appeal is not None and level is not None:
         level = more_urgent(level, UrgencyLevel(appeal.level))
-    auto = category_ok and decision.decided and decision.confidence >= policy.route_threshold
     return DispatchSuggestion(
         classification=classification,
         item=item,
@@ -161,11 +125,70 @@ def suggest_dispatch(
         ),
         place=place,
         decision=decision,
-        duplicates=duplicates,
+        duplicates=_duplicates(session, actor, new, policy),
         level=level,
-        auto_dispatch=auto,
-        reasons=tuple(r for r in reasons if r),
+        auto_dispatch=verdict.dispatch,
+        reasons=verdict.reasons,
     )
+
+
+def _classify(
+    session: Session,
+    text: str,
+    appeal: Appeal | None,
+    models_dir: Path,
+    policy: DispatchPolicy,
+    catalogue: Catalogue | None,
+) -> Classification:
+    """The classifier's answer; for a stored appeal whose text cannot be classified (empty,
+    too long), a manual answer instead of an error."""
+    try:
+        return classify_text(
+            session, text, models_dir=models_dir, policy=policy, catalogue=catalogue
+        )
+    except Invalid as exc:
+        if appeal is None:
+            raise
+        return Classification((), None, True, f"{exc.message}，转人工派单")
+
+
+def _category(
+    classification: Classification,
+    catalogue: Catalogue | None,
+    appeal: Appeal | None,
+    code: str | None,
+) -> tuple[CatalogueItem | None, CategoryEvidence]:
+    """The catalogue item to route by and the evidence for it: the dispatcher's ``code``, else
+    the category registered at intake, else the classifier's top suggestion."""
+    if code:
+        if catalogue is None or code not in catalogue:
+            raise Invalid(f"派单目录中没有编码为 {code} 的事项", detail={"field": "code"})
+        chosen = catalogue.get(code)
+        return chosen, CategoryEvidence("chosen", chosen.code, 1.0, chosen.name)
+    if appeal is not None and catalogue is not None and appeal.category in catalogue:
+        registered = catalogue.get(appeal.category)
+        return registered, CategoryEvidence("registered", registered.code, 1.0, registered.name)
+    top = classification.top
+    if top is None:
+        return None, CategoryEvidence("model", unavailable=classification.reason)
+    evidence = CategoryEvidence(
+        "model",
+        top.label,
+        top.probability,
+        "／".join(top.path) if top.path else top.label,
+        top.item is not None,
+    )
+    return top.item, evidence
+
+
+def _duplicates(
+    session: Session, actor: Actor, new: AppealText, policy: DispatchPolicy
+) -> tuple[DuplicateCandidate, ...]:
+    window = timedelta(days=policy.duplicates.window_days)
+    others = queries.open_appeals_since(
+        session, actor, since=new.received_at - window, until=new.received_at + window
+    )
+    return tuple(find_duplicates(new, others, policy.duplicates))
 
 
 def duplicates_for(
