@@ -27,6 +27,7 @@ from civicgrid.insight.api import router as insight_router
 from civicgrid.jobs.registry import default_jobs
 from civicgrid.jobs.runner import JobLoop
 from civicgrid.participation.api import routers as participation_routers
+from civicgrid.protect import edge as protect_edge
 from civicgrid.register.api import router as register_router
 from civicgrid.territory.api import router as territory_router
 from civicgrid.web import STATIC_DIR, mount_pages
@@ -76,6 +77,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
+    protect_edge.install(app, settings=settings, session_factory=session_factory, clock=clock)
 
     app.include_router(auth_router)
     app.include_router(territory_router)

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     # Automatic routing job: appeals received within these days, at most this many per run.
     dispatch_auto_route_days: int = Field(default=3, ge=1)
     dispatch_auto_route_batch: int = Field(default=200, ge=1)
+    # Request protection (civicgrid.protect): limits in the `limits` notation, several joined by
+    # ";". Counters live in the database unless redis_url is set (then in Redis).
+    throttle_enabled: bool = True
+    throttle_login_ip: str = "20/minute;200/hour"
+    throttle_login_account: str = "10/minute;50/hour"
+    throttle_tracking_ip: str = "20/minute;200/hour"
+    throttle_rating_ip: str = "20/minute"
+    throttle_intake: str = "60/minute"
+    redis_url: str = ""
+    idempotency_hours: int = Field(default=24, ge=1)
+    # Seconds a client is told to wait (Retry-After) while the database is unreachable.
+    outage_retry_after_s: int = Field(default=10, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -54,3 +54,23 @@ class Locked(DomainError):
     """The account is locked after repeated failed logins (HTTP 423)."""
 
     status_code = 423
+
+
+class Throttled(DomainError):
+    """Too many attempts from one client or for one account (HTTP 429 with Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"请求过于频繁，请在 {retry_after} 秒后重试")
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached right now (HTTP 503 with Retry-After)."""
+
+    status_code = 503
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"服务暂时不可用，请在 {retry_after} 秒后重试")
+        self.retry_after = retry_after

@@ -8,6 +8,7 @@ from civicgrid.dispatch import models as dispatch_models
 from civicgrid.insight import models as insight_models
 from civicgrid.notify import models as notify_models
 from civicgrid.participation import models as participation_models
+from civicgrid.protect import models as protect_models
 from civicgrid.register import models as register_models
 from civicgrid.territory import models as territory_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "insight_models",
     "notify_models",
     "participation_models",
+    "protect_models",
     "register_models",
     "territory_models",
 ]

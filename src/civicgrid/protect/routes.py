@@ -1,0 +1,93 @@
+"""Which routes are throttled per client IP, and with which setting (one table for the API
+and the pages).
+
+The check is an app-wide dependency that runs before the route's own dependencies use the
+database (so the counter's short transaction never waits behind the request's own on SQLite).
+Login and token requests are throttled by the auth package itself, per IP and per account
+(``Throttle.enforce`` with ``throttle_login_ip`` / ``throttle_login_account``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from civicgrid.auth.deps import SESSION_COOKIE
+from civicgrid.config import Settings
+from civicgrid.protect.throttle import Throttle, client_ip
+
+Identity = Literal["ip", "credential"]
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """``method path`` (the route's template) counts in ``family`` against ``setting``, per
+    client IP or per credential (the bearer token or session cookie the request carries).
+
+    ``credential`` is only for routes that refuse anonymous callers: an invented credential is
+    then refused by authentication, so it cannot be used to dodge the count. Routes open to
+    anonymous callers count per IP."""
+
+    method: str
+    path: str
+    family: str
+    setting: str
+    identity: Identity = "ip"
+
+
+ROUTE_LIMITS: tuple[RouteLimit, ...] = (
+    # Intake (logged-in callers only) per account: a hotline centre's operators share one
+    # address, and so do residents behind a carrier's NAT.
+    RouteLimit("POST", "/api/v1/appeals", "intake", "throttle_intake", "credential"),
+    RouteLimit("POST", "/appeals/new", "intake", "throttle_intake", "credential"),
+    RouteLimit("POST", "/portal/report", "intake", "throttle_intake", "credential"),
+    # Public tracking by number + phone tail (numbers are sequential: guessing must be slow).
+    RouteLimit("POST", "/portal/track", "tracking-ip", "throttle_tracking_ip"),
+    # Ratings by the caller.
+    RouteLimit("POST", "/api/v1/appeals/{appeal_id}/rate", "rating-ip", "throttle_rating_ip"),
+    RouteLimit("POST", "/portal/appeals/{appeal_id}/rate", "rating-ip", "throttle_rating_ip"),
+    RouteLimit("POST", "/portal/track/rate", "rating-ip", "throttle_rating_ip"),
+)
+
+_BY_ROUTE = {(r.method, r.path): r for r in ROUTE_LIMITS}
+
+
+def limit_for(method: str, path: str) -> RouteLimit | None:
+    """The limit of the route with template ``path`` for ``method``, if it is throttled."""
+    return _BY_ROUTE.get((method, path))
+
+
+def limit_text(rule: RouteLimit, settings: Settings) -> str:
+    value = getattr(settings, rule.setting)
+    assert isinstance(value, str)
+    return value
+
+
+async def throttle_route(request: Request) -> None:
+    """App-wide dependency: count the request if its route is in :data:`ROUTE_LIMITS` and
+    refuse it with 429 (``Throttled``) when the client is over the limit."""
+    route = request.scope.get("route")
+    rule = limit_for(request.method, getattr(route, "path", ""))
+    if rule is None:
+        return
+    throttle: Throttle = request.app.state.throttle
+    if not throttle.enabled:
+        return
+    settings: Settings = request.app.state.settings
+    await run_in_threadpool(
+        throttle.enforce, rule.family, identity_of(request, rule), limit_text(rule, settings)
+    )
+
+
+def identity_of(request: Request, rule: RouteLimit) -> str:
+    """The counted identity: the client IP, or a digest of the request's credential (falling
+    back to the IP when it carries none)."""
+    if rule.identity == "credential":
+        credential = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+        if credential:
+            return "c:" + hashlib.sha256(credential.encode("utf-8")).hexdigest()[:32]
+    return client_ip(request)
