@@ -23,6 +23,7 @@ from civicgrid.config import Settings, get_settings
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.dispatch.api import router as dispatch_router
 from civicgrid.errors import DomainError, Invalid
+from civicgrid.events.api import router as events_router
 from civicgrid.insight.api import router as insight_router
 from civicgrid.jobs.registry import default_jobs
 from civicgrid.jobs.runner import JobLoop
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(appeals_router)
     app.include_router(dispatch_router)
     app.include_router(insight_router)
+    app.include_router(events_router)
     for participation_router in participation_routers:
         app.include_router(participation_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     # Automatic routing job: appeals received within these days, at most this many per run.
     dispatch_auto_route_days: int = Field(default=3, ge=1)
     dispatch_auto_route_batch: int = Field(default=200, ge=1)
+    # Outbound events and their delivery from the outbox (docs/interop.md): tries per message
+    # before it is dead-lettered, the first backoff and its cap (doubling, with jitter).
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    outbox_backoff_seconds: float = Field(default=30.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # RabbitMQ sink: off while empty, e.g. amqp://guest:guest@127.0.0.1:5672/%2F
+    amqp_url: str = ""
+    amqp_exchange: str = "civicgrid.events"
     # Request protection (civicgrid.protect): limits in the `limits` notation, several joined by
     # ";". Counters live in the database unless redis_url is set (then in Redis).
     throttle_enabled: bool = True

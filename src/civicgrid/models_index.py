@@ -5,6 +5,7 @@ from civicgrid.assessment import models as assessment_models
 from civicgrid.audit import models as audit_models
 from civicgrid.auth import models as auth_models
 from civicgrid.dispatch import models as dispatch_models
+from civicgrid.events import models as events_models
 from civicgrid.insight import models as insight_models
 from civicgrid.notify import models as notify_models
 from civicgrid.participation import models as participation_models
@@ -18,6 +19,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "dispatch_models",
+    "events_models",
     "insight_models",
     "notify_models",
     "participation_models",

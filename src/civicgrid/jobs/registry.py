@@ -8,22 +8,38 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import jobs as appeals_jobs
 from civicgrid.assessment import jobs as assessment_jobs
+from civicgrid.clock import SystemClock
+from civicgrid.config import Settings, get_settings
+from civicgrid.deps import field_cipher
 from civicgrid.dispatch import jobs as dispatch_jobs
+from civicgrid.events import delivery as events_delivery
 from civicgrid.insight import jobs as insight_jobs
 from civicgrid.jobs.runner import Job
-from civicgrid.notify import service as notify_service
 
 
-def _deliver_notifications(session: Session, now: datetime) -> object:
-    return notify_service.deliver_pending(
-        session, senders={"inbox": notify_service.InboxSender()}, now=now
-    )
+def _event_jobs(settings: Settings) -> list[Job]:
+    """Fan events out to their sinks, then deliver the outbox (inbox, webhooks, broker); the
+    signing time of a webhook is the wall clock at sending, not the tick's."""
+    clock = SystemClock()
+
+    def fan_out(session: Session, now: datetime) -> object:
+        return events_delivery.fan_out(session, settings=settings, now=now)
+
+    def deliver(session: Session, now: datetime) -> object:
+        return events_delivery.deliver(
+            session, settings=settings, cipher=field_cipher(settings), clock=clock.now, now=now
+        )
+
+    return [
+        Job("events.fan_out", timedelta(seconds=10), fan_out),
+        Job("notify.deliver", timedelta(seconds=10), deliver),
+    ]
 
 
-def default_jobs() -> list[Job]:
+def default_jobs(settings: Settings | None = None) -> list[Job]:
     """Every job the worker (or the in-process loop of ``civicgrid serve``) runs."""
     return [
-        Job("notify.deliver", timedelta(seconds=30), _deliver_notifications),
+        *_event_jobs(settings or get_settings()),
         Job("dispatch.auto_route", dispatch_jobs.AUTO_ROUTE_INTERVAL, dispatch_jobs.auto_route),
         Job(
             "assessment.refresh",

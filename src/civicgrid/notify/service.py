@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
@@ -11,9 +12,14 @@ from sqlalchemy import Insert, Table, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.db import use_case
-from civicgrid.notify.models import OutboxMessage
+from civicgrid.errors import Invalid
+from civicgrid.notify.models import DeliveryAttempt, OutboxMessage
+from civicgrid.notify.retry import RetryPolicy, backoff, is_exhausted
 
-MAX_ATTEMPTS = 5
+DEFAULT_POLICY = RetryPolicy()
+# Jitter spreads retries; it is not a secret, so the standard generator is right here.
+_jitter = random.Random()
+jitter = _jitter.random
 
 
 @dataclass(frozen=True)
@@ -26,26 +32,17 @@ class Recipient:
 
 
 class Sender(Protocol):
-    """Delivers one message on one channel; raises on failure (the job retries later)."""
+    """Delivers one message on one channel; raises on failure (the job retries later).
+    Returns what the other side said (for the delivery log) or ``None`` for nothing to log."""
 
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutboxMessage) -> str | None: ...
 
 
 class InboxSender:
     """The default channel: the message stays in the outbox and the console shows it."""
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         return None
-
-
-class RecordingSender:
-    """Collects messages in memory; a fake for tests of SMS-like channels."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-
-    def send(self, message: OutboxMessage) -> None:
-        self.sent.append((message.recipient_id, message.subject, message.body))
 
 
 def enqueue(
@@ -57,12 +54,15 @@ def enqueue(
     link: str = "",
     channel: str = "inbox",
     now: datetime,
+    source_id: int | None = None,
+    status: str = "pending",
 ) -> OutboxMessage:
     """Write one outbox row. Joins the caller's transaction (never commits)."""
     fields = enqueue_params(
         recipient=recipient, subject=subject, body=body, link=link, channel=channel, now=now
     )
-    message = OutboxMessage(**fields)
+    message = OutboxMessage(**fields, source_id=source_id)
+    message.status = status
     session.add(message)
     return message
 
@@ -81,13 +81,18 @@ _ENQUEUE_COLUMNS = (
 )
 
 
-def enqueue_statement(prefix: str = "") -> Insert:
-    """A Core INSERT of one outbox row whose values are bind parameters named ``prefix`` +
-    column name (see :func:`enqueue_params`); a caller may compose it with other inserts in
-    one statement. It never fetches the new id."""
+def enqueue_statement(prefix: str = "", *more: str) -> Insert:
+    """A Core INSERT of one outbox row (or one per prefix in ``more`` besides) whose values are
+    bind parameters named ``prefix`` + column name (see :func:`enqueue_params`); a caller may
+    compose it with other inserts in one statement. It never fetches the new ids."""
     table = cast(Table, OutboxMessage.__table__)
-    values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _ENQUEUE_COLUMNS}
-    return insert(table).values(values).inline()
+    rows = [
+        {c: bindparam(p + c, type_=table.c[c].type) for c in _ENQUEUE_COLUMNS}
+        for p in (prefix, *more)
+    ]
+    if len(rows) == 1:
+        return insert(table).values(rows[0]).inline()
+    return insert(table).values(rows).inline()
 
 
 def enqueue_params(
@@ -119,35 +124,72 @@ def enqueue_params(
 
 @use_case
 def deliver_pending(
-    session: Session, *, senders: Mapping[str, Sender], now: datetime, limit: int = 500
+    session: Session,
+    *,
+    senders: Mapping[str, Sender],
+    now: datetime,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    draw: Callable[[], float] = jitter,
+    limit: int = 500,
 ) -> int:
-    """Hand pending messages to their channel's sender; failures are retried up to
-    MAX_ATTEMPTS times. Returns the number delivered. Idempotent: delivered rows are skipped."""
+    """Hand due pending messages of the channels in ``senders`` to their sender. A failure is
+    retried after an exponential backoff with jitter (:mod:`civicgrid.notify.retry`); after
+    ``policy.max_attempts`` failures the message is dead-lettered (``dead``) and waits for a
+    replay. Every try a sender reports on goes to the delivery log. Returns the number
+    delivered. Idempotent: sent rows are skipped; messages of other channels stay pending."""
     rows = session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending")
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.channel.in_(sorted(senders)),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
     delivered = 0
     for message in rows:
-        sender = senders.get(message.channel)
-        if sender is None:
-            message.status = "failed"
-            message.last_error = f"no sender for channel {message.channel!r}"
-            continue
         message.attempts += 1
         try:
-            sender.send(message)
+            said = senders[message.channel].send(message)
         except Exception as exc:  # an adapter's failure must not stop the batch
-            message.last_error = str(exc)[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
+            message.last_error = str(exc)[:2000] or type(exc).__name__
+            session.add(
+                DeliveryAttempt(message_id=message.id, at=now, ok=False, detail=message.last_error)
+            )
+            if is_exhausted(policy, message.attempts):
+                message.status = "dead"
+                message.next_attempt_at = None
+            else:
+                message.next_attempt_at = now + backoff(policy, message.attempts, draw())
             continue
+        if said is not None:
+            session.add(DeliveryAttempt(message_id=message.id, at=now, ok=True, detail=said))
         message.status = "sent"
         message.sent_at = now
+        message.next_attempt_at = None
         delivered += 1
     return delivered
+
+
+REPLAYABLE = frozenset({"dead", "sent"})
+
+
+def reset_for_replay(session: Session, message: OutboxMessage, *, by: str, now: datetime) -> None:
+    """Put a dead-lettered (or already sent) message back in the queue for an immediate try,
+    with a fresh attempt budget; the delivery log keeps its history and notes the replay.
+    Joins the caller's transaction."""
+    if message.status not in REPLAYABLE:
+        raise Invalid(
+            f"只有已送达或已放弃的消息可以重发（当前状态：{message.status}）"
+            f" (only sent or dead messages can be replayed; this one is {message.status})",
+            detail={"field": "status"},
+        )
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = None
+    message.last_error = ""
+    session.add(DeliveryAttempt(message_id=message.id, at=now, ok=True, detail=f"重发：{by}"))
 
 
 def inbox_for(
@@ -169,3 +211,74 @@ def inbox_for(
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def pending_on(session: Session, channel: str, *, limit: int) -> Sequence[OutboxMessage]:
+    """The oldest pending messages of ``channel`` (for a job that handles them itself, such as
+    the event fan-out)."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+
+
+def mark_done(message: OutboxMessage, *, now: datetime) -> None:
+    """Record that a message handled outside :func:`deliver_pending` is done."""
+    message.status = "sent"
+    message.sent_at = now
+    message.next_attempt_at = None
+
+
+def skip_pending(session: Session, *, channel: str, recipient: Recipient, reason: str) -> int:
+    """Mark every pending message of ``channel`` to ``recipient`` as ``skipped`` (its target
+    went away). Joins the caller's transaction; returns how many were skipped."""
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.recipient_kind == recipient.kind,
+            OutboxMessage.recipient_id == recipient.id,
+            OutboxMessage.status == "pending",
+        )
+    ).all()
+    for message in rows:
+        message.status = "skipped"
+        message.last_error = reason
+        message.next_attempt_at = None
+    return len(rows)
+
+
+def messages_to(
+    session: Session,
+    *,
+    channel: str,
+    recipient_kind: str,
+    recipient_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> Sequence[OutboxMessage]:
+    """Newest messages of ``channel`` to recipients of one kind (the delivery log's list)."""
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.recipient_kind == recipient_kind
+    )
+    if recipient_id is not None:
+        stmt = stmt.where(OutboxMessage.recipient_id == recipient_id)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)).all()
+
+
+def attempts_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[DeliveryAttempt]]:
+    """The delivery log of each message, oldest try first."""
+    found: dict[int, list[DeliveryAttempt]] = {i: [] for i in message_ids}
+    if not message_ids:
+        return found
+    rows = session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.message_id.in_(list(message_ids)))
+        .order_by(DeliveryAttempt.id)
+    ).all()
+    for attempt in rows:
+        found[attempt.message_id].append(attempt)
+    return found

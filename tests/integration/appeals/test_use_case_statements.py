@@ -95,7 +95,10 @@ def test_calendar_and_units_are_read_once_per_session(
     with statements_of(session) as seen:
         service.dispatch(session, appeal_id=second.id, lead=department, actor=disp, now=now)
     # no calendar or department read: the appeal; the unit row, the change, event, outbox, audit
-    assert _kinds(seen) == ["INSERT", "INSERT", "INSERT", "INSERT", "SELECT", "UPDATE"], seen
+    # and the outbound appeal.dispatched event: an outbox row that PostgreSQL inserts together
+    # with the unit's message (insertmanyvalues), SQLite in a statement of its own
+    inserts = 4 if session.get_bind().dialect.name == "postgresql" else 5
+    assert _kinds(seen) == ["INSERT"] * inserts + ["SELECT", "UPDATE"], seen
     assert second.finish_due_at == first.finish_due_at
 
 

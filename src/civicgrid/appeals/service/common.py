@@ -28,6 +28,7 @@ from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
+from civicgrid.events.emit import emit_change
 from civicgrid.notify.service import Recipient, enqueue
 from civicgrid.territory import queries as territory_queries
 
@@ -289,9 +290,9 @@ def record_change(
     notify: Iterable[Recipient] = (),
     subject: str = "",
 ) -> TimelineEvent:
-    """Timeline event + outbox messages + audit row for a change already applied to
-    ``appeal``. The change and the three records go to the database in one flush (409 on a lost
-    race). Joins the caller's transaction."""
+    """Timeline event + outbox messages (with the outbound event, if any) + audit row for a
+    change already applied to ``appeal``. The change and the records go to the database in one
+    flush (409 on a lost race). Joins the caller's transaction."""
     if inspect(appeal).pending:  # a new appeal: its id goes into every record
         flush(session)
     event = append_event(
@@ -316,6 +317,16 @@ def record_change(
             link=link(appeal),
             now=now,
         )
+    emit_change(  # the outbound event, if the change is one (events.catalogue)
+        session,
+        appeal_id=appeal.id,
+        number=appeal.number,
+        action=str(action),
+        from_status=from_status,
+        to_status=appeal.status,
+        detail=detail,
+        now=now,
+    )
     with stale_as_conflict():  # the audit joiner flushes everything pending
         record(
             session,

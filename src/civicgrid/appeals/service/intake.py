@@ -42,6 +42,8 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Forbidden, Invalid
+from civicgrid.events.catalogue import EventType
+from civicgrid.events.emit import event_params
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import MediaStore, check_image
 from civicgrid.notify.service import enqueue_params, enqueue_statement
@@ -223,7 +225,8 @@ def _record_submission(
     now: datetime,
     photos: int,
 ) -> None:
-    """Timeline event, outbox message and audit row of a new appeal, as
+    """Timeline event, outbox messages (the centre's and the ``appeal.created`` event) and
+    audit row of a new appeal, as
     :func:`~civicgrid.appeals.service.common.record_change` writes them for other changes, but
     as Core INSERTs without ORM objects (intake does not need the rows back, and the unit of
     work's bookkeeping cost more than the inserts): on PostgreSQL one statement whose two
@@ -249,6 +252,17 @@ def _record_submission(
             subject=f"新诉求 {appeal.number}：{title}",
             body=note,
             link=link(appeal),
+            now=now,
+        ),
+        **event_params(
+            "e_",
+            EventType.CREATED,
+            appeal_id=appeal.id,
+            number=appeal.number,
+            action="submit",
+            from_status="",
+            to_status=appeal.status,
+            detail=detail,
             now=now,
         ),
         **audit.append_params(
@@ -285,7 +299,7 @@ def _submission_statements(dialect: str) -> tuple[Insert, ...]:
     table = cast(Table, TimelineEvent.__table__)
     values = {c: bindparam("t_" + c, type_=table.c[c].type) for c in _TIMELINE_COLUMNS}
     event = insert(table).values(values).inline()
-    message = enqueue_statement("o_")
+    message = enqueue_statement("o_", "e_")  # the centre's message and the outbound event
     entry = audit.append_statement("a_")
     if dialect == "postgresql":
         return (entry.add_cte(event.cte("new_event"), message.cte("new_message")),)
