@@ -24,9 +24,15 @@ class Settings(BaseSettings):
     field_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
-    # 等保 2.0 login-failure handling: lock after N failures for M minutes.
+    # 等保 2.0 login-failure handling: after N failures from one client address that address
+    # may not log in to that account for M minutes (the account itself is never locked by it).
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # API tokens expire after this many days (the longest lifetime a caller may ask for).
+    token_days: int = Field(default=90, ge=1, le=3650)
+    # Roles (comma-separated codes, e.g. "admin,leader") that must use TOTP two-factor login;
+    # production sets it (docs/operations.md), the demo and tests leave it empty.
+    totp_required_roles: str = ""
     session_hours: int = 12
     session_idle_minutes: int = 30
     cookie_secure: bool = False
@@ -67,6 +73,11 @@ class Settings(BaseSettings):
     idempotency_hours: int = Field(default=24, ge=1)
     # Seconds a client is told to wait (Retry-After) while the database is unreachable.
     outage_retry_after_s: int = Field(default=10, ge=1)
+
+    @property
+    def totp_roles(self) -> frozenset[str]:
+        """The role codes of ``totp_required_roles``."""
+        return frozenset(r.strip() for r in self.totp_required_roles.split(",") if r.strip())
 
     @property
     def resolved_database_url(self) -> str:

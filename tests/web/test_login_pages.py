@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 from tests.builders.auth import MiniTerritory, make_user
 
 from civicgrid.audit.service import list_entries
+from civicgrid.auth import service, totp
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.models import WebSession
 from civicgrid.auth.roles import Role
+from civicgrid.auth.service import BAD_CREDENTIALS
 from civicgrid.clock import FrozenClock
+from civicgrid.config import Settings
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.render import render
 
@@ -78,12 +81,59 @@ def test_empty_form_is_422(client: TestClient) -> None:
     assert 'value="someone"' in r.text
 
 
-def test_lockout_shows_423_with_the_time(client: TestClient, dispatcher: str) -> None:
-    codes = [login(client, dispatcher, "wrong").status_code for _ in range(5)]
-    assert codes == [422, 422, 422, 422, 423]
-    r = client.post("/login", data={"username": dispatcher, "password": PASSWORD})
-    assert r.status_code == 423
-    assert "2026-11-24 10:15（北京时间）" in r.text
+def test_after_five_failures_the_right_password_gets_the_same_answer(
+    client: TestClient, dispatcher: str
+) -> None:
+    answers = [login(client, dispatcher, "wrong") for _ in range(5)]
+    assert [r.status_code for r in answers] == [422] * 5
+    r = login(client, dispatcher)
+    assert r.status_code == 422
+    assert r.text.count(BAD_CREDENTIALS) == 1
+    assert "北京时间" not in r.text
+
+
+def test_two_factor_login_asks_for_the_code_on_a_second_page(
+    client: TestClient, session: Session, clock: FrozenClock, settings: Settings, dispatcher: str
+) -> None:
+    user_id = service.find_user_id(session, dispatcher)
+    assert user_id is not None
+    me = service.actor_for_user(session, user_id)
+    started = service.start_totp(
+        session, user_id=user_id, actor=me, now=clock.now(), settings=settings
+    )
+    service.confirm_totp(
+        session,
+        user_id=user_id,
+        code=totp.code_at(started.secret, clock.now()),
+        actor=me,
+        now=clock.now(),
+        settings=settings,
+    )
+    r = login(client, dispatcher)
+    assert r.status_code == 200
+    assert "两步验证" in r.text
+    assert PASSWORD not in r.text
+    ticket = re.search(r'name="ticket" value="([^"]+)"', r.text)
+    assert ticket
+    clock.advance(timedelta(seconds=30))
+    wrong = client.post(
+        "/login/otp", data={"ticket": ticket.group(1), "otp": "12345x"}, follow_redirects=False
+    )
+    assert wrong.status_code == 422
+    assert "动态口令不正确" in wrong.text
+    r = client.post(
+        "/login/otp",
+        data={"ticket": ticket.group(1), "otp": totp.code_at(started.secret, clock.now())},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert client.get("/").status_code == 200
+    clock.advance(timedelta(minutes=6))
+    late = client.post(
+        "/login/otp", data={"ticket": ticket.group(1), "otp": "123456"}, follow_redirects=False
+    )
+    assert late.status_code == 422
+    assert "登录已超时" in late.text
 
 
 def test_login_sets_a_safe_cookie_and_home_shows_the_role_navigation(

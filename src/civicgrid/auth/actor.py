@@ -22,9 +22,15 @@ class PostRef:
     utility_id: int | None = None
 
 
+# Pending account actions: what a web session must do before any other page or call.
+PENDING_PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action name, not a secret
+PENDING_TOTP_ENROLMENT = "totp_enrolment"
+
+
 @dataclass(frozen=True)
 class Actor:
-    """The user behind a request, job or CLI command."""
+    """The user behind a request, job or CLI command. ``pending`` names account actions the
+    user must complete first (a forced password change, a required 2FA enrolment)."""
 
     user_id: int | None
     username: str
@@ -32,6 +38,7 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=frozenset)
     scope: DataScope = field(default_factory=DataScope)
     posts: tuple[PostRef, ...] = ()
+    pending: frozenset[str] = field(default_factory=frozenset)
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

@@ -1,5 +1,6 @@
-"""JSON API of the auth package (``/api/v1/auth``): tokens, the current user, and account
-administration. Routes parse, call one use case and shape the answer; no rules here."""
+"""JSON API of the auth package (``/api/v1/auth``): tokens, the current user, one's own
+password, sessions and two-factor authentication, and account administration. Routes parse,
+call one use case and shape the answer; no rules here."""
 
 from __future__ import annotations
 
@@ -9,20 +10,32 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from civicgrid.auth import service
 from civicgrid.auth.actor import Actor
-from civicgrid.auth.deps import CurrentActor, require_roles
+from civicgrid.auth.deps import SESSION_COOKIE, CurrentActor, require_roles
 from civicgrid.auth.roles import Role
 from civicgrid.auth.schemas import (
+    DeactivateRequest,
+    LockRequest,
     MeRead,
+    PasswordChange,
+    PasswordConfirm,
+    PasswordReset,
     PostCreate,
     PostRead,
+    RecoveryCodes,
+    SessionRead,
+    SessionsRevoked,
     TokenCreate,
     TokenIssued,
     TokenLogin,
     TokenLoginResult,
     TokenRead,
+    TotpCode,
+    TotpStarted,
+    UnlockResult,
     UserCreate,
     UserRead,
 )
+from civicgrid.config import Settings
 from civicgrid.deps import AppSettings, DbSession, Now
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -43,8 +56,11 @@ def _client_ip(request: Request) -> str:
     "/token",
     status_code=status.HTTP_201_CREATED,
     responses={
-        401: {"description": "用户名或密码错误"},
-        423: {"description": "账号因多次登录失败被锁定"},
+        401: {
+            "description": "用户名或密码错误（未知用户、密码错误、锁定与停用的回答相同），"
+            "或需要两步验证动态口令"
+        },
+        403: {"description": "须先在网页上修改初始密码或启用两步验证"},
     },
 )
 def create_token_by_password(
@@ -54,7 +70,8 @@ def create_token_by_password(
     now: Now,
     settings: AppSettings,
 ) -> TokenLoginResult:
-    """Log in with a username and password and receive a new API token (shown once)."""
+    """Log in with a username and password (plus the 2FA code when it is in force) and
+    receive a new API token (shown once), expiring after ``token_days`` (default 90)."""
     actor, token, plain = service.login_for_token(
         session,
         username=body.username,
@@ -63,6 +80,7 @@ def create_token_by_password(
         now=now,
         settings=settings,
         ip=_client_ip(request),
+        otp=body.otp,
         expires_at=body.expires_at,
     )
     issued = TokenIssued.issued(token, plain)
@@ -88,9 +106,10 @@ def list_own_tokens(actor: CurrentActor, session: DbSession) -> list[TokenRead]:
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, responses=_AUTH_ERRORS)
 def create_own_token(
-    body: TokenCreate, actor: CurrentActor, session: DbSession, now: Now
+    body: TokenCreate, actor: CurrentActor, session: DbSession, now: Now, settings: AppSettings
 ) -> TokenIssued:
-    """Issue a new API token for the logged-in user; the secret is shown once."""
+    """Issue a new API token for the logged-in user; the secret is shown once. It expires
+    after ``token_days`` (default 90) or earlier at ``expires_at``."""
     assert actor.user_id is not None
     token, plain = service.issue_token(
         session,
@@ -99,6 +118,7 @@ def create_own_token(
         actor=actor,
         now=now,
         expires_at=body.expires_at,
+        max_days=settings.token_days,
     )
     return TokenIssued.issued(token, plain)
 
@@ -182,3 +202,204 @@ def remove_post(post_id: int, actor: AdminActor, session: DbSession, now: Now) -
     """Take a post away from its user (admin only)."""
     service.remove_post(session, post_id=post_id, actor=actor, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- one's own account: password, sessions, two-factor authentication ---------------------
+
+_OWN_ERRORS: dict[int | str, dict[str, str]] = {
+    **_AUTH_ERRORS,
+    409: {"description": "状态不允许（如两步验证已启用或未启用）"},
+    422: {"description": "输入不符合规则（如当前密码不正确、新密码不满足密码规则）"},
+}
+
+
+def _current_hash(request: Request, settings: Settings) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return service.session_hash_of_cookie(cookie, settings) if cookie else None
+
+
+def _own_id(actor: Actor) -> int:
+    assert actor.user_id is not None
+    return actor.user_id
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=_OWN_ERRORS)
+def change_own_password(
+    body: PasswordChange,
+    request: Request,
+    actor: CurrentActor,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+) -> Response:
+    """Change one's own password (≥ 10 characters, three character classes, not the
+    username, not a common password). Other web sessions end; this one stays."""
+    service.change_password(
+        session,
+        user_id=_own_id(actor),
+        current_password=body.current_password,
+        new_password=body.new_password,
+        actor=actor,
+        now=now,
+        keep_session_hash=_current_hash(request, settings),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/sessions", responses=_AUTH_ERRORS)
+def list_own_sessions(
+    request: Request, actor: CurrentActor, session: DbSession, now: Now, settings: AppSettings
+) -> list[SessionRead]:
+    """The logged-in user's valid web sessions; ``current`` marks the one making the call."""
+    current = _current_hash(request, settings)
+    rows = service.list_sessions(session, user_id=_own_id(actor), actor=actor, now=now)
+    return [SessionRead.of(r, current) for r in rows]
+
+
+@router.delete("/sessions", responses=_AUTH_ERRORS)
+def revoke_own_sessions(
+    request: Request, actor: CurrentActor, session: DbSession, now: Now, settings: AppSettings
+) -> SessionsRevoked:
+    """End all of the logged-in user's web sessions except the one making the call."""
+    ended = service.revoke_sessions(
+        session,
+        user_id=_own_id(actor),
+        actor=actor,
+        now=now,
+        keep_session_hash=_current_hash(request, settings),
+    )
+    return SessionsRevoked(ended=ended)
+
+
+@router.post("/totp", status_code=status.HTTP_201_CREATED, responses=_OWN_ERRORS)
+def start_own_totp(
+    actor: CurrentActor, session: DbSession, now: Now, settings: AppSettings
+) -> TotpStarted:
+    """Begin enrolling in TOTP two-factor authentication: add the secret to an authenticator
+    app, then confirm with its first code."""
+    started = service.start_totp(
+        session, user_id=_own_id(actor), actor=actor, now=now, settings=settings
+    )
+    return TotpStarted(secret=started.secret, uri=started.uri)
+
+
+@router.post("/totp/confirm", responses=_OWN_ERRORS)
+def confirm_own_totp(
+    body: TotpCode, actor: CurrentActor, session: DbSession, now: Now, settings: AppSettings
+) -> RecoveryCodes:
+    """Put 2FA in force with the authenticator's current code; returns ten one-time recovery
+    codes (shown once)."""
+    codes = service.confirm_totp(
+        session, user_id=_own_id(actor), code=body.code, actor=actor, now=now, settings=settings
+    )
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/totp/disable", status_code=status.HTTP_204_NO_CONTENT, responses=_OWN_ERRORS)
+def disable_own_totp(
+    body: PasswordConfirm, actor: CurrentActor, session: DbSession, now: Now
+) -> Response:
+    """Turn one's own 2FA off (confirmed with the password)."""
+    service.disable_totp(
+        session, user_id=_own_id(actor), password=body.password, actor=actor, now=now
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/totp/recovery-codes", responses=_OWN_ERRORS)
+def regenerate_own_recovery_codes(
+    body: PasswordConfirm, actor: CurrentActor, session: DbSession, now: Now
+) -> RecoveryCodes:
+    """Replace one's recovery codes with ten new ones (the old ones stop working)."""
+    codes = service.regenerate_recovery_codes(
+        session, user_id=_own_id(actor), password=body.password, actor=actor, now=now
+    )
+    return RecoveryCodes(recovery_codes=codes)
+
+
+# --- account administration ---------------------------------------------------------------
+
+_ADMIN_ERRORS: dict[int | str, dict[str, str]] = {
+    **_OWN_ERRORS,
+    404: {"description": "用户不存在"},
+}
+
+
+def _user_read(session: DbSession, user_id: int) -> UserRead:
+    user = service.get_user(session, user_id)
+    return UserRead.of(user, service.describe_posts(session, user))
+
+
+@router.post("/users/{user_id}/password-reset", responses=_ADMIN_ERRORS)
+def reset_user_password(
+    user_id: int, body: PasswordReset, actor: AdminActor, session: DbSession, now: Now
+) -> UserRead:
+    """Set a temporary password (admin only): the user must change it at the next login; the
+    user's web sessions and API tokens are revoked."""
+    service.reset_password(
+        session, user_id=user_id, new_password=body.new_password, actor=actor, now=now
+    )
+    return _user_read(session, user_id)
+
+
+@router.post("/users/{user_id}/deactivate", responses=_ADMIN_ERRORS)
+def deactivate_user(
+    user_id: int, body: DeactivateRequest, actor: AdminActor, session: DbSession, now: Now
+) -> UserRead:
+    """Deactivate an account (admin only): no more logins; sessions and tokens stop working."""
+    service.deactivate_user(session, user_id=user_id, reason=body.reason, actor=actor, now=now)
+    return _user_read(session, user_id)
+
+
+@router.post("/users/{user_id}/reactivate", responses=_ADMIN_ERRORS)
+def reactivate_user(user_id: int, actor: AdminActor, session: DbSession, now: Now) -> UserRead:
+    """Reactivate a deactivated account (admin only)."""
+    service.reactivate_user(session, user_id=user_id, actor=actor, now=now)
+    return _user_read(session, user_id)
+
+
+@router.post("/users/{user_id}/lock", responses=_ADMIN_ERRORS)
+def lock_user(
+    user_id: int, body: LockRequest, actor: AdminActor, session: DbSession, now: Now
+) -> UserRead:
+    """Lock an account until a time (admin only): logins, sessions and tokens are refused."""
+    service.lock_user(
+        session, user_id=user_id, until=body.until, reason=body.reason, actor=actor, now=now
+    )
+    return _user_read(session, user_id)
+
+
+@router.post("/users/{user_id}/unlock", responses=_ADMIN_ERRORS)
+def unlock_user(user_id: int, actor: AdminActor, session: DbSession, now: Now) -> UnlockResult:
+    """Lift an administrator's lock and the login-failure locks of every client address."""
+    cleared = service.unlock_user(session, user_id=user_id, actor=actor, now=now)
+    return UnlockResult(addresses_cleared=cleared)
+
+
+@router.post(
+    "/users/{user_id}/totp-reset", status_code=status.HTTP_204_NO_CONTENT, responses=_ADMIN_ERRORS
+)
+def reset_user_totp(user_id: int, actor: AdminActor, session: DbSession, now: Now) -> Response:
+    """Remove a user's 2FA (a lost phone; admin only); the user enrols again."""
+    service.reset_totp(session, user_id=user_id, actor=actor, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users/{user_id}/sessions", responses=_ADMIN_ERRORS)
+def list_user_sessions(
+    user_id: int, actor: AdminActor, session: DbSession, now: Now
+) -> list[SessionRead]:
+    """A user's valid web sessions (admin only)."""
+    service.get_user(session, user_id)
+    rows = service.list_sessions(session, user_id=user_id, actor=actor, now=now)
+    return [SessionRead.of(r, None) for r in rows]
+
+
+@router.delete("/users/{user_id}/sessions", responses=_ADMIN_ERRORS)
+def revoke_user_sessions(
+    user_id: int, actor: AdminActor, session: DbSession, now: Now
+) -> SessionsRevoked:
+    """End all of a user's web sessions (admin only)."""
+    return SessionsRevoked(
+        ended=service.revoke_sessions(session, user_id=user_id, actor=actor, now=now)
+    )

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 
 from civicgrid.auth import service
-from civicgrid.auth.actor import Actor
+from civicgrid.auth.actor import PENDING_PASSWORD_CHANGE, Actor
 from civicgrid.auth.roles import Role
 from civicgrid.config import Settings
 from civicgrid.deps import DbSession, clock_of, settings_of
@@ -26,6 +26,16 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Where a session with pending account actions (a forced password change, a required 2FA
+# enrolment) may still go: its own account pages and calls, and logging out.
+PENDING_ALLOWED_PREFIXES = (
+    "/account",
+    "/logout",
+    "/api/v1/auth/me",
+    "/api/v1/auth/password",
+    "/api/v1/auth/totp",
+    "/api/v1/auth/sessions",
+)
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -81,9 +91,17 @@ def _authenticate(
     )
     if request.method not in SAFE_METHODS and not service.csrf_matches(expected, csrf):
         raise Forbidden("CSRF 校验失败：请刷新页面后重试")
+    if actor.pending and not request.url.path.startswith(PENDING_ALLOWED_PREFIXES):
+        raise Forbidden(_pending_message(actor))
     request.state.actor = actor
     request.state.csrf_token = expected
     return actor
+
+
+def _pending_message(actor: Actor) -> str:
+    if PENDING_PASSWORD_CHANGE in actor.pending:
+        return "管理员已重置您的密码：请先在“账号安全”页面（/account）修改密码"
+    return "您的角色要求两步验证：请先在“账号安全”页面（/account）绑定验证器"
 
 
 def current_actor(request: Request, session: DbSession, csrf: SubmittedCsrf) -> Actor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicgrid.db import Base, UTCDateTime
@@ -13,8 +13,12 @@ from civicgrid.db import Base, UTCDateTime
 class User(Base):
     """A person who logs in: hotline staff, handlers, grid workers, leaders or residents.
 
-    Passwords are argon2 hashes (``auth.passwords``); repeated failures lock the account for a
-    while (等保 2.0 login-failure handling).
+    Passwords are argon2 hashes (``auth.passwords``). Repeated failures lock the pair (account,
+    client address) for a while (:class:`LoginLock`), never the account as a whole, so that a
+    stranger cannot lock anyone out; ``locked_until`` is an administrator's lock of the whole
+    account. ``must_change_password`` is set by an administrator's reset; ``totp_secret`` (a
+    Fernet token under the field key) holds the 2FA secret once enrolment began, and
+    ``totp_enabled_at`` says when the first code confirmed it.
     """
 
     __tablename__ = "user_account"
@@ -24,10 +28,15 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last accepted TOTP time step: a code is accepted once (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     posts: Mapped[list[Post]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -91,3 +100,33 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginLock(Base):
+    """Failed logins of one username from one client address, and the lock they led to.
+
+    Kept for unknown usernames too, so that the answers and the lock behave the same whether
+    or not an account exists. A successful login or an administrator's unlock removes rows."""
+
+    __tablename__ = "login_lock"
+    __table_args__ = (UniqueConstraint("username", "ip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """A one-time 2FA recovery code; only its SHA-256 hash is stored."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (Index("ix_recovery_code_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

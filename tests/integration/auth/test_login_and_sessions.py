@@ -1,4 +1,5 @@
-"""Logins with lockout (等保 2.0: N failures → locked for M minutes), web sessions with idle
+"""Logins with one answer for every refusal and a lock per (username, client address) (等保 2.0:
+N failures from one address → that address locked out for M minutes), web sessions with idle
 timeout and absolute expiry, logout, and password-for-token exchange."""
 
 from __future__ import annotations
@@ -6,16 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.builders.auth import make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
-from civicgrid.auth.models import User
+from civicgrid.auth.models import LoginLock, User
 from civicgrid.auth.roles import Role
+from civicgrid.auth.service import BAD_CREDENTIALS
 from civicgrid.clock import FrozenClock
 from civicgrid.config import Settings
-from civicgrid.errors import Invalid, Locked, Unauthenticated
+from civicgrid.errors import Invalid, Unauthenticated
 
 PASSWORD = "Passw0rd!x"
 
@@ -28,12 +31,39 @@ def user(session: Session, clock: FrozenClock) -> User:
     return user
 
 
-def _fail(session: Session, clock: FrozenClock, settings: Settings, times: int) -> None:
+def _fail(
+    session: Session, clock: FrozenClock, settings: Settings, times: int, ip: str = "10.0.0.1"
+) -> None:
     for _ in range(times):
         with pytest.raises(Unauthenticated):
             service.login(
-                session, username="operator1", password="wrong", now=clock.now(), settings=settings
+                session,
+                username="operator1",
+                password="wrong",
+                now=clock.now(),
+                settings=settings,
+                ip=ip,
             )
+
+
+def _refusal(
+    session: Session,
+    clock: FrozenClock,
+    settings: Settings,
+    username: str,
+    password: str,
+    ip: str = "10.0.0.1",
+) -> tuple[int, str]:
+    with pytest.raises(Unauthenticated) as refused:
+        service.login(
+            session,
+            username=username,
+            password=password,
+            now=clock.now(),
+            settings=settings,
+            ip=ip,
+        )
+    return refused.value.status_code, refused.value.message
 
 
 def test_login_opens_a_session_and_audits(
@@ -70,11 +100,11 @@ def test_wrong_password_is_refused_counted_and_audited(
         service.login(
             session, username="operator1", password="nope", now=clock.now(), settings=settings
         )
-    session.refresh(user)
-    assert user.failed_login_count == 1
     (entry,) = list_entries(session, action="auth.login")
     assert (entry.outcome, entry.reason) == ("failure", "wrong_password")
     assert entry.actor_user_id == user.id
+    (lock,) = session.scalars(select(LoginLock)).all()
+    assert (lock.username, lock.failed_count, lock.locked_until) == ("operator1", 1, None)
 
 
 def test_unknown_user_gets_the_same_answer_and_is_audited(
@@ -89,55 +119,74 @@ def test_unknown_user_gets_the_same_answer_and_is_audited(
     assert entry.actor_label.startswith("ghost")
 
 
-def test_lockout_after_threshold_and_unlock_after_the_time(
+def test_unknown_wrong_locked_and_inactive_get_one_answer(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    unknown = _refusal(session, clock, settings, "ghost", PASSWORD)
+    wrong = _refusal(session, clock, settings, "operator1", "nope")
+    _fail(session, clock, settings, 4)
+    locked_right_password = _refusal(session, clock, settings, "operator1", PASSWORD)
+    user.is_active = False
+    session.commit()
+    inactive = _refusal(session, clock, settings, "operator1", PASSWORD, ip="10.0.0.2")
+    assert unknown == wrong == locked_right_password == inactive == (401, BAD_CREDENTIALS)
+    reasons = [e.reason for e in list_entries(session, action="auth.login")]
+    assert reasons[:2] == ["inactive", "locked"]
+
+
+def test_unknown_usernames_lock_exactly_like_known_ones(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    for name in ("operator1", "ghost"):
+        for _ in range(5):
+            _refusal(session, clock, settings, name, "wrong")
+    rows = {r.username: r for r in session.scalars(select(LoginLock))}
+    assert rows["ghost"].locked_until == rows["operator1"].locked_until is not None
+    assert len(list_entries(session, action="auth.lockout")) == 2
+
+
+def test_failures_lock_only_the_address_they_came_from(
     session: Session, clock: FrozenClock, settings: Settings, user: User
 ) -> None:
     assert (settings.lockout_threshold, settings.lockout_minutes) == (5, 15)
-    _fail(session, clock, settings, 4)
-    with pytest.raises(Locked) as locked:
-        service.login(
-            session, username="operator1", password="wrong", now=clock.now(), settings=settings
-        )
-    # 10:00 Beijing time + 15 minutes, said in Beijing time.
-    assert "2026-11-24 10:15（北京时间）" in locked.value.message
-    session.refresh(user)
-    assert user.locked_until == clock.now() + timedelta(minutes=15)
+    _fail(session, clock, settings, 5, ip="203.0.113.9")
     (lockout,) = list_entries(session, action="auth.lockout")
     assert lockout.outcome == "denied"
-
-    # Even the right password is refused while locked, and the refusal is audited.
-    clock.advance(timedelta(minutes=14, seconds=59))
-    with pytest.raises(Locked, match="10:15"):
-        service.login(
-            session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
-        )
+    assert lockout.detail["ip"] == "203.0.113.9"
+    # The attacker's address is refused even with the right password (and it is audited) ...
+    _refusal(session, clock, settings, "operator1", PASSWORD, ip="203.0.113.9")
     assert list_entries(session, action="auth.login")[0].reason == "locked"
-
-    clock.advance(timedelta(seconds=1))
+    # ... while the owner logs in from their own address: the account itself is not locked.
     actor, _cookie, _csrf = service.login(
-        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+        session,
+        username="operator1",
+        password=PASSWORD,
+        now=clock.now(),
+        settings=settings,
+        ip="10.0.0.8",
     )
     assert actor.user_id == user.id
-    unlocked = service.get_user(session, user.id)
-    session.refresh(unlocked)
-    assert unlocked.locked_until is None
-    assert unlocked.failed_login_count == 0
+    session.refresh(user)
+    assert user.locked_until is None
 
 
-def test_after_unlock_the_count_starts_again(
+def test_the_address_lock_ends_after_the_time_and_the_count_starts_again(
     session: Session, clock: FrozenClock, settings: Settings, user: User
 ) -> None:
+    _fail(session, clock, settings, 5)
+    clock.advance(timedelta(minutes=14, seconds=59))
+    _refusal(session, clock, settings, "operator1", PASSWORD)
+    clock.advance(timedelta(seconds=1))
     _fail(session, clock, settings, 4)
-    with pytest.raises(Locked):
-        service.login(
-            session, username="operator1", password="x", now=clock.now(), settings=settings
-        )
-    clock.advance(timedelta(minutes=15))
-    _fail(session, clock, settings, 4)
-    with pytest.raises(Locked):
-        service.login(
-            session, username="operator1", password="x", now=clock.now(), settings=settings
-        )
+    service.login(
+        session,
+        username="operator1",
+        password=PASSWORD,
+        now=clock.now(),
+        settings=settings,
+        ip="10.0.0.1",
+    )
+    assert session.scalars(select(LoginLock)).all() == []
 
 
 def test_success_resets_the_failure_count(
@@ -145,21 +194,25 @@ def test_success_resets_the_failure_count(
 ) -> None:
     _fail(session, clock, settings, 4)
     service.login(
-        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+        session,
+        username="operator1",
+        password=PASSWORD,
+        now=clock.now(),
+        settings=settings,
+        ip="10.0.0.1",
     )
     _fail(session, clock, settings, 4)
-    session.refresh(user)
-    assert user.locked_until is None
-    assert user.failed_login_count == 4
+    (lock,) = session.scalars(select(LoginLock)).all()
+    assert (lock.failed_count, lock.locked_until) == (4, None)
 
 
 def test_lockout_is_configurable(
     session: Session, clock: FrozenClock, settings: Settings, user: User
 ) -> None:
     strict = settings.model_copy(update={"lockout_threshold": 2, "lockout_minutes": 60})
-    _fail(session, clock, strict, 1)
-    with pytest.raises(Locked, match="11:00"):
-        service.login(session, username="operator1", password="x", now=clock.now(), settings=strict)
+    _fail(session, clock, strict, 2)
+    (lock,) = session.scalars(select(LoginLock)).all()
+    assert lock.locked_until == clock.now() + timedelta(minutes=60)
 
 
 def test_deactivated_user_cannot_log_in(
@@ -167,7 +220,7 @@ def test_deactivated_user_cannot_log_in(
 ) -> None:
     user.is_active = False
     session.commit()
-    with pytest.raises(Unauthenticated, match="停用"):
+    with pytest.raises(Unauthenticated, match="用户名或密码错误"):
         service.login(
             session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
         )
@@ -263,20 +316,11 @@ def test_password_for_token(
         )
 
 
-def test_password_for_token_shares_the_lockout(
+def test_password_for_token_shares_the_address_lock(
     session: Session, clock: FrozenClock, settings: Settings, user: User
 ) -> None:
-    _fail(session, clock, settings, 4)
-    with pytest.raises(Locked):
-        service.login_for_token(
-            session,
-            username="operator1",
-            password="x",
-            token_name="api",
-            now=clock.now(),
-            settings=settings,
-        )
-    with pytest.raises(Locked):
+    _fail(session, clock, settings, 5)
+    with pytest.raises(Unauthenticated, match="用户名或密码错误"):
         service.login_for_token(
             session,
             username="operator1",
@@ -284,4 +328,5 @@ def test_password_for_token_shares_the_lockout(
             token_name="api",
             now=clock.now(),
             settings=settings,
+            ip="10.0.0.1",
         )

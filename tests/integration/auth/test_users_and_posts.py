@@ -35,8 +35,9 @@ def test_create_user_stores_an_argon2_hash_and_audits(session: Session, now: dat
     assert user.password_hash.startswith("$argon2id$")
     assert verify_password("Passw0rd!x", user.password_hash)
     assert user.is_active
-    assert user.failed_login_count == 0
     assert user.created_at == now
+    assert user.password_changed_at == now
+    assert not user.must_change_password
     (entry,) = list_entries(session, subject_type="user", subject_id=user.id)
     assert entry.action == "user.create"
     assert entry.outcome == "success"
@@ -47,9 +48,10 @@ def test_create_user_stores_an_argon2_hash_and_audits(session: Session, now: dat
 @pytest.mark.parametrize(
     ("username", "display_name", "password", "fragment"),
     [
-        ("zhangsan", "张三", "short1", "至少需要 8 个字符"),
-        ("zhangsan", "张三", "onlyletters", "必须包含数字"),
-        ("zhangsan", "张三", "1234567890", "必须包含字母"),
+        ("zhangsan", "张三", "Short1!", "至少需要 10 个字符"),
+        ("zhangsan", "张三", "onlyletters1", "至少三类"),
+        ("zhangsan", "张三", "Zhangsan-2026", "不能包含用户名"),
+        ("zhangsan", "张三", "Qwer@123456", "过于常见"),
         ("a", "张三", "Passw0rd!x", "用户名"),
         ("has space", "张三", "Passw0rd!x", "用户名"),
         ("zhangsan", "   ", "Passw0rd!x", "姓名不能为空"),

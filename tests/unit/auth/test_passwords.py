@@ -6,23 +6,60 @@ import pytest
 
 from civicgrid.auth import passwords
 
+_CLASSES = "密码须包含小写字母、大写字母、数字、其他符号中的至少三类"
+
 
 @pytest.mark.parametrize(
     ("password", "expected"),
     [
-        ("Passw0rdX", []),
-        ("abcdefg1", []),
-        ("12345678a", []),
-        ("Ab1", ["密码至少需要 8 个字符"]),
-        ("abcdefgh", ["密码必须包含数字"]),
-        ("12345678", ["密码必须包含字母"]),
-        ("", ["密码至少需要 8 个字符", "密码必须包含字母", "密码必须包含数字"]),
-        (" abcdefg1", ["密码首尾不能是空格"]),
-        ("a1" * 65, ["密码不能超过 128 个字符"]),
+        ("Passw0rdXy", []),
+        ("lower-case-9", []),
+        ("UPPER lower x", []),
+        ("Ab1!", ["密码至少需要 10 个字符"]),
+        ("abcdefghij1", [_CLASSES]),
+        ("ABCDEFGHIJ!", [_CLASSES]),
+        ("", ["密码至少需要 10 个字符", _CLASSES]),
+        (" Abcdefg12", ["密码首尾不能是空格"]),
+        ("Aa1!" * 33, ["密码不能超过 128 个字符"]),
+        ("Password@123", ["密码过于常见，请换一个"]),
+        ("P@SSW0RD123", ["密码过于常见，请换一个"]),
     ],
 )
 def test_password_policy(password: str, expected: list[str]) -> None:
     assert passwords.password_problems(password) == expected
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "refused"),
+    [
+        ("Zhang.San9", "zhang.san9", True),
+        ("zhangsan", "My-zhangsan-2026", True),
+        ("li", "Li-Lei-2026!", False),
+        ("wangwu", "Another-Pass-77", False),
+    ],
+)
+def test_password_may_not_be_or_contain_the_username(
+    username: str, password: str, refused: bool
+) -> None:
+    problems = passwords.password_problems(password, username=username)
+    assert ("密码不能包含用户名" in problems) is refused
+
+
+def test_character_classes_count_the_four_kinds() -> None:
+    assert passwords.character_classes("abc") == 1
+    assert passwords.character_classes("aB") == 2
+    assert passwords.character_classes("aB3") == 3
+    assert passwords.character_classes("aB3 ") == 4
+    assert passwords.character_classes("密码Ab1") == 4
+
+
+def test_the_common_password_list_is_shipped_and_lower_case() -> None:
+    common = passwords.common_passwords()
+    assert len(common) > 100
+    assert "123456" in common
+    assert "p@ssw0rd" in common
+    assert all(p == p.lower() for p in common)
+    assert "password" in common  # a data row, not only the header
 
 
 def test_hash_then_verify() -> None:

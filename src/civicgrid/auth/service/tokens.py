@@ -30,6 +30,8 @@ from civicgrid.errors import (
 from civicgrid.territory.queries import region_path_of
 
 TOKEN_PREFIX = "cgt_"  # noqa: S105 - a marker that makes leaked tokens greppable, not a secret
+# The default and longest lifetime of a token when the caller passes no settings.
+DEFAULT_TOKEN_DAYS = 90
 # last_used_at is refreshed at most once a minute so that API reads do not all become writes.
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -46,8 +48,11 @@ def new_token(
     actor: Actor,
     now: datetime,
     expires_at: datetime | None,
+    max_days: int = DEFAULT_TOKEN_DAYS,
 ) -> tuple[ApiToken, str]:
-    """Create a token row and its audit entry. Joins the caller's transaction."""
+    """Create a token row and its audit entry: it expires at ``expires_at``, which may be at
+    most ``max_days`` away, or after ``max_days`` when none is given. Joins the caller's
+    transaction."""
     name = name.strip()
     if not name:
         raise Invalid("令牌名称不能为空")
@@ -58,6 +63,10 @@ def new_token(
             raise Invalid("过期时间必须带时区")
         if expires_at <= now:
             raise Invalid("过期时间必须晚于当前时间")
+        if expires_at > now + timedelta(days=max_days):
+            raise Invalid(f"令牌有效期最长 {max_days} 天")
+    else:
+        expires_at = now + timedelta(days=max_days)
     if not user.is_active:
         raise Invalid(f"用户 {user.username} 已停用，不能签发令牌")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -81,7 +90,7 @@ def new_token(
         detail={
             "user_id": user.id,
             "name": name,
-            "expires_at": expires_at.isoformat() if expires_at else None,
+            "expires_at": expires_at.isoformat(),
         },
     )
     return token, plain
@@ -96,13 +105,23 @@ def issue_token(
     actor: Actor,
     now: datetime,
     expires_at: datetime | None = None,
+    max_days: int = DEFAULT_TOKEN_DAYS,
 ) -> tuple[ApiToken, str]:
-    """Issue an API token for a user (the user themself or an admin). The plain token is
-    returned once; only its SHA-256 hash is stored. Raises NotFound, Forbidden, Invalid."""
+    """Issue an API token for a user (the user themself or an admin), expiring after
+    ``max_days`` at most (``settings.token_days`` at the edges). The plain token is returned
+    once; only its SHA-256 hash is stored. Raises NotFound, Forbidden, Invalid."""
     if actor.user_id != user_id and not actor.has_role(Role.ADMIN):
         raise Forbidden("只能为自己签发令牌")
     user = load_user(session, user_id)
-    return new_token(session, user=user, name=name, actor=actor, now=now, expires_at=expires_at)
+    return new_token(
+        session,
+        user=user,
+        name=name,
+        actor=actor,
+        now=now,
+        expires_at=expires_at,
+        max_days=max_days,
+    )
 
 
 @use_case
@@ -148,6 +167,7 @@ _TOKEN_CHECK = (
         User.username,
         User.display_name,
         User.is_active,
+        User.locked_until,
         Post.id,
         Post.role,
         Post.region_id,
@@ -163,7 +183,7 @@ _TOKEN_CHECK = (
 
 def actor_for_token(session: Session, *, token: str, now: datetime) -> Actor:
     """The actor behind a bearer token. Raises Unauthenticated when the token is unknown,
-    revoked or expired, or its user is inactive.
+    revoked or expired, or its user is inactive or locked by an administrator.
 
     The check reads inside the caller's transaction, so an API request authenticates in its
     own unit of work: one statement for the token, its user, the user's posts and their region
@@ -177,20 +197,23 @@ def actor_for_token(session: Session, *, token: str, now: datetime) -> Actor:
         raise Unauthenticated("令牌无效")
     first = rows[0]
     token_id, revoked_at, expires_at, last_used_at, user_id, username, name, active = first[:8]
+    locked_until: datetime | None = first[8]
     if revoked_at is not None:
         raise Unauthenticated("令牌已撤销")
     if expires_at is not None and expires_at <= now:
         raise Unauthenticated("令牌已过期")
     if not active:
         raise Unauthenticated("账号已停用")
+    if locked_until is not None and now < locked_until:
+        raise Unauthenticated("账号已被管理员锁定")
     posts = []
     paths: dict[int, str] = {}
     for r in rows:
-        post_id: int | None = r[8]  # None: a user without posts (outer join)
+        post_id: int | None = r[9]  # None: a user without posts (outer join)
         if post_id is not None:
-            posts.append(PostAnchor(post_id, r[9], r[10], r[11], r[12]))
-            if r[10] is not None and r[13] is not None:
-                paths[r[10]] = r[13]
+            posts.append(PostAnchor(post_id, r[10], r[11], r[12], r[13]))
+            if r[11] is not None and r[14] is not None:
+                paths[r[11]] = r[14]
     actor = assemble_actor(
         session, user_id=user_id, username=username, display_name=name, posts=posts, paths=paths
     )

@@ -173,7 +173,7 @@ def new_user(
         problems.append("姓名不能为空")
     elif len(display_name) > 100:
         problems.append("姓名不能超过 100 个字符")
-    problems.extend(password_problems(password))
+    problems.extend(password_problems(password, username=username))
     if problems:
         raise Invalid("；".join(problems), detail=problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -183,8 +183,8 @@ def new_user(
         display_name=display_name,
         password_hash=hash_password(password),
         is_active=True,
-        failed_login_count=0,
         created_at=now,
+        password_changed_at=now,
     )
     session.add(user)
     session.flush()

@@ -15,7 +15,7 @@ from civicgrid.auth.deps import (
     set_session_cookie,
 )
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.errors import Locked, Unauthenticated
+from civicgrid.errors import Unauthenticated
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
 
@@ -88,13 +88,57 @@ def login_submit(
             settings=settings,
             ip=request.client.host if request.client else "",
         )
-    except Locked as exc:
-        return _form(
-            request, username=username, next_url=next_url, error=exc.message, status_code=423
-        )
+    except service.SecondFactorRequired as exc:
+        return _otp_form(request, ticket=exc.ticket, next_url=next_url)
     except Unauthenticated as exc:
         return _form(
             request, username=username, next_url=next_url, error=exc.message, status_code=422
+        )
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(response, cookie, settings)
+    return response
+
+
+def _otp_form(
+    request: Request, *, ticket: str, next_url: str, error: str = "", status_code: int = 200
+) -> Response:
+    set_page_context(request, None)
+    return render(
+        request,
+        "auth/login_otp.html",
+        {"ticket": ticket, "next_url": next_url, "error": error},
+        status_code=status_code,
+    )
+
+
+@router.post("/login/otp", include_in_schema=False)
+def login_otp_submit(
+    request: Request,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    ticket: Annotated[str, Form()] = "",
+    otp: Annotated[str, Form()] = "",
+    next_url: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """The second step of a login with two-factor authentication: the one-time code."""
+    next_url = safe_next(next_url)
+    if not otp.strip():
+        return _otp_form(
+            request, ticket=ticket, next_url=next_url, error="请输入动态口令", status_code=422
+        )
+    try:
+        _actor, cookie, _csrf = service.login_second_factor(
+            session,
+            ticket=ticket,
+            otp=otp,
+            now=now,
+            settings=settings,
+            ip=request.client.host if request.client else "",
+        )
+    except Unauthenticated as exc:
+        return _otp_form(
+            request, ticket=ticket, next_url=next_url, error=exc.message, status_code=422
         )
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, cookie, settings)
