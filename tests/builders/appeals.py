@@ -4,6 +4,7 @@ cannot produce)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -212,6 +213,109 @@ _STEPS: dict[AppealStatus, list[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What a builder step needs: the appeal, the time, the lead unit and its handler."""
+
+    session: Session
+    world: World
+    appeal_id: int
+    now: datetime
+    lead: tuple[str, int]
+    handler: str
+
+    @property
+    def operator(self) -> Actor:
+        return self.world.actor("operator")
+
+    @property
+    def dispatcher(self) -> Actor:
+        return self.world.actor("dispatcher")
+
+    @property
+    def unit(self) -> Actor:
+        return self.world.actor(self.handler)
+
+    def review(self, action: Action, actor: Actor, text: str = "") -> object:
+        return service.review_step(
+            self.session, appeal_id=self.appeal_id, action=action, text=text, actor=actor,
+            now=self.now,
+        )  # fmt: skip
+
+
+def _merge(s: _Step) -> object:
+    target = submit(s.session, s.world, now=s.now)
+    return service.merge(
+        s.session, appeal_id=s.appeal_id, target_number=target.number, actor=s.operator, now=s.now
+    )
+
+
+# One use case call per builder step (the names used in _STEPS).
+_RUNNERS: dict[str, Callable[[_Step], object]] = {
+    "accept": lambda s: service.accept(
+        s.session, appeal_id=s.appeal_id, actor=s.operator, now=s.now
+    ),
+    "dispatch": lambda s: service.dispatch(
+        s.session, appeal_id=s.appeal_id, lead=s.lead, actor=s.dispatcher, now=s.now
+    ),
+    "sign": lambda s: service.sign(s.session, appeal_id=s.appeal_id, actor=s.unit, now=s.now),
+    "contact": lambda s: service.contact(
+        s.session, appeal_id=s.appeal_id, note="已电话联系", actor=s.unit, now=s.now
+    ),
+    "request_return": lambda s: service.request_return(
+        s.session, appeal_id=s.appeal_id, reason="不属于本单位职责", actor=s.unit, now=s.now
+    ),
+    "request_extension": lambda s: service.request_extension(
+        s.session,
+        appeal_id=s.appeal_id,
+        reason="需协调产权单位",
+        new_due_at=s.now + timedelta(days=30),
+        actor=s.unit,
+        now=s.now,
+    ),
+    "request_termination": lambda s: s.review(
+        Action.REQUEST_TERMINATION, s.unit, "诉求人拒绝提供信息"
+    ),
+    "approve_termination": lambda s: s.review(Action.APPROVE_TERMINATION, s.dispatcher),
+    "request_park": lambda s: s.review(Action.REQUEST_PARK, s.unit, "需纳入明年改造计划"),
+    "approve_park": lambda s: s.review(Action.APPROVE_PARK, s.dispatcher),
+    "reply": lambda s: service.reply(
+        s.session, appeal_id=s.appeal_id, text="已清理占道摊位", actor=s.unit, now=s.now
+    ),
+    "callback": lambda s: service.callback(
+        s.session,
+        appeal_id=s.appeal_id,
+        resolved=True,
+        satisfaction=Satisfaction.SATISFIED,
+        actor=s.operator,
+        now=s.now,
+    ),
+    "verify": lambda s: service.verify(
+        s.session, appeal_id=s.appeal_id, fixed=True, actor=s.world.actor("grid_a1"), now=s.now
+    ),
+    "answer_directly": lambda s: service.answer_directly(
+        s.session,
+        appeal_id=s.appeal_id,
+        text="办理时间为工作日9点到17点",
+        actor=s.operator,
+        now=s.now,
+    ),
+    "transfer_emergency": lambda s: service.transfer_emergency(
+        s.session, appeal_id=s.appeal_id, line=EmergencyLine.FIRE, actor=s.operator, now=s.now
+    ),
+    "redirect_legal_route": lambda s: service.redirect_legal_route(
+        s.session, appeal_id=s.appeal_id, text="请向法院起诉", actor=s.operator, now=s.now
+    ),
+    "explain": lambda s: service.explain(
+        s.session, appeal_id=s.appeal_id, text="涉及他人隐私，无法提供", actor=s.operator, now=s.now
+    ),
+    "refer_police": lambda s: service.refer_police(
+        s.session, appeal_id=s.appeal_id, text="反复恶意占线", actor=s.operator, now=s.now
+    ),
+    "merge": _merge,
+}
+
+
 def _run(
     session: Session,
     world: World,
@@ -222,81 +326,7 @@ def _run(
     lead: tuple[str, int],
     handler: str,
 ) -> None:
-    a = appeal.id
-    op, disp, unit = world.actor("operator"), world.actor("dispatcher"), world.actor(handler)
-    if step == "accept":
-        service.accept(session, appeal_id=a, actor=op, now=now)
-    elif step == "dispatch":
-        service.dispatch(session, appeal_id=a, lead=lead, actor=disp, now=now)
-    elif step == "sign":
-        service.sign(session, appeal_id=a, actor=unit, now=now)
-    elif step == "contact":
-        service.contact(session, appeal_id=a, note="已电话联系", actor=unit, now=now)
-    elif step == "request_return":
-        service.request_return(session, appeal_id=a, reason="不属于本单位职责", actor=unit, now=now)
-    elif step == "request_extension":
-        service.request_extension(
-            session,
-            appeal_id=a,
-            reason="需协调产权单位",
-            new_due_at=now + timedelta(days=30),
-            actor=unit,
-            now=now,
-        )
-    elif step == "request_termination":
-        service.review_step(
-            session,
-            appeal_id=a,
-            action=Action.REQUEST_TERMINATION,
-            text="诉求人拒绝提供信息",
-            actor=unit,
-            now=now,
-        )
-    elif step == "approve_termination":
-        service.review_step(
-            session, appeal_id=a, action=Action.APPROVE_TERMINATION, actor=disp, now=now
-        )
-    elif step == "request_park":
-        service.review_step(
-            session,
-            appeal_id=a,
-            action=Action.REQUEST_PARK,
-            text="需纳入明年改造计划",
-            actor=unit,
-            now=now,
-        )
-    elif step == "approve_park":
-        service.review_step(session, appeal_id=a, action=Action.APPROVE_PARK, actor=disp, now=now)
-    elif step == "reply":
-        service.reply(session, appeal_id=a, text="已清理占道摊位", actor=unit, now=now)
-    elif step == "callback":
-        service.callback(
-            session,
-            appeal_id=a,
-            resolved=True,
-            satisfaction=Satisfaction.SATISFIED,
-            actor=op,
-            now=now,
-        )
-    elif step == "verify":
-        service.verify(session, appeal_id=a, fixed=True, actor=world.actor("grid_a1"), now=now)
-    elif step == "answer_directly":
-        service.answer_directly(
-            session, appeal_id=a, text="办理时间为工作日9点到17点", actor=op, now=now
-        )
-    elif step == "transfer_emergency":
-        service.transfer_emergency(session, appeal_id=a, line=EmergencyLine.FIRE, actor=op, now=now)
-    elif step == "redirect_legal_route":
-        service.redirect_legal_route(session, appeal_id=a, text="请向法院起诉", actor=op, now=now)
-    elif step == "explain":
-        service.explain(session, appeal_id=a, text="涉及他人隐私，无法提供", actor=op, now=now)
-    elif step == "refer_police":
-        service.refer_police(session, appeal_id=a, text="反复恶意占线", actor=op, now=now)
-    elif step == "merge":
-        target = submit(session, world, now=now)
-        service.merge(session, appeal_id=a, target_number=target.number, actor=op, now=now)
-    else:  # pragma: no cover - a typo in _STEPS
-        raise AssertionError(step)
+    _RUNNERS[step](_Step(session, world, appeal.id, now, lead, handler))
 
 
 def reloaded(session: Session, appeal_id: int) -> Appeal:

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from civicgrid.register import idcard
-from civicgrid.register.bulk import HouseSpec
-from civicgrid.register.exchange import RegisterSpec
 from civicgrid.register.rows import RegisterRow
 from civicgrid.register.rules import ResidenceKind
+from civicgrid.register.specs import HouseSpec, RegisterSpec
 
 
 @dataclass(frozen=True)

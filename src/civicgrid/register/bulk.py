@@ -31,24 +31,10 @@ from civicgrid.register.models import (
     ResidentTag,
 )
 from civicgrid.register.rows import RegisterRow
+from civicgrid.register.specs import HouseSpec
 
 BATCH = 5000
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class HouseSpec:
-    """A house to ensure (with or without residents): where it is and what it is."""
-
-    grid_code: str
-    address: str
-    building: str
-    unit: str
-    room: str
-    area_m2: float | None = None
-    use: str = "residential"
-    is_vacant: bool = False
-    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -201,6 +187,234 @@ def _ensure_buildings(
     return known, len(new_keys)
 
 
+@dataclass(frozen=True)
+class _Places:
+    """The ids of the addresses and buildings a load works with, by natural key."""
+
+    grids: dict[str, GridRef]
+    addresses: dict[tuple[int, str], int]
+    buildings: dict[tuple[int, str], int]
+
+    def address_id(self, h: HouseSpec) -> int:
+        return self.addresses[(self.grids[h.grid_code].id, h.address)]
+
+    def house_key(self, h: HouseSpec) -> tuple[int, str, str]:
+        return (self.buildings[(self.address_id(h), h.building)], h.unit, h.room)
+
+
+def _house_of(r: RegisterRow) -> HouseSpec:
+    return HouseSpec(r.grid_code, r.address, r.building, r.unit, r.room)
+
+
+def _ensure_places(
+    session: Session,
+    all_houses: Sequence[HouseSpec],
+    grids: dict[str, GridRef],
+    now: datetime,
+    counts: LoadCounts,
+) -> _Places:
+    """Step 1: the addresses and buildings of every house, created when missing."""
+    addr_ids, counts.addresses = _ensure_addresses(
+        session, ((h.grid_code, h.address) for h in all_houses), grids, now
+    )
+    address_grid: dict[int, GridRef] = {}
+    for h in all_houses:
+        address_grid[addr_ids[(grids[h.grid_code].id, h.address)]] = grids[h.grid_code]
+    places = _Places(grids, addr_ids, {})
+    bld_ids, counts.buildings = _ensure_buildings(
+        session, ((places.address_id(h), h.building) for h in all_houses), address_grid, now
+    )
+    return _Places(grids, addr_ids, bld_ids)
+
+
+def _existing_houses(
+    session: Session, building_ids: Sequence[int]
+) -> tuple[dict[tuple[int, str, str], int], set[int]]:
+    """The houses already in these buildings by (building, unit, room), and the vacant ones."""
+    house_ids: dict[tuple[int, str, str], int] = {}
+    vacant: set[int] = set()
+    for part in chunks(building_ids, 1000):
+        found = session.execute(
+            select(House.id, House.building_id, House.unit, House.room, House.is_vacant).where(
+                House.building_id.in_(part)
+            )
+        )
+        for hid, bid, unit, room, is_vacant in found:
+            house_ids[(bid, unit, room)] = hid
+            if is_vacant:
+                vacant.add(hid)
+    return house_ids, vacant
+
+
+def _ensure_houses(
+    session: Session,
+    places: _Places,
+    all_houses: Sequence[HouseSpec],
+    rows: Sequence[RegisterRow],
+    now: datetime,
+    counts: LoadCounts,
+) -> dict[tuple[int, str, str], int]:
+    """Step 2: match existing houses, create missing ones (specs first so that their area,
+    use and vacancy win) and mark formerly vacant houses that now have residents occupied."""
+    house_ids, vacant_existing = _existing_houses(
+        session, sorted({places.house_key(h)[0] for h in all_houses})
+    )
+    occupied_keys = {places.house_key(_house_of(r)) for r in rows}
+    new_specs: dict[tuple[int, str, str], HouseSpec] = {}
+    for h in all_houses:
+        key = places.house_key(h)
+        if key not in house_ids and key not in new_specs:
+            new_specs[key] = h
+    params = [
+        {
+            "building_id": key[0],
+            "unit": key[1],
+            "room": key[2],
+            "area_m2": h.area_m2,
+            "use": h.use,
+            "is_vacant": h.is_vacant and key not in occupied_keys,
+            "grid_id": places.grids[h.grid_code].id,
+            "region_path": places.grids[h.grid_code].path,
+            "created_at": now,
+        }
+        for key, h in new_specs.items()
+    ]
+    for key, hid in zip(new_specs, _insert_ids(session, House, params), strict=True):
+        house_ids[key] = hid
+    counts.houses = len(new_specs)
+    now_occupied = sorted(house_ids[k] for k in occupied_keys if house_ids[k] in vacant_existing)
+    for part in chunks(now_occupied, 1000):
+        session.execute(update(House).where(House.id.in_(part)).values(is_vacant=False))
+    return house_ids
+
+
+def _insert_house_tags(
+    session: Session,
+    places: _Places,
+    houses: Sequence[HouseSpec],
+    house_ids: dict[tuple[int, str, str], int],
+    tag_ids: dict[str, int],
+    now: datetime,
+) -> int:
+    """Step 3: the tags of the house specs (each pair once); returns how many were written."""
+    params: list[dict[str, Any]] = []
+    seen: set[tuple[int, int]] = set()
+    for h in houses:
+        grid = places.grids[h.grid_code]
+        for tag in h.tags:
+            pair = (house_ids[places.house_key(h)], tag_ids[tag])
+            if pair in seen:
+                continue
+            seen.add(pair)
+            params.append(
+                {
+                    "house_id": pair[0],
+                    "tag_id": pair[1],
+                    "grid_id": grid.id,
+                    "region_path": grid.path,
+                    "created_at": now,
+                }
+            )
+    _insert(session, HouseTag, params)
+    return len(params)
+
+
+def _resident_params(
+    batch: Sequence[RegisterRow], grids: dict[str, GridRef], cipher: FieldCipher, now: datetime
+) -> list[dict[str, Any]]:
+    """The resident rows of one batch, ID numbers and phones encrypted and hashed."""
+    id_nos = [r.id_no for r in batch]
+    id_enc = cipher.encrypt_many(id_nos)
+    id_hash = cipher.keyed_hash_many(id_nos)
+    params: list[dict[str, Any]] = []
+    for i, r in enumerate(batch):
+        grid = grids[r.grid_code]
+        phone = r.phone
+        params.append(
+            {
+                "name": r.name,
+                "gender": r.gender,
+                "birth_on": r.birth_on,
+                "id_no_enc": id_enc[i],
+                "id_no_hash": id_hash[i],
+                "id_no_masked": mask_id_number(r.id_no),
+                "phone_enc": cipher.encrypt(phone) if phone else None,
+                "phone_hash": cipher.keyed_hash(phone) if phone else None,
+                "phone_masked": mask_phone(phone),
+                "ethnicity": r.ethnicity,
+                "household_place": r.household_place,
+                "grid_id": grid.id,
+                "region_path": grid.path,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return params
+
+
+def _links_of(
+    resident_id: int,
+    r: RegisterRow,
+    resident: dict[str, Any],
+    house_id: int,
+    tag_ids: dict[str, int],
+    now: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The residence row and the tag rows of one new resident."""
+    residence = {
+        "resident_id": resident_id,
+        "house_id": house_id,
+        "kind": r.kind.value,
+        "relation_to_owner": r.relation,
+        "from_on": r.from_on,
+        "to_on": None,
+        "grid_id": resident["grid_id"],
+        "region_path": resident["region_path"],
+    }
+    tags = [
+        {
+            "resident_id": resident_id,
+            "tag_id": tag_id,
+            "grid_id": resident["grid_id"],
+            "region_path": resident["region_path"],
+            "created_at": now,
+        }
+        for tag_id in dict.fromkeys(tag_ids[t] for t in r.tags)
+    ]
+    return residence, tags
+
+
+def _insert_residents(
+    session: Session,
+    *,
+    places: _Places,
+    rows: Sequence[RegisterRow],
+    house_ids: dict[tuple[int, str, str], int],
+    tag_ids: dict[str, int],
+    cipher: FieldCipher,
+    now: datetime,
+    counts: LoadCounts,
+) -> None:
+    """Step 4: residents with their residences and tags, in batches so that encryption and
+    inserts interleave with bounded memory."""
+    for batch in chunks(rows):
+        resident_params = _resident_params(batch, places.grids, cipher, now)
+        resident_ids = _insert_ids(session, Resident, resident_params)
+        counts.resident_ids.extend(resident_ids)
+        residence_params: list[dict[str, Any]] = []
+        tag_params: list[dict[str, Any]] = []
+        for rid, r, rp in zip(resident_ids, batch, resident_params, strict=True):
+            house_id = house_ids[places.house_key(_house_of(r))]
+            residence, tags = _links_of(rid, r, rp, house_id, tag_ids, now)
+            residence_params.append(residence)
+            tag_params.extend(tags)
+        _insert(session, Residence, residence_params)
+        _insert(session, ResidentTag, tag_params)
+        counts.residents += len(resident_ids)
+        counts.residences += len(residence_params)
+        counts.resident_tags += len(tag_params)
+
+
 def load(
     session: Session,
     *,
@@ -214,156 +428,18 @@ def load(
     """Create the addresses, buildings, houses, residents, residences and tags described by
     ``rows`` and ``houses``. Joins the caller's transaction (never commits)."""
     counts = LoadCounts()
-    all_houses: list[HouseSpec] = list(houses) + [
-        HouseSpec(r.grid_code, r.address, r.building, r.unit, r.room) for r in rows
-    ]
-    addr_ids, counts.addresses = _ensure_addresses(
-        session, ((h.grid_code, h.address) for h in all_houses), grids, now
+    all_houses: list[HouseSpec] = list(houses) + [_house_of(r) for r in rows]
+    places = _ensure_places(session, all_houses, grids, now, counts)
+    house_ids = _ensure_houses(session, places, all_houses, rows, now, counts)
+    counts.house_tags = _insert_house_tags(session, places, houses, house_ids, tag_ids, now)
+    _insert_residents(
+        session,
+        places=places,
+        rows=rows,
+        house_ids=house_ids,
+        tag_ids=tag_ids,
+        cipher=cipher,
+        now=now,
+        counts=counts,
     )
-    address_grid: dict[int, GridRef] = {}
-    for h in all_houses:
-        address_grid[addr_ids[(grids[h.grid_code].id, h.address)]] = grids[h.grid_code]
-
-    def address_id(h: HouseSpec) -> int:
-        return addr_ids[(grids[h.grid_code].id, h.address)]
-
-    bld_ids, counts.buildings = _ensure_buildings(
-        session, ((address_id(h), h.building) for h in all_houses), address_grid, now
-    )
-
-    def house_key(h: HouseSpec) -> tuple[int, str, str]:
-        return (bld_ids[(address_id(h), h.building)], h.unit, h.room)
-
-    # Houses: match existing, create missing (specs first so their area/use/vacancy win).
-    house_ids: dict[tuple[int, str, str], int] = {}
-    vacant_existing: set[int] = set()
-    building_list = sorted({k[0] for k in map(house_key, all_houses)})
-    for part in chunks(building_list, 1000):
-        found = session.execute(
-            select(House.id, House.building_id, House.unit, House.room, House.is_vacant).where(
-                House.building_id.in_(part)
-            )
-        )
-        for hid, bid, unit, room, vacant in found:
-            house_ids[(bid, unit, room)] = hid
-            if vacant:
-                vacant_existing.add(hid)
-    occupied_keys = {
-        house_key(HouseSpec(r.grid_code, r.address, r.building, r.unit, r.room)) for r in rows
-    }
-    new_specs: dict[tuple[int, str, str], HouseSpec] = {}
-    for h in all_houses:
-        key = house_key(h)
-        if key not in house_ids and key not in new_specs:
-            new_specs[key] = h
-    new_keys = list(new_specs)
-    params: list[dict[str, Any]] = []
-    for key in new_keys:
-        h = new_specs[key]
-        grid = grids[h.grid_code]
-        params.append(
-            {
-                "building_id": key[0],
-                "unit": key[1],
-                "room": key[2],
-                "area_m2": h.area_m2,
-                "use": h.use,
-                "is_vacant": h.is_vacant and key not in occupied_keys,
-                "grid_id": grid.id,
-                "region_path": grid.path,
-                "created_at": now,
-            }
-        )
-    for key, hid in zip(new_keys, _insert_ids(session, House, params), strict=True):
-        house_ids[key] = hid
-    counts.houses = len(new_keys)
-    now_occupied = sorted(house_ids[k] for k in occupied_keys if house_ids[k] in vacant_existing)
-    for part in chunks(now_occupied, 1000):
-        session.execute(update(House).where(House.id.in_(part)).values(is_vacant=False))
-
-    # House tags.
-    house_tag_params: list[dict[str, Any]] = []
-    seen_house_tags: set[tuple[int, int]] = set()
-    for h in houses:
-        for tag in h.tags:
-            pair = (house_ids[house_key(h)], tag_ids[tag])
-            if pair in seen_house_tags:
-                continue
-            seen_house_tags.add(pair)
-            grid = grids[h.grid_code]
-            house_tag_params.append(
-                {
-                    "house_id": pair[0],
-                    "tag_id": pair[1],
-                    "grid_id": grid.id,
-                    "region_path": grid.path,
-                    "created_at": now,
-                }
-            )
-    _insert(session, HouseTag, house_tag_params)
-    counts.house_tags = len(house_tag_params)
-
-    # Residents, in batches so that encryption and inserts interleave with bounded memory.
-    for batch in chunks(rows):
-        id_nos = [r.id_no for r in batch]
-        phones = [r.phone for r in batch]
-        id_enc = cipher.encrypt_many(id_nos)
-        id_hash = cipher.keyed_hash_many(id_nos)
-        resident_params: list[dict[str, Any]] = []
-        for i, r in enumerate(batch):
-            grid = grids[r.grid_code]
-            resident_params.append(
-                {
-                    "name": r.name,
-                    "gender": r.gender,
-                    "birth_on": r.birth_on,
-                    "id_no_enc": id_enc[i],
-                    "id_no_hash": id_hash[i],
-                    "id_no_masked": mask_id_number(r.id_no),
-                    "phone_enc": cipher.encrypt(phones[i]) if phones[i] else None,
-                    "phone_hash": cipher.keyed_hash(phones[i]) if phones[i] else None,
-                    "phone_masked": mask_phone(phones[i]),
-                    "ethnicity": r.ethnicity,
-                    "household_place": r.household_place,
-                    "grid_id": grid.id,
-                    "region_path": grid.path,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        resident_ids = _insert_ids(session, Resident, resident_params)
-        counts.resident_ids.extend(resident_ids)
-        residence_params: list[dict[str, Any]] = []
-        tag_params: list[dict[str, Any]] = []
-        for rid, r, rp in zip(resident_ids, batch, resident_params, strict=True):
-            hid = house_ids[
-                house_key(HouseSpec(r.grid_code, r.address, r.building, r.unit, r.room))
-            ]
-            residence_params.append(
-                {
-                    "resident_id": rid,
-                    "house_id": hid,
-                    "kind": r.kind.value,
-                    "relation_to_owner": r.relation,
-                    "from_on": r.from_on,
-                    "to_on": None,
-                    "grid_id": rp["grid_id"],
-                    "region_path": rp["region_path"],
-                }
-            )
-            for tag_id in dict.fromkeys(tag_ids[t] for t in r.tags):
-                tag_params.append(
-                    {
-                        "resident_id": rid,
-                        "tag_id": tag_id,
-                        "grid_id": rp["grid_id"],
-                        "region_path": rp["region_path"],
-                        "created_at": now,
-                    }
-                )
-        _insert(session, Residence, residence_params)
-        _insert(session, ResidentTag, tag_params)
-        counts.residents += len(resident_ids)
-        counts.residences += len(residence_params)
-        counts.resident_tags += len(tag_params)
     return counts

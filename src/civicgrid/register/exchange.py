@@ -4,7 +4,6 @@ transaction; the heavy lifting is :mod:`civicgrid.register.bulk`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +33,7 @@ from civicgrid.register.rows import (
     missing_columns,
     validate_rows,
 )
+from civicgrid.register.specs import RegisterSpec as RegisterSpec  # the demo builder's name
 from civicgrid.register.tags import default_tags
 
 # --- import and export -----------------------------------------------------------------------
@@ -237,15 +237,6 @@ def export_register(
 
 
 # --- bulk creation (demo city) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegisterSpec:
-    """A whole register to create at once: houses (with vacancy, area, use and tags) and
-    resident rows (the import row format)."""
-
-    houses: Sequence[bulk.HouseSpec]
-    rows: Sequence[RegisterRow]
 
 
 @use_case

@@ -9,7 +9,7 @@ registered, tag codes known) are made by the service; everything else is decided
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -127,61 +127,92 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def validate_row(record: dict[str, str], row: int, *, today: date) -> RegisterRow | list[RowError]:
-    """Check one raw row; return the parsed row or its errors."""
-    errors: list[RowError] = []
-    values = {f: (record.get(f) or "").strip() for f in _FIELDS}
-    get = values.__getitem__
-
+def _check_required(get: Callable[[str], str], row: int, errors: list[RowError]) -> None:
+    """Required fields present and the name not too long."""
     for name in REQUIRED:
         if not get(name):
             errors.append(RowError(row, name, f"「{LABELS[name]}」不能为空"))
-    name = get("name")
-    if len(name) > MAX_NAME:
+    if len(get("name")) > MAX_NAME:
         errors.append(RowError(row, "name", f"姓名过长（不超过 {MAX_NAME} 个字）"))
-    info: idcard.IdInfo | None = None
-    if get("id_no"):
-        try:
-            info = idcard.parse(get("id_no"), today=today)
-        except idcard.IdNumberError as exc:
-            errors.append(RowError(row, "id_no", str(exc)))
-    phone = normalise_phone(get("phone")) if get("phone") else ""
-    if phone and not is_valid_phone(phone):
-        errors.append(RowError(row, "phone", "手机号格式错误（应为 11 位手机号或带区号的固话）"))
-    kind: ResidenceKind | None = None
-    if get("kind"):
-        try:
-            kind = ResidenceKind.from_text(get("kind"))
-        except ValueError as exc:
-            errors.append(RowError(row, "kind", str(exc)))
-    grid_code = get("grid_code")
+
+
+def _check_grid_code(grid_code: str, row: int, errors: list[RowError]) -> None:
     if grid_code and not (grid_code.isdigit() and len(grid_code) == 15):
         errors.append(RowError(row, "grid_code", "网格编码应为 15 位数字"))
-    from_on: date | None = None
-    if get("from_on"):
-        try:
-            from_on = _parse_date(get("from_on"))
-        except ValueError:
-            errors.append(RowError(row, "from_on", "入住日期格式应为 YYYY-MM-DD"))
-        else:
-            if from_on > today:
-                errors.append(RowError(row, "from_on", "入住日期不能晚于今天"))
-    for name_ in ("address", "building", "unit", "room", "relation", "household_place"):
-        if len(get(name_)) > MAX_TEXT:
-            errors.append(RowError(row, name_, f"「{LABELS[name_]}」过长"))
+
+
+def _check_lengths(get: Callable[[str], str], row: int, errors: list[RowError]) -> None:
+    for name in ("address", "building", "unit", "room", "relation", "household_place"):
+        if len(get(name)) > MAX_TEXT:
+            errors.append(RowError(row, name, f"「{LABELS[name]}」过长"))
+
+
+def _id_info(text: str, row: int, today: date, errors: list[RowError]) -> idcard.IdInfo | None:
+    if not text:
+        return None
+    try:
+        return idcard.parse(text, today=today)
+    except idcard.IdNumberError as exc:
+        errors.append(RowError(row, "id_no", str(exc)))
+        return None
+
+
+def _phone(text: str, row: int, errors: list[RowError]) -> str:
+    phone = normalise_phone(text) if text else ""
+    if phone and not is_valid_phone(phone):
+        errors.append(RowError(row, "phone", "手机号格式错误（应为 11 位手机号或带区号的固话）"))
+    return phone
+
+
+def _kind(text: str, row: int, errors: list[RowError]) -> ResidenceKind | None:
+    if not text:
+        return None
+    try:
+        return ResidenceKind.from_text(text)
+    except ValueError as exc:
+        errors.append(RowError(row, "kind", str(exc)))
+        return None
+
+
+def _from_on(text: str, row: int, today: date, errors: list[RowError]) -> date | None:
+    if not text:
+        return None
+    try:
+        from_on = _parse_date(text)
+    except ValueError:
+        errors.append(RowError(row, "from_on", "入住日期格式应为 YYYY-MM-DD"))
+        return None
+    if from_on > today:
+        errors.append(RowError(row, "from_on", "入住日期不能晚于今天"))
+    return from_on
+
+
+def validate_row(record: dict[str, str], row: int, *, today: date) -> RegisterRow | list[RowError]:
+    """Check one raw row; return the parsed row or its errors (in the order of the checks:
+    required fields, name, ID number, phone, kind, grid code, move-in date, text lengths)."""
+    errors: list[RowError] = []
+    values = {f: (record.get(f) or "").strip() for f in _FIELDS}
+    get = values.__getitem__
+    _check_required(get, row, errors)
+    info = _id_info(get("id_no"), row, today, errors)
+    phone = _phone(get("phone"), row, errors)
+    kind = _kind(get("kind"), row, errors)
+    _check_grid_code(get("grid_code"), row, errors)
+    from_on = _from_on(get("from_on"), row, today, errors)
+    _check_lengths(get, row, errors)
     if errors:
         return errors
     assert info is not None
     assert kind is not None
     return RegisterRow(
-        name=name,
+        name=get("name"),
         id_no=info.number,
         birth_on=info.birth_on,
         gender=info.gender,
         phone=phone,
         ethnicity=get("ethnicity"),
         household_place=get("household_place"),
-        grid_code=grid_code,
+        grid_code=get("grid_code"),
         address=get("address"),
         building=get("building"),
         unit=get("unit"),
