@@ -38,7 +38,6 @@ from civicgrid.appeals import service as appeal_service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.audit.service import list_entries
 from civicgrid.auth.actor import Actor
 from civicgrid.clock import FrozenClock, monotonic
 from civicgrid.db import make_engine, make_session_factory
@@ -46,6 +45,8 @@ from civicgrid.demo.builder import build_demo_city
 from civicgrid.dispatch import service
 from civicgrid.dispatch.artifacts import save_model
 from civicgrid.dispatch.classifier import train
+from civicgrid.dispatch.models import RoutingAttempt
+from civicgrid.dispatch.queries import AttemptOutcome
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
 
@@ -155,8 +156,13 @@ def main() -> None:
             f"{same_unit / max(compared, 1):.1%} of {compared} originals that were dispatched"
         )
     why: Counter[str] = Counter()
-    for entry in list_entries(session, action="dispatch.auto_route", limit=10_000):
-        why[next((name for name, key in WHY if key in entry.reason), "other")] += 1
+    left = session.scalars(
+        select(RoutingAttempt).where(
+            RoutingAttempt.outcome.not_in([AttemptOutcome.DISPATCHED, AttemptOutcome.MERGED])
+        )
+    )
+    for attempt in left:
+        why[next((name for name, key in WHY if key in attempt.reason), "other")] += 1
     print("left to the dispatcher: " + ", ".join(f"{k} {v}" for k, v in why.most_common()))
     session.close()
     engine.dispose()

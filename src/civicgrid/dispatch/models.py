@@ -1,5 +1,5 @@
-"""Tables of the dispatch package: the catalogue as loaded into the database, and the
-dispatchers' corrections kept as training feedback.
+"""Tables of the dispatch package: the catalogue as loaded into the database, the
+dispatchers' corrections kept as training feedback, and automatic routing's attempts.
 
 The catalogue's rules live in :mod:`.catalogue` (parsing, validation) and :mod:`.routing`
 (who handles an item); this module only stores their inputs.
@@ -70,4 +70,25 @@ class DispatchFeedback(Base):
     chosen_code: Mapped[str] = mapped_column(String(6))
     actor_user_id: Mapped[int | None]
     actor_label: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoutingAttempt(Base):
+    """One attempt of automatic routing on an appeal: the classifier version it used
+    (``none`` when no model could be loaded, empty for attempts recorded before versions
+    were), the outcome (:class:`~civicgrid.dispatch.queries.AttemptOutcome`), why, and when.
+    The background job's queue is the appeals waiting for dispatch without an attempt with
+    the current model version. Rows are append-only."""
+
+    __tablename__ = "dispatch_routing_attempt"
+    __table_args__ = (
+        Index("ix_dispatch_routing_attempt_appeal_model", "appeal_id", "model_version"),
+        Index("ix_dispatch_routing_attempt_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id", ondelete="CASCADE"))
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())

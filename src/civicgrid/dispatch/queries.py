@@ -1,25 +1,25 @@
-"""Read-side queries of dispatch: the catalogue and feedback tables, plus the views of other
-packages that dispatch needs (region names, departments, utilities, standard addresses, open
-and closed appeals), turned into the plain values of :mod:`.routing`, :mod:`.places` and
-:mod:`.duplicates`.
+"""Read-side queries of dispatch: the catalogue, feedback and routing-attempt tables, plus the
+views of other packages that dispatch needs (region names, departments, utilities, standard
+addresses, open and closed appeals), turned into the plain values of :mod:`.routing`,
+:mod:`.places` and :mod:`.duplicates`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import INTAKE_DISPOSITION_STATUSES, TERMINAL_STATUSES, AppealStatus
-from civicgrid.audit import queries as audit_queries
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem, OwnerRule
 from civicgrid.dispatch.duplicates import AppealText
-from civicgrid.dispatch.models import CatalogueItemRow, DispatchFeedback
+from civicgrid.dispatch.models import CatalogueItemRow, DispatchFeedback, RoutingAttempt
 from civicgrid.dispatch.places import AddressRef, RegionName
 from civicgrid.dispatch.routing import DepartmentOption, UtilityOption
 from civicgrid.errors import NotFound
@@ -33,12 +33,21 @@ OPEN_STATUSES: tuple[str, ...] = tuple(
 )
 PAGE = 1000
 MAX_ADDRESSES = 50_000
-AUTO_ROUTE_MARKER = "dispatch.auto_route"
-"""Audit action written when automatic routing leaves an appeal to the dispatcher."""
-MARKER_MODEL_KEY = "model_version"
-"""Key of the marker's detail that names the classifier version automatic routing used."""
 NO_MODEL = "none"
-"""The marker's model version when no classifier could be loaded."""
+"""An attempt's model version when no classifier could be loaded."""
+
+
+class AttemptOutcome(StrEnum):
+    """How an attempt of automatic routing ended (:class:`~.models.RoutingAttempt`)."""
+
+    DISPATCHED = "dispatched"
+    MERGED = "merged"
+    MANUAL = "manual"
+    """Left to the dispatcher by the decision (category, place or unit not confident)."""
+    REFUSED = "refused"
+    """The plan was refused when carried out (a person was faster, a unit switched off)."""
+    FAILED = "failed"
+    """An unexpected error; logged, rolled back, left to the dispatcher."""
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -234,15 +243,12 @@ def unrouted_appeal_ids(
     """Appeals waiting for dispatch, received since ``since``, that were never dispatched
     (an appeal sent back by its unit is the dispatcher's again) and that automatic routing
     has not tried yet with ``model_version`` (the current model's version, or
-    :data:`NO_MODEL`): no :data:`AUTO_ROUTE_MARKER` audit row recording that version, so an
-    appeal left to the dispatcher gets one more attempt when another model becomes current.
+    :data:`NO_MODEL`): no :class:`~.models.RoutingAttempt` with that version, so an appeal
+    left to the dispatcher gets one more attempt when another model becomes current.
     Oldest first, at most ``limit``. One statement, however many appeals already wait in the
     manual queue."""
-    tried = audit_queries.entry_exists(
-        action=AUTO_ROUTE_MARKER,
-        subject_type="appeal",
-        subject_id=Appeal.id,
-        detail={MARKER_MODEL_KEY: model_version},
+    tried = exists().where(
+        RoutingAttempt.appeal_id == Appeal.id, RoutingAttempt.model_version == model_version
     )
     stmt = (
         select(Appeal.id)
@@ -257,3 +263,12 @@ def unrouted_appeal_ids(
         .limit(limit)
     )
     return list(session.scalars(stmt).all())
+
+
+def attempts_for(session: Session, appeal_id: int) -> Sequence[RoutingAttempt]:
+    """Automatic routing's attempts on ``appeal_id``, oldest first."""
+    return session.scalars(
+        select(RoutingAttempt)
+        .where(RoutingAttempt.appeal_id == appeal_id)
+        .order_by(RoutingAttempt.at, RoutingAttempt.id)
+    ).all()

@@ -22,7 +22,7 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.audit.models import AuditEntry
 from civicgrid.config import Settings
 from civicgrid.dispatch import jobs as dispatch_jobs
-from civicgrid.dispatch import service
+from civicgrid.dispatch import queries, service
 from civicgrid.errors import Conflict
 from civicgrid.jobs.registry import default_jobs
 
@@ -97,10 +97,13 @@ def test_job_is_idempotent(
     assert session.scalar(select(func.count()).select_from(TimelineEvent)) == events
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits
     assert _count(session, "appeal.dispatch", confident.id) == 1
-    assert _count(session, "dispatch.auto_route", unplaced.id) == 1
+    assert [a.outcome for a in queries.attempts_for(session, confident.id)] == ["dispatched"]
+    assert [a.outcome for a in queries.attempts_for(session, unplaced.id)] == ["manual"]
+    # leaving an appeal to the dispatcher changes nothing: the audit log stays an audit log
+    assert _count(session, "dispatch.auto_route", unplaced.id) == 0
 
 
-def test_uncertain_appeals_stay_in_the_manual_queue_with_the_reason_audited(
+def test_uncertain_appeals_stay_in_the_manual_queue_with_the_reason_recorded(
     session: Session, world: World, now: datetime, trained_models: Path
 ) -> None:
     appeal = _pending(session, world, now, "停水", "整栋楼停水一天了")
@@ -113,14 +116,11 @@ def test_uncertain_appeals_stay_in_the_manual_queue_with_the_reason_audited(
     assert stays.status == S.PENDING_DISPATCH
     assert stays.category == ""
     assert len(appeal_queries.timeline(session, appeal.id)) == before
-    marker = session.scalars(
-        select(AuditEntry).where(
-            AuditEntry.action == "dispatch.auto_route",
-            AuditEntry.subject_id == str(appeal.id),
-        )
-    ).one()
-    assert marker.outcome == "manual"
-    assert "未达到目标准确率" in marker.reason
+    (attempt,) = queries.attempts_for(session, appeal.id)
+    assert attempt.outcome == "manual"
+    assert "未达到目标准确率" in attempt.reason
+    assert attempt.model_version == service.loaded_model_version(trained_models)
+    assert attempt.at == now
 
 
 def test_job_leaves_received_old_and_sent_back_appeals_alone(

@@ -21,10 +21,10 @@ from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals import service as appeal_service
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.service import list_entries
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch import queries, service
+from civicgrid.dispatch.models import RoutingAttempt
 
 S = AppealStatus
 CONFIDENT = ("停水", "整栋楼停水一天了，什么时候来水")
@@ -54,15 +54,8 @@ def _pending(
     )
 
 
-def _markers(session: Session, appeal_id: int) -> list[AuditEntry]:
-    return list(
-        session.scalars(
-            select(AuditEntry).where(
-                AuditEntry.action == queries.AUTO_ROUTE_MARKER,
-                AuditEntry.subject_id == str(appeal_id),
-            )
-        )
-    )
+def _markers(session: Session, appeal_id: int) -> list[RoutingAttempt]:
+    return list(queries.attempts_for(session, appeal_id))
 
 
 def test_an_unexpected_error_marks_the_appeal_and_the_queue_behind_it_is_routed(
@@ -107,9 +100,8 @@ def test_an_unexpected_error_marks_the_appeal_and_the_queue_behind_it_is_routed(
         unplaced.id: S.PENDING_DISPATCH,
     }
     (marker,) = _markers(session, failing.id)
-    assert marker.outcome == "manual"
+    assert marker.outcome == "failed"
     assert marker.reason == "自动分派出错，转人工（UnicodeError）"
-    assert marker.actor_label == service.AUTO_ROUTE_ACTOR.label
     assert len(_markers(session, unplaced.id)) == 1
     again = service.route_new_appeals(
         session,
@@ -125,8 +117,8 @@ def test_an_unexpected_error_marks_the_appeal_and_the_queue_behind_it_is_routed(
 def _unrouted_as_before(
     session: Session, *, since: datetime, now: datetime, limit: int
 ) -> list[int]:
-    """The former reading of the queue: every appeal waiting for dispatch through the appeal
-    list, then one audit lookup per appeal until ``limit`` untried ones are found."""
+    """The queue read the slow way: every appeal waiting for dispatch through the appeal
+    list, then one attempt lookup per appeal until ``limit`` untried ones are found."""
     system = Actor.system("dispatch-auto-route")
     waiting: list[tuple[datetime, int]] = []
     offset = 0
@@ -148,14 +140,7 @@ def _unrouted_as_before(
             break
     out: list[int] = []
     for _received, appeal_id in sorted(waiting):
-        tried = list_entries(
-            session,
-            subject_type="appeal",
-            subject_id=appeal_id,
-            action=queries.AUTO_ROUTE_MARKER,
-            limit=1,
-        )
-        if not tried:
+        if not queries.attempts_for(session, appeal_id):
             out.append(appeal_id)
             if len(out) >= limit:
                 break
@@ -165,12 +150,12 @@ def _unrouted_as_before(
 def _mark_tried(
     session: Session, appeal: Appeal, now: datetime, model_version: str = queries.NO_MODEL
 ) -> None:
-    service.record_manual(
+    service.record_attempt(
         session,
         appeal_id=appeal.id,
+        outcome=queries.AttemptOutcome.MANUAL,
         reason="需人工派单",
         model_version=model_version,
-        actor=service.AUTO_ROUTE_ACTOR,
         now=now,
     )
 
@@ -196,8 +181,7 @@ def test_the_queue_holds_the_same_appeals_as_before_on_a_mixed_set(
         actor=world.actor("dispatcher"),
         now=now,
     )
-    # untried appeals carry audit rows of other actions (intake, acceptance): only the
-    # marker counts
+    # untried appeals carry audit rows (intake, acceptance): only an attempt counts
     assert list_entries(session, subject_type="appeal", subject_id=untried[1].id)
 
     expected_order = [untried[2].id, untried[0].id, *sorted(a.id for a in same_time)]

@@ -54,17 +54,8 @@ def _pending(
     )
 
 
-def _marker_versions(session: Session, appeal_id: int) -> list[str | None]:
-    rows = session.scalars(
-        select(AuditEntry)
-        .where(
-            AuditEntry.action == queries.AUTO_ROUTE_MARKER,
-            AuditEntry.subject_type == "appeal",
-            AuditEntry.subject_id == str(appeal_id),
-        )
-        .order_by(AuditEntry.id)
-    )
-    return [row.detail.get(queries.MARKER_MODEL_KEY) for row in rows]
+def _marker_versions(session: Session, appeal_id: int) -> list[str]:
+    return [a.model_version for a in queries.attempts_for(session, appeal_id)]
 
 
 def _audit_rows(session: Session) -> int:
@@ -138,35 +129,31 @@ def test_appeals_left_without_a_model_are_routed_when_one_is_trained(
     routed = session.get(Appeal, confident.id)
     assert routed is not None
     assert routed.status == S.DISPATCHED
-    assert _marker_versions(session, confident.id) == [queries.NO_MODEL]
+    attempts = [(a.model_version, a.outcome) for a in queries.attempts_for(session, confident.id)]
+    assert attempts == [(queries.NO_MODEL, "manual"), (current_version(models), "dispatched")]
     assert service.route_new_appeals(session, now=now, models_dir=models).scanned == 0
 
 
-def test_a_marker_without_a_model_version_does_not_hold_the_appeal_back(
+def test_an_attempt_without_a_model_version_does_not_hold_the_appeal_back(
     session: Session, world: World, now: datetime, trained_models: Path
 ) -> None:
-    """Markers written before the version was recorded count for no model version."""
+    """Attempts carried over from audit markers written before the version was recorded
+    (empty version) count for no model version."""
     appeal = _pending(session, world, now, "整栋楼停水一天了", placed=False)
     version = service.loaded_model_version(trained_models)
     since = now - timedelta(days=3)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor_user_id=None,
-            actor_label=service.AUTO_ROUTE_ACTOR.label,
-            action=queries.AUTO_ROUTE_MARKER,
-            subject_type="appeal",
-            subject_id=str(appeal.id),
-            outcome="manual",
-            reason="需人工派单",
-            detail={},
-        )
+    service.record_attempt(
+        session,
+        appeal_id=appeal.id,
+        outcome=queries.AttemptOutcome.MANUAL,
+        reason="需人工派单",
+        model_version="",
+        now=now,
     )
-    session.commit()
     assert queries.unrouted_appeal_ids(session, since=since, limit=10, model_version=version) == [
         appeal.id
     ]
     run = service.route_new_appeals(session, now=now, models_dir=trained_models)
     assert (run.scanned, run.manual) == (1, 1)
-    assert _marker_versions(session, appeal.id) == [None, version]
+    assert _marker_versions(session, appeal.id) == ["", version]
     assert queries.unrouted_appeal_ids(session, since=since, limit=10, model_version=version) == []

@@ -20,7 +20,7 @@ from civicgrid.dispatch.service.auto_route import (
     AutoRouteRun,
     dispatch_routed,
     plan_auto_route,
-    record_manual,
+    record_attempt,
     route_new_appeals,
     run_auto_route,
 )
@@ -75,8 +75,8 @@ __all__ = [
     "loaded_model_version",
     "plan_auto_route",
     "policy_from_settings",
+    "record_attempt",
     "record_feedback",
-    "record_manual",
     "resolve_place",
     "route_new_appeals",
     "run_auto_route",

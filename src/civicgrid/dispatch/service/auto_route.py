@@ -7,12 +7,14 @@ runs exactly one use case —
 
 - ``dispatch``: :func:`dispatch_routed`, which dispatches through the appeals package's joiner
   and, in the same transaction, records the category it classified, the timeline event with
-  the rule that decided and why, and the audit row;
-- ``merge``: the appeals package's ``merge`` use case (the appeal follows the older one);
-- ``manual`` for an appeal waiting for dispatch: :func:`record_manual`, an audit row
-  ``dispatch.auto_route`` with the reasons and the classifier version used (``"none"`` when
-  no model could be loaded), which also tells the background job that the appeal was tried
-  with that version.
+  the rule that decided and why, the audit row and the routing attempt (``dispatched``);
+- ``merge``: the appeals package's ``merge`` use case (the appeal follows the older one),
+  then the attempt (``merged``) in a transaction of its own;
+- ``manual`` for an appeal waiting for dispatch: :func:`record_attempt`, a
+  :class:`~civicgrid.dispatch.models.RoutingAttempt` (``manual``) with the reasons and the
+  classifier version used (``"none"`` when no model could be loaded), which also tells the
+  background job that the appeal was tried with that version. The audit log is not written:
+  nothing changed.
 
 :func:`route_new_appeals` is the background job: appeals waiting for dispatch that were never
 dispatched nor tried with the current model version, received within the last
@@ -20,9 +22,10 @@ dispatched nor tried with the current model version, received within the last
 undo another's dispatch). An appeal is thus tried at most once per model version: after a
 new model is trained, the appeals still waiting in the manual queue get one more attempt,
 whatever kept them there (category, place or unit). Running it twice with the same model
-changes nothing the second time. An appeal whose processing fails with an unexpected error
-(odd text, a database error) is logged, rolled back alone and marked as tried with that
-version like a refused one, so it never blocks the appeals received after it.
+changes nothing the second time. An appeal whose plan is refused when carried out, or whose
+processing fails with an unexpected error (odd text, a database error), is rolled back alone
+and recorded as an attempt with that version (``refused`` / ``failed``), so it never blocks
+the appeals received after it.
 """
 
 from __future__ import annotations
@@ -40,19 +43,19 @@ from civicgrid.appeals import service as appeal_service
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.service.handling import dispatch_joined
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.dispatch import queries
+from civicgrid.dispatch.models import RoutingAttempt
+from civicgrid.dispatch.queries import AttemptOutcome
 from civicgrid.dispatch.service.classify import loaded_model_version
 from civicgrid.dispatch.service.policy import DispatchPolicy
 from civicgrid.dispatch.service.suggest import DispatchSuggestion, SharedReads, suggest_dispatch
 from civicgrid.errors import DomainError
 
 AUTO_ROUTE_ACTOR: Final = Actor.system("auto-route")
-MARKER_ACTION: Final = queries.AUTO_ROUTE_MARKER
 FAILED_REASON: Final = "自动分派出错，转人工"
-"""Marker reason (followed by the error's class name) when routing an appeal failed."""
+"""Attempt reason (followed by the error's class name) when routing an appeal failed."""
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +150,15 @@ def dispatch_routed(
     assert decision.unit_kind is not None
     assert decision.unit_id is not None
     top = suggestion.classification.top
+    model_version = suggestion.classification.model_version
+    _add_attempt(
+        session,
+        appeal_id=appeal_id,
+        outcome=AttemptOutcome.DISPATCHED,
+        reason=plan.reason,
+        model_version=model_version or queries.NO_MODEL,
+        now=now,
+    )
     return dispatch_joined(
         session,
         appeal_id=appeal_id,
@@ -163,34 +175,52 @@ def dispatch_routed(
             "confidence": decision.confidence,
             "place": suggestion.place.source,
             "place_detail": suggestion.place.detail,
-            "model_version": suggestion.classification.model_version,
+            "model_version": model_version,
             "probability": top.probability if top is not None else None,
         },
     )
 
 
-@use_case
-def record_manual(
+def _add_attempt(
     session: Session,
     *,
     appeal_id: int,
+    outcome: AttemptOutcome,
     reason: str,
     model_version: str,
-    actor: Actor,
     now: datetime,
 ) -> None:
-    """Audit that automatic routing left ``appeal_id`` to the dispatcher, and why, with the
-    classifier version it used (:data:`~civicgrid.dispatch.queries.NO_MODEL` for none)."""
-    record(
+    session.add(
+        RoutingAttempt(
+            appeal_id=appeal_id,
+            model_version=model_version[:64],
+            outcome=outcome.value,
+            reason=reason[:2000],
+            at=now,
+        )
+    )
+
+
+@use_case
+def record_attempt(
+    session: Session,
+    *,
+    appeal_id: int,
+    outcome: AttemptOutcome,
+    reason: str,
+    model_version: str,
+    now: datetime,
+) -> None:
+    """Record that automatic routing tried ``appeal_id`` with the classifier
+    ``model_version`` (:data:`~civicgrid.dispatch.queries.NO_MODEL` for none), how it ended
+    and why."""
+    _add_attempt(
         session,
-        actor=actor,
-        action=MARKER_ACTION,
-        subject_type="appeal",
-        subject_id=appeal_id,
+        appeal_id=appeal_id,
+        outcome=outcome,
+        reason=reason,
+        model_version=model_version,
         now=now,
-        outcome="manual",
-        reason=reason[:500],
-        detail={queries.MARKER_MODEL_KEY: model_version},
     )
 
 
@@ -206,7 +236,7 @@ def run_auto_route(
     model_version: str | None = None,
 ) -> AutoRouteResult:
     """Plan, then carry out the plan with exactly one use case (see the module docstring).
-    Must not be called inside a use case. A ``manual`` marker records the version the
+    Must not be called inside a use case. The attempt records the version the
     classification used; when it used none (no model, nothing to classify) it records
     ``model_version``, by default the version loadable now."""
     plan = plan_auto_route(
@@ -228,18 +258,27 @@ def run_auto_route(
             now=now,
             expected_version=plan.version,
         )
+        used = plan.suggestion.classification.model_version if plan.suggestion else None
+        record_attempt(
+            session,
+            appeal_id=appeal_id,
+            outcome=AttemptOutcome.MERGED,
+            reason=plan.reason,
+            model_version=used or model_version or loaded_model_version(models_dir),
+            now=now,
+        )
         return AutoRouteResult(plan, appeal)
     if plan.action == "dispatch":
         appeal = dispatch_routed(session, appeal_id=appeal_id, plan=plan, actor=actor, now=now)
         return AutoRouteResult(plan, appeal)
     if plan.suggestion is not None:  # waiting for dispatch: the dispatcher takes it over
         used = plan.suggestion.classification.model_version
-        record_manual(
+        record_attempt(
             session,
             appeal_id=appeal_id,
+            outcome=AttemptOutcome.MANUAL,
             reason=plan.reason,
             model_version=used or model_version or loaded_model_version(models_dir),
-            actor=actor,
             now=now,
         )
     return AutoRouteResult(plan, appeal_queries.by_id_for(session, actor, appeal_id))
@@ -280,11 +319,12 @@ def route_new_appeals(
     """The background job (see the module docstring). The current model version is read
     once per run (``"none"`` when no model can be loaded); the queue holds the appeals not yet
     tried with it. An appeal whose plan is refused — a person dispatched or merged it
-    meanwhile (409), the chosen unit was switched off — is rolled back alone and marked as
-    tried with the refusal as its reason; one whose processing raises any other error is
-    logged, rolled back alone and marked as tried with :data:`FAILED_REASON` and the error's
-    class name; both markers record the run's model version. ``shared`` is the territory's
-    names and the catalogue when the caller already has them (read once per run otherwise)."""
+    meanwhile (409), the chosen unit was switched off — is rolled back alone and recorded as
+    a ``refused`` attempt with the refusal as its reason; one whose processing raises any
+    other error is logged, rolled back alone and recorded as a ``failed`` attempt with
+    :data:`FAILED_REASON` and the error's class name; both record the run's model version.
+    ``shared`` is the territory's names and the catalogue when the caller already has them
+    (read once per run otherwise)."""
     policy = policy or DispatchPolicy()
     model_version = loaded_model_version(models_dir)
     ids = queries.unrouted_appeal_ids(
@@ -312,12 +352,12 @@ def route_new_appeals(
         except DomainError as exc:
             session.rollback()
             refused += 1
-            record_manual(
+            record_attempt(
                 session,
                 appeal_id=appeal_id,
+                outcome=AttemptOutcome.REFUSED,
                 reason=f"自动派单未能完成，转人工派单：{exc.message}",
                 model_version=model_version,
-                actor=actor,
                 now=now,
             )
             continue
@@ -325,12 +365,12 @@ def route_new_appeals(
             log.exception("automatic routing of appeal %s failed", appeal_id)
             session.rollback()
             failed += 1
-            record_manual(
+            record_attempt(
                 session,
                 appeal_id=appeal_id,
+                outcome=AttemptOutcome.FAILED,
                 reason=f"{FAILED_REASON}（{type(exc).__name__}）",
                 model_version=model_version,
-                actor=actor,
                 now=now,
             )
             continue
