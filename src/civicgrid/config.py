@@ -61,6 +61,30 @@ class Settings(BaseSettings):
     # RabbitMQ sink: off while empty, e.g. amqp://guest:guest@127.0.0.1:5672/%2F
     amqp_url: str = ""
     amqp_exchange: str = "civicgrid.events"
+    # Notices to people (docs/interop.md): at most this many per phone/e-mail address per
+    # (Beijing) day; an SMS gateway described by configuration (empty url = no SMS); SMTP
+    # (empty host = no e-mail).
+    notice_daily_cap: int = Field(default=5, ge=1, le=100)
+    sms_gateway_url: str = ""
+    sms_gateway_body: str = (
+        '{"phone": "{phone}", "sign_name": "{sign_name}", "template_id": "{template_id}",'
+        ' "params": "{params}"}'
+    )
+    sms_gateway_token: str = ""
+    sms_gateway_secret: str = ""
+    sms_gateway_signature_header: str = "X-Signature"
+    sms_gateway_timestamp_header: str = "X-Timestamp"
+    sms_sign_name: str = ""
+    sms_templates: dict[str, str] = Field(default_factory=dict)
+    sms_param_names: dict[str, str] = Field(default_factory=dict)
+    sms_success_field: str = ""
+    sms_success_value: str = ""
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "civicgrid@localhost"
     # Request protection (civicgrid.protect): limits in the `limits` notation, several joined by
     # ";". Counters live in the database unless redis_url is set (then in Redis).
     throttle_enabled: bool = True

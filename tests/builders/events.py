@@ -1,14 +1,24 @@
-"""Real receivers for outbound events: an HTTP server on 127.0.0.1 that checks Standard
-Webhooks signatures as a subscriber would, and a closed port for a receiver that is down."""
+"""Real receivers for outbound events and notices, all on 127.0.0.1: an HTTP server that checks
+Standard Webhooks signatures as a subscriber would, a closed port for a receiver that is down,
+an HTTP SMS gateway and an SMTP server."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from civicgrid.events.signing import verify
 
@@ -91,3 +101,81 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/hooks/civicgrid"
+
+
+@dataclass
+class Gateway:
+    """A local SMS gateway: records each request's JSON and whether its HMAC header matched
+    the shared secret; answers ``status`` with ``{"code": ...}``."""
+
+    secret: str = ""
+    status: int = 200
+    code: str = "OK"
+    received: list[tuple[dict[str, object], bool]] = field(default_factory=list)
+    url: str = ""
+
+
+def _gateway_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            stamp = self.headers.get("X-Timestamp", "")
+            mac = hmac.new(gateway.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+            signed = hmac.compare_digest(mac.hexdigest(), self.headers.get("X-Signature", ""))
+            gateway.received.append((json.loads(body), signed))
+            answer = json.dumps({"code": gateway.code}).encode()
+            self.send_response(gateway.status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    return Handler
+
+
+@contextmanager
+def running_gateway(gateway: Gateway) -> Iterator[Gateway]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _gateway_handler(gateway))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    gateway.url = f"http://127.0.0.1:{server.server_address[1]}/sms/send"
+    try:
+        yield gateway
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(  # noqa: N802 - the hook name aiosmtpd calls
+        self, server: object, session: object, envelope: Envelope
+    ) -> str:
+        content = envelope.content
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        parsed = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def running_mailbox() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()

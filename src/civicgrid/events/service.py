@@ -22,6 +22,7 @@ from civicgrid.db import use_case
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.events.catalogue import parse_event_types
 from civicgrid.events.models import WebhookSecret, WebhookSubscription
+from civicgrid.events.notices import NoticePolicy, notices_for
 from civicgrid.events.signing import secret_from_bytes
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.notify import service as notify
@@ -257,14 +258,23 @@ class FanOut:
     events: int
     webhooks: int
     broker: int
+    notices: int = 0
 
 
 @use_case
-def fan_out(session: Session, *, broker: bool, now: datetime, limit: int = 500) -> FanOut:
+def fan_out(
+    session: Session,
+    *,
+    broker: bool,
+    now: datetime,
+    notice_policy: NoticePolicy | None = None,
+    limit: int = 500,
+) -> FanOut:
     """Copy each pending event row to every active subscription of its type (channel
     ``webhook``) and, when ``broker`` is on, to the broker (channel ``amqp``); each copy keeps
-    the event's id in ``source_id``. The event row is then done. Idempotent: an event is fanned
-    out once."""
+    the event's id in ``source_id``. With a ``notice_policy``, the notices to people the event
+    calls for are queued too (:mod:`civicgrid.events.notices`). The event row is then done.
+    Idempotent: an event is fanned out once."""
     events = notify.pending_on(session, "event", limit=limit)
     if not events:
         return FanOut(0, 0, 0)
@@ -273,7 +283,7 @@ def fan_out(session: Session, *, broker: bool, now: datetime, limit: int = 500) 
         .where(WebhookSubscription.is_active.is_(True))
         .order_by(WebhookSubscription.id)
     ).all()
-    webhooks = published = 0
+    webhooks = published = queued = 0
     for event in events:
         for subscription in subscriptions:
             if event.subject in subscription.event_types:
@@ -298,8 +308,10 @@ def fan_out(session: Session, *, broker: bool, now: datetime, limit: int = 500) 
                 source_id=event.id,
             )
             published += 1
+        if notice_policy is not None:
+            queued += notices_for(session, event, policy=notice_policy, now=now)
         notify.mark_done(event, now=now)
-    return FanOut(len(events), webhooks, published)
+    return FanOut(len(events), webhooks, published, queued)
 
 
 @dataclass(frozen=True, slots=True)
