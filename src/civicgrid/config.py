@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     media_max_bytes: int = 8 * 1024 * 1024
     run_jobs_in_process: bool = True
     demo_seed: int = 42
+    # Open311 GeoReport v2 server (docs/interop.md): the jurisdiction_id this endpoint serves
+    # ("" = none) and whether clients must send it, discovery's contact and key-service texts,
+    # the endpoint type (production/test) and the per-minute limit a new client key gets.
+    open311_jurisdiction_id: str = ""
+    open311_jurisdiction_required: bool = False
+    open311_contact: str = ""
+    open311_key_service: str = ""
+    open311_endpoint_type: str = Field(default="production", pattern="^(production|test)$")
+    open311_rate_limit: int = Field(default=60, ge=1, le=100_000)
     # Smart dispatch (DOMAIN §1.4): the accuracy automatic dispatch must reach (the model's
     # thresholds calibrated for it decide), and the unit confidence below which a person does.
     dispatch_auto_route_target_accuracy: float = Field(default=0.97, ge=0.8, le=0.995)

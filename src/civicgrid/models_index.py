@@ -8,6 +8,7 @@ from civicgrid.dispatch import models as dispatch_models
 from civicgrid.events import models as events_models
 from civicgrid.insight import models as insight_models
 from civicgrid.notify import models as notify_models
+from civicgrid.open311 import models as open311_models
 from civicgrid.participation import models as participation_models
 from civicgrid.protect import models as protect_models
 from civicgrid.register import models as register_models
@@ -22,6 +23,7 @@ __all__ = [
     "events_models",
     "insight_models",
     "notify_models",
+    "open311_models",
     "participation_models",
     "protect_models",
     "register_models",

@@ -45,6 +45,7 @@ class Channel(StrEnum):
     SNAPSHOT = "snapshot"
     GRID_PATROL = "grid_patrol"
     API = "api"
+    OPEN311 = "open311"
 
     @property
     def label(self) -> str:
@@ -62,6 +63,7 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.SNAPSHOT: "随手拍",
     Channel.GRID_PATROL: "网格巡查",
     Channel.API: "系统对接",
+    Channel.OPEN311: "Open311接口",
 }
 
 

@@ -14,6 +14,7 @@ from civicgrid.cli import (
     demo,
     insight,
     model,
+    open311,
     register,
     territory,
     users,
@@ -34,6 +35,7 @@ app.add_typer(catalogue.app, name="catalogue", help="Load, import and export the
 app.add_typer(model.app, name="model", help="Train and evaluate the dispatch classifier.")
 app.add_typer(assessment.app, name="assessment", help="三率 rankings: reports and rollup rebuilds.")
 app.add_typer(insight.app, name="insight", help="Hot problems, trends and forecasts (主动治理).")
+app.add_typer(open311.app, name="open311", help="Open311 GeoReport v2: client API keys.")
 
 
 def main() -> None:

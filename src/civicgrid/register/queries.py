@@ -435,6 +435,20 @@ def standard_addresses(
     ]
 
 
+def find_standard_address(session: Session, address_id: int) -> StandardAddress | None:
+    """One standard address by id (an interop client names the place by it); None when
+    there is no such address."""
+    row = session.execute(
+        select(
+            Address.id, Address.name, Address.grid_id, Address.region_path, Address.lon, Address.lat
+        ).where(Address.id == address_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    i, n, g, p, lon, lat = row
+    return StandardAddress(int(i), str(n), int(g), str(p), lon, lat)
+
+
 # --- residences as other packages read them (participation: eligibility, forms, demo) ---------
 
 

@@ -162,6 +162,12 @@ def add_photos(
 
 
 def _check_submitter(actor: Actor, channel: Channel) -> Role:
+    if channel is Channel.OPEN311:
+        # Filed only by the Open311 gateway, which acts as a system actor (no user account)
+        # naming the client application; a logged-in user cannot claim this channel.
+        if actor.user_id is None and actor.has_role(*INTAKE):
+            return Role.OPERATOR
+        raise Forbidden("只有 Open311 接口可以使用该渠道 (only the Open311 gateway files here)")
     if channel is Channel.GRID_PATROL:
         if actor.has_role(Role.GRID_WORKER):
             return Role.GRID_WORKER
@@ -324,8 +330,24 @@ def submit_appeal(
 
     Operators and dispatchers file hotline, web and API appeals; residents file web and 随手拍
     (photo + location required) appeals about themselves; grid workers file patrol reports
-    (photo + GPS, inside their grids), which follow the grid loop. Raises Forbidden / Invalid.
+    (photo + GPS, inside their grids), which follow the grid loop; the Open311 gateway files
+    ``open311`` appeals as a system actor. Raises Forbidden / Invalid.
     """
+    return submit_joined(session, data=data, actor=actor, cipher=cipher, media=media, now=now)
+
+
+def submit_joined(
+    session: Session,
+    *,
+    data: NewAppeal,
+    actor: Actor,
+    cipher: FieldCipher,
+    media: MediaPolicy,
+    now: datetime,
+) -> Appeal:
+    """The intake of :func:`submit_appeal`, for a use case that records more beside the new
+    appeal in the same transaction (the Open311 gateway records which application sent it).
+    Joins the caller's transaction."""
     role = _check_submitter(actor, data.channel)
     title = data.title.strip()
     content = data.content.strip()
@@ -416,4 +438,5 @@ __all__ = [
     "check_point",
     "next_number",
     "submit_appeal",
+    "submit_joined",
 ]
