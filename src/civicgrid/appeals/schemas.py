@@ -40,17 +40,19 @@ class AppealCreate(_In):
     photos: list[Base64Bytes] = Field(default_factory=list, max_length=9)
 
 
-class _Action(_In):
-    """Every action may carry the version the client saw; a mismatch is refused with 409."""
+class ActionRequest(_In):
+    """Every action may carry the version the client saw; a mismatch is refused with 409. The
+    body of one workflow action, through the JSON API and the page forms alike (see
+    ``appeals.actions``)."""
 
     expected_version: int | None = None
 
 
-class NoteRequest(_Action):
+class NoteRequest(ActionRequest):
     note: str = Field(default="", max_length=5000)
 
 
-class TextRequest(_Action):
+class TextRequest(ActionRequest):
     """An action whose text (reason, content) the workflow may require."""
 
     text: str = Field(default="", max_length=5000)
@@ -60,12 +62,18 @@ class AnswerRequest(TextRequest):
     knowledge_article_id: int | None = None
 
 
-class TransferRequest(_Action):
+class ReplyRequest(TextRequest):
+    """办结反馈 with up to nine photos of the result (base64-encoded JPEG/PNG/WebP)."""
+
+    photos: list[Base64Bytes] = Field(default_factory=list, max_length=9)
+
+
+class TransferRequest(ActionRequest):
     line: EmergencyLine | None = None
     note: str = Field(default="", max_length=2000)
 
 
-class MergeRequest(_Action):
+class MergeRequest(ActionRequest):
     target_number: str = Field(max_length=20)
     note: str = Field(default="", max_length=2000)
 
@@ -75,24 +83,24 @@ class UnitIn(_In):
     id: int
 
 
-class DispatchRequest(_Action):
+class DispatchRequest(ActionRequest):
     lead: UnitIn
     co_units: list[UnitIn] = Field(default_factory=list, max_length=20)
     level: UrgencyLevel | None = None
     note: str = Field(default="", max_length=2000)
 
 
-class ExtensionRequest(_Action):
+class ExtensionRequest(ActionRequest):
     reason: str = Field(default="", max_length=2000)
     new_due_at: AwareDatetime
 
 
-class ExtensionApproval(_Action):
+class ExtensionApproval(ActionRequest):
     new_due_at: AwareDatetime | None = None
     note: str = Field(default="", max_length=2000)
 
 
-class CallbackRequest(_Action):
+class CallbackRequest(ActionRequest):
     """回访 result; ``reopen`` sends the order back to the unit (重办, ``reason`` required)."""
 
     resolved: bool | None = None
@@ -102,7 +110,7 @@ class CallbackRequest(_Action):
     reason: str = Field(default="", max_length=2000)
 
 
-class RateRequest(_Action):
+class RateRequest(ActionRequest):
     """自助评价: the caller's own rating after the reply. A resident who filed the appeal sends
     it logged in; anyone else proves being the caller with ``number`` and ``phone_last4``."""
 
@@ -113,19 +121,19 @@ class RateRequest(_Action):
     phone_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
 
 
-class VerifyRequest(_Action):
+class VerifyRequest(ActionRequest):
     fixed: bool
     note: str = Field(default="", max_length=2000)
 
 
-class WhistleRequest(_Action):
+class WhistleRequest(ActionRequest):
     department_ids: list[int] = Field(max_length=30)
     reason: str = Field(default="", max_length=2000)
     kind: Literal["daily", "tackle", "emergency"] = "daily"
     arrive_within_minutes: int | None = None
 
 
-class ArrivalRequest(_Action):
+class ArrivalRequest(ActionRequest):
     whistle_id: int
     department_id: int
     note: str = Field(default="", max_length=2000)
@@ -317,8 +325,11 @@ class MergedOut(_Out):
 
 
 class ActionOut(_Out):
+    """An action the viewer may take now, and its endpoint ``POST /api/v1/appeals/{id}/<path>``."""
+
     action: str
     label: str
+    path: str
 
 
 class UnreasonableApplicationOut(_Out):

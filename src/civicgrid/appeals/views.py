@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries
+from civicgrid.appeals.actions import offered_actions
 from civicgrid.appeals.caller import caller_view
 from civicgrid.appeals.channels import AppealType, Channel, Flow
 from civicgrid.appeals.deadlines import UrgencyLevel, WarningLevel
 from civicgrid.appeals.models import Appeal, AppealUnit, Attachment, TimelineEvent
 from civicgrid.appeals.schemas import (
-    ActionOut,
     AppealListItem,
     AppealRead,
     AttachmentOut,
@@ -32,7 +32,7 @@ from civicgrid.appeals.schemas import (
     WhistleOut,
 )
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.appeals.workflow import Action, allowed_actions, fits_finding
+from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.kit.crypto import FieldCipher
 
@@ -188,15 +188,11 @@ def render_detail(
         supervisions=[
             SupervisionOut.model_validate(s) for s in queries.supervisions(session, appeal.id)
         ],
-        allowed_actions=[
-            ActionOut(action=a.value, label=a.label)
-            for a in allowed_actions(
-                AppealStatus(appeal.status), actor.roles, flow=Flow(appeal.flow)
-            )
-            if fits_finding(
-                a,
-                marked=appeal.excluded_from_rates,
-                pending=appeal.unreasonable_applied_at is not None,
-            )
-        ],
+        allowed_actions=offered_actions(
+            AppealStatus(appeal.status),
+            actor.roles,
+            flow=Flow(appeal.flow),
+            marked=appeal.excluded_from_rates,
+            pending=appeal.unreasonable_applied_at is not None,
+        ),
     )

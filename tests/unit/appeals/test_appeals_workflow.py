@@ -310,10 +310,35 @@ def test_only_street_handlers_whistle() -> None:
         next_status(S.IN_PROGRESS, A.WHISTLE, R.DEPARTMENT_HANDLER)
 
 
+# The steps only the unit holding the order (or the grid worker verifying it) takes.
+UNIT_ACTIONS = frozenset(
+    {
+        A.SIGN,
+        A.CONTACT,
+        A.REQUEST_RETURN,
+        A.REQUEST_EXTENSION,
+        A.REQUEST_TERMINATION,
+        A.REQUEST_PARK,
+        A.REPLY,
+        A.WHISTLE,
+        A.RECORD_ARRIVAL,
+        A.APPLY_UNREASONABLE,
+        A.VERIFY_CONFIRM,
+        A.VERIFY_REJECT,
+    }
+)
+
+
 def test_admin_never_acts_as_a_unit() -> None:
-    for t in TRANSITIONS:
-        if t.roles <= GROUPS["handlers"] | GROUPS["verifiers"] | GROUPS["whistle"]:
-            assert R.ADMIN not in t.roles
+    unit_rows = [t for t in TRANSITIONS if t.action in UNIT_ACTIONS]
+    assert {t.action for t in unit_rows} == UNIT_ACTIONS
+    unit_roles = GROUPS["handlers"] | GROUPS["verifiers"]
+    for t in unit_rows:
+        assert R.ADMIN not in t.roles, (t.source, t.action)
+        assert t.roles <= unit_roles, (t.source, t.action)
+    # ... while the admin does take the centre's steps (so the check above is about the unit).
+    assert can(S.RECEIVED, A.DISPATCH, [R.ADMIN])
+    assert can(S.RETURN_REQUESTED, A.APPROVE_RETURN, [R.ADMIN])
 
 
 def test_residents_take_only_the_self_rating_after_the_reply() -> None:

@@ -1,13 +1,14 @@
 """The appeal detail page (/appeals/{id}) with its timeline and one form per allowed action, and
-the action posts (/appeals/{id}/actions/{code}): parse the form, call one use case through
-:func:`~civicgrid.web.shared.appeal_actions.perform`, then render the updated fragment or redirect.
-Which forms appear comes from ``appeals.workflow.allowed_actions``; what each form asks for
-comes from ``Action.requires``.
+the action posts (/appeals/{id}/actions/{code}): the form becomes the action's request of the
+appeals action table, taken by ``web.shared.appeal_actions.take_action`` inside
+``form_actions.perform``; then the updated fragment or a redirect. Which forms
+appear comes from the view's ``allowed_actions`` (``appeals.actions.offered_actions``); what
+each form asks for comes from ``Action.requires``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,8 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import queries
-from civicgrid.appeals.api import render_detail
+from civicgrid.appeals import actions, queries
 from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.appeals.schemas import AppealRead
 from civicgrid.appeals.self_service import CallbackChannel
@@ -25,13 +25,15 @@ from civicgrid.appeals.states import (
     EmergencyLine,
     Satisfaction,
 )
+from civicgrid.appeals.views import render_detail
 from civicgrid.appeals.workflow import ACTION_SPECS, Action, Requirement
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import DomainError, NotFound
+from civicgrid.errors import NotFound
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared import form_actions
+from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names, unit_choices
@@ -78,10 +80,13 @@ NOTE_ACTIONS = frozenset(
         Action.APPROVE_UNREASONABLE,
     }
 )
-# The caller's own rating is given on the portal (/portal/appeals/{id}, /portal/track).
-SELF_SERVICE_ACTIONS = frozenset({Action.SELF_RATE, Action.SELF_RATE_CLOSE})
-# Actions that take no text at all.
-NO_TEXT_ACTIONS = frozenset({Action.SIGN})
+# Request fields of the action table that the form asks for beside what the workflow requires
+# (the name the template tests for).
+OPTIONAL_INPUTS = {
+    "photos": "photos",
+    "knowledge_article_id": "knowledge_article",
+    "arrive_within_minutes": "arrive_within",
+}
 
 
 def action_forms(view: AppealRead, failed: ActionForm | None = None) -> list[ActionForm]:
@@ -89,22 +94,24 @@ def action_forms(view: AppealRead, failed: ActionForm | None = None) -> list[Act
     forms = []
     for allowed in view.allowed_actions:
         action = Action(allowed.action)
-        if action in SELF_SERVICE_ACTIONS:
-            continue  # the caller rates on the portal, not on the console
-        spec = ACTION_SPECS[action]
+        row = actions.row_for(action)
+        if row is None:
+            continue  # the caller rates on the portal (/portal/appeals/{id}, /portal/track)
         if failed is not None and failed.action == action.value:
             forms.append(failed)
             continue
-        forms.append(_blank_form(action, spec.text_label, view))
+        forms.append(_blank_form(row, ACTION_SPECS[action].text_label, view))
     return forms
 
 
-def _blank_form(action: Action, text_label: str | None, view: AppealRead) -> ActionForm:
+def _blank_form(row: actions.ActionRow, text_label: str | None, view: AppealRead) -> ActionForm:
+    """The form of one action: what the workflow requires, the free text when the request has
+    one, and the optional inputs of its request (photos, knowledge article, arrival time)."""
+    action = row.action
     requires = {r.value for r in action.requires}
-    if action not in NO_TEXT_ACTIONS:
+    if row.text_field is not None:
         requires.add("text")
-    if action is Action.REPLY:
-        requires.add("photos")
+    requires |= {tag for name, tag in OPTIONAL_INPUTS.items() if name in row.request.model_fields}
     values: dict[str, Any] = {}
     if action is Action.APPROVE_EXTENSION:
         pending = next((e for e in view.extensions if e.decision == "pending"), None)
@@ -143,6 +150,8 @@ def detail_context(
         choices["departments"] = [
             (d.id, d.name) for d in territory_queries.list_departments(session) if d.is_active
         ]
+    if "knowledge_article" in needs:
+        choices["articles"] = [(a.id, a.title) for a in queries.search_knowledge(session, "")]
     if Requirement.ARRIVING_UNIT.value in needs:
         choices["arrivals"] = [
             (f"{w.id}:{s.department_id}", f"{fmt_time(w.called_at)} 吹哨 · {s.department_name}")
@@ -179,6 +188,52 @@ def detail(
     return render(request, "appeals/detail.html", ctx, fragment="appeals/_detail.html")
 
 
+def _action(code: str) -> Action:
+    try:
+        return Action(code)
+    except ValueError as exc:
+        raise NotFound(f"没有这个操作：{code}") from exc
+
+
+def _refused_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    appeal_id: int,
+    cipher: FieldCipher,
+    now: datetime,
+    action: Action,
+    fields: ActionFields,
+    message: str,
+    status: int,
+) -> Response:
+    """The detail again with the refused form filled as posted and the message beside it (or
+    as a flash when the form is no longer offered)."""
+    session.rollback()
+    ctx = detail_context(session, actor, appeal_id, cipher, now)
+    blank = next((f for f in ctx["forms"] if f.action == action.value), None)
+    failed = blank or ActionForm(
+        action=action.value,
+        label=action.label,
+        requires=frozenset(),
+        text_label="",
+        text_optional=False,
+    )
+    failed.values = {**failed.values, **fields.as_values()}
+    failed.error = message
+    if blank is None:
+        ctx["flashes"] = [message]
+    ctx["forms"] = [failed if f.action == action.value else f for f in ctx["forms"]]
+    page = render(
+        request,
+        "appeals/detail.html",
+        ctx,
+        fragment="appeals/_detail.html",
+        status_code=status,
+    )
+    return refusal(page, request)
+
+
 @router.post("/appeals/{appeal_id}/actions/{action_code}", include_in_schema=False)
 def act(
     request: Request,
@@ -200,16 +255,16 @@ def act(
     level: Annotated[str, Form(max_length=20)] = "",
     department_ids: Annotated[list[str] | None, Form()] = None,
     whistle_kind: Annotated[str, Form(max_length=20)] = "daily",
+    arrive_within_minutes: Annotated[str, Form(max_length=10)] = "",
     arrival: Annotated[str, Form(max_length=40)] = "",
+    knowledge_article_id: Annotated[str, Form(max_length=20)] = "",
     expected_version: Annotated[int | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    """Take one workflow action. Success: the updated detail fragment (htmx) or a redirect
-    with a flash; a refusal re-renders the form with the message (422 for bad input)."""
-    try:
-        action = Action(action_code)
-    except ValueError as exc:
-        raise NotFound(f"没有这个操作：{action_code}") from exc
+    """Take one workflow action (through the appeals action table). Success: the updated
+    detail fragment (htmx) or a redirect with a flash; a refusal re-renders the form with the
+    message (422 for bad input, 409 for a wrong step, 403)."""
+    action = _action(action_code)
     fields = ActionFields(
         text=text,
         new_due_at=new_due_at,
@@ -222,51 +277,26 @@ def act(
         level=level,
         department_ids=tuple(department_ids or ()),
         whistle_kind=whistle_kind,
+        arrive_within_minutes=arrive_within_minutes,
         arrival=arrival,
+        knowledge_article_id=knowledge_article_id,
         expected_version=expected_version,
     )
-    try:
-        perform(
-            session,
-            action,
-            appeal_id=appeal_id,
-            fields=fields,
-            photos=read_photos(photos, media.max_bytes),
-            media=media,
-            actor=actor,
-            now=now,
+
+    def take() -> None:
+        posted = replace(fields, photos=tuple(read_photos(photos, media.max_bytes)))
+        take_action(
+            session, action, appeal_id=appeal_id, fields=posted, media=media, actor=actor, now=now
         )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        session.rollback()
-        failed = ActionForm(
-            action=action.value,
-            label=action.label,
-            requires=frozenset(),
-            text_label="",
-            text_optional=False,
-        )
-        ctx = detail_context(session, actor, appeal_id, cipher, now)
-        blank = next((f for f in ctx["forms"] if f.action == action.value), None)
-        if blank is not None:
-            failed = blank
-        failed.values = {**failed.values, **fields.as_values()}
-        failed.error = exc.message
-        if blank is None:
-            ctx["flashes"] = [exc.message]
-        ctx["forms"] = [failed if f.action == action.value else f for f in ctx["forms"]]
-        return refusal(
-            render(
-                request,
-                "appeals/detail.html",
-                ctx,
-                fragment="appeals/_detail.html",
-                status_code=exc.status_code,
-            ),
-            request,
-        )
-    return after_action(request, session, actor, appeal_id, action, cipher, now)
+
+    return form_actions.perform(
+        take,
+        redirect=lambda _: after_action(request, session, actor, appeal_id, action, cipher, now),
+        refused=lambda messages, status: _refused_page(
+            request, session, actor, appeal_id, cipher, now, action, fields, messages[0], status
+        ),
+        refuse=REFUSED,
+    )
 
 
 def after_action(

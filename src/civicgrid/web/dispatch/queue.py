@@ -19,8 +19,8 @@ from civicgrid.appeals.workflow import Action, can
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import DomainError, NotFound
-from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared import form_actions
+from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
 from civicgrid.web.shared.appeal_rows import PAGE_SIZE, appeal_row, list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import unit_choices
@@ -97,36 +97,34 @@ def dispatch_from_queue(
         level=level,
         expected_version=expected_version,
     )
-    try:
-        perform(
+
+    def refused(messages: list[str], status: int) -> Response:
+        session.rollback()
+        ctx = _queue_context(request, session, actor, now, 0)
+        ctx["errors"] = {appeal_id: messages[0]}
+        ctx["values"] = {appeal_id: fields.as_values()}
+        ctx["row"] = appeal_row(queries.by_id_for(session, actor, appeal_id), now)
+        page = render(
+            request, "dispatch/queue.html", ctx, fragment="dispatch/_row.html", status_code=status
+        )
+        return refusal(page, request)
+
+    def done(_: None) -> Response:
+        if is_htmx(request):
+            return render(request, "dispatch/_done.html", {"appeal_id": appeal_id})
+        return done_redirect("/dispatch/queue", Action.DISPATCH)
+
+    return form_actions.perform(
+        lambda: take_action(
             session,
             Action.DISPATCH,
             appeal_id=appeal_id,
             fields=fields,
-            photos=[],
             media=media,
             actor=actor,
             now=now,
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        session.rollback()
-        ctx = _queue_context(request, session, actor, now, 0)
-        ctx["errors"] = {appeal_id: exc.message}
-        ctx["values"] = {appeal_id: fields.as_values()}
-        appeal = queries.by_id_for(session, actor, appeal_id)
-        ctx["row"] = appeal_row(appeal, now)
-        return refusal(
-            render(
-                request,
-                "dispatch/queue.html",
-                ctx,
-                fragment="dispatch/_row.html",
-                status_code=exc.status_code,
-            ),
-            request,
-        )
-    if is_htmx(request):
-        return render(request, "dispatch/_done.html", {"appeal_id": appeal_id})
-    return done_redirect("/dispatch/queue", Action.DISPATCH)
+        ),
+        redirect=done,
+        refused=refused,
+        refuse=REFUSED,
+    )

@@ -20,7 +20,8 @@ from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, Invalid, NotFound
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.shared.appeal_actions import ActionFields, done_redirect, perform
+from civicgrid.web.shared import form_actions
+from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
 from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import (
@@ -83,35 +84,33 @@ def verify(
     """核查通过 / 核查未通过 from the task list (a reason is needed when not fixed)."""
     require(actor, GRID_WORKER)
     action = Action.VERIFY_CONFIRM if fixed == "1" else Action.VERIFY_REJECT
-    try:
-        perform(
-            session,
-            action,
-            appeal_id=appeal_id,
-            fields=ActionFields(text=text, expected_version=expected_version),
-            photos=[],
-            media=media,
-            actor=actor,
-            now=now,
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
+
+    def refused(messages: list[str], status: int) -> Response:
         session.rollback()
         ctx = _tasks_context(request, session, actor, now)
-        ctx["errors"] = {appeal_id: exc.message}
+        ctx["errors"] = {appeal_id: messages[0]}
         ctx["values"] = {appeal_id: {"text": text}}
         ctx["row"] = next((r for r in ctx["to_verify"] if r.id == appeal_id), None)
         fragment = "grid/_verify_item.html" if ctx["row"] is not None else None
-        response = render(
-            request, "grid/tasks.html", ctx, fragment=fragment, status_code=exc.status_code
-        )
-        return refusal(response, request) if fragment is not None else response
-    if is_htmx(request):
-        return render(
-            request, "grid/_verified.html", {"appeal_id": appeal_id, "label": action.label}
-        )
-    return done_redirect("/grid/tasks", action)
+        page = render(request, "grid/tasks.html", ctx, fragment=fragment, status_code=status)
+        return refusal(page, request) if fragment is not None else page
+
+    def done(_: None) -> Response:
+        if is_htmx(request):
+            return render(
+                request, "grid/_verified.html", {"appeal_id": appeal_id, "label": action.label}
+            )
+        return done_redirect("/grid/tasks", action)
+
+    fields = ActionFields(text=text, expected_version=expected_version)
+    return form_actions.perform(
+        lambda: take_action(
+            session, action, appeal_id=appeal_id, fields=fields, media=media, actor=actor, now=now
+        ),
+        redirect=done,
+        refused=refused,
+        refuse=REFUSED,
+    )
 
 
 # --- patrol report ----------------------------------------------------------------------------

@@ -1,32 +1,57 @@
-"""The workflow actions of the appeal pages: what an action form may carry
-(:class:`ActionFields`), :func:`perform`, which calls the one use case behind an action, and
-:func:`done_redirect`, the post/redirect/get answer after it. Shared by the appeal detail page,
-the dispatch queue and the grid worker's pages."""
+"""The appeal workflow forms of the console (detail page, dispatch queue, grid tasks): what an
+action form posts (:class:`ActionFields`), the request of the action table it becomes
+(:func:`request_for`, the same schema the JSON API takes), :func:`take_action`, which takes the
+action through :func:`civicgrid.appeals.actions.take`, and :func:`done_redirect`, the
+post/redirect/get answer after it."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import service
-from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.states import (
-    EmergencyLine,
-    Satisfaction,
-)
+from civicgrid.appeals import actions, service
+from civicgrid.appeals.schemas import ActionRequest
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
-from civicgrid.errors import Invalid
+from civicgrid.errors import Conflict, Forbidden, Invalid
 from civicgrid.web.shared.forms import parse_local_datetime
+
+REFUSED = (Invalid, Conflict, Forbidden)
+"""What an action form shows beside the form (NotFound goes to the error page)."""
+
+# A request field the form left out: what to ask for. Other unreadable fields: "<label>无效".
+MISSING = {
+    "lead": "请选择主办单位",
+    "new_due_at": "请填写新的办理时限",
+    "whistle_id": "请选择报到单位",
+    "department_id": "请选择报到单位",
+    "target_number": "请填写并入的工单编号",
+}
+LABELS = {
+    "lead": "主办单位",
+    "co_units": "协办单位",
+    "level": "紧急程度",
+    "line": "紧急热线",
+    "satisfaction": "满意度",
+    "resolved": "是否解决",
+    "department_ids": "被召集部门",
+    "kind": "吹哨类型",
+    "arrive_within_minutes": "报到时限（分钟）",
+    "knowledge_article_id": "知识库条目",
+    "photos": "照片",
+    "new_due_at": "办理时限",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class ActionFields:
-    """Every field an action form may send."""
+    """Every field an action form may post, as posted."""
 
     text: str = ""
     new_due_at: str = ""
@@ -39,10 +64,14 @@ class ActionFields:
     level: str = ""
     department_ids: tuple[str, ...] = ()
     whistle_kind: str = "daily"
+    arrive_within_minutes: str = ""
     arrival: str = ""
+    knowledge_article_id: str = ""
     expected_version: int | None = None
+    photos: tuple[bytes, ...] = ()
 
     def as_values(self) -> dict[str, Any]:
+        """What was typed, to fill the form again after a refusal (photos are not kept)."""
         return {
             "text": self.text,
             "new_due_at": self.new_due_at,
@@ -55,7 +84,9 @@ class ActionFields:
             "level": self.level,
             "department_ids": list(self.department_ids),
             "whistle_kind": self.whistle_kind,
+            "arrive_within_minutes": self.arrive_within_minutes,
             "arrival": self.arrival,
+            "knowledge_article_id": self.knowledge_article_id,
         }
 
 
@@ -65,152 +96,87 @@ def done_redirect(target: str, action: Action) -> RedirectResponse:
     return RedirectResponse(f"{target}{sep}done={action.value}", status_code=303)
 
 
-def _unit(value: str) -> tuple[str, int]:
+def _unit(value: str) -> dict[str, Any]:
+    """A unit choice ``kind:id`` as the request's ``{"kind", "id"}``."""
     kind, _, raw = value.partition(":")
-    try:
-        return kind, int(raw)
-    except ValueError as exc:
-        raise Invalid("请选择承办单位", detail={"field": "lead"}) from exc
+    if not raw.isdigit():
+        raise Invalid("请选择承办单位", detail={"field": "lead"})
+    return {"kind": kind, "id": int(raw)}
 
 
 def _ints(values: tuple[str, ...], what: str) -> list[int]:
-    try:
-        return [int(v) for v in values if v]
-    except ValueError as exc:
-        raise Invalid(f"{what}无效") from exc
+    if not all(v.isdigit() for v in values if v):
+        raise Invalid(f"{what}无效")
+    return [int(v) for v in values if v]
 
 
-def _arrival(value: str) -> tuple[int, int]:
+def _arrival(value: str) -> dict[str, int]:
     """The arrival choice ``whistle_id:department_id``."""
     whistle, _, department = value.partition(":")
     if not (whistle.isdigit() and department.isdigit()):
         raise Invalid("请选择报到单位", detail={"field": "arrival"})
-    return int(whistle), int(department)
+    return {"whistle_id": int(whistle), "department_id": int(department)}
 
 
-def _resolved(value: str) -> bool | None:
-    return {"1": True, "0": False}.get(value)
+def form_data(row: actions.ActionRow, f: ActionFields) -> dict[str, Any]:
+    """The posted fields under the request's names (None: not given, the default applies)."""
+    data: dict[str, Any] = {
+        "expected_version": f.expected_version,
+        "new_due_at": parse_local_datetime(f.new_due_at),
+        "resolved": {"1": True, "0": False}.get(f.resolved),
+        "satisfaction": f.satisfaction or None,
+        "line": f.emergency_line or None,
+        "target_number": f.merge_target_no.strip() or None,
+        "lead": _unit(f.lead) if f.lead else None,
+        "co_units": [_unit(v) for v in f.co_units if v],
+        "level": f.level or None,
+        "department_ids": _ints(f.department_ids, "被召集部门"),
+        "kind": f.whistle_kind or None,
+        "arrive_within_minutes": f.arrive_within_minutes.strip() or None,
+        "knowledge_article_id": f.knowledge_article_id.strip() or None,
+        # The request takes photos base64-encoded, as the JSON API does.
+        "photos": [base64.b64encode(p) for p in f.photos],
+        **(_arrival(f.arrival) if f.arrival else {}),
+    }
+    if row.text_field is not None:
+        data[row.text_field] = f.text
+    data.update(row.preset)
+    return {k: v for k, v in data.items() if v is not None}
 
 
-def _satisfaction(value: str) -> Satisfaction | None:
-    return Satisfaction(value) if value in {s.value for s in Satisfaction} else None
+def _refusal(exc: ValidationError) -> Invalid:
+    """The first problem of the form, in Chinese, naming the field."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if error["type"] == "missing" and name in MISSING:
+        return Invalid(MISSING[name], detail={"field": name})
+    return Invalid(f"{LABELS.get(name, name)}无效", detail={"field": name})
 
 
-def perform(
+def request_for(row: actions.ActionRow, fields: ActionFields) -> ActionRequest:
+    """The request of ``row`` built from the form: the fields the request has, validated by
+    its schema (the same the JSON API validates)."""
+    known = row.request.model_fields
+    data = {k: v for k, v in form_data(row, fields).items() if k in known}
+    try:
+        return row.request.model_validate(data)
+    except ValidationError as exc:
+        raise _refusal(exc) from exc
+
+
+def take_action(
     session: Session,
     action: Action,
     *,
     appeal_id: int,
     fields: ActionFields,
-    photos: list[bytes],
     media: service.MediaPolicy,
     actor: Actor,
     now: datetime,
 ) -> None:
-    """Call the one use case behind ``action`` with what the form carried."""
-    common: dict[str, Any] = {
-        "appeal_id": appeal_id,
-        "actor": actor,
-        "now": now,
-        "expected_version": fields.expected_version,
-    }
-    text = fields.text
-    if action is Action.ACCEPT:
-        service.accept(session, **common)
-    elif action is Action.ANSWER_DIRECTLY:
-        service.answer_directly(session, text=text, **common)
-    elif action is Action.TRANSFER_EMERGENCY:
-        line = EmergencyLine(fields.emergency_line) if fields.emergency_line else None
-        service.transfer_emergency(session, line=line, note=text, **common)
-    elif action is Action.REDIRECT_LEGAL_ROUTE:
-        service.redirect_legal_route(session, text=text, **common)
-    elif action is Action.EXPLAIN:
-        service.explain(session, text=text, **common)
-    elif action is Action.REFER_POLICE:
-        service.refer_police(session, text=text, **common)
-    elif action is Action.MERGE:
-        service.merge(session, target_number=fields.merge_target_no, note=text, **common)
-    elif action is Action.DISPATCH:
-        if not fields.lead:
-            raise Invalid("请选择主办单位", detail={"field": "lead"})
-        service.dispatch(
-            session,
-            lead=_unit(fields.lead),
-            co_units=[_unit(v) for v in fields.co_units if v],
-            level=UrgencyLevel(fields.level) if fields.level else None,
-            note=text,
-            **common,
-        )
-    elif action is Action.SIGN:
-        service.sign(session, **common)
-    elif action is Action.CONTACT:
-        service.contact(session, note=text, **common)
-    elif action is Action.REQUEST_RETURN:
-        service.request_return(session, reason=text, **common)
-    elif action is Action.APPROVE_RETURN:
-        service.approve_return(session, note=text, **common)
-    elif action is Action.REJECT_RETURN:
-        service.reject_return(session, reason=text, **common)
-    elif action is Action.REQUEST_EXTENSION:
-        due = parse_local_datetime(fields.new_due_at)
-        if due is None:
-            raise Invalid("请填写新的办理时限", detail={"field": "new_due_at"})
-        service.request_extension(session, reason=text, new_due_at=due, **common)
-    elif action is Action.APPROVE_EXTENSION:
-        service.approve_extension(
-            session, new_due_at=parse_local_datetime(fields.new_due_at), note=text, **common
-        )
-    elif action is Action.REJECT_EXTENSION:
-        service.reject_extension(session, reason=text, **common)
-    elif action in service.REVIEWED_STEPS:
-        service.review_step(session, action=action, text=text, **common)
-    elif action is Action.REPLY:
-        service.reply(session, text=text, photos=photos, media=media, **common)
-    elif action in (Action.CALLBACK_CLOSE, Action.REOPEN):
-        reopen = action is Action.REOPEN
-        service.callback(
-            session,
-            resolved=_resolved(fields.resolved),
-            satisfaction=_satisfaction(fields.satisfaction),
-            note="" if reopen else text,
-            reopen=reopen,
-            reason=text if reopen else "",
-            **common,
-        )
-    elif action is Action.CLOSE_WITHOUT_CALLBACK:
-        service.close_without_callback(session, reason=text, **common)
-    elif action is Action.CLOSE:
-        service.close_disposed(session, note=text, **common)
-    elif action in (Action.VERIFY_CONFIRM, Action.VERIFY_REJECT):
-        service.verify(session, fixed=action is Action.VERIFY_CONFIRM, note=text, **common)
-    elif action is Action.WHISTLE:
-        service.whistle(
-            session,
-            department_ids=_ints(fields.department_ids, "被召集部门"),
-            reason=text,
-            kind=fields.whistle_kind,
-            **common,
-        )
-    elif action is Action.RECORD_ARRIVAL:
-        whistle_id, department_id = _arrival(fields.arrival)
-        service.record_arrival(
-            session, whistle_id=whistle_id, department_id=department_id, note=text, **common
-        )
-    elif action is Action.SUPERVISE:
-        service.supervise(session, text=text, **common)
-    elif action is Action.REMIND:
-        service.remind(session, text=text, **common)
-    elif action is Action.MARK_UNREASONABLE:
-        service.mark_unreasonable(session, reason=text, **common)
-    elif action is Action.REVOKE_UNREASONABLE:
-        service.revoke_unreasonable(session, reason=text, **common)
-    elif action is Action.APPLY_UNREASONABLE:
-        service.apply_unreasonable(session, reason=text, **common)
-    elif action is Action.APPROVE_UNREASONABLE:
-        service.approve_unreasonable_application(session, note=text, **common)
-    elif action is Action.REJECT_UNREASONABLE:
-        service.reject_unreasonable_application(session, reason=text, **common)
-    elif action in (Action.SELF_RATE, Action.SELF_RATE_CLOSE):
+    """Take ``action`` with what the form carried, through the action table."""
+    row = actions.row_for(action)
+    if row is None:
         raise Invalid("诉求人请在居民门户评价办理结果 (callers rate on the resident portal)")
-    else:  # pragma: no cover - every Action is handled above
-        raise Invalid(f"不支持的操作：{action.value}")
+    body = request_for(row, fields)
+    actions.take(row, body, actions.ActionCall(session, appeal_id, actor, now, media))

@@ -2,9 +2,11 @@
 case is called, a refusal re-renders the page with the message and its status (422 for invalid
 input, 409 for a wrong step), and success redirects (post/redirect/get).
 
-Forbidden and NotFound are not caught: they reach the application's error page like any other
-request. Page modules describe their steps as tables (``{action: step}``) and call
-:func:`perform_step`; single forms call :func:`perform`.
+Forbidden and NotFound are not caught unless a form says so (the appeal action forms show a
+Forbidden beside the form): they reach the application's error page like any other request.
+Page modules describe their steps as tables (``{action: step}``) and call :func:`perform_step`;
+single forms call :func:`perform`; the appeal workflow forms take their steps from the appeals
+action table (``web.shared.appeal_actions``) and call :func:`perform` too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import ActingAs, Actor
-from civicgrid.errors import Conflict, Invalid
+from civicgrid.errors import Conflict, DomainError, Invalid
 from civicgrid.web.shared.render import error_page
 
 T = TypeVar("T")
@@ -64,18 +66,22 @@ Step = Callable[[FormCall], object]
 def perform(
     call: Callable[[], T],
     *,
-    redirect: str | Callable[[T], str],
+    redirect: str | Callable[[T], str | Response],
     refused: Refused,
+    refuse: tuple[type[DomainError], ...] = (Invalid, Conflict),
 ) -> Response:
     """Run one use case: a 303 to ``redirect`` on success (a callable gets the use case's
-    result, e.g. to name a created row); an Invalid or Conflict becomes ``refused(messages,
+    result, e.g. to name a created row, and may answer itself, e.g. with an htmx fragment); an
+    error of ``refuse`` (Invalid or Conflict unless told) becomes ``refused(messages,
     status)``."""
     try:
         result = call()
-    except (Invalid, Conflict) as exc:
+    except refuse as exc:
         return refused([exc.message], exc.status_code)
-    url = redirect if isinstance(redirect, str) else redirect(result)
-    return RedirectResponse(url, status_code=303)
+    target = redirect if isinstance(redirect, str) else redirect(result)
+    if isinstance(target, Response):
+        return target
+    return RedirectResponse(target, status_code=303)
 
 
 def perform_step(
