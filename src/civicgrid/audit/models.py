@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, event
+from sqlalchemy import JSON, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from civicgrid.db import Base, UTCDateTime
@@ -14,7 +14,10 @@ from civicgrid.db import Base, UTCDateTime
 class AuditEntry(Base):
     """One audited event: every write and every reveal of personal data (who, what, when,
     outcome). Rows are never updated or deleted (等保 2.0 安全审计; 网络安全法 Art. 21 keeps
-    logs ≥ 6 months). There is deliberately no foreign key to users, so the log outlives them."""
+    logs ≥ 6 months). There is deliberately no foreign key to users, so the log outlives them.
+
+    ``chain_seq``, ``prev_hash`` and ``row_hash`` link the rows into a hash chain
+    (:mod:`civicgrid.audit.chain`); they are filled when the writing transaction commits."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (
@@ -33,6 +36,20 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="success")
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The one row saying where the audit hash chain ends: the last place and its hash.
+    Locked while a transaction seals its rows, so that the chain never forks."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AppendOnlyError(RuntimeError):

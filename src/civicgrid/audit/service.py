@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
+from civicgrid.audit import sealing as sealing  # registers the chain sealing on every commit
 from civicgrid.audit.models import AuditEntry
 from civicgrid.auth.actor import Actor
 
@@ -39,6 +41,7 @@ def record(
     )
     session.add(entry)
     session.flush()
+    sealing.track(session, entry)
     return entry
 
 
@@ -55,14 +58,16 @@ _APPEND_COLUMNS = (
 )
 
 
-def append_statement(prefix: str = "") -> Insert:
+def append_statement(prefix: str = "") -> ReturningInsert[Any]:
     """A Core INSERT of one audit row whose values are bind parameters named ``prefix`` +
     column name (see :func:`append_params`); a caller may compose it with other inserts in one
-    statement. It never fetches the new id. Rows are only ever inserted: the append-only
-    guard on :class:`AuditEntry` still refuses updates and deletes."""
+    statement. It returns the new row, which the session's sealing hook reads (the caller may
+    ignore the result) to put it into the hash chain at commit. Rows are only ever
+    inserted: the append-only guard on :class:`AuditEntry` still refuses updates and
+    deletes."""
     table = cast(Table, AuditEntry.__table__)
     values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _APPEND_COLUMNS}
-    return insert(table).values(values).inline()
+    return insert(table).values(values).returning(*sealing.CHAIN_COLUMNS)
 
 
 def append_params(

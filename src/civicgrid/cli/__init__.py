@@ -9,6 +9,7 @@ import typer
 
 from civicgrid.cli import (
     assessment,
+    audit,
     catalogue,
     core,
     demo,
@@ -31,6 +32,7 @@ app.command()(demo.demo)
 app.add_typer(territory.app, name="territory", help="Import and export the territory (GeoJSON).")
 app.add_typer(register.app, name="register", help="Import and export the 人房 register.")
 app.add_typer(users.app, name="user", help="Create users and give them posts.")
+app.add_typer(audit.app, name="audit", help="Verify the audit log's hash chain.")
 app.add_typer(catalogue.app, name="catalogue", help="Load, import and export the 派单目录.")
 app.add_typer(model.app, name="model", help="Train and evaluate the dispatch classifier.")
 app.add_typer(assessment.app, name="assessment", help="三率 rankings: reports and rollup rebuilds.")
