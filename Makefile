@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
 ASSETS := src/civicgrid/web/static/vendor/.stamp
 PYTEST_ARGS ?=
 
@@ -16,6 +17,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# `make run` needs only the runtime packages (the dev tools come with `make install`/`make test`),
+# so a fresh clone is served sooner; see docs/operations.md.
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e .
+	touch $(RUN_STAMP)
 
 $(ASSETS): package.json package-lock.json scripts/copy_assets.py
 	npm ci --no-audit --no-fund --loglevel=error
@@ -37,9 +45,10 @@ migrate: install
 demo: install
 	$(BIN)/civicgrid demo --seed 42 --scale small
 
-run: install assets
-	$(BIN)/civicgrid migrate
-	$(BIN)/civicgrid demo --seed 42 --scale small --if-empty
+# The demo city with its recent weeks is built first and served; the months of history before
+# them are built by a background process while the pages show its progress.
+run: $(RUN_STAMP) $(ASSETS)
+	$(BIN)/civicgrid demo --seed 42 --scale small --if-empty --history background
 	$(BIN)/civicgrid serve
 
 worker: install

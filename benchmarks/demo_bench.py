@@ -33,7 +33,7 @@ from civicgrid import migrate
 from civicgrid.appeals.models import TimelineEvent
 from civicgrid.clock import FrozenClock, monotonic
 from civicgrid.db import make_engine
-from civicgrid.demo.appeals_year import build_appeals_year, create_demo_actors
+from civicgrid.demo.appeals_year import build_appeals_year, create_demo_actors, plan_year
 from civicgrid.demo.builder import DEMO_PASSWORD, build_demo_city, build_session
 
 YEAR_END = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def main() -> None:
         migrate.upgrade(engine)
         build_demo_city(
             engine, seed=args.seed, scale="tiny", clock=FrozenClock(YEAR_END), field_key=key,
-            appeals=0, media_dir=root / "media",
+            appeals=0, media_dir=root / "media", models_dir=root / "models",
         )  # fmt: skip
         statements: Counter[str] = Counter()
 
@@ -73,10 +73,13 @@ def main() -> None:
 
             statements.clear()
             cpu0, wall0 = time.process_time(), monotonic()
-            summary = build_appeals_year(
-                session, seed=args.seed, scale="small", year_end=YEAR_END, count=args.appeals,
-                actors=actors, field_key=key, media_dir=root / "media",
-            )  # fmt: skip
+            plan = plan_year(seed=args.seed, scale="small", year_end=YEAR_END, count=args.appeals)
+            created = 0
+            for part in ("recent", "history"):
+                created += build_appeals_year(
+                    session, seed=args.seed, scale="small", plan=plan, part=part,
+                    actors=actors, field_key=key, media_dir=root / "media",
+                ).created  # fmt: skip
             cpu, wall = time.process_time() - cpu0, monotonic() - wall0
             events = session.scalar(select(func.count()).select_from(TimelineEvent)) or 0
             session.close()
@@ -84,7 +87,7 @@ def main() -> None:
         engine.dispose()
     use_cases = commits[0]
     print(f"python {platform.python_version()}, SQLite, seed {args.seed}")
-    print(f"appeals {summary.created}, use cases {use_cases}, timeline events {events}")
+    print(f"appeals {created}, use cases {use_cases}, timeline events {events}")
     print(f"year: CPU {cpu:.1f} s, wall {wall:.1f} s")
     if use_cases:
         print(

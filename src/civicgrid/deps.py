@@ -24,8 +24,11 @@ from civicgrid.kit.crypto import FieldCipher
 
 
 def open_session(request: Request) -> Session:
-    """A new session from the app's factory (nothing is read until it is used)."""
+    """A new session from the app's factory (nothing is read until it is used), kept on
+    ``request.state.db_session`` for the template globals that read during rendering (a second
+    session would wait for the first one's SQLite write lock)."""
     session: Session = request.app.state.session_factory()
+    request.state.db_session = session
     return session
 
 

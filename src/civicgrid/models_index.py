@@ -4,6 +4,7 @@ from civicgrid.appeals import models as appeals_models
 from civicgrid.assessment import models as assessment_models
 from civicgrid.audit import models as audit_models
 from civicgrid.auth import models as auth_models
+from civicgrid.demo import models as demo_models
 from civicgrid.dispatch import models as dispatch_models
 from civicgrid.events import models as events_models
 from civicgrid.insight import models as insight_models
@@ -19,6 +20,7 @@ __all__ = [
     "assessment_models",
     "audit_models",
     "auth_models",
+    "demo_models",
     "dispatch_models",
     "events_models",
     "insight_models",

@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 core.register(app)
 app.command()(demo.demo)
+app.command("demo-history")(demo.demo_history)
 app.add_typer(territory.app, name="territory", help="Import and export the territory (GeoJSON).")
 app.add_typer(register.app, name="register", help="Import and export the 人房 register.")
 app.add_typer(users.app, name="user", help="Create users and give them posts.")

@@ -1,18 +1,27 @@
 """Build the demo city through the services: territory, one user per role, the register and a
 year of appeals (the ``demo/appeals_year`` package). Deterministic per seed.
 
-The whole build runs inside one outer transaction (:func:`build_session`): every use case still
-commits, but the outer transaction is committed only when everything succeeded, so a failed
-build leaves the database as it was.
+The city with the recent weeks of appeals is built inside one outer transaction
+(:func:`build_session`): every use case still commits, but the outer transaction is committed
+only when everything succeeded, so a failed build leaves the database as it was. The months of
+history before those weeks are built in the same transaction (``history="inline"``) or later
+(``history="later"``) by :func:`build_demo_history`, which ``make run`` starts in the background
+while the city is already served: there each use case commits on its own, the progress is kept
+in the :class:`~civicgrid.demo.models.DemoCity` row, and the pages show it. Both ways build the
+same appeals for the same seed.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
@@ -20,25 +29,25 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.clock import Clock
 from civicgrid.config import get_settings
-from civicgrid.demo.appeals_year import build_appeals_year, create_demo_actors
+from civicgrid.demo import status
+from civicgrid.demo.accounts import DEMO_PASSWORD as DEMO_PASSWORD  # re-exported
+from civicgrid.demo.accounts import DemoLogin
+from civicgrid.demo.appeals_year import (
+    build_appeals_year,
+    create_demo_actors,
+    plan_year,
+)
 from civicgrid.demo.city import build_territory_spec
+from civicgrid.demo.models import DemoCity
 from civicgrid.demo.people import GridInfo, build_register_spec
+from civicgrid.demo.training import train_demo_model
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.participation.demo import build_participation_demo
 from civicgrid.register import exchange as register_exchange
+from civicgrid.register.exchange import RegisterSpec
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
 from civicgrid.territory.schemas import TerritorySpec
-
-DEMO_PASSWORD = "civic2026"  # noqa: S105  (published demo password, printed at every start)
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    username: str
-    display_name: str
-    role: Role
-    where: str
 
 
 @dataclass
@@ -53,6 +62,9 @@ class DemoSummary:
     appeals: int = 0
     appeal_statuses: dict[str, int] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
+    history_pending: int = 0
+    """Appeals of the history left for :func:`build_demo_history`."""
+    model_version: str | None = None
 
 
 # Residents per grid by scale: ≈ 30,000 residents for the small city; the city scale exists for
@@ -61,6 +73,22 @@ RESIDENTS_PER_GRID = {"tiny": 20, "small": 230, "city": 5}
 # Grid workers created for the year of appeals (one per community, in its first grid); each
 # account costs a password hash, so the city scale gets only a few.
 GRID_WORKERS = {"tiny": 4, "small": 8, "city": 4}
+
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: a phase of the build and how far it is."""
+
+HISTORY_MODES = ("inline", "later")
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    """What :func:`build_demo_history` built."""
+
+    appeals: int
+    dropped: int
+    appeal_statuses: dict[str, int]
+    model_version: str | None
 
 
 def build_demo_city(
@@ -73,11 +101,19 @@ def build_demo_city(
     residents_per_grid: int | None = None,
     appeals: int | None = None,
     media_dir: Path | None = None,
+    models_dir: Path | None = None,
+    history: str = "inline",
+    progress: Progress | None = None,
 ) -> DemoSummary:
     """Build the demo city in one transaction on ``engine``; returns what was created.
     ``field_key`` is the Fernet key that encrypts residents' ID numbers, phones and callers;
     ``appeals`` overrides the number of appeals of the year (default per scale); photos go to
-    ``media_dir`` (default: the configured media folder)."""
+    ``media_dir`` and the dispatch model to ``models_dir`` (defaults: the configured folders).
+    ``history="later"`` leaves the months before the recent weeks to
+    :func:`build_demo_history`."""
+    if history not in HISTORY_MODES:
+        raise ValueError(f"unknown history mode {history!r}")
+    settings = get_settings()
     with engine.connect() as conn:
         trans = conn.begin()
         session = build_session(conn)
@@ -85,16 +121,28 @@ def build_demo_city(
             summary = _build(
                 session, seed=seed, scale=scale, now=clock.now(), field_key=field_key,
                 residents_per_grid=residents_per_grid or RESIDENTS_PER_GRID.get(scale, 20),
-                appeals=appeals, media_dir=media_dir or get_settings().media_dir,
+                appeals=appeals, media_dir=media_dir or settings.media_dir,
+                history=history, progress=progress or _silent,
             )  # fmt: skip
         except BaseException:
             session.close()
             if trans.is_active:  # a failed use case may have rolled the outer one back already
                 trans.rollback()
             raise
-        session.close()
         trans.commit()
+        analyze(conn)
+        session.close()
+    # With the history left for later, the model learns from the recent weeks' closed appeals;
+    # build_demo_history trains it again on the whole year.
+    progress = progress or _silent
+    progress("训练派单模型", 0, 1)
+    summary.model_version = _train(engine, models_dir or settings.models_dir, clock.now())
+    progress("训练派单模型", 1, 1)
     return summary
+
+
+def _silent(_phase: str, _done: int, _total: int) -> None:
+    return None
 
 
 def build_session(conn: Connection) -> Session:
@@ -103,6 +151,45 @@ def build_session(conn: Connection) -> Session:
     (``join_transaction_mode="rollback_only"``): the build commits once at the end, and a use
     case that fails rolls the whole build back, which is what the builder does with any error."""
     return Session(bind=conn, expire_on_commit=False, join_transaction_mode="rollback_only")
+
+
+def analyze(conn: Connection) -> None:
+    """Give the query planner statistics of what the build wrote (PostgreSQL: autovacuum may be
+    off or not have run yet; SQLite: ``PRAGMA optimize`` analyses the tables that need it)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE"))
+    else:
+        conn.execute(text("PRAGMA optimize"))
+    conn.commit()
+
+
+def _train(engine: Engine, models_dir: Path, now: datetime) -> str | None:
+    with Session(bind=engine) as session:
+        model = train_demo_model(session, models_dir=models_dir, now=now)
+    return None if model is None else model.version
+
+
+def _city_inputs(
+    seed: int, scale: str, residents_per_grid: int
+) -> tuple[TerritorySpec, RegisterSpec, dict[str, list[str]]]:
+    """The territory and register specs (deterministic per seed) and, per grid code, the
+    register addresses that appeals use as their places."""
+    spec = build_territory_spec(seed, scale)
+    grids = [
+        GridInfo(f["properties"]["code"], f["properties"]["name"])
+        for f in spec.features["features"]
+        if f["properties"]["level"] == "grid"
+    ]
+    register = build_register_spec(seed, grids, residents_per_grid=residents_per_grid)
+    addresses: dict[str, list[str]] = {}
+    for house in register.houses:
+        if house.is_vacant:
+            continue
+        places = addresses.setdefault(house.grid_code, [])
+        place = f"{house.address}{house.building}"
+        if place not in places:
+            places.append(place)
+    return spec, register, addresses
 
 
 def _build(
@@ -115,9 +202,12 @@ def _build(
     residents_per_grid: int,
     appeals: int | None = None,
     media_dir: Path,
+    history: str,
+    progress: Progress,
 ) -> DemoSummary:
     system = Actor.system("demo")
-    spec = build_territory_spec(seed, scale)
+    progress("区划与人房", 0, 1)
+    spec, register, addresses = _city_inputs(seed, scale, residents_per_grid)
     created = territory_service.create_from_spec(session, spec=spec, actor=system, now=now)
     summary = DemoSummary(seed=seed, scale=scale)
     summary.regions = created.regions.created
@@ -125,37 +215,143 @@ def _build(
     summary.departments = created.departments
     summary.utilities = created.utilities
     summary.logins = _create_users(session, spec=spec, now=now)
-    grids = [
-        GridInfo(f["properties"]["code"], f["properties"]["name"])
-        for f in spec.features["features"]
-        if f["properties"]["level"] == "grid"
-    ]
-    register = build_register_spec(seed, grids, residents_per_grid=residents_per_grid)
     loaded = register_exchange.create_register_bulk(
         session, spec=register, actor=system, cipher=FieldCipher(field_key), now=now
     )
     summary.residents = loaded.residents
-    year_start = now - timedelta(days=366)
+    progress("区划与人房", 1, 1)
     actors = create_demo_actors(
         session, seed=seed, password=DEMO_PASSWORD, grid_workers=GRID_WORKERS.get(scale, 4),
-        now=year_start,
+        now=now - timedelta(days=366),
     )  # fmt: skip
-    addresses: dict[str, list[str]] = {}
-    for house in register.houses:
-        if house.is_vacant:
-            continue
-        places = addresses.setdefault(house.grid_code, [])
-        place = f"{house.address}{house.building}"
-        if place not in places:
-            places.append(place)
-    year = build_appeals_year(
-        session, seed=seed, scale=scale, year_end=now, count=appeals, actors=actors,
-        field_key=field_key, media_dir=media_dir, addresses=addresses,
-    )  # fmt: skip
-    summary.appeals = year.created
-    summary.appeal_statuses = dict(sorted(year.by_status.items()))
+    plan = plan_year(seed=seed, scale=scale, year_end=now, count=appeals)
+    parts = ("recent", "history") if history == "inline" else ("recent",)
+    for part in parts:
+        label = "近期诉求" if part == "recent" else "历史诉求"
+        year = build_appeals_year(
+            session, seed=seed, scale=scale, plan=plan, part=part, actors=actors,
+            field_key=field_key, media_dir=media_dir, addresses=addresses,
+            progress=functools.partial(progress, label),
+        )  # fmt: skip
+        summary.appeals += year.created
+        for name, n in year.by_status.items():
+            summary.appeal_statuses[name] = summary.appeal_statuses.get(name, 0) + n
+    summary.appeal_statuses = dict(sorted(summary.appeal_statuses.items()))
     build_participation_demo(session, seed=seed, actor=system, now=now)
+    summary.history_pending = len(plan.history) if history == "later" else 0
+    session.add(
+        DemoCity(
+            seed=seed, scale=scale, year_end=now, recent_from=plan.recent_from,
+            residents_per_grid=residents_per_grid, appeals_total=plan.total,
+            history_total=len(plan.history), history_done=0 if history == "later" else
+            len(plan.history), history_state=status.PENDING if history == "later" else
+            status.COMPLETE, history_message="", created_at=now,
+            history_finished_at=None if history == "later" else now,
+        )
+    )  # fmt: skip
+    session.flush()
     return summary
+
+
+# The history commits every few appeals and, on SQLite, leaves the write lock free for a moment
+# after each commit, so that the server's requests (every SQLite transaction takes the write lock,
+# see civicgrid.db) get their turn instead of waiting behind a build that re-takes it at once.
+CHUNK_APPEALS = 10
+PROGRESS_APPEALS = 50
+SQLITE_PAUSE_SECONDS = 0.03
+
+
+def build_demo_history(
+    engine: Engine,
+    *,
+    clock: Clock,
+    field_key: str,
+    media_dir: Path | None = None,
+    models_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> HistorySummary:
+    """Build the history :func:`build_demo_city` left for later (``history="later"``) while
+    the city may already be in use: committed every :data:`CHUNK_APPEALS` appeals (each use
+    case in its own SAVEPOINT), an appeal someone acted on meanwhile keeps what they did (its
+    simulated steps stop), the progress is written to the ``DemoCity`` row every
+    :data:`PROGRESS_APPEALS` appeals, and at the end the planner statistics are refreshed and
+    the dispatch model is trained on the whole year. Raises ``LookupError`` when there is no
+    pending history; marks the row ``failed`` (and re-raises) when the build fails, keeping
+    what was committed."""
+    settings = get_settings()
+    report = progress or _silent
+    row = _claim_history(engine, clock)
+    _, _, addresses = _city_inputs(row.seed, row.scale, row.residents_per_grid)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if not sqlite:
+            # Many small commits; losing the last few in a crash only loses demo data.
+            conn.execute(text("SET synchronous_commit TO off"))
+            conn.commit()
+        session = Session(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+        def checkpoint(done: int, total: int) -> None:
+            if done % PROGRESS_APPEALS == 0 or done == total:
+                status.mark_progress(session, row.id, done=done, now=clock.now())
+            session.commit()
+            conn.commit()
+            report("历史诉求", done, total)
+            if sqlite:
+                time.sleep(SQLITE_PAUSE_SECONDS)
+            conn.begin()
+
+        conn.begin()
+        try:
+            actors = create_demo_actors(
+                session, seed=row.seed, password=DEMO_PASSWORD,
+                grid_workers=GRID_WORKERS.get(row.scale, 4),
+                now=row.year_end - timedelta(days=366),
+            )  # fmt: skip
+            plan = plan_year(
+                seed=row.seed, scale=row.scale, year_end=row.year_end, count=row.appeals_total
+            )
+            year = build_appeals_year(
+                session, seed=row.seed, scale=row.scale, plan=plan, part="history",
+                actors=actors, field_key=field_key, media_dir=media_dir or settings.media_dir,
+                addresses=addresses, progress=checkpoint, progress_every=CHUNK_APPEALS,
+                tolerant=True,
+            )  # fmt: skip
+            status.mark_finished(session, row.id, state=status.COMPLETE, now=clock.now())
+            session.commit()
+            conn.commit()
+        except BaseException as exc:
+            session.close()
+            conn.rollback()  # the current chunk; the ones before it stay
+            status.mark_finished(
+                conn, row.id, state=status.FAILED, now=clock.now(),
+                message=f"{type(exc).__name__}: {exc}"[:500],
+            )  # fmt: skip
+            conn.commit()
+            raise
+        session.close()
+        analyze(conn)
+    report("训练派单模型", 0, 1)
+    version = _train(engine, models_dir or settings.models_dir, clock.now())
+    report("训练派单模型", 1, 1)
+    return HistorySummary(
+        appeals=year.created, dropped=year.dropped,
+        appeal_statuses=dict(sorted(year.by_status.items())), model_version=version,
+    )  # fmt: skip
+
+
+def _claim_history(engine: Engine, clock: Clock) -> DemoCity:
+    """The demo city's row, claimed for this process; ``LookupError`` when no history waits."""
+    with Session(bind=engine, expire_on_commit=False) as session:
+        row = status.demo_city(session)
+        if row is None or not status.claim_history(
+            session, row.id, pid=os.getpid(), now=clock.now()
+        ):
+            raise LookupError("no demo history is waiting to be built")
+        session.commit()
+        session.expunge(row)
+    return row
 
 
 def _first_code(spec: TerritorySpec, level: str) -> str:
@@ -201,33 +397,4 @@ def _create_users(session: Session, *, spec: TerritorySpec, now: datetime) -> li
             utility_id=anchor.get("utility_id"),
         )  # fmt: skip
         logins.append(DemoLogin(username, name, role, where))
-    return logins
-
-
-DEMO_USERS: tuple[tuple[str, Role], ...] = (
-    ("admin", Role.ADMIN),
-    ("operator", Role.OPERATOR),
-    ("dispatcher", Role.DISPATCHER),
-    ("street", Role.STREET_HANDLER),
-    ("dept", Role.DEPARTMENT_HANDLER),
-    ("utility", Role.UTILITY_HANDLER),
-    ("grid", Role.GRID_WORKER),
-    ("supervisor", Role.SUPERVISOR),
-    ("leader", Role.LEADER),
-    ("resident", Role.RESIDENT),
-)
-
-
-def demo_logins(session: Session) -> list[DemoLogin]:
-    """The demo accounts that exist in the database (for printing at start-up)."""
-    logins = []
-    for username, role in DEMO_USERS:
-        user_id = auth_service.find_user_id(session, username)
-        if user_id is None:
-            continue
-        user = auth_service.get_user(session, user_id)
-        where = ", ".join(
-            p.anchor_name or "全市" for p in auth_service.describe_posts(session, user)
-        )
-        logins.append(DemoLogin(username, user.display_name, role, where))
     return logins

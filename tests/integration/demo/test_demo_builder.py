@@ -24,7 +24,14 @@ from civicgrid.auth.roles import Role
 from civicgrid.cli import app
 from civicgrid.clock import FrozenClock
 from civicgrid.db import make_engine, make_session_factory
-from civicgrid.demo.builder import DemoSummary, build_demo_city
+from civicgrid.demo.builder import (
+    DemoSummary,
+    HistorySummary,
+    build_demo_city,
+    build_demo_history,
+)
+from civicgrid.demo.status import COMPLETE, PENDING, HistoryProgress, history_progress
+from civicgrid.dispatch.artifacts import current_version
 
 FIELD_KEY = "b2u_3ZQZ8j0yJ6s9f0m7qX2yTqkzG7pB6w0b2uQZ9yQ="
 ACTIONS = {a.value for a in Action}
@@ -38,11 +45,27 @@ def _sqlite(path: Path) -> Engine:
     return engine
 
 
-def _build(engine: Engine, media: Path, *, appeals: int | None = None) -> DemoSummary:
+def _build(
+    engine: Engine, media: Path, *, appeals: int | None = None, history: str = "inline"
+) -> DemoSummary:
     return build_demo_city(
         engine, seed=42, scale="tiny", clock=FrozenClock(FROZEN_AT), field_key=FIELD_KEY,
-        appeals=appeals, media_dir=media,
+        appeals=appeals, media_dir=media, models_dir=media.parent / "models", history=history,
     )  # fmt: skip
+
+
+def _history(engine: Engine, media: Path) -> HistorySummary:
+    return build_demo_history(
+        engine, clock=FrozenClock(FROZEN_AT), field_key=FIELD_KEY, media_dir=media,
+        models_dir=media.parent / "models",
+    )  # fmt: skip
+
+
+def _progress(engine: Engine) -> HistoryProgress:
+    with make_session_factory(engine)() as session:
+        progress = history_progress(session)
+    assert progress is not None
+    return progress
 
 
 def _appeals(engine: Engine) -> list[tuple[str, str, str, str]]:
@@ -97,6 +120,19 @@ def test_the_tiny_demo_has_a_year_of_appeals(tiny: tuple[Engine, DemoSummary]) -
     assert len({category for _, _, category, _ in rows}) > 60
 
 
+def test_the_tiny_demo_marks_itself_and_trains_a_dispatch_model(
+    tiny: tuple[Engine, DemoSummary], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    engine, summary = tiny
+    progress = _progress(engine)
+    assert (progress.state, progress.percent) == (COMPLETE, 100)
+    assert progress.total == progress.done > 150  # the recent weeks are the rest
+    assert summary.history_pending == 0
+    assert summary.model_version is not None
+    models = Path(str(engine.url.database)).parent / "models"
+    assert current_version(models) == summary.model_version
+
+
 def test_every_timeline_replays_to_the_appeals_status(tiny: tuple[Engine, DemoSummary]) -> None:
     engine, _ = tiny
     assert _check_timelines(engine) == 200
@@ -112,6 +148,29 @@ def test_the_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_history_built_later_gives_the_same_year(tmp_path: Path) -> None:
+    inline, later = _sqlite(tmp_path / "inline.db"), _sqlite(tmp_path / "later.db")
+    try:
+        _build(inline, tmp_path / "a" / "media", appeals=120)
+        first = _build(later, tmp_path / "b" / "media", appeals=120, history="later")
+        waiting = _progress(later)
+        assert (waiting.state, waiting.done) == (PENDING, 0)
+        assert first.appeals + first.history_pending == 120
+        assert 0 < first.appeals < 30 < first.history_pending
+        assert len(_appeals(later)) == first.appeals
+        result = _history(later, tmp_path / "b" / "media")
+        assert (result.appeals, result.dropped) == (first.history_pending, 0)
+        done = _progress(later)
+        assert (done.state, done.done, done.total) == (COMPLETE, 120 - first.appeals, done.done)
+        assert _appeals(later) == _appeals(inline)
+        assert _check_timelines(later) == 120
+        with pytest.raises(LookupError):  # built once only
+            _history(later, tmp_path / "b" / "media")
+    finally:
+        inline.dispose()
+        later.dispose()
 
 
 def test_a_failed_build_leaves_the_database_as_it_was(tmp_path: Path) -> None:
@@ -156,8 +215,10 @@ def test_the_tiny_demo_builds_on_postgres(tmp_path: Path) -> None:
     engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
     try:
         migrate.upgrade(engine)
-        summary = _build(engine, tmp_path / "media", appeals=80)
-        assert summary.appeals == 80
+        summary = _build(engine, tmp_path / "media", appeals=80, history="later")
+        history = _history(engine, tmp_path / "media")
+        assert summary.appeals + history.appeals == 80
+        assert _progress(engine).state == COMPLETE
         assert _check_timelines(engine) == 80
         sqlite = _sqlite(tmp_path / "same.db")
         try:

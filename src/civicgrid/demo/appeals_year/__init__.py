@@ -31,13 +31,22 @@ in ``intake``, ``handling`` and ``closing``, and ``build`` (the step table and
 from __future__ import annotations
 
 from civicgrid.demo.appeals_year.actors import DemoActors, create_demo_actors
-from civicgrid.demo.appeals_year.build import DEFAULT_COUNTS, build_appeals_year
+from civicgrid.demo.appeals_year.build import (
+    DEFAULT_COUNTS,
+    RECENT_DAYS,
+    YearPlan,
+    build_appeals_year,
+    plan_year,
+)
 from civicgrid.demo.appeals_year.timeline import AppealsYearSummary
 
 __all__ = [
     "DEFAULT_COUNTS",
+    "RECENT_DAYS",
     "AppealsYearSummary",
     "DemoActors",
+    "YearPlan",
     "build_appeals_year",
     "create_demo_actors",
+    "plan_year",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,33 +62,90 @@ class Year(IntakeSteps, HandlingSteps, ClosingSteps):
         }
 
 
+# The recent weeks are built with the rest of the city (the open orders a visitor tries are
+# among them); the months before can follow later (``civicgrid demo-history``).
+RECENT_DAYS = 14
+PARTS = ("recent", "history")
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """When the year's appeals arrive, split at ``recent_from`` (a Beijing midnight) into the
+    recent weeks and the history before them. Drawn from its own random stream, so both parts
+    see the same receipt times whichever is built first and whenever."""
+
+    start: datetime
+    end: datetime
+    recent_from: datetime
+    recent: list[datetime]
+    history: list[datetime]
+
+    @property
+    def total(self) -> int:
+        return len(self.recent) + len(self.history)
+
+    def times(self, part: str) -> list[datetime]:
+        """The receipt times of ``part`` (``recent`` or ``history``), in time order."""
+        if part not in PARTS:
+            raise ValueError(f"unknown part of the demo year: {part!r}")
+        return self.recent if part == "recent" else self.history
+
+
+def plan_year(
+    *, seed: int, scale: str, year_end: datetime, count: int | None = None,
+    recent_days: int = RECENT_DAYS,
+) -> YearPlan:  # fmt: skip
+    """The receipt times of ``count`` appeals (default per scale, :data:`DEFAULT_COUNTS`) over
+    the year that ends at ``year_end``, split ``recent_days`` before its end."""
+    total = DEFAULT_COUNTS.get(scale, 0) if count is None else count
+    end = year_end.astimezone(BEIJING)
+    start = end - timedelta(days=365)
+    recent_from = (end - timedelta(days=recent_days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    rng = random.Random(f"civicgrid-appeals-{seed}-{scale}-arrivals")
+    times = receipt_times(rng, start, end, total) if total > 0 else []
+    return YearPlan(
+        start=start,
+        end=end,
+        recent_from=recent_from,
+        recent=[t for t in times if t >= recent_from],
+        history=[t for t in times if t < recent_from],
+    )
+
+
 def build_appeals_year(
     session: Session,
     *,
     seed: int,
     scale: str,
-    year_end: datetime,
-    count: int | None = None,
+    plan: YearPlan,
+    part: str,
     actors: DemoActors,
     field_key: str,
     media_dir: Path,
     addresses: Mapping[str, Sequence[str]] | None = None,
     catalogue: Catalogue | None = None,
     progress: Callable[[int, int], None] | None = None,
+    progress_every: int = 50,
+    tolerant: bool = False,
 ) -> AppealsYearSummary:
-    """Create ``count`` appeals (default per scale, :data:`DEFAULT_COUNTS`) over the year that
-    ends at ``year_end``, each walked through the use cases as far as the simulated year allows.
+    """Create the appeals of one ``part`` of the ``plan`` (``recent`` or ``history``), each
+    walked through the use cases as far as the simulated year allows; ``recent`` also creates
+    the knowledge base, ``history`` finds it in the database.
 
     ``addresses`` maps a grid code to register addresses used as the appeals' places;
-    ``media_dir`` receives the photos of 随手拍 and patrol reports. Joins the caller's outer
-    transaction (:func:`civicgrid.demo.builder.build_session`)."""
-    total = DEFAULT_COUNTS.get(scale, 0) if count is None else count
+    ``media_dir`` receives the photos of 随手拍 and patrol reports; ``progress(done, total)``
+    hears about every ``progress_every`` appeals (and the last). Runs inside the caller's
+    outer transaction (:func:`civicgrid.demo.builder.build_session`), or, with ``tolerant``,
+    while people use the city (:func:`civicgrid.demo.builder.build_demo_history`): a step that
+    someone else's action made impossible drops that appeal's remaining steps instead of
+    failing the build."""
+    times = plan.times(part)
     summary = AppealsYearSummary()
-    if total <= 0:
+    if not times:
         return summary
-    rng = random.Random(f"civicgrid-appeals-{seed}-{scale}")
-    end = year_end.astimezone(BEIJING)
-    start = end - timedelta(days=365)
+    rng = random.Random(f"civicgrid-appeals-{seed}-{scale}-{part}")
     catalogue = catalogue or load_default_catalogue()
     year = Year(
         session,
@@ -97,19 +155,24 @@ def build_appeals_year(
         catalogue=catalogue,
         cipher=FieldCipher(field_key),
         media=service.MediaPolicy(store=LocalMediaStore(media_dir), max_bytes=1 << 20),
-        start=start,
-        end=end,
+        start=plan.start,
+        end=plan.end,
         summary=summary,
+        tolerant=tolerant,
     )
-    year.create_knowledge(start - timedelta(days=3))
+    if part == "recent":
+        year.create_knowledge(plan.start - timedelta(days=3))
+    else:
+        year.load_knowledge()
     leaves, tables = item_tables(catalogue)
-    for n, at in enumerate(receipt_times(rng, start, end, total), start=1):
+    total = len(times)
+    for n, at in enumerate(times, start=1):
         year.run_until(at)
         item = rng.choices(leaves, cum_weights=tables[at.month])[0]
         year.submit(item, at)
-        if progress is not None and n % 500 == 0:
+        if progress is not None and (n % progress_every == 0 or n == total):
             progress(n, total)
-    year.run_until(end)
+    year.run_until(plan.end)
     session.expunge_all()
     ids = list(year.cases)
     for start_at in range(0, len(ids), 900):

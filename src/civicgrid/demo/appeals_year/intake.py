@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from civicgrid.appeals import service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.appeals.knowledge import create_article
-from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.models import Appeal, KnowledgeArticle
 from civicgrid.appeals.states import EmergencyLine
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
@@ -81,6 +83,13 @@ class IntakeSteps(Timeline):
             )  # fmt: skip
             self.articles.setdefault(code, []).append(article.id)
             self.summary.knowledge_articles += 1
+
+    def load_knowledge(self) -> None:
+        """The articles :meth:`create_knowledge` made when the recent weeks were built."""
+        for article_id, category in self.session.execute(
+            select(KnowledgeArticle.id, KnowledgeArticle.category).order_by(KnowledgeArticle.id)
+        ):
+            self.articles.setdefault(category, []).append(article_id)
 
     def submit(self, item: CatalogueItem, at: datetime) -> None:
         """Submit one appeal about ``item`` received at ``at`` and decide its intake."""

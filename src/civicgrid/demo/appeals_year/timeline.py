@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from civicgrid.appeals import service
 from civicgrid.appeals.channels import Flow
@@ -27,6 +28,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.demo.appeals_year.actors import DemoActors
 from civicgrid.demo.appeals_year.world import GridSpot, World
 from civicgrid.dispatch.catalogue import Catalogue, CatalogueItem
+from civicgrid.errors import DomainError
 from civicgrid.kit.crypto import FieldCipher
 
 
@@ -39,6 +41,8 @@ class AppealsYearSummary:
     by_action: Counter[str] = field(default_factory=Counter)
     satisfaction: Counter[str] = field(default_factory=Counter)
     knowledge_articles: int = 0
+    dropped: int = 0
+    """Appeals whose remaining steps were dropped because someone acted on them meanwhile."""
 
 
 @dataclass
@@ -66,6 +70,8 @@ class Case:
     parked: bool = False
     status: str = AppealStatus.RECEIVED.value
     arrivals: list[tuple[int, int]] = field(default_factory=list)
+    dropped: bool = False
+    """Someone else acted on the appeal while the year was being built (``tolerant``)."""
     appeal: Appeal | None = None
     """The appeal row while the case is open: holding it keeps it in the session's identity map,
     so the next use case's load finds it there instead of building it (and its units) again."""
@@ -91,8 +97,10 @@ class Timeline:
         start: datetime,
         end: datetime,
         summary: AppealsYearSummary,
+        tolerant: bool = False,
     ) -> None:
         self.session = session
+        self.tolerant = tolerant
         self.rng = rng
         self.actors = actors
         self.world = world
@@ -129,8 +137,29 @@ class Timeline:
         while self.queue and self.queue[0][0] <= moment:
             at, _, case_id, step = heapq.heappop(self.queue)
             case = self.cases[case_id]
-            self.steps[step](case, at)
+            if case.dropped:
+                continue
+            if not self.tolerant:
+                self.steps[step](case, at)
+            elif not self._tolerated(case, step, at):
+                continue
             self.summary.by_action[step] += 1
+
+    def _tolerated(self, case: Case, step: str, at: datetime) -> bool:
+        """Run ``step`` of ``case``; when someone acted on the appeal meanwhile (the step is no
+        longer allowed, or the row changed under it), drop the case's remaining steps. The use
+        case rolled its own transaction (or SAVEPOINT) back; the appeal stays as the other
+        person left it."""
+        try:
+            self.steps[step](case, at)
+        except (DomainError, StaleDataError):
+            if self.session.in_transaction():  # raised outside a use case (which rolls back)
+                self.session.rollback()
+            case.dropped = True
+            self.summary.dropped += 1
+            self._forget(case)
+            return False
+        return True
 
     def note(self, case: Case, appeal: Appeal) -> None:
         """Record the status a use case left the appeal in; a closed case is forgotten."""

@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from civicgrid.clock import to_beijing
 from civicgrid.kit.masking import mask_id_number, mask_name, mask_phone
+from civicgrid.web.shared.demo_info import demo_accounts, demo_history
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 
@@ -25,3 +26,5 @@ templates.env.filters["bjtime"] = fmt_time
 templates.env.filters["mask_id"] = mask_id_number
 templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["mask_name"] = mask_name
+templates.env.globals["demo_accounts"] = demo_accounts
+templates.env.globals["demo_history"] = demo_history
