@@ -7,3 +7,12 @@ document.addEventListener("htmx:beforeSwap", function (evt) {
     evt.detail.isError = false;
   }
 });
+
+// Buttons marked data-print print the page (the CSP allows no inline onclick handlers).
+document.addEventListener("click", function (evt) {
+  var target = evt.target instanceof Element ? evt.target.closest("[data-print]") : null;
+  if (target) {
+    evt.preventDefault();
+    window.print();
+  }
+});
