@@ -10,6 +10,7 @@ import typer
 from civicgrid.cli import (
     assessment,
     audit,
+    backup,
     catalogue,
     core,
     demo,
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
 )
 core.register(app)
+backup.register(app)
 app.command()(demo.demo)
 app.command("demo-history")(demo.demo_history)
 app.add_typer(territory.app, name="territory", help="Import and export the territory (GeoJSON).")
