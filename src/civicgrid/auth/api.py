@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from civicgrid.auth import service
 from civicgrid.auth.actor import Actor
-from civicgrid.auth.deps import SESSION_COOKIE, CurrentActor, require_roles
+from civicgrid.auth.deps import SESSION_COOKIE, CurrentActor, require_roles, throttle_login
 from civicgrid.auth.roles import Role
 from civicgrid.auth.schemas import (
     DeactivateRequest,
@@ -37,6 +37,7 @@ from civicgrid.auth.schemas import (
 )
 from civicgrid.config import Settings
 from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.protect.throttle import ThrottleDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -48,10 +49,6 @@ _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 @router.post(
     "/token",
     status_code=status.HTTP_201_CREATED,
@@ -61,6 +58,7 @@ def _client_ip(request: Request) -> str:
             "或需要两步验证动态口令"
         },
         403: {"description": "须先在网页上修改初始密码或启用两步验证"},
+        429: {"description": "同一地址或同一账号的登录尝试过于频繁（见 Retry-After）"},
     },
 )
 def create_token_by_password(
@@ -69,9 +67,11 @@ def create_token_by_password(
     session: DbSession,
     now: Now,
     settings: AppSettings,
+    throttle: ThrottleDep,
 ) -> TokenLoginResult:
     """Log in with a username and password (plus the 2FA code when it is in force) and
     receive a new API token (shown once), expiring after ``token_days`` (default 90)."""
+    ip = throttle_login(throttle, request, body.username, settings)
     actor, token, plain = service.login_for_token(
         session,
         username=body.username,
@@ -79,7 +79,7 @@ def create_token_by_password(
         token_name=body.name,
         now=now,
         settings=settings,
-        ip=_client_ip(request),
+        ip=ip,
         otp=body.otp,
         expires_at=body.expires_at,
     )

@@ -20,6 +20,7 @@ from civicgrid.auth.roles import Role
 from civicgrid.config import Settings
 from civicgrid.deps import DbSession, clock_of, settings_of
 from civicgrid.errors import Forbidden, Unauthenticated
+from civicgrid.protect.throttle import Throttle, client_ip
 
 SESSION_COOKIE = "civicgrid_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -169,3 +170,13 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
     )
+
+
+def throttle_login(throttle: Throttle, request: Request, username: str, settings: Settings) -> str:
+    """Count a login attempt per client address and per account name (all addresses); 429
+    with ``Retry-After`` when either limit is spent. Returns the client address. Called before
+    the request's session runs a statement (the throttle commits its counter itself)."""
+    ip = client_ip(request)
+    throttle.enforce("login-ip", ip, settings.throttle_login_ip)
+    throttle.enforce("login-account", username.strip().casefold(), settings.throttle_login_account)
+    return ip

@@ -13,9 +13,11 @@ from civicgrid.auth.deps import (
     OptionalActor,
     clear_session_cookie,
     set_session_cookie,
+    throttle_login,
 )
 from civicgrid.deps import AppSettings, DbSession, Now
 from civicgrid.errors import Unauthenticated
+from civicgrid.protect.throttle import ThrottleDep, client_ip
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
 
@@ -64,11 +66,13 @@ def login_submit(
     session: DbSession,
     now: Now,
     settings: AppSettings,
+    throttle: ThrottleDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next_url: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
-    """Check the credentials; on success set the session cookie and go on (303)."""
+    """Check the credentials; on success set the session cookie and go on (303). Attempts
+    are throttled per client address and per account name (429 page)."""
     username = username.strip()
     next_url = safe_next(next_url)
     if not username or not password:
@@ -79,6 +83,7 @@ def login_submit(
             error="请输入用户名和密码",
             status_code=422,
         )
+    ip = throttle_login(throttle, request, username, settings)
     try:
         _actor, cookie, _csrf = service.login(
             session,
@@ -86,7 +91,7 @@ def login_submit(
             password=password,
             now=now,
             settings=settings,
-            ip=request.client.host if request.client else "",
+            ip=ip,
         )
     except service.SecondFactorRequired as exc:
         return _otp_form(request, ticket=exc.ticket, next_url=next_url)
@@ -117,6 +122,7 @@ def login_otp_submit(
     session: DbSession,
     now: Now,
     settings: AppSettings,
+    throttle: ThrottleDep,
     ticket: Annotated[str, Form()] = "",
     otp: Annotated[str, Form()] = "",
     next_url: Annotated[str, Form(alias="next")] = "/",
@@ -127,6 +133,8 @@ def login_otp_submit(
         return _otp_form(
             request, ticket=ticket, next_url=next_url, error="请输入动态口令", status_code=422
         )
+    ip = client_ip(request)
+    throttle.enforce("login-ip", ip, settings.throttle_login_ip)
     try:
         _actor, cookie, _csrf = service.login_second_factor(
             session,
@@ -134,7 +142,7 @@ def login_otp_submit(
             otp=otp,
             now=now,
             settings=settings,
-            ip=request.client.host if request.client else "",
+            ip=ip,
         )
     except Unauthenticated as exc:
         return _otp_form(
