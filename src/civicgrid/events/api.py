@@ -35,7 +35,6 @@ STATUSES = "^(pending|sent|dead|skipped)$"
 
 
 def _read(subscription: WebhookSubscription, now: datetime) -> SubscriptionRead:
-    live = [s for s in subscription.secrets if s.expires_at is None or s.expires_at > now]
     return SubscriptionRead(
         id=subscription.id,
         url=subscription.url,
@@ -44,7 +43,7 @@ def _read(subscription: WebhookSubscription, now: datetime) -> SubscriptionRead:
         is_active=subscription.is_active,
         created_at=subscription.created_at,
         created_by=subscription.created_by_label,
-        secrets_live=len(live),
+        secrets_live=service.live_count(subscription, now),
     )
 
 

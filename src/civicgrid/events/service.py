@@ -97,6 +97,11 @@ def list_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
     ).all()
 
 
+def live_count(subscription: WebhookSubscription, now: datetime) -> int:
+    """How many secrets sign a message sent at ``now`` (two or more during a rotation)."""
+    return sum(1 for s in subscription.secrets if s.expires_at is None or s.expires_at > now)
+
+
 def live_secrets(
     subscription: WebhookSubscription, cipher: FieldCipher, now: datetime
 ) -> list[str]:
