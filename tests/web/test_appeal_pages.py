@@ -13,7 +13,7 @@ from tests.web.conftest import HX, LoginAs, assert_max_queries
 
 from civicgrid.appeals import queries, service
 from civicgrid.appeals.models import Appeal
-from civicgrid.appeals.self_service import TrackingProof
+from civicgrid.appeals.self_service_rules import TrackingProof
 from civicgrid.appeals.states import AppealStatus, Satisfaction
 from civicgrid.config import Settings
 from civicgrid.dispatch.artifacts import save_model

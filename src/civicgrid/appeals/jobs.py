@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from civicgrid.appeals import queries
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.appeals.models import Appeal, Supervision
-from civicgrid.appeals.self_service import TRACKING_FAILURE_RETENTION
+from civicgrid.appeals.self_service_rules import TRACKING_FAILURE_RETENTION
 from civicgrid.appeals.service.common import CENTRE, record_change, unit_recipients
 from civicgrid.appeals.service.self_service import purge_tracking_failures as purge_failures
 from civicgrid.appeals.workflow import Action

@@ -8,7 +8,7 @@ SQL, so that a full rebuild never brings millions of appeals out of the database
 
 The property tests and the benchmark check that both paths give the same rollup. The appeals
 and the regions are read through their packages' statement builders
-(``appeals.queries.assessment_reads``, ``territory.queries``). Builds statements only; runs
+(``appeals.queries.unscoped_facts``, ``territory.queries``). Builds statements only; runs
 nothing.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy import Date, and_, case, false, func, insert, literal, or_, sele
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from civicgrid.appeals.queries import assessment_reads
+from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.assessment.models import COUNTERS, AssessmentDaily, AssessmentFact
 from civicgrid.assessment.rates import (
     FAIRLY_SATISFIED,
@@ -59,7 +59,7 @@ def _beijing_date_sqlite(element: BeijingDate, compiler: Any, **kw: Any) -> str:
 def facts_select(now: datetime) -> Any:
     """Every appeal's fact rows as one SELECT (columns in ``models.FACT_COLUMNS`` order): the
     set-based twin of ``rates.appeal_fact`` + ``rollup.fact_rows``, used by the rebuild."""
-    source = assessment_reads.assessment_source(
+    source = unscoped_facts.assessment_source(
         lead_only=True, leave_out_status=STATUS_MERGED
     ).subquery()
     a = source.c

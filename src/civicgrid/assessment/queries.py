@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import assessment_reads
+from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.assessment.models import COUNTERS, AssessmentDaily, AssessmentFact
 from civicgrid.assessment.periods import Period
 from civicgrid.assessment.ranking import UnitType
@@ -191,7 +191,7 @@ def drill_down(
         .limit(limit)
     )
     facts = session.execute(stmt).all()
-    headers = assessment_reads.appeal_headers(session, [row.appeal_id for row in facts])
+    headers = unscoped_facts.appeal_headers(session, [row.appeal_id for row in facts])
     rows = [
         DrillRow(
             appeal_id=row.appeal_id,

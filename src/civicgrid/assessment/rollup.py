@@ -15,7 +15,7 @@ The rules themselves are pure (:mod:`civicgrid.assessment.rates`); the increment
 them row by row to the snapshots of :mod:`civicgrid.assessment.snapshots`, the rebuild restates
 them in SQL (:mod:`civicgrid.assessment.facts_sql`) so that millions of appeals never leave the
 database. Tests and the benchmark check that both paths give the same rollup. The appeals are
-read through ``appeals.queries.assessment_reads``; only the assessment's own tables are
+read through ``appeals.queries.unscoped_facts``; only the assessment's own tables are
 written here.
 """
 
@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import assessment_reads
+from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.assessment.facts_sql import facts_select, rollup_from_facts_stmt
 from civicgrid.assessment.models import (
     COUNTERS,
@@ -224,7 +224,7 @@ def _set_watermark(session: Session, event_id: int, now: datetime) -> None:
 
 def _settled_event_id(session: Session, after: int, now: datetime) -> int:
     """The highest event id after ``after`` that is older than the commit lag (or ``after``)."""
-    settled = assessment_reads.last_event_id_settled(
+    settled = unscoped_facts.last_event_id_settled(
         session, after=after, at_or_before=now - COMMIT_LAG
     )
     return max(after, settled or 0)
@@ -233,7 +233,7 @@ def _settled_event_id(session: Session, after: int, now: datetime) -> int:
 def changed_appeal_ids(session: Session, *, after_event_id: int, now: datetime) -> set[int]:
     """Appeals with a timeline event newer than the watermark, plus appeals whose response
     window has closed since their fact was written (pending → late)."""
-    ids = assessment_reads.appeal_ids_with_events_after(session, after_event_id)
+    ids = unscoped_facts.appeal_ids_with_events_after(session, after_event_id)
     ids.update(
         session.scalars(
             select(AssessmentFact.appeal_id)
@@ -288,7 +288,7 @@ def rebuild_all(session: Session, *, now: datetime) -> RebuildResult:
     conn.execute(delete(AssessmentDaily))
     conn.execute(delete(AssessmentFact))
     conn.execute(insert(AssessmentFact).from_select(list(FACT_COLUMNS), facts_select(now)))
-    n_appeals = assessment_reads.count_appeals(session)
+    n_appeals = unscoped_facts.count_appeals(session)
     n_facts = session.scalar(select(func.count()).select_from(AssessmentFact)) or 0
     for index in indexes:
         index.create(conn)

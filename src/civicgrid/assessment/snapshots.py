@@ -1,5 +1,5 @@
 """The assessment's view of appeals: :class:`rates.AppealSnapshot` rows read in chunks through
-the appeals' set-based reads (``appeals.queries.assessment_reads``), with each lead unit
+the appeals' set-based reads (``appeals.queries.unscoped_facts``), with each lead unit
 resolved to the assessed units (street and district, department, utility). Read-only."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import assessment_reads
+from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.assessment.rates import AppealSnapshot, UnitKeys, region_unit_keys
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.hierarchy import path_ids
@@ -86,6 +86,6 @@ def snapshots_for(
     levels = region_levels(session) if levels is None else levels
     result: list[AppealSnapshot] = []
     for chunk in chunks(sorted(set(appeal_ids))):
-        stmt = assessment_reads.assessment_source(appeal_ids=chunk)
+        stmt = unscoped_facts.assessment_source(appeal_ids=chunk)
         result.extend(_snapshots(session, stmt, levels))
     return result

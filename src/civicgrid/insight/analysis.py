@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.queries import mining as appeal_mining
-from civicgrid.appeals.queries.mining import AppealFacts
+from civicgrid.appeals.queries import scoped_facts
+from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.appeals.states import Satisfaction
 from civicgrid.auth.actor import Actor
 from civicgrid.insight import hotspots, places, topics, trends
@@ -181,7 +181,7 @@ def hotspots_for(
     district-month; :mod:`civicgrid.insight.snapshots` keeps recent months ready). Area and
     place keys are shown by region name. An empty period gives an empty list."""
     path, region_name = _scope_path(session, actor, region_code)
-    rows = appeal_mining.appeal_facts_for(
+    rows = scoped_facts.appeal_facts_for(
         session, actor, start=period.start_utc, end=period.end_utc, region_path=path or None
     )
     found = mine_facts(session, rows, period=period, limit=limit, config=config)
@@ -236,7 +236,7 @@ def _grouped_events(
     region_path: str,
     depth: int,
 ) -> list[tuple[date, str]]:
-    rows = appeal_mining.received_facts_for(
+    rows = scoped_facts.received_facts_for(
         session, actor, start=start, end=end, region_path=region_path or None
     )
     labels = _region_labeller(session, (p for _, _, p in rows), depth)
@@ -428,7 +428,7 @@ def topic_candidates_for(
     (and, for uncategorised appeals, hot-problem groups) that are frequent and cross units or
     streets, ranked (see :mod:`civicgrid.insight.topics`)."""
     path, _ = _scope_path(session, actor, region_code)
-    rows = appeal_mining.appeal_facts_for(
+    rows = scoped_facts.appeal_facts_for(
         session,
         actor,
         start=period.start_utc,
@@ -437,7 +437,7 @@ def topic_candidates_for(
         with_units=True,
     )
     prev = period.previous()
-    prev_rows = appeal_mining.received_facts_for(
+    prev_rows = scoped_facts.received_facts_for(
         session, actor, start=prev.start_utc, end=prev.end_utc, region_path=path or None
     )
     previous_counts = Counter(f"category:{cat}" for _, cat, _ in prev_rows if cat)

@@ -1,8 +1,8 @@
 """Read-side queries of proactive governance over its own tables (monthly topics, governance
 tasks, their linked appeals, the hot-problem cache).
 
-The appeals it mines are read through :mod:`civicgrid.appeals.queries.mining`, which applies the
-appeals package's own data scope; nothing here selects from another package's tables.
+The appeals it mines are read through :mod:`civicgrid.appeals.queries.scoped_facts`, which
+applies the appeals package's own data scope; nothing here selects from another package's tables.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import mining as appeal_mining
+from civicgrid.appeals.queries import scoped_facts
 from civicgrid.errors import NotFound
 from civicgrid.insight.models import GovernanceTask, HotspotSnapshot, MonthlyTopic, TaskAppealLink
 
@@ -71,7 +71,7 @@ def linked_counts(session: Session, task_ids: Iterable[int]) -> dict[int, int]:
 
 def linked_received_times(session: Session, task_id: int) -> list[datetime]:
     """When each appeal linked to the task was received."""
-    return appeal_mining.received_times_of(session, linked_appeal_ids(session, task_id))
+    return scoped_facts.received_times_of(session, linked_appeal_ids(session, task_id))
 
 
 def find_snapshot(session: Session, period_key: str, region_path: str) -> HotspotSnapshot | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import mining as appeal_mining
+from civicgrid.appeals.queries import scoped_facts
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
@@ -260,7 +260,7 @@ def link_appeals(
         raise Invalid("请至少选择一件工单")
     if len(wanted) > MAX_LINKS_PER_CALL:
         raise Invalid(f"一次最多关联 {MAX_LINKS_PER_CALL} 件工单")
-    visible = appeal_mining.visible_ids_for(session, actor, wanted)
+    visible = scoped_facts.visible_ids_for(session, actor, wanted)
     missing = [i for i in wanted if i not in visible]
     if missing:
         shown = ", ".join(str(i) for i in missing[:10])
@@ -345,7 +345,7 @@ def task_detail(
     ).get("x", [0] * len(month_keys))
     category_counts: list[int] | None = None
     if task.category:
-        rows = appeal_mining.received_facts_for(
+        rows = scoped_facts.received_facts_for(
             session,
             actor,
             start=start,

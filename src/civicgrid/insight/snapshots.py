@@ -7,7 +7,7 @@ are fresh, filtered to their data scope.
 How a reader's view is cut from a snapshot: the snapshot of the requested region's district
 (of the city when the scope spans several districts or the whole city) is read, and a group
 is shown only when every one of its appeals lies under the requested region and is visible
-to the reader (:func:`civicgrid.appeals.queries.mining.visible_ids_for`, the appeals
+to the reader (:func:`civicgrid.appeals.queries.scoped_facts.visible_ids_for`, the appeals
 package's own scope rule). A group that straddles the reader's boundary is left out rather
 than shown in part. Groups never join districts (:mod:`civicgrid.insight.hotspots`), so the
 city's groups are the districts' groups ranked together.
@@ -30,8 +30,8 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import mining as appeal_mining
-from civicgrid.appeals.queries.mining import AppealFacts
+from civicgrid.appeals.queries import scoped_facts
+from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.auth.actor import Actor
 from civicgrid.clock import monotonic
 from civicgrid.insight import analysis, hotspots, queries
@@ -114,7 +114,7 @@ Miner = Callable[[PeriodFacts], list[MinedRegion]]
 
 def read_period(session: Session, period: Period) -> PeriodFacts:
     """Every appeal of ``period`` (a job's global view) split by district. Only reads."""
-    rows = appeal_mining.appeal_facts_for(
+    rows = scoped_facts.appeal_facts_for(
         session, Actor.system("insight.hotspots"), start=period.start_utc, end=period.end_utc
     )
     parts: dict[str, list[AppealFacts]] = defaultdict(list)
@@ -317,13 +317,13 @@ def _cut(
         groups = [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
     narrowed = bool(under) or not actor.scope.is_global
     if not actor.scope.is_global:
-        visible = appeal_mining.visible_ids_for(
+        visible = scoped_facts.visible_ids_for(
             session, actor, (i for g in groups for i in g.member_ids)
         )
         groups = [g for g in groups if all(i in visible for i in g.member_ids)]
     kept = _ranked(groups, limit)
     appeals = (
-        appeal_mining.count_received_in(
+        scoped_facts.count_received_in(
             session, actor, start=period.start_utc, end=period.end_utc, region_path=under or None
         )
         if narrowed

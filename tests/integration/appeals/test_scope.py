@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.builders.appeals import PNG, World, make_appeal, submit
 from tests.builders.auth import MiniTerritory
 
-from civicgrid.appeals import queries, views
+from civicgrid.appeals import queries, read_models
 from civicgrid.appeals.channels import Channel
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.actor import Actor
@@ -178,7 +178,7 @@ def test_list_query_count_does_not_grow_with_rows(
     def listing() -> object:
         session.expire_all()
         page = queries.list_for(session, world.actor("operator"), queries.AppealFilters(), now=now)
-        return [(views.list_item(a, now), queries.lead_unit(a)) for a in page.items]
+        return [(read_models.list_item(a, now), queries.lead_unit(a)) for a in page.items]
 
     make_appeal(session, world=world, now=now, status=AppealStatus.DISPATCHED)
     few = _count_queries(session, listing)

@@ -14,7 +14,7 @@ from tests.integration.appeals.conftest import actions_of, state_of
 from civicgrid.appeals import queries, service
 from civicgrid.appeals.channels import Channel
 from civicgrid.appeals.models import Appeal, Callback, TrackingFailure
-from civicgrid.appeals.self_service import (
+from civicgrid.appeals.self_service_rules import (
     MAX_TRACKING_FAILURES,
     TRACKING_WINDOW,
     TooManyAttempts,

@@ -13,7 +13,7 @@ from tests.builders.appeals import World, make_appeal
 from civicgrid.appeals import jobs as appeals_jobs
 from civicgrid.appeals import service
 from civicgrid.appeals.models import TrackingFailure
-from civicgrid.appeals.self_service import (
+from civicgrid.appeals.self_service_rules import (
     MAX_TRACKING_FAILURES,
     TRACKING_WINDOW,
     TooManyAttempts,

@@ -1,5 +1,5 @@
 """The reads the assessment makes of other packages' tables, through their queries modules:
-``appeals.queries.assessment_reads`` (appeal rows with lead unit and latest callback, changed
+``appeals.queries.unscoped_facts`` (appeal rows with lead unit and latest callback, changed
 appeals, settled events, headers) and the territory's level reads."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_appeal
 
 from civicgrid.appeals.models import Appeal
-from civicgrid.appeals.queries import assessment_reads
+from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.territory import queries as territory_queries
 
@@ -23,7 +23,7 @@ def _rows(
     lead_only: bool = False,
     leave_out_status: str | None = None,
 ) -> dict[int, dict[str, object]]:
-    stmt = assessment_reads.assessment_source(
+    stmt = unscoped_facts.assessment_source(
         appeal_ids=appeal_ids, lead_only=lead_only, leave_out_status=leave_out_status
     )
     return {row.appeal_id: row._asdict() for row in session.execute(stmt)}
@@ -36,7 +36,7 @@ def test_source_rows_carry_the_lead_unit_and_the_latest_callback(
     received = make_appeal(session, world=world, status=AppealStatus.RECEIVED, now=now)
     rows = _rows(session, [closed.id, received.id])
     assert set(rows) == {closed.id, received.id}
-    assert tuple(rows[closed.id]) == assessment_reads.SOURCE_COLUMNS
+    assert tuple(rows[closed.id]) == unscoped_facts.SOURCE_COLUMNS
     assert (rows[closed.id]["unit_kind"], rows[closed.id]["unit_id"]) == world.street_a
     assert rows[closed.id]["callback_at"] is not None
     assert rows[closed.id]["status"] == AppealStatus.CLOSED.value
@@ -53,22 +53,22 @@ def test_changed_appeals_settled_events_count_and_headers(
     session: Session, world: World, now: datetime
 ) -> None:
     first = make_appeal(session, world=world, status=AppealStatus.RECEIVED, now=now)
-    mark = assessment_reads.last_event_id_settled(session, after=0, at_or_before=now)
+    mark = unscoped_facts.last_event_id_settled(session, after=0, at_or_before=now)
     assert mark is not None
-    assert assessment_reads.last_event_id_settled(session, after=mark, at_or_before=now) is None
+    assert unscoped_facts.last_event_id_settled(session, after=mark, at_or_before=now) is None
     second = make_appeal(session, world=world, status=AppealStatus.RECEIVED, now=now)
-    changed = assessment_reads.appeal_ids_with_events_after(session, mark)
+    changed = unscoped_facts.appeal_ids_with_events_after(session, mark)
     assert second.id in changed
     assert first.id not in changed
     earlier = now - timedelta(days=1)
-    assert assessment_reads.last_event_id_settled(session, after=0, at_or_before=earlier) is None
+    assert unscoped_facts.last_event_id_settled(session, after=0, at_or_before=earlier) is None
     total = session.scalar(select(func.count()).select_from(Appeal))
-    assert assessment_reads.count_appeals(session) == total
-    headers = assessment_reads.appeal_headers(session, [second.id, first.id, -1])
+    assert unscoped_facts.count_appeals(session) == total
+    headers = unscoped_facts.appeal_headers(session, [second.id, first.id, -1])
     assert set(headers) == {first.id, second.id}
     assert headers[first.id].number == first.number
     assert headers[first.id].received_at == first.received_at
-    assert assessment_reads.appeal_headers(session, []) == {}
+    assert unscoped_facts.appeal_headers(session, []) == {}
 
 
 def test_territory_levels_for_the_assessment(session: Session, world: World) -> None:

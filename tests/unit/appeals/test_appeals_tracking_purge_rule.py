@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicgrid.appeals.self_service import (
+from civicgrid.appeals.self_service_rules import (
     TRACKING_FAILURE_RETENTION,
     TRACKING_WINDOW,
     tracking_purge_cutoff,

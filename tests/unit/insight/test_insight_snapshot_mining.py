@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from civicgrid.appeals.queries.mining import AppealFacts
+from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.clock import BEIJING
 from civicgrid.insight import snapshots
 from civicgrid.insight.periods import parse_period

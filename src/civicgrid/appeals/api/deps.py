@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries, service
+from civicgrid.appeals.read_models import render_detail
 from civicgrid.appeals.schemas import AppealRead
-from civicgrid.appeals.views import render_detail
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import field_cipher, settings_of
 from civicgrid.kit.crypto import FieldCipher

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from civicgrid.appeals import queries, service, views
+from civicgrid.appeals import queries, read_models, service
 from civicgrid.appeals.api.deps import PREFIX, Cipher, Media, detail_after
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import WarningLevel
@@ -24,11 +24,12 @@ from civicgrid.appeals.schemas import (
     RateRequest,
     SelfRatingOut,
 )
-from civicgrid.appeals.self_service import NO_MATCH_MESSAGE, TrackingProof
+from civicgrid.appeals.self_service_rules import NO_MATCH_MESSAGE, TrackingProof
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.deps import CurrentActor, OptionalActor
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid, NotFound
+from civicgrid.protect.idempotency import IDEMPOTENT_FOR_USER
 
 router = APIRouter()
 
@@ -38,6 +39,7 @@ router = APIRouter()
     response_model=AppealCreated,
     status_code=status.HTTP_201_CREATED,
     summary="登记诉求",
+    dependencies=[IDEMPOTENT_FOR_USER],
     response_description="The new appeal's number, located grid and deadlines; the full detail "
     "is at the ``Location`` header (``GET /api/v1/appeals/{id}``).",
 )
@@ -139,7 +141,7 @@ def list_appeals(
     )
     page = queries.list_for(session, actor, filters, now=now)
     return AppealPageOut(
-        items=[views.list_item(a, now) for a in page.items],
+        items=[read_models.list_item(a, now) for a in page.items],
         total=page.total,
         offset=offset,
         limit=limit,
@@ -212,7 +214,7 @@ def upload_attachments(
     rows = service.add_attachment(
         session, appeal_id=appeal_id, photos=photos, media=media, actor=actor, now=now
     )
-    return [views.attachment_out(r) for r in rows]
+    return [read_models.attachment_out(r) for r in rows]
 
 
 @router.get(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals.models import Appeal, Callback, TimelineEvent
 from civicgrid.appeals.queries.records import callbacks, self_rating_for_round, timeline
-from civicgrid.appeals.self_service import CallbackChannel
+from civicgrid.appeals.self_service_rules import CallbackChannel
 from civicgrid.appeals.states import AppealStatus
 
 AppealRecord: TypeAlias = Appeal

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import self_service
+from civicgrid.appeals import self_service_rules
 from civicgrid.appeals.models import Appeal, TrackingFailure
 from civicgrid.kit.crypto import FieldCipher
 
@@ -26,11 +26,11 @@ def find_for_tracking(
     otherwise. A wrong number and a wrong phone give the same answer, so numbers are not
     confirmed; anonymous appeals and appeals without a phone are never found."""
     appeal = session.scalar(
-        select(Appeal).where(Appeal.number == self_service.normalise_number(number))
+        select(Appeal).where(Appeal.number == self_service_rules.normalise_number(number))
     )
     if appeal is None or appeal.anonymous or not appeal.caller_phone_enc:
         return None
-    tail = self_service.phone_last4(cipher.decrypt(appeal.caller_phone_enc))
+    tail = self_service_rules.phone_last4(cipher.decrypt(appeal.caller_phone_enc))
     if not tail or not hmac.compare_digest(tail, phone_last4):
         return None
     return appeal
@@ -40,7 +40,7 @@ def failed_tracking_attempts(session: Session, *, number: str, since: datetime) 
     """Failed tracking attempts for this number at or after ``since``."""
     count = session.scalar(
         select(func.count(TrackingFailure.id)).where(
-            TrackingFailure.number == self_service.normalise_number(number),
+            TrackingFailure.number == self_service_rules.normalise_number(number),
             TrackingFailure.at >= since,
         )
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals.deadlines import UrgencyLevel, deadlines_for
 from civicgrid.appeals.models import Appeal, Callback
-from civicgrid.appeals.self_service import CallbackChannel
+from civicgrid.appeals.self_service_rules import CallbackChannel
 from civicgrid.appeals.service.calendar_admin import working_calendar
 from civicgrid.appeals.service.common import (
     acting_role,

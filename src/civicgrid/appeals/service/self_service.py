@@ -1,7 +1,7 @@
 """The caller's self-service (自助服务): tracking an appeal by number and phone tail (查询进度) and
 rating it after the reply (自助评价), either as the resident who filed it or with the tracking
 proof. The rules (limits, which action a rating takes) are pure and live in
-``appeals.self_service`` and ``appeals.workflow``.
+``appeals.self_service_rules`` and ``appeals.workflow``.
 
 A failed tracking proof is not an exception: the failed attempt must be stored (it is what stops
 someone guessing the four digits), and a use case rolls back on any exception. So :func:`track`
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries
 from civicgrid.appeals.models import Appeal, Callback, TrackingFailure
-from civicgrid.appeals.self_service import (
+from civicgrid.appeals.self_service_rules import (
     TRACKING_FAILURE_RETENTION,
     CallbackChannel,
     TrackingProof,

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import actions, queries
 from civicgrid.appeals.deadlines import UrgencyLevel
+from civicgrid.appeals.read_models import render_detail
 from civicgrid.appeals.schemas import AppealRead
-from civicgrid.appeals.self_service import CallbackChannel
+from civicgrid.appeals.self_service_rules import CallbackChannel
 from civicgrid.appeals.states import (
     AppealStatus,
     EmergencyLine,
     Satisfaction,
 )
-from civicgrid.appeals.views import render_detail
 from civicgrid.appeals.workflow import ACTION_SPECS, Action, Requirement
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now

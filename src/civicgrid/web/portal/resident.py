@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries, service
 from civicgrid.appeals.channels import AppealType, Channel, Flow
-from civicgrid.appeals.self_service import (
+from civicgrid.appeals.self_service_rules import (
     NO_MATCH_MESSAGE,
     PHONE_TAIL,
     TooManyAttempts,

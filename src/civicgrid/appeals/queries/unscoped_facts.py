@@ -1,9 +1,9 @@
-"""Set-based reads of the appeals for the assessment (三率 rollups, drill-downs). The
-assessment recomputes facts for millions of appeals, so these hand out ``select()``
-statements and plain rows, not ORM objects, and apply no data scope: the assessment counts
-every appeal, and its own read side decides who sees which unit.
+"""Facts of every appeal, without data scope: set-based reads for the assessment (三率
+rollups, drill-downs). The assessment recomputes facts for millions of appeals, so these hand
+out ``select()`` statements and plain rows, not ORM objects, and apply no data scope: the
+assessment counts every appeal, and its own read side decides who sees which unit.
 
-Import as ``from civicgrid.appeals.queries import assessment_reads``.
+Import as ``from civicgrid.appeals.queries import unscoped_facts``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Read views of appeals for the JSON API (and any other edge): list rows and the detail with
-timeline, caller as the viewer may see it, and the running deadline's warning colour."""
+"""Read models of appeals (the schemas' ``AppealListItem`` and ``AppealRead``) built from the
+stored records, for the JSON API and the console: list rows and the detail with timeline,
+caller as the viewer may see it, the running deadline's warning colour and the actions the
+viewer may take now. Not routes: those are in ``appeals.api``."""
 
 from __future__ import annotations
 

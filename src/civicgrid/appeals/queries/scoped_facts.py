@@ -1,7 +1,8 @@
-"""Read side of appeals for analysis (proactive governance): a few columns of many appeals at
-once, always within the viewer's data scope (``access.scope_condition``). Read-only.
+"""Facts of many appeals at once within the viewer's data scope (``access.scope_condition``): a
+few columns per appeal, as analysis (proactive governance, hot problems) needs them. Read-only.
+Its unscoped counterpart for the assessment is ``unscoped_facts``.
 
-Import from this module (``from civicgrid.appeals.queries import mining``); the functions are
+Import from this module (``from civicgrid.appeals.queries import scoped_facts``); the functions are
 named for what they return, and each takes the actor whose scope applies.
 """
 
