@@ -136,3 +136,34 @@ def test_too_few_classes_exit_2(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "2 个类别" in err
+
+
+def test_promote_and_rollback_follow_the_promotion_log(tmp_path: Path, data: Path) -> None:
+    models = str(tmp_path / "models")
+    for version in ("t1", "t2"):
+        code, _, err = run(
+            "train", "--csv", str(data), "--text-col", "title+detail", "--label-col", "label",
+            "--models-dir", models, "--version", version, "--holdout", "0",
+        )  # fmt: skip
+        assert code == 0, err
+
+    code, out, err = run("rollback", "--models-dir", models)
+    assert code == 0, err
+    assert json.loads(out) == {"version": "t1", "current": True, "previous": "t2"}
+    code, out, err = run("promote", "t2", "--models-dir", models)
+    assert code == 0, err
+    assert json.loads(out) == {"version": "t2", "current": True, "previous": "t1"}
+    code, out, _ = run("rollback", "--models-dir", models)
+    assert json.loads(out)["version"] == "t1"
+    code, out, err = run("rollback", "--models-dir", models)
+    assert code == 2
+    assert out == ""
+    assert "没有可回退的上一个模型版本" in err
+    log = (tmp_path / "models" / "promotions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["action"] for line in log] == [
+        "train", "train", "rollback", "promote", "rollback",
+    ]  # fmt: skip
+
+    code, _, err = run("promote", "t9", "--models-dir", models)
+    assert code == 2
+    assert "t9" in err

@@ -1,4 +1,5 @@
-"""``civicgrid model``: train, evaluate, list and activate dispatch-classifier versions.
+"""``civicgrid model``: train, evaluate, list, activate, promote, roll back and retrain
+dispatch-classifier versions.
 
 Training data comes from a CSV file (``--csv``) or, without ``--csv``, from the database:
 closed appeals' title + content with their category, and dispatchers' corrections
@@ -115,14 +116,12 @@ def _train_and_save(
     classifier = fit(pairs)
     metrics["train_seconds"] = round(monotonic() - started, 2)
     metrics["n_train"] = classifier.summary.n_used
+    now = SystemClock().now()
     info = save_model(
-        classifier,
-        metrics,
-        models_dir=models_dir,
-        now=SystemClock().now(),
-        version=version,
-        activate=activate,
+        classifier, metrics, models_dir=models_dir, now=now, version=version, activate=activate
     )
+    if activate:
+        _log(models_dir, info.version, "train")
     return {
         "version": info.version,
         "path": str(info.path),
@@ -196,4 +195,93 @@ def activate(
         activate_version(directory, version)
     except DomainError as exc:
         raise fail(f"错误: {exc.message}") from exc
+    _log(directory, version, "activate")
     _emit({"version": version, "current": True})
+
+
+def _log(models_dir: Path, version: str, action: str, **extra: Any) -> None:
+    from civicgrid.dispatch.artifacts import record_promotion
+
+    at = SystemClock().now().isoformat()
+    record_promotion(models_dir, {"version": version, "action": action, "at": at, **extra})
+
+
+@app.command()
+def promote(
+    version: str = typer.Argument(..., help="version to make current"),
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Promote a stored version by hand (e.g. a retrained candidate that was kept): make it
+    current after checking that it loads, and record it in the promotion log."""
+    from civicgrid.dispatch.artifacts import activate_version, load_model
+
+    directory = _models_dir(models_dir)
+    try:
+        load_model(directory, version)
+        previous = _current_or_none(directory)
+        activate_version(directory, version)
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _log(directory, version, "promote", by="hand", previous=previous)
+    _emit({"version": version, "current": True, "previous": previous})
+
+
+@app.command()
+def rollback(
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Make the version that was current before the current one current again (by the
+    promotion log), after checking that it loads; record the rollback."""
+    from civicgrid.dispatch.artifacts import (
+        activate_version,
+        current_version,
+        load_model,
+        rollback_target,
+    )
+
+    directory = _models_dir(models_dir)
+    try:
+        previous = current_version(directory)
+        target = rollback_target(directory)
+        load_model(directory, target)
+        activate_version(directory, target)
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _log(directory, target, "rollback", by="hand", previous=previous)
+    _emit({"version": target, "current": True, "previous": previous})
+
+
+def _current_or_none(directory: Path) -> str | None:
+    from civicgrid.dispatch.artifacts import ModelNotFound, current_version
+
+    try:
+        return current_version(directory)
+    except ModelNotFound:
+        return None
+
+
+@app.command()
+def retrain(
+    models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+) -> None:
+    """Run the retraining job now, whatever its schedule: train a candidate on closed
+    appeals and corrections, compare it with the current model on the most recent labelled
+    appeals, promote it only when it is not worse; prints the decision and both scores."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from civicgrid.cli.common import cli_session
+    from civicgrid.dispatch.service import retrain as run_retrain
+
+    try:
+        with cli_session() as session:
+            result = run_retrain(
+                session, now=SystemClock().now(), models_dir=_models_dir(models_dir)
+            )
+    except SQLAlchemyError as exc:
+        raise fail(
+            "错误: 无法从数据库读取训练数据（数据库未初始化？请先运行 civicgrid migrate）: "
+            f"{type(exc).__name__}"
+        ) from exc
+    except DomainError as exc:
+        raise fail(f"错误: {exc.message}") from exc
+    _emit(result.as_dict())

@@ -241,3 +241,68 @@ def load_model(models_dir: Path, version: str | None = None) -> tuple[TextClassi
     if list(classifier.labels) != info.manifest["labels"]:
         raise ModelCorrupt(f"模型版本 {info.version} 的类别列表与清单不符，请重新训练")
     return classifier, info
+
+
+PROMOTIONS_FILE: Final = "promotions.jsonl"
+"""One JSON line per change of the current version (retraining, promote, rollback)."""
+
+
+def record_promotion(models_dir: Path, entry: dict[str, Any]) -> None:
+    """Append ``entry`` (at least ``version``, ``action``, ``at``) to the promotion log."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+    with (models_dir / PROMOTIONS_FILE).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def promotion_history(models_dir: Path) -> list[dict[str, Any]]:
+    """The promotion log, oldest first (unreadable lines are skipped)."""
+    path = models_dir / PROMOTIONS_FILE
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+            out.append(entry)
+    return out
+
+
+MAKES_CURRENT: Final = frozenset({"train", "activate", "promote", "promoted"})
+"""Log actions that made their version current (``kept``: a candidate that was not)."""
+
+
+def current_stack(history: list[dict[str, Any]]) -> list[str]:
+    """The versions made current, in order, with every rolled-back one removed: a rollback
+    pops the version it left, so the top is current and the one below it the version a
+    further rollback returns to."""
+    stack: list[str] = []
+    for entry in history:
+        action, version = entry.get("action"), str(entry["version"])
+        if action == "rollback":
+            if len(stack) > 1:
+                stack.pop()
+            if not stack or stack[-1] != version:
+                stack.append(version)
+        elif action in MAKES_CURRENT and (not stack or stack[-1] != version):
+            stack.append(version)
+    return stack
+
+
+def rollback_target(models_dir: Path) -> str:
+    """The version that was current before the current one (by the promotion log), skipping
+    versions no longer stored. ``ModelNotFound`` when there is none."""
+    current = current_version(models_dir)
+    stored = set(list_versions(models_dir))
+    stack = current_stack(promotion_history(models_dir))
+    if stack and stack[-1] == current:
+        stack.pop()
+    for version in reversed(stack):
+        if version != current and version in stored:
+            return version
+    raise ModelNotFound(f"没有可回退的上一个模型版本（当前为 {current}，升级记录中没有更早的版本）")

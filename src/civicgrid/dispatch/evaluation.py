@@ -226,3 +226,26 @@ def split_holdout(
     fit = [p for i, p in enumerate(pairs) if i not in test]
     held = [p for i, p in enumerate(pairs) if i in test]
     return fit, held
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionDecision:
+    """Whether a retrained candidate replaces the current model, and why (Chinese)."""
+
+    promote: bool
+    reason: str
+
+
+def promotion_decision(candidate: Metrics, current: Metrics | None) -> PromotionDecision:
+    """A candidate scored on the same held-back appeals as the current model is promoted when
+    it is not worse: macro-F1 and accuracy at least the current model's. Without a current
+    model it is promoted."""
+    if current is None:
+        return PromotionDecision(True, "尚无可用的当前模型，候选模型直接启用")
+    figures = (
+        f"宏平均F1 {candidate.macro_f1:.4f}（当前 {current.macro_f1:.4f}），"
+        f"准确率 {candidate.accuracy:.4f}（当前 {current.accuracy:.4f}）"
+    )
+    if candidate.macro_f1 >= current.macro_f1 and candidate.accuracy >= current.accuracy:
+        return PromotionDecision(True, f"候选模型不差于当前模型：{figures}，启用候选模型")
+    return PromotionDecision(False, f"候选模型不如当前模型：{figures}，保留当前模型")

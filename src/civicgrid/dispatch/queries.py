@@ -7,6 +7,7 @@ addresses, open and closed appeals), turned into the plain values of :mod:`.rout
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -216,8 +217,50 @@ def open_appeals_since(
             return out
 
 
+@dataclass(frozen=True, slots=True)
+class LabelledAppeal:
+    """An appeal whose category is known (closed with a category, or corrected by a
+    dispatcher), as training and the retraining job's held-back slice see it."""
+
+    appeal_id: int
+    received_at: datetime
+    text: str
+    label: str
+
+
+def labelled_appeals(session: Session, now: datetime) -> list[LabelledAppeal]:
+    """Closed appeals with their category, where a dispatcher's latest correction replaces
+    it, plus corrected appeals that are not closed yet (their text as the model saw it);
+    oldest received first."""
+    corrected: dict[int, tuple[str, str]] = {
+        appeal_id: (text, code) for appeal_id, text, code in feedback_pairs(session)
+    }
+    out = [
+        LabelledAppeal(appeal_id, received, *corrected.pop(appeal_id, (text, category)))
+        for appeal_id, received, text, category in _closed_appeals(session, now)
+    ]
+    if corrected:
+        received_at = dict(
+            session.execute(select(Appeal.id, Appeal.received_at).where(Appeal.id.in_(corrected)))
+            .tuples()
+            .all()
+        )
+        out.extend(
+            LabelledAppeal(appeal_id, received_at[appeal_id], text, code)
+            for appeal_id, (text, code) in corrected.items()
+            if appeal_id in received_at
+        )
+    return sorted(out, key=lambda a: (a.received_at, a.appeal_id))
+
+
 def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, str, str]]:
     """(appeal id, text, category) of closed appeals that carry a category."""
+    for appeal_id, _received, text, category in _closed_appeals(session, now):
+        yield appeal_id, text, category
+
+
+def _closed_appeals(session: Session, now: datetime) -> Iterator[tuple[int, datetime, str, str]]:
+    """(appeal id, received at, text, category) of closed appeals that carry a category."""
     system = Actor.system("dispatch-training")
     offset = 0
     while True:
@@ -231,7 +274,7 @@ def closed_appeal_pairs(session: Session, now: datetime) -> Iterator[tuple[int, 
         )
         for appeal in page.items:
             if appeal.category.strip():
-                yield appeal.id, appeal_text(appeal), appeal.category.strip()
+                yield appeal.id, appeal.received_at, appeal_text(appeal), appeal.category.strip()
         offset += PAGE
         if offset >= page.total or not page.items:
             return

@@ -41,6 +41,7 @@ def default_jobs(settings: Settings | None = None) -> list[Job]:
     return [
         *_event_jobs(settings or get_settings()),
         Job("dispatch.auto_route", dispatch_jobs.AUTO_ROUTE_INTERVAL, dispatch_jobs.auto_route),
+        Job("dispatch.retrain", dispatch_jobs.RETRAIN_INTERVAL, dispatch_jobs.retrain),
         Job(
             "assessment.refresh",
             assessment_jobs.REFRESH_INTERVAL,

@@ -7,6 +7,7 @@
   and the duplicate candidates of an appeal;
 - :mod:`.auto_route` — automatic routing, on request and as a background job;
 - :mod:`.feedback` — dispatchers' corrections and training pairs from the database;
+- :mod:`.retrain` — learning from corrections: a candidate model, promoted when not worse;
 - :mod:`.policy` — the configurable thresholds.
 
 Functions marked ``@use_case`` are one transaction each; the others only read, except the
@@ -46,6 +47,7 @@ from civicgrid.dispatch.service.policy import (
     DispatchPolicy,
     policy_from_settings,
 )
+from civicgrid.dispatch.service.retrain import RetrainResult, retrain, retrain_due
 from civicgrid.dispatch.service.suggest import (
     DispatchSuggestion,
     duplicates_for,
@@ -66,6 +68,7 @@ __all__ = [
     "DispatchPolicy",
     "DispatchSuggestion",
     "LoadResult",
+    "RetrainResult",
     "classify_text",
     "decide_route",
     "default_catalogue",
@@ -78,6 +81,8 @@ __all__ = [
     "record_attempt",
     "record_feedback",
     "resolve_place",
+    "retrain",
+    "retrain_due",
     "route_new_appeals",
     "run_auto_route",
     "save_item",

@@ -81,14 +81,5 @@ def record_feedback(
 def training_pairs(session: Session, now: datetime) -> list[tuple[str, str]]:
     """(text, label) pairs from the database: closed appeals with their category, where the
     dispatcher's latest correction of an appeal replaces the stored category, plus corrected
-    appeals that are not closed yet."""
-    corrected: dict[int, tuple[str, str]] = {}
-    for appeal_id, text, code in queries.feedback_pairs(session):
-        corrected[appeal_id] = (text, code)
-    pairs: list[tuple[str, str]] = []
-    for appeal_id, text, category in queries.closed_appeal_pairs(session, now):
-        if appeal_id in corrected:
-            continue
-        pairs.append((text, category))
-    pairs.extend(corrected.values())
-    return pairs
+    appeals that are not closed yet (see :func:`~civicgrid.dispatch.queries.labelled_appeals`)."""
+    return [(a.text, a.label) for a in queries.labelled_appeals(session, now)]
