@@ -16,7 +16,7 @@ def mount_pages(app: FastAPI) -> None:
     pages are mounted, so that importing ``civicgrid.web`` (for STATIC_DIR) never loads Jinja."""
     from civicgrid.web.admin import manage, notices, open311_keys, webhooks
     from civicgrid.web.appeals import detail, intake, lists
-    from civicgrid.web.auth import login
+    from civicgrid.web.auth import account, login
     from civicgrid.web.dashboard import leader
     from civicgrid.web.dispatch import queue
     from civicgrid.web.grid import worker
@@ -26,6 +26,7 @@ def mount_pages(app: FastAPI) -> None:
     from civicgrid.web.register import community_map, search
 
     app.include_router(login.router)
+    app.include_router(account.router)
     app.include_router(start.router)
     # The fixed appeal pages (/appeals/new, /inbox, /supervision) before the detail (/appeals/{id}).
     app.include_router(intake.router)

@@ -189,6 +189,16 @@ def regenerate_recovery_codes(
     return codes
 
 
+def pending_totp(session: Session, *, user_id: int, settings: Settings) -> TotpEnrolment | None:
+    """The enrolment the user started and has not confirmed yet (to show the secret again on
+    the account page), or None. Reads only."""
+    user = load_user(session, user_id)
+    if user.totp_secret is None or user.totp_enabled_at is not None:
+        return None
+    secret = _cipher(settings).decrypt(user.totp_secret)
+    return TotpEnrolment(secret=secret, uri=totp.provisioning_uri(secret, user.username))
+
+
 def unused_recovery_codes(session: Session, *, user_id: int) -> int:
     """How many recovery codes the user has left."""
     rows = session.scalars(
