@@ -14,6 +14,11 @@ from civicgrid.clock import Clock
 from civicgrid.config import Settings
 from civicgrid.errors import Throttled, Unavailable
 from civicgrid.protect.headers import SecurityHeadersMiddleware
+from civicgrid.protect.idempotency import (
+    IdempotencyMiddleware,
+    IdempotentReplay,
+    replay_response,
+)
 from civicgrid.protect.outage import (
     health_router,
     is_unreachable,
@@ -31,7 +36,8 @@ def install(
     session_factory: sessionmaker[Session],
     clock: Clock,
 ) -> None:
-    """Security headers, the throttle on ``app.state.throttle``, 429/503 answers, health.
+    """Security headers, the throttle on ``app.state.throttle``, idempotent answers, 429/503
+    answers, health.
 
     Call it before the routers are included: the route throttle is an app-wide dependency,
     which FastAPI gives to the routes added after it."""
@@ -42,10 +48,12 @@ def install(
         clock=clock,
     )
     app.router.dependencies.append(Depends(throttle_route))
+    app.add_middleware(IdempotencyMiddleware, session_factory=session_factory)
     app.add_middleware(
         SecurityHeadersMiddleware, https_only=settings.cookie_secure, docs_path=app.docs_url
     )
     app.add_exception_handler(Throttled, _throttled)
+    app.add_exception_handler(IdempotentReplay, replay_response)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Float, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicgrid.db import Base, UTCDateTime
@@ -27,6 +27,9 @@ class ThrottleCounter(Base):
 class IdempotentAnswer(Base):
     """The first answer to a write sent with an ``Idempotency-Key`` header.
 
+    ``status_code`` 0 marks a claim: the write is committed (or in progress) and its answer
+    not stored yet.
+
     ``scope`` names the operation and the caller (so two clients may use the same key);
     ``request_sha256`` is the digest of the request body, to tell a replay from a reuse of the
     key for another request."""
@@ -41,5 +44,7 @@ class IdempotentAnswer(Base):
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     media_type: Mapped[str] = mapped_column(String(100), nullable=False)
     body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # Response headers replayed with the body (``Location``), as a JSON object.
+    headers_json: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)

@@ -61,6 +61,23 @@ def limit_for(method: str, path: str) -> RouteLimit | None:
     return _BY_ROUTE.get((method, path))
 
 
+def route_template(request: Request) -> str:
+    """The matched route's full path template (``/api/v1/appeals/{appeal_id}/rate``).
+
+    Routers included into routers keep their own relative paths on the route object, so the
+    template is rebuilt from the request path: each segment that is the value of a path
+    parameter becomes ``{name}``."""
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    params = request.scope.get("path_params") or {}
+    if not params:
+        return str(path)
+    names = {str(value): name for name, value in params.items()}
+    return "/".join(f"{{{names[seg]}}}" if seg in names else seg for seg in path.split("/"))
+
+
 def limit_text(rule: RouteLimit, settings: Settings) -> str:
     value = getattr(settings, rule.setting)
     assert isinstance(value, str)
@@ -70,8 +87,7 @@ def limit_text(rule: RouteLimit, settings: Settings) -> str:
 async def throttle_route(request: Request) -> None:
     """App-wide dependency: count the request if its route is in :data:`ROUTE_LIMITS` and
     refuse it with 429 (``Throttled``) when the client is over the limit."""
-    route = request.scope.get("route")
-    rule = limit_for(request.method, getattr(route, "path", ""))
+    rule = limit_for(request.method, route_template(request))
     if rule is None:
         return
     throttle: Throttle = request.app.state.throttle
