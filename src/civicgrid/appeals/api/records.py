@@ -29,6 +29,7 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.deps import CurrentActor, OptionalActor
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid, NotFound
+from civicgrid.protect.idempotency import IDEMPOTENT_FOR_USER
 
 router = APIRouter()
 
@@ -38,6 +39,7 @@ router = APIRouter()
     response_model=AppealCreated,
     status_code=status.HTTP_201_CREATED,
     summary="登记诉求",
+    dependencies=[IDEMPOTENT_FOR_USER],
     response_description="The new appeal's number, located grid and deadlines; the full detail "
     "is at the ``Location`` header (``GET /api/v1/appeals/{id}``).",
 )
