@@ -44,6 +44,22 @@ def _check_anchor(
     department_id: int | None,
     utility_id: int | None,
 ) -> None:
+    """Refuse an anchor that does not fit the role, does not exist, is inactive or lies
+    outside the acting admin's scope."""
+    _check_anchor_kind(role, region_id, department_id, utility_id)
+    if region_id is not None:
+        _check_region(session, actor, region_id)
+    elif department_id is not None:
+        _check_department(session, actor, department_id)
+    elif utility_id is not None:
+        _check_utility(session, actor, utility_id)
+    elif role == Role.ADMIN and not actor.scope.is_global:
+        raise Forbidden("只有全局系统管理员可以设立全局管理员岗位")
+
+
+def _check_anchor_kind(
+    role: Role, region_id: int | None, department_id: int | None, utility_id: int | None
+) -> None:
     anchors = [a for a in (region_id, department_id, utility_id) if a is not None]
     if len(anchors) > 1:
         raise Invalid("一个岗位只能设在一个区划、一个部门或一个公共服务企业")
@@ -55,30 +71,34 @@ def _check_anchor(
         raise Invalid(f"{role.label}岗位不能设在部门上")
     if utility_id is not None and role not in UTILITY_ROLES:
         raise Invalid(f"{role.label}岗位不能设在公共服务企业上")
-    if region_id is not None:
-        region = regions_by_ids(session, [region_id]).get(region_id)
-        if region is None:
-            raise NotFound(f"区划 {region_id} 不存在")
-        if not actor.scope.covers_path(region.path):
-            raise Forbidden(f"区划「{region.name}」不在您的管理范围内")
-    elif department_id is not None:
-        department = territory_queries.find_department(session, department_id)
-        if department is None:
-            raise NotFound(f"部门 {department_id} 不存在")
-        if not department.is_active:
-            raise Invalid(f"部门「{department.name}」已停用")
-        if not actor.scope.covers_department(department_id):
-            raise Forbidden(f"部门「{department.name}」不在您的管理范围内")
-    elif utility_id is not None:
-        utility = territory_queries.find_utility(session, utility_id)
-        if utility is None:
-            raise NotFound(f"公共服务企业 {utility_id} 不存在")
-        if not utility.is_active:
-            raise Invalid(f"公共服务企业「{utility.name}」已停用")
-        if not actor.scope.covers_utility(utility_id):
-            raise Forbidden(f"公共服务企业「{utility.name}」不在您的管理范围内")
-    elif role == Role.ADMIN and not actor.scope.is_global:
-        raise Forbidden("只有全局系统管理员可以设立全局管理员岗位")
+
+
+def _check_region(session: Session, actor: Actor, region_id: int) -> None:
+    region = regions_by_ids(session, [region_id]).get(region_id)
+    if region is None:
+        raise NotFound(f"区划 {region_id} 不存在")
+    if not actor.scope.covers_path(region.path):
+        raise Forbidden(f"区划「{region.name}」不在您的管理范围内")
+
+
+def _check_department(session: Session, actor: Actor, department_id: int) -> None:
+    department = territory_queries.find_department(session, department_id)
+    if department is None:
+        raise NotFound(f"部门 {department_id} 不存在")
+    if not department.is_active:
+        raise Invalid(f"部门「{department.name}」已停用")
+    if not actor.scope.covers_department(department_id):
+        raise Forbidden(f"部门「{department.name}」不在您的管理范围内")
+
+
+def _check_utility(session: Session, actor: Actor, utility_id: int) -> None:
+    utility = territory_queries.find_utility(session, utility_id)
+    if utility is None:
+        raise NotFound(f"公共服务企业 {utility_id} 不存在")
+    if not utility.is_active:
+        raise Invalid(f"公共服务企业「{utility.name}」已停用")
+    if not actor.scope.covers_utility(utility_id):
+        raise Forbidden(f"公共服务企业「{utility.name}」不在您的管理范围内")
 
 
 @use_case
