@@ -19,6 +19,7 @@ from civicgrid.protect.idempotency import (
     IdempotentReplay,
     replay_response,
 )
+from civicgrid.protect.origin import SameOriginPostsMiddleware
 from civicgrid.protect.outage import (
     health_router,
     is_unreachable,
@@ -49,6 +50,7 @@ def install(
     )
     app.router.dependencies.append(Depends(throttle_route))
     app.add_middleware(IdempotencyMiddleware, session_factory=session_factory)
+    app.add_middleware(SameOriginPostsMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware, https_only=settings.cookie_secure, docs_path=app.docs_url
     )
