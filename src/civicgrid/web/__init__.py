@@ -21,6 +21,7 @@ def mount_pages(app: FastAPI) -> None:
     from civicgrid.web.dispatch import queue
     from civicgrid.web.grid import worker
     from civicgrid.web.home import start
+    from civicgrid.web.notices import preference
     from civicgrid.web.participation import consultations, projects, volunteers
     from civicgrid.web.portal import resident
     from civicgrid.web.register import community_map, search
@@ -39,6 +40,7 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(manage.router)
     app.include_router(webhooks.router)
     app.include_router(notices.router)
+    app.include_router(preference.router)
     app.include_router(open311_keys.router)
     app.include_router(search.router)
     app.include_router(consultations.router)

@@ -59,6 +59,7 @@ NAV_TABLE: tuple[NavEntry, ...] = (
     NavEntry("志愿者台账", "/participation/volunteers", frozenset(PARTICIPATION_STAFF)),
     NavEntry("服务项目", "/participation/projects", frozenset(PARTICIPATION_STAFF)),
     NavEntry("督办", "/appeals/supervision", frozenset({Role.SUPERVISOR})),
+    NavEntry("预警通知", "/notices/preference", frozenset(HANDLERS)),
     NavEntry("领导驾驶舱", "/dashboard", frozenset({Role.LEADER})),
     NavEntry("我的诉求", "/portal", frozenset({Role.RESIDENT})),
     NavEntry("管理", "/admin", frozenset({Role.ADMIN})),

@@ -1,0 +1,1 @@
+"""Pages of notices to people that staff set for themselves."""
