@@ -13,13 +13,20 @@ ORDERS = ("志愿服务", "/participation/orders")
 VOLUNTEERS = ("志愿者台账", "/participation/volunteers")
 PROJECTS = ("服务项目", "/participation/projects")
 PARTICIPATION = [CONSULT, ORDERS, VOLUNTEERS, PROJECTS]
+WARNINGS = ("预警通知", "/notices/preference")
 
 EXPECTED: dict[Role, list[tuple[str, str]]] = {
     Role.OPERATOR: [("受理", "/appeals/new")],
     Role.DISPATCHER: [("派单队列", "/dispatch/queue")],
-    Role.STREET_HANDLER: [("待办", "/appeals/inbox"), ("人房", "/register"), MAP, *PARTICIPATION],
-    Role.DEPARTMENT_HANDLER: [("待办", "/appeals/inbox")],
-    Role.UTILITY_HANDLER: [("待办", "/appeals/inbox")],
+    Role.STREET_HANDLER: [
+        ("待办", "/appeals/inbox"),
+        ("人房", "/register"),
+        MAP,
+        *PARTICIPATION,
+        WARNINGS,
+    ],
+    Role.DEPARTMENT_HANDLER: [("待办", "/appeals/inbox"), WARNINGS],
+    Role.UTILITY_HANDLER: [("待办", "/appeals/inbox"), WARNINGS],
     Role.GRID_WORKER: [("我的任务", "/grid/tasks"), ("人房", "/register"), MAP, *PARTICIPATION],
     Role.SUPERVISOR: [MAP, *PARTICIPATION, ("督办", "/appeals/supervision")],
     Role.LEADER: [MAP, *PARTICIPATION, ("领导驾驶舱", "/dashboard")],
@@ -47,6 +54,7 @@ def test_several_roles_get_each_page_once_in_table_order() -> None:
         "/register",
         "/community-map",
         *(href for _, href in PARTICIPATION),
+        "/notices/preference",
         "/admin",
     ]
 
