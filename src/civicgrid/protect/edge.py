@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from civicgrid.clock import Clock
 from civicgrid.config import Settings
 from civicgrid.errors import Throttled, Unavailable
+from civicgrid.protect.contract import install_contract
 from civicgrid.protect.headers import SecurityHeadersMiddleware
 from civicgrid.protect.idempotency import (
     IdempotencyMiddleware,
@@ -60,6 +61,7 @@ def install(
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
     app.include_router(health_router)
+    install_contract(app)
 
 
 def _throttled(request: Request, exc: Exception) -> Response:
