@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_world, submit
 from tests.builders.auth import MiniTerritory
 from tests.builders.open311 import ADMIN, load_catalogue, make_client
+from tests.web.conftest import assert_max_queries
 
 from civicgrid.app import create_app
 from civicgrid.appeals import service as appeals_service
@@ -577,3 +578,26 @@ def test_a_required_jurisdiction_must_be_given_and_known(
         assert _post(client, o311.form()).status_code == 400
         assert _stored(session) == before
         assert _post(client, o311.form(jurisdiction_id="bj.gov.cn")).status_code == 200
+
+
+# --- statements per list -------------------------------------------------------------------
+
+
+def test_a_page_of_requests_costs_the_same_statements_whatever_its_size(
+    client: TestClient, o311: Open311World, session: Session, connection: Connection
+) -> None:
+    first = _file(client, o311)
+    _walk_to_reply(session, o311, first, o311_now(session, first))
+    with assert_max_queries(connection, 10) as one:
+        assert len(client.get(f"{V2}/requests.json").json()) == 1
+    for _ in range(4):
+        number = _file(client, o311)
+        _walk_to_reply(session, o311, number, o311_now(session, number))
+    with assert_max_queries(connection, 10) as five:
+        assert len(client.get(f"{V2}/requests.json").json()) == 5
+    assert len(five) == len(one)
+
+
+def o311_now(session: Session, number: str) -> datetime:
+    """When the request was received (the steps after it happen at the same instant)."""
+    return session.scalars(select(Appeal.received_at).where(Appeal.number == number)).one()

@@ -33,7 +33,7 @@ def test_an_admin_creates_a_client_and_sees_its_key_once(
         f"{PAGE}/clients", data={"csrf_token": csrf, "name": "随手拍小程序", "rate_limit": "30"}
     )
     assert created.status_code == 200, created.text
-    match = re.search(r'id="new-key">(o311_[^<]+)<', created.text)
+    match = re.search(r'id="new-key" value="(o311_[^"]+)"', created.text)
     assert match
     [stored] = _clients(session)
     assert stored.name == "随手拍小程序"

@@ -223,6 +223,9 @@ def create_request(
     client_id, limit = client.id, f"{client.rate_limit_per_minute}/minute"
     session.rollback()  # end the key read before the throttle's own transaction (SQLite)
     throttle.enforce(THROTTLE_NAME, str(client_id), limit)
+    # Idempotency-Key (a client retrying after a lost answer) hooks in here, around
+    # file_request, once the protect package offers stored answers; until then a retry files
+    # a second request.
     media = MediaPolicy(
         store=LocalMediaStore(settings.media_dir), max_bytes=settings.media_max_bytes
     )
