@@ -279,15 +279,19 @@ def fan_out(
     ``webhook``) and, when ``broker`` is on, to the broker (channel ``amqp``); each copy keeps
     the event's id in ``source_id``. With a ``notice_policy``, the notices to people the event
     calls for are queued too (:mod:`civicgrid.events.notices`). The event row is then done.
-    Idempotent: an event is fanned out once."""
-    events = notify.pending_on(session, "event", limit=limit)
-    if not events:
-        return FanOut(0, 0, 0)
+    With no sink at all, every pending event is marked done in one statement. Idempotent: an
+    event is fanned out once."""
     subscriptions = session.scalars(
         select(WebhookSubscription)
         .where(WebhookSubscription.is_active.is_(True))
         .order_by(WebhookSubscription.id)
     ).all()
+    if not subscriptions and not broker and (notice_policy is None or not notice_policy.channels):
+        # No sink at all (a fresh install, the demo city): the events have nowhere to go.
+        return FanOut(notify.mark_all_done(session, "event", now=now), 0, 0)
+    events = notify.pending_on(session, "event", limit=limit)
+    if not events:
+        return FanOut(0, 0, 0)
     webhooks = published = queued = 0
     for event in events:
         for subscription in subscriptions:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, or_, select
+from sqlalchemy import Insert, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.db import use_case
@@ -222,6 +222,18 @@ def pending_on(session: Session, channel: str, *, limit: int) -> Sequence[Outbox
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
+
+
+def mark_all_done(session: Session, channel: str, *, now: datetime) -> int:
+    """Mark every pending message of ``channel`` done in one statement (nothing to hand them
+    to). Joins the caller's transaction; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_done(message: OutboxMessage, *, now: datetime) -> None:

@@ -272,3 +272,23 @@ def test_deleting_a_subscription_skips_its_waiting_deliveries(
     )
     assert skipped == 1
     assert [r.status for r in _webhooks(session)] == ["skipped"]
+
+
+def test_without_any_sink_events_are_closed_in_one_statement(
+    session: Session, world: World, settings: Settings, now: datetime
+) -> None:
+    for _ in range(3):
+        make_appeal(session, world=world, now=now)
+    fanned = delivery.fan_out(session, settings=settings, now=now)
+    assert (fanned.events, fanned.webhooks) == (3, 0)
+    session.expire_all()
+    pending = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == "event", OutboxMessage.status == "pending"
+        )
+    ).all()
+    assert pending == []
+    # a subscription made afterwards starts with the events that come after it
+    _subscribe(session, world, now, "https://a.example.cn/hook", "appeal.created")
+    make_appeal(session, world=world, now=now)
+    assert delivery.fan_out(session, settings=settings, now=now).webhooks == 1
