@@ -601,3 +601,20 @@ def test_a_page_of_requests_costs_the_same_statements_whatever_its_size(
 def o311_now(session: Session, number: str) -> datetime:
     """When the request was received (the steps after it happen at the same instant)."""
     return session.scalars(select(Appeal.received_at).where(Appeal.number == number)).one()
+
+
+def test_guessing_keys_is_slowed_down_per_client_address(
+    connection: Connection, clock: FrozenClock, settings: Settings, o311: Open311World
+) -> None:
+    tight = settings.model_copy(update={"throttle_login_ip": "3/minute"})
+    app = create_app(tight, session_factory=make_session_factory(connection), clock=clock)
+    with TestClient(app) as client:
+        for _ in range(5):  # good keys do not count
+            assert _post(client, o311.form()).status_code == 200
+        for _ in range(3):
+            assert _post(client, o311.form(api_key="o311_guess")).status_code == 403
+        refused = _post(client, o311.form())
+        assert refused.status_code == 429
+        assert refused.json()[0]["code"] == 429
+        clock.advance(timedelta(minutes=1))
+        assert _post(client, o311.form()).status_code == 200

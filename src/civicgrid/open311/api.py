@@ -21,12 +21,20 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals.service.intake import MediaPolicy
 from civicgrid.config import Settings
 from civicgrid.deps import DbSession, Now, field_cipher, settings_of
-from civicgrid.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from civicgrid.errors import (
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unauthenticated,
+)
 from civicgrid.media.store import LocalMediaStore
 from civicgrid.open311 import queries, rules, schemas, service, xml
-from civicgrid.protect.throttle import ThrottleDep
+from civicgrid.protect.throttle import ThrottleDep, client_ip
 
 THROTTLE_NAME = "open311-key"
+BAD_KEY_THROTTLE_NAME = "open311-bad-key-ip"
 _STATUS = {Invalid: 400, Unauthenticated: 403, Forbidden: 403, NotFound: 404}
 
 
@@ -215,11 +223,24 @@ def create_request(
     throttle: ThrottleDep,
     now: Now,
 ) -> Response:
-    """File a request (form-encoded, ``api_key`` required) through the intake of every channel."""
+    """File a request (form-encoded, ``api_key`` required) through the intake of every channel.
+    The key's own rate limit applies, and wrong keys count against the client address like
+    failed logins (``throttle_login_ip``)."""
     answer_fmt = rules.answer_format(fmt)
+    # A wrong key counts against the client address like a failed login (the same limit), so
+    # keys cannot be guessed; an address over it is refused before its key is even read.
+    ip = client_ip(request)
+    wait = throttle.test(BAD_KEY_THROTTLE_NAME, ip, settings.throttle_login_ip)
+    if wait is not None:
+        raise Throttled(wait)
     given = dict(fields)
     _jurisdiction(settings, given.get("jurisdiction_id", ""))
-    client = service.authenticate(session, given.get("api_key", ""))
+    try:
+        client = service.authenticate(session, given.get("api_key", ""))
+    except Forbidden:
+        session.rollback()  # end the read before the throttle's own transaction (SQLite)
+        throttle.hit(BAD_KEY_THROTTLE_NAME, ip, settings.throttle_login_ip)
+        raise
     client_id, limit = client.id, f"{client.rate_limit_per_minute}/minute"
     session.rollback()  # end the key read before the throttle's own transaction (SQLite)
     throttle.enforce(THROTTLE_NAME, str(client_id), limit)
