@@ -24,9 +24,9 @@ from civicgrid.dispatch.schemas import (
     CatalogueItemIn,
     CatalogueItemOut,
     CatalogueItemPatch,
-    ClassificationOut,
     ClassifyRequest,
     DuplicateOut,
+    ExplainedClassificationOut,
     FeedbackOut,
     FeedbackRequest,
     LoadResultOut,
@@ -35,8 +35,8 @@ from civicgrid.dispatch.schemas import (
     SuggestRequest,
     auto_route_out,
     catalogue_item_out,
-    classification_out,
     duplicate_out,
+    explained_out,
     load_result_out,
     suggestion_out,
 )
@@ -84,20 +84,30 @@ Policy = Annotated[service.DispatchPolicy, Depends(_policy)]
 # --- classification and suggestions ---------------------------------------------------------
 
 
-@router.post("/classify", response_model=ClassificationOut, summary="诉求文本分类")
+@router.post("/classify", response_model=ExplainedClassificationOut, summary="诉求文本分类")
 def classify(
     body: ClassifyRequest,
     session: DbSession,
     actor: Dispatcher,
     models_dir: ModelsDir,
     policy: Policy,
-) -> ClassificationOut:
-    """Top-k catalogue items with probabilities. ``manual`` is true when the dispatcher must
-    choose (no model, low confidence, nothing to classify)."""
-    result = service.classify_text(
-        session, body.text, models_dir=models_dir, policy=policy, k=body.k
+) -> ExplainedClassificationOut:
+    """Top-k catalogue items with probabilities and the words that drove each; the level-2/3
+    items under the top item's first level; the place (given, or parsed from the text) and
+    the unit the owner rules pick there. ``manual`` is true when the dispatcher must choose
+    (no model, not confident enough for the target accuracy, nothing to classify)."""
+    result = service.explain_text(
+        session,
+        body.text,
+        models_dir=models_dir,
+        policy=policy,
+        k=body.k,
+        address=body.address,
+        lon=body.lon,
+        lat=body.lat,
+        region_id=body.region_id,
     )
-    return classification_out(result)
+    return explained_out(result)
 
 
 @router.post("/suggest", response_model=SuggestionOut, summary="派单建议")

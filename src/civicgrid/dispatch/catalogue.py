@@ -67,6 +67,20 @@ class OwnerRule(StrEnum):
     NONE = "none"
     """No owner of its own: a grouping level, or decided per child item."""
 
+    @property
+    def label(self) -> str:
+        """The rule in Chinese, as pages show it."""
+        return OWNER_RULE_LABELS[self]
+
+
+OWNER_RULE_LABELS: Final = {
+    OwnerRule.STREET: "属地街乡",
+    OwnerRule.DEPARTMENT: "职能部门",
+    OwnerRule.UTILITY: "公共服务企业",
+    OwnerRule.KNOWLEDGE_BASE: "知识库答复",
+    OwnerRule.NONE: "分组",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogueItem:

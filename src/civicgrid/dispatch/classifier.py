@@ -196,6 +196,8 @@ class TextClassifier:
         self._chars: CharNgramTfidf | None = (
             parts[0][1] if len(parts) == 1 and isinstance(parts[0][1], CharNgramTfidf) else None
         )
+        self._names: list[str] | None = None
+        """Feature names of a union of extractors, read once when first needed."""
 
     def classify(self, text: str, k: int = 3) -> list[LabelScore]:
         """See :meth:`Classifier.classify`."""
@@ -230,6 +232,63 @@ class TextClassifier:
             normalise_many([t if ok else "" for t, ok in zip(texts, usable, strict=True)]), k
         )
 
+    def explain(
+        self, text: str, labels: Sequence[str], n: int = 5
+    ) -> dict[str, list[tuple[str, float]]]:
+        """For each of ``labels``, the ``n`` character sequences of ``text`` that pushed its
+        score up the most, with their share of the label's positive evidence (0–1): the
+        feature value times the label's weight, longer sequences first among overlapping ones
+        (a single character only when no longer one counts); sequences with punctuation or
+        without a Chinese character are skipped. The
+        sequences are of the normalised text (simplified characters, half-width forms).
+        Raises ``Invalid`` for empty or over-long text, like :meth:`classify`."""
+        data, indices, _ = self._features([normalise(check_text(text))])
+        out: dict[str, list[tuple[str, float]]] = {}
+        for label in labels:
+            if label not in self.labels:
+                out[label] = []
+                continue
+            column, sign = self._column(label)
+            contribution = sign * data * self.model.weights[indices, column]
+            out[label] = self._top_words(indices, contribution, n)
+        return out
+
+    def _column(self, label: str) -> tuple[int, float]:
+        """The weight column of ``label`` and its sign: with two labels the one column is the
+        second label's score, and the first label's is its negative."""
+        at = self.labels.index(label)
+        if self.model.weights.shape[1] == 1:
+            return 0, 1.0 if at == 1 else -1.0
+        return at, 1.0
+
+    def _top_words(self, indices: Any, contribution: Any, n: int) -> list[tuple[str, float]]:
+        total = float(contribution[contribution > 0].sum())
+        if total <= 0:
+            return []
+        found = [
+            (self._feature_name(int(i)), float(c))
+            for i, c in zip(indices, contribution, strict=True)
+            if c > 0
+        ]
+        found.sort(key=lambda nc: (len(nc[0]) == 1, -nc[1]))
+        chosen: list[tuple[str, float]] = []
+        for name, value in found:
+            if not _is_word(name) or any(name in c or c in name for c, _ in chosen):
+                continue
+            chosen.append((name, round(value / total, 4)))
+            if len(chosen) == n:
+                break
+        return sorted(chosen, key=lambda nc: -nc[1])
+
+    def _feature_name(self, index: int) -> str:
+        if self._chars is not None:
+            return self._chars.feature_name(index)
+        if getattr(self, "_names", None) is None:  # absent from models pickled before it
+            names = self.vectoriser.get_feature_names_out()
+            self._names = [str(x).split("__", 1)[-1] for x in names]
+        assert self._names is not None
+        return self._names[index]
+
     def _features(self, normalised: list[str]) -> tuple[Any, Any, Any]:
         if self._chars is not None:
             return self._chars.rows(normalised)
@@ -255,6 +314,12 @@ class TextClassifier:
                 continue
             out.append([(self.labels[j], round(float(probabilities[row, j]), 6)) for j in top[row]])
         return out
+
+
+def _is_word(name: str) -> bool:
+    """Whether an n-gram can be shown as a word: letters or digits only, at least one Chinese
+    character (no punctuation, no bare numbers such as house numbers)."""
+    return all(ch.isalnum() for ch in name) and has_chinese(name)
 
 
 def _check_k(k: int) -> None:

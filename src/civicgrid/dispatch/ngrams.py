@@ -298,11 +298,16 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return data.astype(np.float32, copy=False), indices, indptr
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
-        def decode(key: int) -> str:
-            chars = []
-            while key:
-                chars.append(chr(key & ((1 << _BITS) - 1)))
-                key >>= _BITS
-            return "".join(chars)
+        return np.asarray([_decode(int(k)) for k in self.vocabulary_], dtype=object)
 
-        return np.asarray([decode(int(k)) for k in self.vocabulary_], dtype=object)
+    def feature_name(self, index: int) -> str:
+        """The n-gram of feature column ``index``."""
+        return _decode(int(self.vocabulary_[index]))
+
+
+def _decode(key: int) -> str:
+    chars = []
+    while key:
+        chars.append(chr(key & ((1 << _BITS) - 1)))
+        key >>= _BITS
+    return "".join(chars)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civicgrid.dispatch.catalogue import CatalogueItem
 from civicgrid.dispatch.duplicates import DuplicateCandidate
 from civicgrid.dispatch.models import CatalogueItemRow
 from civicgrid.dispatch.normalise import MAX_TEXT_CHARS
@@ -15,6 +16,7 @@ from civicgrid.dispatch.service import (
     AutoRoutePlan,
     Classification,
     DispatchSuggestion,
+    ExplainedClassification,
     LoadResult,
 )
 
@@ -23,10 +25,21 @@ UrgencyText = Literal["L1", "L2", "L3", "L4"]
 
 
 class ClassifyRequest(BaseModel):
-    """Text to classify; the length limit is checked by the service (clear 422)."""
+    """Text to classify, optionally with its place (for the unit the owner rules pick; without
+    one the place is parsed from the text). The length limit is checked by the service."""
 
     text: str = Field(max_length=MAX_TEXT_CHARS * 2)
     k: int = Field(default=3, ge=1, le=20)
+    address: str = Field(default="", max_length=255)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    region_id: int | None = None
+
+
+class WordOut(BaseModel):
+    text: str
+    share: float
+    """Share of the category's positive evidence in this text (0–1)."""
 
 
 class CategoryOut(BaseModel):
@@ -36,6 +49,16 @@ class CategoryOut(BaseModel):
     name: str | None
     path: list[str]
     owner_rule: str | None
+    words: list[WordOut] = []
+
+
+class CatalogueEntryOut(BaseModel):
+    code: str
+    parent_code: str | None
+    level: int
+    name: str
+    owner_rule: str
+    owner_unit: str
 
 
 class ClassificationOut(BaseModel):
@@ -43,6 +66,15 @@ class ClassificationOut(BaseModel):
     manual: bool
     reason: str
     items: list[CategoryOut]
+
+
+class ExplainedClassificationOut(ClassificationOut):
+    first_level: CatalogueEntryOut | None
+    catalogue_items: list[CatalogueEntryOut]
+    """The level-2/3 items under the top category's first level."""
+    place: PlaceOut
+    routing: RoutingOut
+    """The unit the owner rule of the top category picks at the place."""
 
 
 class PlaceOut(BaseModel):
@@ -209,9 +241,32 @@ def classification_out(c: Classification) -> ClassificationOut:
                 name=s.item.name if s.item else None,
                 path=list(s.path),
                 owner_rule=s.item.owner_rule.value if s.item else None,
+                words=[WordOut(text=w, share=share) for w, share in s.words],
             )
             for s in c.suggestions
         ],
+    )
+
+
+def catalogue_entry_out(item: CatalogueItem) -> CatalogueEntryOut:
+    return CatalogueEntryOut(
+        code=item.code,
+        parent_code=item.parent_code,
+        level=item.level,
+        name=item.name,
+        owner_rule=item.owner_rule.value,
+        owner_unit=item.owner_unit,
+    )
+
+
+def explained_out(e: ExplainedClassification) -> ExplainedClassificationOut:
+    base = classification_out(e.classification)
+    return ExplainedClassificationOut(
+        **base.model_dump(),
+        first_level=catalogue_entry_out(e.first_level) if e.first_level else None,
+        catalogue_items=[catalogue_entry_out(i) for i in e.items_below],
+        place=place_out(e.place),
+        routing=routing_out(e.decision),
     )
 
 

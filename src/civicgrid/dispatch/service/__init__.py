@@ -2,6 +2,7 @@
 
 - :mod:`.catalogue` — the catalogue in the database: load a file, edit an item;
 - :mod:`.classify` — text → catalogue items, with the manual-queue answers;
+- :mod:`.explain` — a classification with why: words, the first level's items, the unit;
 - :mod:`.placing` — where an appeal is and who answers for it there;
 - :mod:`.suggest` — the dispatcher's suggestion (category, place, unit, duplicates, urgency)
   and the duplicate candidates of an appeal;
@@ -40,6 +41,11 @@ from civicgrid.dispatch.service.classify import (
     classify_text,
     loaded_model_version,
 )
+from civicgrid.dispatch.service.explain import (
+    ExplainedClassification,
+    explain_appeal,
+    explain_text,
+)
 from civicgrid.dispatch.service.feedback import record_feedback, training_pairs
 from civicgrid.dispatch.service.placing import decide_route, resolve_place
 from civicgrid.dispatch.service.policy import (
@@ -67,6 +73,7 @@ __all__ = [
     "Classification",
     "DispatchPolicy",
     "DispatchSuggestion",
+    "ExplainedClassification",
     "LoadResult",
     "RetrainResult",
     "classify_text",
@@ -74,6 +81,8 @@ __all__ = [
     "default_catalogue",
     "dispatch_routed",
     "duplicates_for",
+    "explain_appeal",
+    "explain_text",
     "load_catalogue",
     "loaded_model_version",
     "plan_auto_route",

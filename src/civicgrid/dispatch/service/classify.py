@@ -77,6 +77,9 @@ class CategorySuggestion:
     probability: float
     item: CatalogueItem | None
     path: tuple[str, ...] = ()
+    words: tuple[tuple[str, float], ...] = ()
+    """The character sequences of the text that drove this label, with their share of its
+    evidence (:meth:`~civicgrid.dispatch.classifier.TextClassifier.explain`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +140,10 @@ def classify_text(
         )
     if catalogue is None:
         catalogue = queries.catalogue(session)
+    why = classifier.explain(stripped, [label for label, _ in ranked])
     suggestions = tuple(
-        CategorySuggestion(label, prob, *_item_for(label, catalogue)) for label, prob in ranked
+        CategorySuggestion(label, prob, *_item_for(label, catalogue), words=tuple(why[label]))
+        for label, prob in ranked
     )
     top = suggestions[0]
     evidence = CategoryEvidence(

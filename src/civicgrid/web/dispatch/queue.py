@@ -1,6 +1,7 @@
 """The dispatcher's queue (/dispatch/queue): appeals waiting for a unit, each with a dispatch
-form choosing a lead unit (主办) and co-units (协办). The unit choices come from
-:mod:`civicgrid.web.shared.dispatch_choices`.
+form choosing a lead unit (主办) and co-units (协办), and a panel showing why the model
+suggests what it does (/dispatch/queue/{id}/why, loaded when opened). The unit choices come
+from :mod:`civicgrid.web.shared.dispatch_choices`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action, can
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession, Now, settings_of
+from civicgrid.dispatch import service as dispatch_service
 from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
 from civicgrid.web.shared.appeal_rows import PAGE_SIZE, appeal_row, list_rows
@@ -70,6 +72,29 @@ def queue(
     require(actor, DISPATCH_ROLES)
     return render(
         request, "dispatch/queue.html", _queue_context(request, session, actor, now, offset)
+    )
+
+
+@router.get("/dispatch/queue/{appeal_id}/why", include_in_schema=False)
+def dispatch_why(
+    request: Request, appeal_id: int, actor: PageActor, session: DbSession, now: Now
+) -> Response:
+    """Why the model suggests what it does for one queued appeal: the top three categories
+    with their probabilities and the words that drove them, the level-2/3 catalogue items
+    under the top category's first level, and the unit the owner rules pick at the appeal's
+    place (a fragment for htmx, which the queue row loads when its panel is opened)."""
+    require(actor, DISPATCH_ROLES)
+    settings = settings_of(request)
+    why = dispatch_service.explain_appeal(
+        session,
+        actor=actor,
+        appeal_id=appeal_id,
+        models_dir=settings.models_dir,
+        policy=dispatch_service.policy_from_settings(settings),
+    )
+    row = appeal_row(queries.by_id_for(session, actor, appeal_id), now)
+    return render(
+        request, "dispatch/why.html", {"why": why, "row": row}, fragment="dispatch/_why.html"
     )
 
 
