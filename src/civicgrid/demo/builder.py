@@ -41,6 +41,7 @@ from civicgrid.demo.city import build_territory_spec
 from civicgrid.demo.models import DemoCity
 from civicgrid.demo.people import GridInfo, build_register_spec
 from civicgrid.demo.training import train_demo_model
+from civicgrid.dispatch import service as dispatch_service
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.participation.demo import build_participation_demo
 from civicgrid.register import exchange as register_exchange
@@ -215,6 +216,10 @@ def _build(
     summary.departments = created.departments
     summary.utilities = created.utilities
     summary.logins = _create_users(session, spec=spec, now=now)
+    # The dispatch catalogue in the database: the classifier's suggestions name its items.
+    dispatch_service.load_catalogue(
+        session, catalogue=dispatch_service.default_catalogue(), actor=system, now=now
+    )
     loaded = register_exchange.create_register_bulk(
         session, spec=register, actor=system, cipher=FieldCipher(field_key), now=now
     )

@@ -32,6 +32,7 @@ from civicgrid.demo.builder import (
 )
 from civicgrid.demo.status import COMPLETE, PENDING, HistoryProgress, history_progress
 from civicgrid.dispatch.artifacts import current_version
+from civicgrid.dispatch.service import classify_text
 
 FIELD_KEY = "b2u_3ZQZ8j0yJ6s9f0m7qX2yTqkzG7pB6w0b2uQZ9yQ="
 ACTIONS = {a.value for a in Action}
@@ -131,6 +132,11 @@ def test_the_tiny_demo_marks_itself_and_trains_a_dispatch_model(
     assert summary.model_version is not None
     models = Path(str(engine.url.database)).parent / "models"
     assert current_version(models) == summary.model_version
+    with make_session_factory(engine)() as session:  # suggestions name catalogue items
+        answer = classify_text(session, "小区楼下垃圾堆放多日无人清运，气味很大", models_dir=models)
+    assert answer.model_version == summary.model_version
+    assert answer.suggestions
+    assert all(s.item is not None and s.path for s in answer.suggestions)
 
 
 def test_every_timeline_replays_to_the_appeals_status(tiny: tuple[Engine, DemoSummary]) -> None:
