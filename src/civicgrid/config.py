@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # RabbitMQ sink: off while empty, e.g. amqp://guest:guest@127.0.0.1:5672/%2F
     amqp_url: str = ""
     amqp_exchange: str = "civicgrid.events"
+    # Delivered event, webhook, broker and notice messages are deleted after this many days
+    # (waiting and dead-lettered ones never).
+    outbox_retention_days: int = Field(default=90, ge=1)
     # Notices to people (docs/interop.md): at most this many per phone/e-mail address per
     # (Beijing) day; an SMS gateway described by configuration (empty url = no SMS); SMTP
     # (empty host = no e-mail).

@@ -15,6 +15,7 @@ from civicgrid.dispatch import jobs as dispatch_jobs
 from civicgrid.events import delivery as events_delivery
 from civicgrid.insight import jobs as insight_jobs
 from civicgrid.jobs.runner import Job
+from civicgrid.notify import service as notify_service
 
 
 def _event_jobs(settings: Settings) -> list[Job]:
@@ -30,9 +31,14 @@ def _event_jobs(settings: Settings) -> list[Job]:
             session, settings=settings, cipher=field_cipher(settings), clock=clock.now, now=now
         )
 
+    def purge(session: Session, now: datetime) -> object:
+        before = now - timedelta(days=settings.outbox_retention_days)
+        return {"deleted": notify_service.purge_delivered(session, before=before)}
+
     return [
         Job("events.fan_out", timedelta(seconds=10), fan_out),
         Job("notify.deliver", timedelta(seconds=10), deliver),
+        Job("notify.purge", timedelta(days=1), purge),
     ]
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, Table, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from civicgrid.db import use_case
 from civicgrid.errors import Invalid
@@ -294,3 +294,36 @@ def attempts_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[
     for attempt in rows:
         found[attempt.message_id].append(attempt)
     return found
+
+
+FINAL = ("sent", "skipped", "capped")
+PURGED_CHANNELS = ("event", "webhook", "amqp", "sms", "email")
+
+
+@use_case
+def purge_delivered(session: Session, *, before: datetime) -> int:
+    """Delete delivered (or skipped, capped) event, webhook, broker and notice messages created
+    before ``before``, with their delivery log; then event rows left without copies. Messages
+    still waiting or dead-lettered are never deleted, nor an event one of them came from; the
+    inbox keeps its own history. Returns the number of rows deleted."""
+    copies = session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.channel.in_(PURGED_CHANNELS[1:]),
+            OutboxMessage.status.in_(FINAL),
+            OutboxMessage.created_at < before,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    child = aliased(OutboxMessage)
+    events = session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "event",
+            OutboxMessage.status.in_(FINAL),
+            OutboxMessage.created_at < before,
+            ~exists().where(child.source_id == OutboxMessage.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(copies, "rowcount", 0) or 0) + int(getattr(events, "rowcount", 0) or 0)

@@ -19,6 +19,7 @@ from civicgrid.clock import FrozenClock
 from civicgrid.config import Settings
 from civicgrid.errors import Invalid
 from civicgrid.events import delivery, service
+from civicgrid.notify import service as notify_service
 from civicgrid.notify.models import DeliveryAttempt, OutboxMessage
 
 S = AppealStatus
@@ -292,3 +293,43 @@ def test_without_any_sink_events_are_closed_in_one_statement(
     _subscribe(session, world, now, "https://a.example.cn/hook", "appeal.created")
     make_appeal(session, world=world, now=now)
     assert delivery.fan_out(session, settings=settings, now=now).webhooks == 1
+
+
+def test_the_purge_keeps_what_is_waiting_or_dead_and_drops_old_deliveries(
+    session: Session, world: World, settings: Settings, clock: FrozenClock, receiver: Receiver
+) -> None:
+    settings.outbox_max_attempts = 1
+    good = _subscribe(session, world, clock.now(), receiver.url, "appeal.created")
+    receiver.secrets = [good.secret]
+    down = _subscribe(session, world, clock.now(), closed_port_url(), "appeal.created")
+    make_appeal(session, world=world, now=clock.now())
+    delivery.fan_out(session, settings=settings, now=clock.now())
+    _deliver(session, world, settings, clock)
+    assert sorted(r.status for r in _webhooks(session)) == ["dead", "sent"]
+    clock.advance(timedelta(days=100))
+    make_appeal(session, world=world, now=clock.now())  # a fresh event, kept
+    deleted = notify_service.purge_delivered(session, before=clock.now() - timedelta(days=90))
+    assert deleted == 1  # the old delivered copy; its event stays for the dead letter
+    rows = _webhooks(session)
+    assert [r.status for r in rows] == ["dead"]
+    events = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "event")).all()
+    assert len(events) == 2
+    assert session.scalars(
+        select(DeliveryAttempt).where(DeliveryAttempt.message_id == rows[0].id)
+    ).all()
+    # once the receiver is fixed and the dead letter replayed, everything old can go
+    service.update_subscription(
+        session,
+        subscription_id=down.subscription.id,
+        url=receiver.url,
+        actor=world.actor("admin"),
+        now=clock.now(),
+    )
+    receiver.secrets.append(down.secret)
+    service.replay(session, delivery_id=rows[0].id, actor=world.actor("admin"), now=clock.now())
+    _deliver(session, world, settings, clock)
+    assert [r.status for r in _webhooks(session)] == ["sent"]
+    clock.advance(timedelta(days=100))
+    deleted = notify_service.purge_delivered(session, before=clock.now() - timedelta(days=90))
+    assert _webhooks(session) == []
+    assert deleted == 2  # the copy sent at day 100 (created at day 0) and its event
