@@ -16,10 +16,11 @@ from civicgrid.auth import service as auth_service
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import DomainError
+from civicgrid.errors import Conflict, DomainError, Forbidden, Invalid
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
 from civicgrid.territory.levels import RegionLevel
+from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import dispatch_catalogue
 from civicgrid.web.shared.forms import require
@@ -256,8 +257,8 @@ def create_user(
         return _users_page(
             request, session, actor, form=form, errors=["请选择角色"], status_code=422
         )
-    try:
-        auth_service.create_user_with_post(
+    return form_actions.perform(
+        lambda: auth_service.create_user_with_post(
             session,
             username=username,
             display_name=display_name,
@@ -267,12 +268,13 @@ def create_user(
             actor=actor,
             now=now,
             **_anchor_ids(chosen, anchor),
-        )
-    except DomainError as exc:
-        return _users_page(
-            request, session, actor, form=form, errors=[exc.message], status_code=exc.status_code
-        )
-    return RedirectResponse("/admin/users?done=user", status_code=303)
+        ),
+        redirect="/admin/users?done=user",
+        refused=lambda messages, status: _users_page(
+            request, session, actor, form=form, errors=messages, status_code=status
+        ),
+        refuse=(DomainError,),
+    )
 
 
 @router.post("/admin/users/{user_id}/posts", include_in_schema=False)
@@ -290,7 +292,12 @@ def add_post(
     require(actor, ADMIN)
     try:
         chosen = Role(role)
-        auth_service.add_post(
+    except ValueError:
+        return _users_page(
+            request, session, actor, post_errors={user_id: "请选择角色"}, status_code=422
+        )
+    return form_actions.perform(
+        lambda: auth_service.add_post(
             session,
             user_id=user_id,
             role=chosen,
@@ -298,22 +305,13 @@ def add_post(
             actor=actor,
             now=now,
             **_anchor_ids(chosen, anchor),
-        )
-    except ValueError:
-        return _users_page(
-            request, session, actor, post_errors={user_id: "请选择角色"}, status_code=422
-        )
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _users_page(
-            request,
-            session,
-            actor,
-            post_errors={user_id: exc.message},
-            status_code=exc.status_code,
-        )
-    return RedirectResponse("/admin/users?done=post", status_code=303)
+        ),
+        redirect="/admin/users?done=post",
+        refused=lambda messages, status: _users_page(
+            request, session, actor, post_errors={user_id: messages[0]}, status_code=status
+        ),
+        refuse=(Invalid, Conflict, Forbidden),
+    )
 
 
 # --- catalogue --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import service
@@ -20,7 +20,7 @@ from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.errors import Invalid
+from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_rows import list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import catalogue_choices, classify_text
@@ -152,16 +152,21 @@ def intake_submit(
         errors.append("请从列表中选择渠道、诉求类型和紧急程度")
     if errors:
         return render(request, "appeals/new.html", _intake_context(form, errors), status_code=422)
-    try:
-        data = _with_region(session, data)
-        appeal = service.submit_appeal(
-            session, data=data, actor=actor, cipher=cipher, media=media, now=now
-        )
-    except Invalid as exc:
-        return render(
-            request, "appeals/new.html", _intake_context(form, [exc.message]), status_code=422
-        )
-    return RedirectResponse(f"/appeals/{appeal.id}?done=submit", status_code=303)
+    new = data
+    return form_actions.perform(
+        lambda: service.submit_appeal(
+            session,
+            data=_with_region(session, new),
+            actor=actor,
+            cipher=cipher,
+            media=media,
+            now=now,
+        ),
+        redirect=lambda appeal: f"/appeals/{appeal.id}?done=submit",
+        refused=lambda messages, status: render(
+            request, "appeals/new.html", _intake_context(form, messages), status_code=status
+        ),
+    )
 
 
 def _with_region(session: Session, data: service.NewAppeal) -> service.NewAppeal:

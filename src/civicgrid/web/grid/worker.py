@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import service
+from civicgrid.appeals import queries, service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import DomainError, Invalid, NotFound
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
@@ -188,10 +187,18 @@ def report_submit(
     if point_error:
         return _report_page(request, session, actor, form, [point_error], 422)
     try:
-        grid_id = int(region_id) if region_id else located_region_id(session, lon_v, lat_v)
+        chosen_type = AppealType(appeal_type)
+        chosen_grid = int(region_id) if region_id else None
+    except ValueError:
+        return _report_page(request, session, actor, form, ["请从列表中选择类型和网格"], 422)
+
+    def submit() -> queries.AppealRecord:
+        grid_id = (
+            chosen_grid if chosen_grid is not None else located_region_id(session, lon_v, lat_v)
+        )
         data = service.NewAppeal(
             channel=Channel.GRID_PATROL,
-            appeal_type=AppealType(appeal_type),
+            appeal_type=chosen_type,
             title=title,
             content=content,
             address=address,
@@ -200,13 +207,15 @@ def report_submit(
             region_id=grid_id,
             photos=tuple(read_photos(photos, media.max_bytes)),
         )
-        appeal = service.submit_appeal(
+        return service.submit_appeal(
             session, data=data, actor=actor, cipher=cipher, media=media, now=now
         )
-    except ValueError:
-        return _report_page(request, session, actor, form, ["请从列表中选择类型和网格"], 422)
-    except (Invalid, DomainError) as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _report_page(request, session, actor, form, [exc.message], exc.status_code)
-    return RedirectResponse(f"/appeals/{appeal.id}?done=submit", status_code=303)
+
+    return form_actions.perform(
+        submit,
+        redirect=lambda appeal: f"/appeals/{appeal.id}?done=submit",
+        refused=lambda messages, status: _report_page(
+            request, session, actor, form, messages, status
+        ),
+        refuse=REFUSED,
+    )

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries, service
@@ -34,7 +34,9 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import OptionalActor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import DomainError, Invalid, NotFound
+from civicgrid.errors import DomainError, NotFound
+from civicgrid.web.shared import form_actions
+from civicgrid.web.shared.appeal_actions import REFUSED
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor, set_page_context
 from civicgrid.web.shared.forms import (
@@ -129,7 +131,8 @@ def report_submit(
         errors.append("请选择诉求类型")
     if errors:
         return _report_page(request, form, errors, 422)
-    try:
+
+    def submit() -> queries.AppealRecord:
         data = service.NewAppeal(
             channel=Channel.SNAPSHOT,
             appeal_type=AppealType(appeal_type),
@@ -146,12 +149,15 @@ def report_submit(
         region_id = located_region_id(session, lon_v, lat_v)
         if region_id is not None:
             data = replace(data, region_id=region_id)
-        appeal = service.submit_appeal(
+        return service.submit_appeal(
             session, data=data, actor=actor, cipher=cipher, media=media, now=now
         )
-    except Invalid as exc:
-        return _report_page(request, form, [exc.message], 422)
-    return RedirectResponse(f"/portal/appeals/{appeal.id}?done=submit", status_code=303)
+
+    return form_actions.perform(
+        submit,
+        redirect=lambda appeal: f"/portal/appeals/{appeal.id}?done=submit",
+        refused=lambda messages, status: _report_page(request, form, messages, status),
+    )
 
 
 # --- the resident's own appeals ---------------------------------------------------------------
@@ -268,8 +274,18 @@ def rate_my_appeal(
     """The resident rates the reply to their own appeal (自助评价)."""
     require(actor, RESIDENT)
     form = RatingForm(resolved, satisfaction, comment)
-    try:
-        service.rate_by_caller(
+
+    def refused(messages: list[str], status: int) -> Response:
+        appeal = queries.by_id_for(session, actor, appeal_id)
+        ctx = public_view(session, appeal)
+        form.error = messages[0]
+        ctx.update(rating=form, rate_url=f"/portal/appeals/{appeal.id}/rate", flashes=[])
+        if not ctx["can_rate"]:
+            ctx["errors"] = messages
+        return render(request, "portal/appeal.html", ctx, status_code=status)
+
+    return form_actions.perform(
+        lambda: service.rate_by_caller(
             session,
             appeal_id=appeal_id,
             resolved=_resolved(resolved),
@@ -278,18 +294,11 @@ def rate_my_appeal(
             actor=actor,
             cipher=cipher,
             now=now,
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        appeal = queries.by_id_for(session, actor, appeal_id)
-        ctx = public_view(session, appeal)
-        form.error = exc.message
-        ctx.update(rating=form, rate_url=f"/portal/appeals/{appeal.id}/rate", flashes=[])
-        if not ctx["can_rate"]:
-            ctx["errors"] = [exc.message]
-        return render(request, "portal/appeal.html", ctx, status_code=exc.status_code)
-    return RedirectResponse(f"/portal/appeals/{appeal_id}?done=rate", status_code=303)
+        ),
+        redirect=f"/portal/appeals/{appeal_id}?done=rate",
+        refused=refused,
+        refuse=REFUSED,
+    )
 
 
 # --- tracking by number and phone -------------------------------------------------------------
