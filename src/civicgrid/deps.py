@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from civicgrid.audit import service as audit_service
 from civicgrid.clock import Clock
 from civicgrid.config import Settings
 from civicgrid.kit.crypto import FieldCipher
@@ -32,10 +33,13 @@ def open_session(request: Request) -> Session:
     return session
 
 
-def close_session(session: Session) -> None:
+def close_session(session: Session, now: datetime | None = None) -> None:
     """Roll back whatever is left open and close: the request's session never commits (use
-    cases commit themselves, one use case = one transaction)."""
+    cases commit themselves, one use case = one transaction). Refused accesses noted during
+    the request (``audit.note_refusal``) are then audited in a transaction of their own."""
     session.rollback()
+    if now is not None and audit_service.has_refusals(session):
+        audit_service.write_refusals(session, now=now)
     session.close()
 
 
@@ -50,7 +54,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if session.in_transaction():
+        if audit_service.has_refusals(session):
+            await run_in_threadpool(close_session, session, clock_of(request).now())
+        elif session.in_transaction():
             await run_in_threadpool(close_session, session)
         else:
             close_session(session)

@@ -114,3 +114,54 @@ def list_entries(
     if action is not None:
         stmt = stmt.where(AuditEntry.action == action)
     return session.scalars(stmt).all()
+
+
+_REFUSALS = "civicgrid.audit.refusals"
+
+
+def note_refusal(
+    session: Session,
+    *,
+    actor: Actor,
+    subject_type: str,
+    subject_id: str | int,
+    reason: str,
+    detail: dict[str, Any] | None = None,
+    action: str = "access.refused",
+    outcome: str = "denied",
+) -> None:
+    """Note a refusal (an object outside the actor's data scope, a rejected import file …)
+    to be audited as ``action`` with ``outcome`` even though the request's transaction is
+    rolled back: the edge writes the notes in a transaction of their own when it ends the
+    request or command (:func:`write_refusals`). Writes nothing now."""
+    notes: list[dict[str, Any]] = session.info.setdefault(_REFUSALS, [])
+    notes.append(
+        {
+            "action": action,
+            "outcome": outcome,
+            "actor": actor,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "reason": reason,
+            "detail": detail or {},
+        }
+    )
+
+
+def has_refusals(session: Session) -> bool:
+    """Whether :func:`note_refusal` left notes to write."""
+    return bool(session.info.get(_REFUSALS))
+
+
+def write_refusals(session: Session, *, now: datetime) -> int:
+    """Write the noted refusals as audit rows in a transaction of their own (after the
+    request's own work was rolled back) and commit; returns how many. For the edges that end a
+    request or command."""
+    notes: list[dict[str, Any]] = session.info.pop(_REFUSALS, [])
+    if not notes:
+        return 0
+    session.rollback()
+    for note in notes:
+        record(session, now=now, **note)
+    session.commit()
+    return len(notes)

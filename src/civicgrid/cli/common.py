@@ -9,6 +9,8 @@ from contextlib import contextmanager
 import typer
 from sqlalchemy.orm import Session
 
+from civicgrid.audit import service as audit_service
+from civicgrid.clock import SystemClock
 from civicgrid.config import Settings, get_settings
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.errors import DomainError
@@ -32,6 +34,8 @@ def cli_session(settings: Settings | None = None) -> Iterator[Session]:
         yield session
     except DomainError as exc:
         session.rollback()
+        # Refusals noted for the audit log (a rejected import file …) survive the rollback.
+        audit_service.write_refusals(session, now=SystemClock().now())
         typer.echo(f"错误: {exc.message}", err=True)
         sys.exit(EXIT_INVALID)
     finally:

@@ -45,6 +45,14 @@ def import_file(
     except OSError as exc:
         raise fail(f"错误: 无法读取文件 {file}：{exc.strerror or exc}") from exc
     except spreadsheet.SpreadsheetError as exc:
+        with cli_session() as session:
+            exchange.refuse_unreadable_import(
+                session,
+                reason=str(exc),
+                filename=file.name,
+                actor=Actor.system("cli"),
+                now=SystemClock().now(),
+            )
         raise fail(f"错误: {exc}") from exc
     with cli_session() as session:
         result = exchange.import_register(

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from civicgrid.audit.service import record
+from civicgrid.audit.service import note_refusal, record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import Forbidden, Invalid, NotFound
@@ -70,6 +70,14 @@ def get_for(session: Session, model: type[M], row_id: int, actor: Actor) -> M:
     require_role(actor, rules.READ_ROLES, "查看人房信息")
     row = session.get(model, row_id)
     if row is None or not covers(actor, row.region_path):
+        if row is not None:
+            note_refusal(
+                session,
+                actor=actor,
+                subject_type=model.__tablename__,
+                subject_id=row_id,
+                reason="out_of_scope",
+            )
         label = _LABELS.get(model, "记录")
         raise NotFound(f"{label} {row_id} 不存在或不在您的数据范围内")
     return row

@@ -406,6 +406,9 @@ def import_file(
         fmt = spreadsheet.detect_format(file.filename or "")
         table = spreadsheet.read_table(file.file.read(), fmt, ALIASES)
     except spreadsheet.SpreadsheetError as exc:
+        exchange.refuse_unreadable_import(
+            session, reason=str(exc), filename=file.filename or "", actor=actor, now=now
+        )
         raise Invalid(str(exc)) from exc
     report = exchange.import_register(
         session, table=table, mode=mode, actor=actor, cipher=cipher, now=now

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicgrid.audit.service import record
+from civicgrid.audit.service import note_refusal, record
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.errors import Invalid, NotFound
@@ -103,6 +103,16 @@ def import_register(
     access.require_role(actor, rules.IMPORT_ROLES, "导入人房数据")
     missing = missing_columns(table.fields)
     if missing:
+        note_refusal(
+            session,
+            actor=actor,
+            action="register.import",
+            subject_type="resident",
+            subject_id="",
+            reason="missing_columns",
+            detail={"mode": mode.value, "missing": missing},
+            outcome="refused",
+        )
         raise Invalid(f"文件缺少必填列: {'、'.join(missing)}", detail={"missing": missing})
     validation = validate_rows(table.rows, table.row_numbers, today=now.date())
     db_errors, grids, tag_ids = _check_against_database(session, validation.valid, actor, cipher)
@@ -149,6 +159,24 @@ def import_register(
         },
     )
     return report
+
+
+@use_case
+def refuse_unreadable_import(
+    session: Session, *, reason: str, filename: str, actor: Actor, now: datetime
+) -> None:
+    """Audit an import file that could not be read at all (not a CSV/XLSX, damaged, wrong
+    encoding): a ``register.import`` row with outcome ``denied``, as for any rejected file."""
+    record(
+        session,
+        actor=actor,
+        action="register.import",
+        subject_type="resident",
+        now=now,
+        outcome="refused",
+        reason=reason[:500],
+        detail={"file": filename[:200], "unreadable": True},
+    )
 
 
 @use_case

@@ -39,6 +39,7 @@ from civicgrid.appeals.deadlines import (
 )
 from civicgrid.appeals.models import Appeal, AppealUnit, Whistle, WhistleSummons
 from civicgrid.appeals.states import AppealStatus
+from civicgrid.audit import service as audit
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import NotFound
@@ -157,6 +158,14 @@ def by_id_for(session: Session, actor: Actor, appeal_id: int) -> Appeal:
     """The appeal ``appeal_id`` if ``actor`` may see it; NotFound for missing and out of scope."""
     appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id, scope_condition(actor)))
     if appeal is None:
+        if session.scalar(select(Appeal.id).where(Appeal.id == appeal_id)) is not None:
+            audit.note_refusal(
+                session,
+                actor=actor,
+                subject_type="appeal",
+                subject_id=appeal_id,
+                reason="out_of_scope",
+            )
         raise _not_found(appeal_id)
     return appeal
 
@@ -167,6 +176,16 @@ def by_number_for(session: Session, actor: Actor, number: str) -> Appeal:
         select(Appeal).where(Appeal.number == number.strip(), scope_condition(actor))
     )
     if appeal is None:
+        existing = session.scalar(select(Appeal.id).where(Appeal.number == number.strip()))
+        if existing is not None:
+            audit.note_refusal(
+                session,
+                actor=actor,
+                subject_type="appeal",
+                subject_id=existing,
+                reason="out_of_scope",
+                detail={"number": number.strip()},
+            )
         raise _not_found(number)
     return appeal
 
