@@ -618,3 +618,42 @@ def test_guessing_keys_is_slowed_down_per_client_address(
         assert refused.json()[0]["code"] == 429
         clock.advance(timedelta(minutes=1))
         assert _post(client, o311.form()).status_code == 200
+
+
+# --- Idempotency-Key ------------------------------------------------------------------------
+
+
+def test_a_retry_with_the_same_idempotency_key_files_nothing_new(
+    client: TestClient, o311: Open311World, session: Session
+) -> None:
+    form = o311.form()
+    headers = {"Idempotency-Key": "app-report-0001"}
+    first = client.post(f"{V2}/requests.xml", data=form, headers=headers)
+    assert first.status_code == 200, first.text
+    stored = _stored(session)
+    again = client.post(f"{V2}/requests.xml", data=form, headers=headers)
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.text == first.text
+    assert _stored(session) == stored
+    other = client.post(
+        f"{V2}/requests.xml", data=o311.form(description="另一件事：路灯不亮"), headers=headers
+    )
+    assert other.status_code == 400
+    assert _xml(other.text).findtext("error/code") == "400"
+    assert _stored(session) == stored
+    fresh = client.post(f"{V2}/requests.xml", data=form, headers={"Idempotency-Key": "app-0002"})
+    assert fresh.status_code == 200
+    assert _stored(session)[0] == stored[0] + 1
+
+
+def test_idempotency_keys_belong_to_one_client_application(
+    client: TestClient, o311: Open311World, session: Session, now: datetime
+) -> None:
+    _, other_key = make_client(session, now, name="另一个应用")
+    headers = {"Idempotency-Key": "shared-key"}
+    mine = client.post(f"{V2}/requests.json", data=o311.form(), headers=headers).json()
+    theirs = client.post(
+        f"{V2}/requests.json", data=o311.form(api_key=other_key), headers=headers
+    ).json()
+    assert mine[0]["service_request_id"] != theirs[0]["service_request_id"]

@@ -31,6 +31,7 @@ from civicgrid.errors import (
 )
 from civicgrid.media.store import LocalMediaStore
 from civicgrid.open311 import queries, rules, schemas, service, xml
+from civicgrid.protect.idempotency import idempotency_guard
 from civicgrid.protect.throttle import ThrottleDep, client_ip
 
 THROTTLE_NAME = "open311-key"
@@ -175,6 +176,7 @@ async def _form_fields(request: Request) -> list[tuple[str, str]]:
             "请以表单编码（application/x-www-form-urlencoded）提交 "
             "(POST requests must be form-encoded)"
         )
+    await request.body()  # cached first, so the Idempotency-Key guard can digest it too
     form = await request.form()
     fields = []
     for key, value in form.multi_items():
@@ -213,22 +215,19 @@ def _request_form(fields: Sequence[tuple[str, str]]) -> service.RequestForm:
     )
 
 
-@router.post("/v2/requests.{fmt}", summary="Open311: file a service request")
-def create_request(
+def _client_id(
     fmt: str,
     request: Request,
     fields: FormFields,
     session: DbSession,
     settings: AppSettings,
     throttle: ThrottleDep,
-    now: Now,
-) -> Response:
-    """File a request (form-encoded, ``api_key`` required) through the intake of every channel.
-    The key's own rate limit applies, and wrong keys count against the client address like
-    failed logins (``throttle_login_ip``)."""
-    answer_fmt = rules.answer_format(fmt)
-    # A wrong key counts against the client address like a failed login (the same limit), so
-    # keys cannot be guessed; an address over it is refused before its key is even read.
+) -> int:
+    """The client application filing a request, after the throttles: wrong keys count against
+    the client address like failed logins (``throttle_login_ip``), so keys cannot be guessed
+    (an address over the limit is refused before its key is read); a good key counts against
+    its own rate limit. Leaves the session without an open transaction."""
+    rules.answer_format(fmt)
     ip = client_ip(request)
     wait = throttle.test(BAD_KEY_THROTTLE_NAME, ip, settings.throttle_login_ip)
     if wait is not None:
@@ -244,9 +243,34 @@ def create_request(
     client_id, limit = client.id, f"{client.rate_limit_per_minute}/minute"
     session.rollback()  # end the key read before the throttle's own transaction (SQLite)
     throttle.enforce(THROTTLE_NAME, str(client_id), limit)
-    # Idempotency-Key (a client retrying after a lost answer) hooks in here, around
-    # file_request, once the protect package offers stored answers; until then a retry files
-    # a second request.
+    return client_id
+
+
+ClientId = Annotated[int, Depends(_client_id)]
+
+
+async def _caller(client_id: ClientId) -> str:
+    """Who calls, for ``Idempotency-Key``: keys are per client application."""
+    return f"open311:{client_id}"
+
+
+@router.post(
+    "/v2/requests.{fmt}",
+    summary="Open311: file a service request",
+    dependencies=[idempotency_guard(_caller)],
+)
+def create_request(
+    fmt: str,
+    fields: FormFields,
+    client_id: ClientId,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+) -> Response:
+    """File a request (form-encoded, ``api_key`` required) through the intake of every channel.
+    With an ``Idempotency-Key`` header a retry (same key, same body, within 24 hours) gets the
+    first answer again and files nothing."""
+    answer_fmt = rules.answer_format(fmt)
     media = MediaPolicy(
         store=LocalMediaStore(settings.media_dir), max_bytes=settings.media_max_bytes
     )
