@@ -8,6 +8,7 @@ from civicgrid.demo import models as demo_models
 from civicgrid.dispatch import models as dispatch_models
 from civicgrid.events import models as events_models
 from civicgrid.insight import models as insight_models
+from civicgrid.jobs import models as jobs_models
 from civicgrid.notify import models as notify_models
 from civicgrid.open311 import models as open311_models
 from civicgrid.participation import models as participation_models
@@ -24,6 +25,7 @@ __all__ = [
     "dispatch_models",
     "events_models",
     "insight_models",
+    "jobs_models",
     "notify_models",
     "open311_models",
     "participation_models",

@@ -1,6 +1,8 @@
 """Run periodic jobs: once (tests, cron) or in a loop (``civicgrid worker`` or a thread inside
 ``civicgrid serve``). On PostgreSQL each run takes an advisory lock named after the job, so any
-number of app replicas and workers can run the loop and a job still runs once at a time."""
+number of app replicas and workers can run the loop and a job still runs once at a time; under
+that lock the shared schedule (``job_run``) says whether the job's interval has passed since
+it last started anywhere, so it also runs once per interval."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.clock import Clock
 from civicgrid.db import make_session_factory
+from civicgrid.jobs.models import JobRun
 
 log = logging.getLogger("civicgrid.jobs")
 
@@ -43,8 +46,26 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def run_job(engine: Engine, job: Job, now: datetime) -> JobResult:
-    """Run ``job`` once, unless another process holds its lock (PostgreSQL)."""
+def _claim(session: Session, job: Job, now: datetime, *, force: bool) -> bool:
+    """Record a start of ``job`` in the shared schedule unless it started less than its
+    interval ago (in any process); commits. Runs under the job's lock on PostgreSQL; on
+    SQLite the write lock of the transaction serialises it."""
+    row = session.get(JobRun, job.name, with_for_update=True)
+    if row is None:
+        session.add(JobRun(name=job.name, first_started_at=now, last_started_at=now, runs=1))
+    elif force or now - row.last_started_at >= job.interval:
+        row.last_started_at = now
+        row.runs += 1
+    else:
+        session.rollback()
+        return False
+    session.commit()
+    return True
+
+
+def run_job(engine: Engine, job: Job, now: datetime, *, force: bool = False) -> JobResult:
+    """Run ``job`` once, unless another process holds its lock (PostgreSQL) or it started less
+    than its interval ago anywhere (``force`` skips that check: ``worker --once``, tests)."""
     with engine.connect() as conn:
         locked = False
         if conn.dialect.name == "postgresql":
@@ -56,6 +77,8 @@ def run_job(engine: Engine, job: Job, now: datetime) -> JobResult:
                 return JobResult(job.name, ran=False)
         session = make_session_factory(engine)(bind=conn)
         try:
+            if not _claim(session, job, now, force=force):
+                return JobResult(job.name, ran=False)
             result = job.run(session, now)
             return JobResult(job.name, ran=True, result=result)
         except Exception as exc:  # one failing job must not stop the others
@@ -70,7 +93,7 @@ def run_job(engine: Engine, job: Job, now: datetime) -> JobResult:
 
 
 def run_all_once(engine: Engine, jobs: Sequence[Job], now: datetime) -> list[JobResult]:
-    return [run_job(engine, job, now) for job in jobs]
+    return [run_job(engine, job, now, force=True) for job in jobs]
 
 
 @dataclass
