@@ -4,11 +4,14 @@ cannot produce)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,8 +29,18 @@ from civicgrid.media.store import LocalMediaStore
 from tests.builders.auth import MiniTerritory, make_user
 
 FIELD_KEY = "b2u_3ZQZ8j0yJ6s9f0m7qX2yTqkzG7pB6w0b2uQZ9yQ="
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def _photo(fmt: str) -> bytes:
+    """A real 8×8 photo, encoded as the intake re-encodes (so a PNG comes back byte-equal)."""
+    out = io.BytesIO()
+    options: dict[str, Any] = {"optimize": True} if fmt == "PNG" else {"quality": 90}
+    Image.new("RGB", (8, 8), (31, 95, 168)).save(out, fmt, **options)
+    return out.getvalue()
+
+
+PNG = _photo("PNG")
+JPEG = _photo("JPEG")
 MAX_BYTES = 4096
 
 

@@ -4,12 +4,23 @@ file name or the declared content type."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from PIL import Image, ImageOps
 
 from civicgrid.errors import Invalid, NotFound
 
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+# Pillow's format name and save options per accepted type (re-encoding keeps the type).
+_ENCODINGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "image/jpeg": ("JPEG", {"quality": 90, "optimize": True}),
+    "image/png": ("PNG", {"optimize": True}),
+    "image/webp": ("WEBP", {"quality": 90, "method": 4}),
+}
+# Larger images are refused before decoding (a small file can unpack into gigabytes).
+MAX_PIXELS = 40_000_000
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -36,6 +47,34 @@ def check_image(data: bytes, *, max_bytes: int) -> str:
     if content_type is None:
         raise Invalid("只接受 JPEG、PNG 或 WebP 图片 (only JPEG, PNG or WebP images are accepted)")
     return content_type
+
+
+def clean_image(data: bytes, *, max_bytes: int) -> tuple[bytes, str]:
+    """Check an uploaded photo and re-encode it: ``(clean bytes, content type)``.
+
+    Decoding and encoding again with Pillow keeps the pixels (turned upright by their EXIF
+    orientation) and drops everything else: EXIF (GPS location, camera serial), comments and
+    any data appended after the image. Raises Invalid for what is not a decodable JPEG, PNG or
+    WebP image of at most :data:`MAX_PIXELS`."""
+    content_type = check_image(data, max_bytes=max_bytes)
+    fmt, options = _ENCODINGS[content_type]
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
+                megapixels = MAX_PIXELS // 1_000_000
+                raise Invalid(
+                    f"图片像素过多：{opened.width}×{opened.height}，上限 {megapixels} 百万像素"
+                )
+            image = ImageOps.exif_transpose(opened)
+            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            image.save(out, fmt, **options)
+    except Invalid:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise Invalid("图片已损坏或无法解码 (the image cannot be decoded)") from exc
+    return out.getvalue(), content_type
 
 
 class MediaStore(Protocol):

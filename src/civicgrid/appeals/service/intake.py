@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Date, Insert, Table, bindparam, insert
+from sqlalchemy import Date, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
@@ -45,7 +45,7 @@ from civicgrid.errors import Forbidden, Invalid
 from civicgrid.events.catalogue import EventType
 from civicgrid.events.emit import event_params
 from civicgrid.kit.crypto import FieldCipher
-from civicgrid.media.store import MediaStore, check_image
+from civicgrid.media.store import MediaStore, clean_image
 from civicgrid.notify.service import enqueue_params, enqueue_statement
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.locate import CACHE as LOCATE_CACHE
@@ -82,10 +82,34 @@ class NewAppeal:
 
 @dataclass(frozen=True, slots=True)
 class MediaPolicy:
-    """Where photos go and how large they may be."""
+    """Where photos go and how large they may be: each photo, and all photos of one appeal."""
 
     store: MediaStore
     max_bytes: int
+    max_photos_per_appeal: int = 30
+    max_bytes_per_appeal: int = 100 * 1024 * 1024
+
+
+def _check_appeal_totals(
+    session: Session, appeal: Appeal, photos: Sequence[bytes], media: MediaPolicy
+) -> None:
+    """Refuse photos that would take the appeal past its count or byte cap (Invalid)."""
+    count, size = session.execute(
+        select(func.count(), func.coalesce(func.sum(Attachment.size_bytes), 0)).where(
+            Attachment.appeal_id == appeal.id
+        )
+    ).one()
+    if count + len(photos) > media.max_photos_per_appeal:
+        raise Invalid(
+            f"每件诉求最多 {media.max_photos_per_appeal} 张照片，已有 {count} 张 "
+            "(too many photos for one appeal)"
+        )
+    total = int(size) + sum(len(p) for p in photos)
+    if total > media.max_bytes_per_appeal:
+        raise Invalid(
+            f"照片总大小将达 {total / 1048576:.1f} MB，每件诉求上限 "
+            f"{media.max_bytes_per_appeal / 1048576:.1f} MB (photos of one appeal too large)"
+        )
 
 
 def _next_number_statement(dialect: str) -> ReturningInsert[int]:
@@ -143,7 +167,9 @@ def add_photos(
     transaction (the bytes are content-addressed, so a rollback leaves only a harmless file)."""
     if len(photos) > MAX_PHOTOS:
         raise Invalid(f"最多上传 {MAX_PHOTOS} 张照片 (at most {MAX_PHOTOS} photos)")
-    checked = [(data, check_image(data, max_bytes=media.max_bytes)) for data in photos]
+    checked = [clean_image(data, max_bytes=media.max_bytes) for data in photos]
+    if checked:
+        _check_appeal_totals(session, appeal, [data for data, _ in checked], media)
     rows = []
     for data, content_type in checked:
         key = media.store.save(data, content_type)
