@@ -167,3 +167,28 @@ def test_promote_and_rollback_follow_the_promotion_log(tmp_path: Path, data: Pat
     code, _, err = run("promote", "t9", "--models-dir", models)
     assert code == 2
     assert "t9" in err
+
+
+def test_retrain_on_an_empty_database_trains_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from civicgrid import migrate
+    from civicgrid.db import make_engine
+
+    db_file = tmp_path / "cli.db"
+    engine = make_engine(f"sqlite:///{db_file}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    monkeypatch.setenv("CIVICGRID_DATABASE_URL", f"sqlite:///{db_file}")
+    monkeypatch.setenv("CIVICGRID_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        code, out, err = run("retrain", "--models-dir", str(tmp_path / "models"))
+    finally:
+        get_settings.cache_clear()
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["promoted"] is False
+    assert result["candidate"] is None
+    assert "带类别的诉求只有 0 条" in result["reason"]
+    assert not (tmp_path / "models").exists()
