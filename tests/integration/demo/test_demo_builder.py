@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 from civicgrid import config, migrate
 from civicgrid.appeals.channels import Channel, Flow
 from civicgrid.appeals.models import Appeal, TimelineEvent
+from civicgrid.appeals.service import answer_directly
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action, replay
+from civicgrid.auth import service as auth_service
 from civicgrid.auth.roles import Role
 from civicgrid.cli import app
 from civicgrid.clock import FrozenClock
@@ -30,7 +32,13 @@ from civicgrid.demo.builder import (
     build_demo_city,
     build_demo_history,
 )
-from civicgrid.demo.status import COMPLETE, PENDING, HistoryProgress, history_progress
+from civicgrid.demo.status import (
+    COMPLETE,
+    PENDING,
+    HistoryProgress,
+    demo_city,
+    history_progress,
+)
 from civicgrid.dispatch.artifacts import current_version
 from civicgrid.dispatch.service import classify_text
 
@@ -177,6 +185,55 @@ def test_history_built_later_gives_the_same_year(tmp_path: Path) -> None:
     finally:
         inline.dispose()
         later.dispose()
+
+
+def test_an_appeal_someone_handles_during_the_history_keeps_their_action(
+    tmp_path: Path,
+) -> None:
+    engine = _sqlite(tmp_path / "busy.db")
+    media = tmp_path / "media"
+    acted: list[int] = []
+
+    def operator_answers_one(phase: str, done: int, total: int) -> None:
+        """Between two commits of the history, the operator answers a waiting appeal."""
+        if phase != "历史诉求" or acted:
+            return
+        with make_session_factory(engine)() as session:
+            city = demo_city(session)
+            assert city is not None
+            waiting = session.scalars(  # an appeal of the history, waiting for the operator
+                select(Appeal.id).where(
+                    Appeal.status == AppealStatus.RECEIVED.value,
+                    Appeal.received_at < city.recent_from,
+                )
+            ).first()
+            if waiting is None:
+                return
+            operator_id = auth_service.find_user_id(session, "operator")
+            assert operator_id is not None
+            answer_directly(
+                session, appeal_id=waiting, text="已电话答复来电人。",
+                actor=auth_service.actor_for_user(session, operator_id), now=FROZEN_AT,
+            )  # fmt: skip
+            acted.append(waiting)
+
+    try:
+        first = _build(engine, media, appeals=300, history="later")
+        result = build_demo_history(
+            engine, clock=FrozenClock(FROZEN_AT), field_key=FIELD_KEY, media_dir=media,
+            models_dir=tmp_path / "models", progress=operator_answers_one,
+        )  # fmt: skip
+        assert acted, "no appeal waited for dispatch at any commit of the history"
+        assert result.appeals == first.history_pending
+        assert result.dropped == 1
+        assert _progress(engine).state == COMPLETE
+        with make_session_factory(engine)() as session:
+            kept = session.get(Appeal, acted[0])
+            assert kept is not None
+            assert kept.status == AppealStatus.ANSWERED_DIRECTLY.value
+        assert _check_timelines(engine) == 300
+    finally:
+        engine.dispose()
 
 
 def test_a_failed_build_leaves_the_database_as_it_was(tmp_path: Path) -> None:
