@@ -5,6 +5,7 @@ whose timelines replay to them, and refused by ``civicgrid demo`` on a database 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from civicgrid.appeals.workflow import Action, replay
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.roles import Role
 from civicgrid.cli import app
-from civicgrid.clock import FrozenClock
+from civicgrid.clock import FrozenClock, monotonic
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.builder import (
     DemoSummary,
@@ -33,6 +34,7 @@ from civicgrid.demo.builder import (
     build_demo_history,
 )
 from civicgrid.demo.status import (
+    BUILDING,
     COMPLETE,
     PENDING,
     HistoryProgress,
@@ -262,6 +264,36 @@ def test_the_cli_refuses_a_second_build(tmp_path: Path, monkeypatch: pytest.Monk
         again = runner.invoke(app, ["demo", "--scale", "tiny"])
         assert again.exit_code == 2
         assert "--reset" in again.output
+    finally:
+        config.get_settings.cache_clear()
+
+
+def test_the_cli_builds_the_history_in_a_background_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    var = tmp_path / "var"
+    monkeypatch.setenv("CIVICGRID_VAR_DIR", str(var))
+    monkeypatch.delenv("CIVICGRID_DATABASE_URL", raising=False)
+    config.get_settings.cache_clear()
+    try:
+        built = CliRunner().invoke(app, ["demo", "--scale", "tiny", "--history", "background"])
+        assert built.exit_code == 0, built.output
+        assert "在后台生成" in built.output
+        engine = make_engine(f"sqlite:///{var / 'civicgrid.db'}")
+        try:
+            deadline = monotonic() + 600  # a generous bound for a loaded machine, not a target
+            while _progress(engine).state != COMPLETE:
+                assert _progress(engine).state in (PENDING, BUILDING), _progress(engine)
+                assert monotonic() < deadline, (var / "demo-history.log").read_text()
+                time.sleep(0.5)
+            assert len(_appeals(engine)) == 200
+            assert "演示城市的历史诉求已生成" in (var / "demo-history.log").read_text()
+        finally:
+            engine.dispose()
+        again = CliRunner().invoke(app, ["demo", "--if-empty", "--history", "background"])
+        assert again.exit_code == 0, again.output
+        assert "dispatcher" in again.output
+        assert "后台生成" not in again.output  # complete: nothing is started again
     finally:
         config.get_settings.cache_clear()
 
