@@ -43,6 +43,7 @@ from civicgrid.audit import service as audit
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import NotFound
+from civicgrid.kit.search import LIKE_ESCAPE, contains_pattern
 
 CENTRE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 
@@ -373,13 +374,13 @@ def list_for(
     if filters.received_to is not None:
         conds.append(Appeal.received_at < filters.received_to)
     if filters.text:
-        needle = f"%{filters.text.strip().lower()}%"
+        needle = contains_pattern(filters.text.strip().lower())
         conds.append(
             or_(
-                func.lower(Appeal.title).like(needle),
-                func.lower(Appeal.content).like(needle),
+                func.lower(Appeal.title).like(needle, escape=LIKE_ESCAPE),
+                func.lower(Appeal.content).like(needle, escape=LIKE_ESCAPE),
                 Appeal.number == filters.text.strip(),
-                func.lower(Appeal.address).like(needle),
+                func.lower(Appeal.address).like(needle, escape=LIKE_ESCAPE),
             )
         )
     if filters.warning is not None:

@@ -25,6 +25,7 @@ from civicgrid.appeals.models import (
     WorkingDayOverride,
 )
 from civicgrid.errors import NotFound
+from civicgrid.kit.search import LIKE_ESCAPE, contains_pattern
 
 # --- records beside an appeal ------------------------------------------------------------
 
@@ -127,12 +128,12 @@ def search_knowledge(
     if not include_inactive:
         stmt = stmt.where(KnowledgeArticle.is_active.is_(True))
     for word in words:
-        needle = f"%{word.lower()}%"
+        needle = contains_pattern(word.lower())
         stmt = stmt.where(
             or_(
-                func.lower(KnowledgeArticle.title).like(needle),
-                func.lower(KnowledgeArticle.keywords).like(needle),
-                func.lower(KnowledgeArticle.body).like(needle),
+                func.lower(KnowledgeArticle.title).like(needle, escape=LIKE_ESCAPE),
+                func.lower(KnowledgeArticle.keywords).like(needle, escape=LIKE_ESCAPE),
+                func.lower(KnowledgeArticle.body).like(needle, escape=LIKE_ESCAPE),
             )
         )
     rows = session.scalars(stmt.order_by(KnowledgeArticle.id).limit(500)).all()
