@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from civicgrid.appeals.deadlines import WarningLevel
+from civicgrid.appeals.queries import workbench
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid
-from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, PAGE_SIZE, list_rows
+from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, PAGE_SIZE, appeal_row, list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import require
 from civicgrid.web.shared.render import render
@@ -49,9 +50,11 @@ class InboxFilters:
     warning: str = ""
     q: str = ""
     offset: int = 0
+    queue: str = ""
 
     def query(self, **changes: Any) -> str:
         values: dict[str, Any] = {
+            "queue": self.queue,
             "status": self.status,
             "overdue": "1" if self.overdue else "",
             "warning": self.warning,
@@ -93,20 +96,32 @@ def inbox(
     warning: Annotated[str, Query(max_length=10)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
     offset: Annotated[int, Query(ge=0)] = 0,
+    queue: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """The appeals of the actor's unit (data scope), filtered by status, overdue and warning."""
+    """The appeals of the actor's unit (data scope), filtered by status, overdue and warning,
+    or one workbench queue (``?queue=to_sign``). A handler opening the page without filters
+    sees their own unit's open work (queue ``mine``), not everything in their scope."""
     require(actor, INBOX_ROLES)
-    filters = InboxFilters(status, overdue in ("1", "true", "on"), warning, q, offset)
-    rows, total = list_rows(
-        session,
-        actor,
-        now,
-        statuses=_status_filter(status),
-        overdue=filters.overdue,
-        warning=_warning_filter(warning),
-        text=q,
-        offset=offset,
-    )
+    unfiltered = not (queue or overdue or warning or q) and status == "open"
+    if unfiltered and "queue" not in request.query_params and workbench.own_units(actor):
+        queue = "mine"
+    filters = InboxFilters(status, overdue in ("1", "true", "on"), warning, q, offset, queue)
+    queue_label = ""
+    if queue:
+        page = workbench.list_queue(session, actor, queue, now=now, offset=offset, limit=PAGE_SIZE)
+        rows, total = [appeal_row(a, now) for a in page.items], page.total
+        queue_label = workbench.queue(queue).label
+    else:
+        rows, total = list_rows(
+            session,
+            actor,
+            now,
+            statuses=_status_filter(status),
+            overdue=filters.overdue,
+            warning=_warning_filter(warning),
+            text=q,
+            offset=offset,
+        )
     return render(
         request,
         "appeals/inbox.html",
@@ -114,6 +129,7 @@ def inbox(
             "rows": rows,
             "total": total,
             "filters": filters,
+            "queue_label": queue_label,
             "page_size": PAGE_SIZE,
             "statuses": [("open", "未办结"), ("all", "全部")]
             + [(s.value, s.label) for s in AppealStatus],

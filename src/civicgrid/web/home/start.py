@@ -1,24 +1,46 @@
-"""The home page: who is logged in, their posts, and the pages their roles use."""
+"""The landing page (/): the workbench of the logged-in person — counts of what waits for them
+or their unit, each linking to its list, and the page where the work is done."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from civicgrid.appeals.queries import workbench as queues
 from civicgrid.auth import service
 from civicgrid.auth.deps import OptionalActor
-from civicgrid.deps import DbSession
+from civicgrid.auth.roles import Role
+from civicgrid.deps import DbSession, Now
+from civicgrid.web.home.workbench import ADMIN_LINKS, groups_for
+from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 
+RESIDENT_RECENT = 10
+
 
 @router.get("/", include_in_schema=False)
-def home(request: Request, actor: OptionalActor, session: DbSession) -> Response:
-    """Anonymous visitors go to the login page; others see their posts and navigation."""
+def home(request: Request, actor: OptionalActor, session: DbSession, now: Now) -> Response:
+    """Anonymous visitors go to the login page; others see their workbench."""
     if actor is None or actor.user_id is None:
         return RedirectResponse("/login", status_code=303)
     set_page_context(request, actor)
     user = service.get_user(session, actor.user_id)
-    return render(request, "home.html", {"posts": service.describe_posts(session, user)})
+    posts = [p for p in service.describe_posts(session, user) if p.role is not Role.RESIDENT]
+    recent = []
+    if actor.has_role(Role.RESIDENT):
+        page = queues.list_queue(session, actor, "my_all", now=now, limit=RESIDENT_RECENT)
+        recent = [appeal_row(a, now) for a in page.items]
+    return render(
+        request,
+        "home.html",
+        {
+            "posts": posts,
+            "groups": groups_for(session, actor, now),
+            "recent": recent,
+            "resident": actor.has_role(Role.RESIDENT),
+            "admin_links": ADMIN_LINKS if actor.has_role(Role.ADMIN) else (),
+        },
+    )
