@@ -86,6 +86,7 @@ def main() -> None:
     build_demo_city(
         engine, seed=args.seed, scale=args.scale, clock=FrozenClock(NOW - timedelta(hours=1)),
         field_key=key, appeals=args.appeals, media_dir=work / "media",
+        models_dir=work / "demo-models",
     )  # fmt: skip
     print(f"demo city ({args.scale}, {args.appeals} appeals): {monotonic() - wall:.1f} s wall")
     session = make_session_factory(engine)()

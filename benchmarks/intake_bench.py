@@ -551,6 +551,7 @@ def main() -> None:
                 lambda: build_demo_city(
                     engine, seed=args.seed, scale="tiny", clock=SystemClock(),
                     field_key=field_key, media_dir=Path(tmp) / "media",
+                    models_dir=Path(tmp) / "models",
                 ),
             )  # fmt: skip
             with make_session_factory(engine)() as session:

@@ -133,7 +133,7 @@ def demo_city(live_server: LiveServer) -> DemoCity:
     build_demo_city(
         live_server.engine, seed=42, scale="tiny", clock=live_server.clock,
         field_key=live_server.settings.resolved_field_key(),
-        media_dir=live_server.settings.media_dir,
+        media_dir=live_server.settings.media_dir, models_dir=live_server.settings.models_dir,
     )  # fmt: skip
     with make_session_factory(live_server.engine)() as session:
         street_user = auth_service.find_user_id(session, "street")
