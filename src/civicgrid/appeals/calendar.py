@@ -84,8 +84,7 @@ class WorkingCalendar:
             if self.is_working_day(candidate):
                 return candidate
         raise Invalid(
-            f"{day} 之后一年内没有工作日，请检查节假日调整表。"
-            f" No working day within a year after {day}; check the holiday overrides.",
+            f"{day} 之后一年内没有工作日，请检查节假日调整表。",
             detail={"day": day.isoformat()},
         )
 
@@ -96,7 +95,7 @@ class WorkingCalendar:
         """
         if count < 1:
             raise Invalid(
-                f"工作日数须为正数：{count}。 Working-day count must be positive: {count}.",
+                f"工作日数须为正数：{count}。",
                 detail={"count": count},
             )
         current = day

@@ -239,12 +239,12 @@ def extended_due(current_due: datetime, new_due: datetime, *, now: datetime) -> 
     _require_aware("new_due", new_due)
     if new_due <= now:
         raise Invalid(
-            "新的办理时限必须晚于当前时间。 The new deadline must be in the future.",
+            "新的办理时限必须晚于当前时间。",
             detail={"field": "new_due_at"},
         )
     if new_due <= current_due:
         raise Invalid(
-            "新的办理时限必须晚于原办理时限。 The new deadline must be after the current one.",
+            "新的办理时限必须晚于原办理时限。",
             detail={"field": "new_due_at"},
         )
     return new_due.astimezone(UTC)

@@ -21,10 +21,10 @@ EDITORS = (Role.ADMIN, Role.OPERATOR, Role.DISPATCHER)
 
 def _check(actor: Actor, title: str, body: str) -> tuple[str, str]:
     if not actor.has_role(*EDITORS):
-        raise Forbidden("没有权限编辑知识库 (you may not edit the knowledge base)")
+        raise Forbidden("没有权限编辑知识库")
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise Invalid("请填写标题和正文 (title and body are required)", detail={"field": "title"})
+        raise Invalid("请填写标题和正文", detail={"field": "title"})
     return title, body
 
 

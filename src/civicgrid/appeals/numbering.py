@@ -47,7 +47,7 @@ def format_appeal_no(day: date, sequence: int, *, width: int = DEFAULT_WIDTH) ->
     """
     if not 1 <= sequence < 10**width:
         raise Invalid(
-            f"当日工单序号超出范围：{sequence}。 Daily sequence out of range: {sequence}.",
+            f"当日工单序号超出范围：{sequence}。",
             detail={"sequence": sequence, "width": width},
         )
     return f"{day.year:04d}{day.month:02d}{day.day:02d}{sequence:0{width}d}"
@@ -62,20 +62,20 @@ def parse_appeal_no(text: str, *, width: int = DEFAULT_WIDTH) -> AppealNumber:
     cleaned = text.strip()
     if not re.fullmatch(rf"\d{{{_DATE_DIGITS + width}}}", cleaned):
         raise Invalid(
-            f"工单编号格式不正确：{text!r}。 Not an appeal number: {text!r}.",
+            f"工单编号格式不正确：{text!r}。",
             detail={"field": "appeal_no"},
         )
     try:
         day = date(int(cleaned[:4]), int(cleaned[4:6]), int(cleaned[6:_DATE_DIGITS]))
     except ValueError as exc:
         raise Invalid(
-            f"工单编号中的日期无效：{text!r}。 The date in {text!r} does not exist.",
+            f"工单编号中的日期无效：{text!r}。",
             detail={"field": "appeal_no"},
         ) from exc
     sequence = int(cleaned[_DATE_DIGITS:])
     if sequence == 0:
         raise Invalid(
-            f"工单编号序号不能为0：{text!r}。 Sequence 0 in {text!r}.",
+            f"工单编号序号不能为0：{text!r}。",
             detail={"field": "appeal_no"},
         )
     return AppealNumber(day, sequence, width)

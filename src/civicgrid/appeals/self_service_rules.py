@@ -22,9 +22,7 @@ MAX_TRACKING_FAILURES = 5
 TRACKING_WINDOW = timedelta(hours=1)
 # How long failed tracking attempts are kept (default: exactly the window they count in).
 TRACKING_FAILURE_RETENTION = TRACKING_WINDOW
-NO_MATCH_MESSAGE = (
-    "没有找到匹配的诉求，请核对工单编号和手机号码后四位 (no appeal matches the number and phone)"
-)
+NO_MATCH_MESSAGE = "没有找到匹配的诉求，请核对工单编号和手机号码后四位"
 
 
 class CallbackChannel(StrEnum):
@@ -101,8 +99,7 @@ def tracking_purge_cutoff(
     if retention < TRACKING_WINDOW:
         minutes = int(TRACKING_WINDOW.total_seconds() // 60)
         raise Invalid(
-            f"查询失败记录的保留时长不能短于 {minutes} 分钟的计数窗口"
-            f" (retention must be at least the {minutes}-minute tracking window)",
+            f"查询失败记录的保留时长不能短于 {minutes} 分钟的计数窗口",
             detail={"field": "retention", "window_minutes": minutes},
         )
     return now - retention

@@ -523,7 +523,7 @@ def check_input(
     ``current_due_at`` is the feedback deadline in force; it is needed for extensions, whose new
     deadline must lie in the future and after the current one, and whose request must be made
     before the current one passes (DOMAIN §1.5). Raises :class:`~civicgrid.errors.Invalid` with a
-    Chinese+English message and ``detail={"field": ...}``.
+    Chinese message and ``detail={"field": ...}``.
     """
     needs = action.requires
     if (Requirement.REASON in needs or Requirement.CONTENT in needs) and not (
@@ -531,24 +531,23 @@ def check_input(
     ):
         what = ACTION_SPECS[action].text_label or "说明"
         raise Invalid(
-            f"“{action.label}”需要填写{what}。 Action '{action}' needs a text.",
+            f"“{action.label}”需要填写{what}。",
             detail={"field": "text"},
         )
     if Requirement.NEW_DEADLINE in needs:
         if data.new_due_at is None:
             raise Invalid(
-                f"“{action.label}”需要填写新的办理时限。 Action '{action}' needs a new deadline.",
+                f"“{action.label}”需要填写新的办理时限。",
                 detail={"field": "new_due_at"},
             )
         if current_due_at is None:
             raise Invalid(
-                "工单没有办理时限，无法延期。 The order has no deadline to extend.",
+                "工单没有办理时限，无法延期。",
                 detail={"field": "new_due_at"},
             )
         if action is Action.REQUEST_EXTENSION and now > current_due_at:
             raise Invalid(
-                "延期须在原办理时限届满前申请。"
-                " An extension must be requested before the deadline passes.",
+                "延期须在原办理时限届满前申请。",
                 detail={"field": "new_due_at"},
             )
         extended_due(current_due_at, data.new_due_at, now=now)
@@ -556,18 +555,18 @@ def check_input(
         data.resolved is None or data.satisfaction is None
     ):
         raise Invalid(
-            "回访须记录是否解决和满意度。 A callback needs 'resolved' and a satisfaction.",
+            "回访须记录是否解决和满意度。",
             detail={"field": "satisfaction" if data.resolved is not None else "resolved"},
         )
     if Requirement.EMERGENCY_LINE in needs and data.emergency_line is None:
         raise Invalid(
-            "请选择转接的紧急热线。 Choose the emergency line to transfer to.",
+            "请选择转接的紧急热线。",
             detail={"field": "emergency_line"},
         )
     if Requirement.MERGE_TARGET in needs:
         if not data.merge_target_no:
             raise Invalid(
-                "请填写并入的工单编号。 Give the number of the order to merge into.",
+                "请填写并入的工单编号。",
                 detail={"field": "merge_target_no"},
             )
         parse_appeal_no(data.merge_target_no)

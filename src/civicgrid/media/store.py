@@ -37,15 +37,12 @@ def sniff_image(data: bytes) -> str | None:
 def check_image(data: bytes, *, max_bytes: int) -> str:
     """Validate an uploaded photo; returns its content type or raises Invalid."""
     if not data:
-        raise Invalid("照片为空 (the photo is empty)")
+        raise Invalid("照片为空")
     if len(data) > max_bytes:
-        raise Invalid(
-            f"照片过大：{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:.1f} MB "
-            "(the photo is larger than the limit)"
-        )
+        raise Invalid(f"照片过大：{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:.1f} MB")
     content_type = sniff_image(data)
     if content_type is None:
-        raise Invalid("只接受 JPEG、PNG 或 WebP 图片 (only JPEG, PNG or WebP images are accepted)")
+        raise Invalid("只接受 JPEG、PNG 或 WebP 图片")
     return content_type
 
 
@@ -73,7 +70,7 @@ def clean_image(data: bytes, *, max_bytes: int) -> tuple[bytes, str]:
     except Invalid:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Invalid("图片已损坏或无法解码 (the image cannot be decoded)") from exc
+        raise Invalid("图片已损坏或无法解码") from exc
     return out.getvalue(), content_type
 
 
@@ -105,5 +102,5 @@ class LocalMediaStore:
     def load(self, key: str) -> bytes:
         path = (self.root / key).resolve()
         if self.root.resolve() not in path.parents or not path.is_file():
-            raise NotFound(f"附件不存在 (no media stored under {key!r})")
+            raise NotFound("附件不存在")
         return path.read_bytes()

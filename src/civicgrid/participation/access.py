@@ -137,7 +137,7 @@ def require_linked_resident(session: Session, actor: Actor) -> int:
     yet (the community links it after checking the person)."""
     resident_id = linked_resident_id(session, actor.user_id)
     if resident_id is None:
-        raise Forbidden("您的账号尚未关联实有人口登记，请联系社区办理关联 (account not linked)")
+        raise Forbidden("您的账号尚未关联实有人口登记，请联系社区办理关联")
     return resident_id
 
 
@@ -150,14 +150,14 @@ def link_resident(
     resident = staff_resident(session, actor, resident_id)
     account = auth_service.actor_for_user(session, user_id)
     if not account.has_role(Role.RESIDENT):
-        raise Invalid("只能关联居民角色的账号 (only resident accounts can be linked)")
+        raise Invalid("只能关联居民角色的账号")
     taken = session.scalars(
         select(ResidentLink).where(
             (ResidentLink.user_id == user_id) | (ResidentLink.resident_id == resident_id)
         )
     ).first()
     if taken is not None:
-        raise Conflict("该账号或该居民已有关联 (account or resident already linked)")
+        raise Conflict("该账号或该居民已有关联")
     link = ResidentLink(
         user_id=user_id,
         resident_id=resident.id,
@@ -195,9 +195,7 @@ def flush_versioned(session: Session, what: str) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(
-            f"{what}已被他人修改，请刷新后重试 (changed by someone else; reload)"
-        ) from exc
+        raise Conflict(f"{what}已被他人修改，请刷新后重试") from exc
 
 
 def audit(

@@ -9,7 +9,7 @@ def clean_text(value: str, what: str, max_len: int, *, required: bool = True) ->
     """``value`` stripped; Invalid when required and empty, or longer than ``max_len``."""
     value = value.strip()
     if required and not value:
-        raise Invalid(f"{what}不能为空 ({what} required)")
+        raise Invalid(f"{what}不能为空")
     if len(value) > max_len:
         raise Invalid(f"{what}不超过 {max_len} 个字")
     return value

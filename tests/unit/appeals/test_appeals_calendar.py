@@ -87,7 +87,7 @@ def test_count_must_be_positive() -> None:
 def test_an_override_table_without_working_days_is_reported() -> None:
     start = date(2026, 1, 1)
     everything_off = {start + timedelta(days=i): False for i in range(1, 400)}
-    with pytest.raises(Invalid, match="overrides"):
+    with pytest.raises(Invalid, match="节假日调整表"):
         WorkingCalendar(everything_off).next_working_day(start)
 
 

@@ -235,9 +235,9 @@ def test_extension_new_due_must_be_future_and_later() -> None:
     new = bj(2026, 12, 10, 23, 59, 59)
     assert extended_due(current, new, now=now) == new
     assert extended_due(current, new, now=now).tzinfo is UTC
-    with pytest.raises(Invalid, match="after the current one"):
+    with pytest.raises(Invalid, match="晚于原办理时限"):
         extended_due(current, current, now=now)
-    with pytest.raises(Invalid, match="in the future"):
+    with pytest.raises(Invalid, match="晚于当前时间"):
         extended_due(bj(2026, 11, 20), bj(2026, 11, 23), now=now)
     with pytest.raises(ValueError, match="timezone-aware"):
         extended_due(current, datetime(2026, 12, 10), now=now)  # noqa: DTZ001

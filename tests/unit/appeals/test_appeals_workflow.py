@@ -568,18 +568,18 @@ def test_actions_without_requirements_accept_empty_input() -> None:
 def test_extension_request_needs_a_later_future_deadline_before_the_old_one_passes() -> None:
     ok = ActionInput(text="需协调产权单位", new_due_at=DUE + timedelta(days=5))
     check_input(A.REQUEST_EXTENSION, ok, now=NOW, current_due_at=DUE)
-    with pytest.raises(Invalid, match="new deadline"):
+    with pytest.raises(Invalid, match="新的办理时限"):
         check_input(A.REQUEST_EXTENSION, ActionInput(text="x"), now=NOW, current_due_at=DUE)
-    with pytest.raises(Invalid, match="after the current one"):
+    with pytest.raises(Invalid, match="晚于原办理时限"):
         check_input(
             A.REQUEST_EXTENSION,
             ActionInput(text="x", new_due_at=DUE - timedelta(hours=1)),
             now=NOW,
             current_due_at=DUE,
         )
-    with pytest.raises(Invalid, match="before the deadline"):
+    with pytest.raises(Invalid, match="届满前申请"):
         check_input(A.REQUEST_EXTENSION, ok, now=DUE + timedelta(seconds=1), current_due_at=DUE)
-    with pytest.raises(Invalid, match="no deadline"):
+    with pytest.raises(Invalid, match="没有办理时限"):
         check_input(A.REQUEST_EXTENSION, ok, now=NOW, current_due_at=None)
 
 
@@ -587,7 +587,7 @@ def test_extension_approval_may_come_after_the_old_deadline_but_not_into_the_pas
     late = DUE + timedelta(hours=1)
     good = ActionInput(new_due_at=late + timedelta(days=2))
     check_input(A.APPROVE_EXTENSION, good, now=late, current_due_at=DUE)
-    with pytest.raises(Invalid, match="in the future"):
+    with pytest.raises(Invalid, match="晚于当前时间"):
         check_input(
             A.APPROVE_EXTENSION,
             ActionInput(new_due_at=late - timedelta(minutes=1)),

@@ -44,7 +44,7 @@ def _edited(session: Session) -> None:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise Forbidden("只有系统管理员可以调整工作日 (only administrators edit the calendar)")
+        raise Forbidden("只有系统管理员可以调整工作日")
 
 
 @use_case
@@ -84,7 +84,7 @@ def delete_working_day(session: Session, *, day: date, actor: Actor, now: dateti
     _edited(session)
     row = session.get(WorkingDayOverride, day)
     if row is None:
-        raise NotFound(f"{day} 没有调整记录 (no override for this day)")
+        raise NotFound(f"{day} 没有调整记录")
     record(
         session,
         actor=actor,

@@ -53,12 +53,10 @@ def _merged_callback(
     now: datetime,
 ) -> Callback:
     if not actor.has_role(*CALLBACK_ROLES):
-        raise Forbidden("只有话务员可以回访 (only operators call back)")
+        raise Forbidden("只有话务员可以回访")
     target = session.get(Appeal, appeal.merged_into_id) if appeal.merged_into_id else None
     if target is None or AppealStatus(target.status) not in CALLED_BACK_TARGETS:
-        raise InvalidTransition(
-            "并入的主工单尚未办结，不能回访 (the order this one was merged into has no reply yet)"
-        )
+        raise InvalidTransition("并入的主工单尚未办结，不能回访")
     row = Callback(
         appeal_id=appeal.id,
         round=appeal.reopen_count,

@@ -53,9 +53,7 @@ def stale_as_conflict() -> Iterator[None]:
     try:
         yield
     except StaleDataError as exc:
-        raise Conflict(
-            "工单已被他人修改，请刷新后重试 (the appeal was changed by someone else; reload)"
-        ) from exc
+        raise Conflict("工单已被他人修改，请刷新后重试") from exc
 
 
 def flush(session: Session) -> None:
@@ -91,16 +89,16 @@ def load_for_action(
     if expected_version is not None and expected_version != appeal.version:
         raise Conflict(
             f"工单已被他人修改（当前版本 {appeal.version}，提交的版本 {expected_version}），"
-            "请刷新后重试 (the appeal changed since you loaded it)",
+            "请刷新后重试",
             detail={"version": appeal.version, "expected_version": expected_version},
         )
     return appeal
 
 
-def require_text(value: str | None, what: str, english: str) -> str:
+def require_text(value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise Invalid(f"请填写{what} ({english} is required)", detail={"field": "text"})
+        raise Invalid(f"请填写{what}", detail={"field": "text"})
     return text
 
 
@@ -150,7 +148,7 @@ def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
         )
         if region is None or region.level not in REGION_UNIT_LEVELS:
             raise Invalid(
-                f"承办单位不存在或不是街乡/区：region {unit_id} (no such street or district)",
+                f"承办单位不存在或不是街乡/区：{unit_id}",
                 detail={"field": "unit"},
             )
         return UnitRef("region", region.id, region.name, region.path)
@@ -160,7 +158,7 @@ def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
         )
         if dept is None or not dept.is_active:
             raise Invalid(
-                f"职能部门不存在或已停用：{unit_id} (no such active department)",
+                f"职能部门不存在或已停用：{unit_id}",
                 detail={"field": "unit"},
             )
         return UnitRef("department", dept.id, dept.name)
@@ -170,12 +168,12 @@ def resolve_unit(session: Session, kind: str, unit_id: int) -> UnitRef:
         )
         if util is None or not util.is_active:
             raise Invalid(
-                f"公共服务企业不存在或已停用：{unit_id} (no such active utility)",
+                f"公共服务企业不存在或已停用：{unit_id}",
                 detail={"field": "unit"},
             )
         return UnitRef("utility", util.id, util.name)
     raise Invalid(
-        f"承办单位类型无效：{kind}（应为 region / department / utility）(unknown unit kind)",
+        f"承办单位类型无效：{kind}（应为 region / department / utility）",
         detail={"field": "unit"},
     )
 
@@ -240,10 +238,7 @@ def acting_role(appeal: Appeal, action: Action, actor: Actor) -> Role:
         return role
     if action is Action.RECORD_ARRIVAL and candidates:
         return candidates[0]
-    raise Forbidden(
-        f"您不是本工单的承办单位，不能执行“{action.label}” "
-        f"(only the order's lead unit may take action '{action}')"
-    )
+    raise Forbidden(f"您不是本工单的承办单位，不能执行“{action.label}”")
 
 
 def append_event(
@@ -397,6 +392,6 @@ def get_target_by_number(session: Session, actor: Actor, number: str) -> Appeal:
         return queries.by_number_for(session, actor, number)
     except NotFound as exc:
         raise Invalid(
-            f"并入的工单不存在或无权查看：{number} (no such order to merge into)",
+            f"并入的工单不存在或无权查看：{number}",
             detail={"field": "merge_target_no"},
         ) from exc

@@ -227,13 +227,12 @@ def merge(
     target_status = AppealStatus(target.status)
     if target.id == appeal.id:
         raise Invalid(
-            "不能并入自身 (an appeal cannot be merged into itself)",
+            "不能并入自身",
             detail={"field": "merge_target_no"},
         )
     if target_status.terminal or target_status in INTAKE_DISPOSITION_STATUSES:
         raise Invalid(
-            f"目标工单 {target.number} 状态为“{target_status.label}”，不能并入 "
-            "(the target order is not open)",
+            f"目标工单 {target.number} 状态为“{target_status.label}”，不能并入",
             detail={"field": "merge_target_no"},
         )
     appeal.merged_into_id = target.id

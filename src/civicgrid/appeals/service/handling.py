@@ -101,9 +101,7 @@ def dispatch_joined(
     for kind, unit_id in co_units:
         ref = resolve_unit(session, kind, unit_id)
         if (ref.kind, ref.id) in seen:
-            raise Invalid(
-                f"承办单位重复：{ref.name} (a unit appears twice)", detail={"field": "co_units"}
-            )
+            raise Invalid(f"承办单位重复：{ref.name}", detail={"field": "co_units"})
         seen.add((ref.kind, ref.id))
         co_refs.append(ref)
     if level is not None:
@@ -232,7 +230,7 @@ def _decide_return(
     role = acting_role(appeal, action, actor)
     check_input(action, ActionInput(text=note), now=now)
     if request is None:
-        raise Invalid("没有待审核的退单申请 (no pending send-back)")
+        raise Invalid("没有待审核的退单申请")
     request.decision = "approved" if action is Action.APPROVE_RETURN else "rejected"
     request.decided_at = now
     request.decided_by_user_id = actor.user_id
@@ -309,7 +307,7 @@ def reply(
     check_input(Action.REPLY, ActionInput(text=text), now=now)
     if photos:
         if media is None:
-            raise Invalid("未配置照片存储 (no media store configured)")
+            raise Invalid("未配置照片存储")
         add_photos(session, appeal, photos, purpose="result", media=media, actor=actor, now=now)
     appeal.reply_text = text.strip()
     appeal.replied_at = now
@@ -345,12 +343,12 @@ def add_attachment(
     only a resident may add; the submitting resident may add to their own open appeal."""
     appeal = queries.by_id_for(session, actor, appeal_id)
     if AppealStatus(appeal.status) in TERMINAL_STATUSES:
-        raise Invalid("工单已结束，不能再添加附件 (the appeal is finished)")
+        raise Invalid("工单已结束，不能再添加附件")
     if not photos:
-        raise Invalid("请选择照片 (no photo given)", detail={"field": "photos"})
+        raise Invalid("请选择照片", detail={"field": "photos"})
     own = actor.user_id is not None and actor.user_id == appeal.resident_user_id
     if actor.roles <= {Role.RESIDENT} and not own:
-        raise Forbidden("只能给本人的诉求添加照片 (only your own appeals)")
+        raise Forbidden("只能给本人的诉求添加照片")
     rows = add_photos(
         session, appeal, photos, purpose="evidence", media=media, actor=actor, now=now
     )

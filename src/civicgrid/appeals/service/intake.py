@@ -100,15 +100,12 @@ def _check_appeal_totals(
         )
     ).one()
     if count + len(photos) > media.max_photos_per_appeal:
-        raise Invalid(
-            f"每件诉求最多 {media.max_photos_per_appeal} 张照片，已有 {count} 张 "
-            "(too many photos for one appeal)"
-        )
+        raise Invalid(f"每件诉求最多 {media.max_photos_per_appeal} 张照片，已有 {count} 张")
     total = int(size) + sum(len(p) for p in photos)
     if total > media.max_bytes_per_appeal:
         raise Invalid(
             f"照片总大小将达 {total / 1048576:.1f} MB，每件诉求上限 "
-            f"{media.max_bytes_per_appeal / 1048576:.1f} MB (photos of one appeal too large)"
+            f"{media.max_bytes_per_appeal / 1048576:.1f} MB"
         )
 
 
@@ -140,15 +137,12 @@ def next_number(session: Session, received_at: datetime) -> str:
 def check_point(lon: float | None, lat: float | None) -> None:
     """Both coordinates or none, inside mainland China."""
     if (lon is None) != (lat is None):
-        raise Invalid(
-            "经纬度须同时填写 (give both longitude and latitude)", detail={"field": "lon"}
-        )
+        raise Invalid("经纬度须同时填写", detail={"field": "lon"})
     if lon is None or lat is None:
         return
     if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
         raise Invalid(
-            f"坐标不在中国境内：({lon}, {lat})，请检查经纬度是否填反 "
-            "(coordinates outside China; longitude and latitude swapped?)",
+            f"坐标不在中国境内：({lon}, {lat})，请检查经纬度是否填反",
             detail={"field": "lon"},
         )
 
@@ -166,7 +160,7 @@ def add_photos(
     """Check every photo by content and size first, then store them. Joins the caller's
     transaction (the bytes are content-addressed, so a rollback leaves only a harmless file)."""
     if len(photos) > MAX_PHOTOS:
-        raise Invalid(f"最多上传 {MAX_PHOTOS} 张照片 (at most {MAX_PHOTOS} photos)")
+        raise Invalid(f"最多上传 {MAX_PHOTOS} 张照片")
     checked = [clean_image(data, max_bytes=media.max_bytes) for data in photos]
     if checked:
         _check_appeal_totals(session, appeal, [data for data, _ in checked], media)
@@ -193,20 +187,18 @@ def _check_submitter(actor: Actor, channel: Channel) -> Role:
         # naming the client application; a logged-in user cannot claim this channel.
         if actor.user_id is None and actor.has_role(*INTAKE):
             return Role.OPERATOR
-        raise Forbidden("只有 Open311 接口可以使用该渠道 (only the Open311 gateway files here)")
+        raise Forbidden("只有 Open311 接口可以使用该渠道")
     if channel is Channel.GRID_PATROL:
         if actor.has_role(Role.GRID_WORKER):
             return Role.GRID_WORKER
-        raise Forbidden("只有网格员可以上报巡查问题 (only grid workers file patrol reports)")
+        raise Forbidden("只有网格员可以上报巡查问题")
     if channel in STAFF_CHANNELS:
         for role in sorted(INTAKE):
             if actor.has_role(role):
                 return role
     if channel in RESIDENT_CHANNELS and actor.has_role(Role.RESIDENT):
         return Role.RESIDENT
-    raise Forbidden(
-        f"您不能通过“{channel.label}”渠道登记诉求 (you may not file appeals on channel {channel})"
-    )
+    raise Forbidden(f"您不能通过“{channel.label}”渠道登记诉求")
 
 
 def _region_for(
@@ -224,17 +216,13 @@ def _region_for(
     elif region_id is not None:
         path = territory_queries.region_paths(session, [region_id]).get(region_id)
         if path is None:
-            raise Invalid(
-                f"区域不存在：{region_id} (no such region)", detail={"field": "region_id"}
-            )
+            raise Invalid(f"区域不存在：{region_id}", detail={"field": "region_id"})
     if region_id is None or path is None:  # outside every grid
         if role is Role.GRID_WORKER:
-            raise Invalid(
-                "巡查上报须选择网格 (a patrol report needs its grid)", detail={"field": "region_id"}
-            )
+            raise Invalid("巡查上报须选择网格", detail={"field": "region_id"})
         return None, ""
     if role is Role.GRID_WORKER and not actor.scope.covers_path(path):
-        raise Forbidden("只能上报本人负责网格内的问题 (report only in your own grids)")
+        raise Forbidden("只能上报本人负责网格内的问题")
     return region_id, path
 
 
@@ -378,23 +366,21 @@ def submit_joined(
     title = data.title.strip()
     content = data.content.strip()
     if not title or not content:
-        raise Invalid(
-            "请填写诉求标题和内容 (title and content are required)", detail={"field": "content"}
-        )
+        raise Invalid("请填写诉求标题和内容", detail={"field": "content"})
     check_point(data.lon, data.lat)
     if data.channel in (Channel.SNAPSHOT, Channel.GRID_PATROL):
         if not data.photos:
             raise Invalid(
-                f"“{data.channel.label}”须附照片 (a {data.channel} report needs a photo)",
+                f"“{data.channel.label}”须附照片",
                 detail={"field": "photos"},
             )
         if data.lon is None:
             raise Invalid(
-                f"“{data.channel.label}”须带定位 (a {data.channel} report needs its location)",
+                f"“{data.channel.label}”须带定位",
                 detail={"field": "lon"},
             )
     if data.anonymous and data.confidential:
-        raise Invalid("匿名诉求无需再设保密 (an anonymous appeal cannot also be confidential)")
+        raise Invalid("匿名诉求无需再设保密")
     region_id, region_path = _region_for(session, data, actor, role)
     caller_name, caller_phone = data.caller_name.strip(), data.caller_phone.strip()
     if data.anonymous:

@@ -49,14 +49,14 @@ def whistle(
     appeal = load_for_action(session, actor, appeal_id, expected_version)
     role = acting_role(appeal, Action.WHISTLE, actor)
     if kind not in WHISTLE_KINDS:
-        raise Invalid(f"吹哨类型无效：{kind} (kind must be daily, tackle or emergency)")
+        raise Invalid(f"吹哨类型无效：{kind}")
     text = (reason or "").strip()
     if not text:
-        raise Invalid("请填写吹哨事由 (a reason is required)", detail={"field": "reason"})
+        raise Invalid("请填写吹哨事由", detail={"field": "reason"})
     ids = list(dict.fromkeys(department_ids))
     if not ids:
         raise Invalid(
-            "请选择被召集的部门 (summon at least one department)",
+            "请选择被召集的部门",
             detail={"field": "department_ids"},
         )
     units = [resolve_unit(session, "department", d) for d in ids]
@@ -66,7 +66,7 @@ def whistle(
         arrive_by = now + timedelta(minutes=arrive_within_minutes)
     else:
         raise Invalid(
-            f"报到时限须在 1 到 {MAX_ARRIVAL_MINUTES} 分钟之间 (arrival limit out of range)",
+            f"报到时限须在 1 到 {MAX_ARRIVAL_MINUTES} 分钟之间",
             detail={"field": "arrive_within_minutes"},
         )
     row = Whistle(
@@ -124,14 +124,14 @@ def record_arrival(
         None,
     )
     if summons is None:
-        raise NotFound("该部门不在此次吹哨的召集名单中 (no such summons on this whistle)")
+        raise NotFound("该部门不在此次吹哨的召集名单中")
     own_department = actor.has_role(Role.DEPARTMENT_HANDLER) and (
         department_id in actor.scope.department_ids
     )
     if not own_department and not in_lead_unit(actor, appeal, Role.STREET_HANDLER):
-        raise Forbidden("只能为本部门或本街乡吹哨登记报到 (only the department or the street)")
+        raise Forbidden("只能为本部门或本街乡吹哨登记报到")
     if summons.arrived_at is not None:
-        raise Invalid(f"{summons.department_name} 已于此前报到 (already reported)")
+        raise Invalid(f"{summons.department_name} 已于此前报到")
     summons.arrived_at = now
     summons.arrival_note = note.strip()
     late = now > summons.whistle.arrive_by

@@ -88,7 +88,7 @@ def approve_extension(
     role = acting_role(appeal, Action.APPROVE_EXTENSION, actor)
     extension = queries.pending_extension(session, appeal.id)
     if extension is None:
-        raise Invalid("没有待审批的延期申请 (no pending extension)")
+        raise Invalid("没有待审批的延期申请")
     due = new_due_at or extension.requested_due_at
     check_input(
         Action.APPROVE_EXTENSION,
@@ -132,7 +132,7 @@ def reject_extension(
     check_input(Action.REJECT_EXTENSION, ActionInput(text=reason), now=now)
     extension = queries.pending_extension(session, appeal.id)
     if extension is None:
-        raise Invalid("没有待审批的延期申请 (no pending extension)")
+        raise Invalid("没有待审批的延期申请")
     extension.decision = "rejected"
     extension.decided_at = now
     extension.decided_by_user_id = actor.user_id
@@ -166,7 +166,7 @@ def review_step(
     termination (终止办理) and parking (挂账), and unpark. The workflow table says who may take
     each and whether the text is required."""
     if action not in REVIEWED_STEPS:
-        raise Invalid(f"不支持的操作：{action} (not a reviewed step)")
+        raise Invalid(f"不支持的操作：{action}")
     appeal = load_for_action(session, actor, appeal_id, expected_version)
     role = acting_role(appeal, action, actor)
     check_input(action, ActionInput(text=text), now=now)
@@ -259,7 +259,7 @@ def revoke_unreasonable(
     check_input(Action.REVOKE_UNREASONABLE, ActionInput(text=reason), now=now)
     if not appeal.excluded_from_rates:
         raise Conflict(
-            "该工单未被认定为不合理诉求，无需撤销 (the appeal is not marked unreasonable)",
+            "该工单未被认定为不合理诉求，无需撤销",
             detail={"action": Action.REVOKE_UNREASONABLE.value},
         )
     text = reason.strip()
@@ -293,7 +293,7 @@ def _check_markable(appeal: Appeal, action: Action) -> None:
     reached a unit (closed at intake: 直接答复, 告知途径 …, so never in 三率)."""
     if appeal.excluded_from_rates:
         raise Conflict(
-            "该工单已认定为不合理诉求 (the appeal is already marked unreasonable)",
+            "该工单已认定为不合理诉求",
             detail={"action": action.value},
         )
     if appeal.dispatched_at is None:
@@ -343,7 +343,7 @@ def _pending_application(appeal: Appeal, action: Action) -> dict[str, Any]:
     """The pending application as timeline detail; Conflict (409) when there is none."""
     if appeal.unreasonable_applied_at is None:
         raise Conflict(
-            "没有待审核的不合理诉求申请 (no pending application for the unreasonable finding)",
+            "没有待审核的不合理诉求申请",
             detail={"action": action.value},
         )
     return {
@@ -385,7 +385,7 @@ def apply_unreasonable(
     _check_markable(appeal, Action.APPLY_UNREASONABLE)
     if appeal.unreasonable_applied_at is not None:
         raise Conflict(
-            "该工单已有待审核的不合理诉求申请 (an application is already pending)",
+            "该工单已有待审核的不合理诉求申请",
             detail={"action": Action.APPLY_UNREASONABLE.value},
         )
     text = reason.strip()

@@ -96,10 +96,10 @@ def track(
 def _own_appeal(session: Session, actor: Actor, appeal_id: int, version: int | None) -> Appeal:
     """The appeal ``actor`` filed as a resident; NotFound for anyone else's."""
     if not actor.has_role(Role.RESIDENT) or actor.user_id is None:
-        raise NotFound(f"工单不存在或无权查看：{appeal_id} (no such appeal of yours)")
+        raise NotFound(f"工单不存在或无权查看：{appeal_id}")
     appeal = load_for_action(session, actor, appeal_id, version)
     if appeal.resident_user_id != actor.user_id:
-        raise NotFound(f"工单不存在或无权查看：{appeal_id} (no such appeal of yours)")
+        raise NotFound(f"工单不存在或无权查看：{appeal_id}")
     return appeal
 
 
@@ -131,10 +131,10 @@ def rate_by_caller(
         if appeal is None:
             return None
         if appeal.id != appeal_id:
-            raise NotFound(f"工单不存在或无权查看：{appeal_id} (no such appeal of yours)")
+            raise NotFound(f"工单不存在或无权查看：{appeal_id}")
         if expected_version is not None and expected_version != appeal.version:
             raise Conflict(
-                "工单已有新的进展，请刷新后重试 (the appeal changed since you loaded it)",
+                "工单已有新的进展，请刷新后重试",
                 detail={"version": appeal.version, "expected_version": expected_version},
             )
         rater = caller_actor()
@@ -142,9 +142,7 @@ def rate_by_caller(
         appeal = _own_appeal(session, actor, appeal_id, expected_version)
         rater = actor
     else:
-        raise Unauthenticated(
-            "请登录，或填写工单编号和手机号码后四位 (log in or give the number and phone tail)"
-        )
+        raise Unauthenticated("请登录，或填写工单编号和手机号码后四位")
     check_input(
         Action.SELF_RATE, ActionInput(resolved=resolved, satisfaction=satisfaction), now=now
     )
@@ -153,13 +151,13 @@ def rate_by_caller(
     text = comment.strip()
     if len(text) > MAX_COMMENT_CHARS:
         raise Invalid(
-            f"评价内容不能超过 {MAX_COMMENT_CHARS} 字 (comment too long)",
+            f"评价内容不能超过 {MAX_COMMENT_CHARS} 字",
             detail={"field": "comment"},
         )
     action = self_rate_action(resolved=resolved, satisfaction=satisfaction)
     if queries.self_rating_for_round(session, appeal.id, appeal.reopen_count) is not None:
         raise Conflict(
-            "您已评价过本次办理结果，不能重复评价 (this reply has already been rated)",
+            "您已评价过本次办理结果，不能重复评价",
             detail={"field": "satisfaction"},
         )
     closes = action is Action.SELF_RATE_CLOSE

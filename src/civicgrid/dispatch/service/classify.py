@@ -124,11 +124,9 @@ def classify_text(
     policy = policy or DispatchPolicy()
     stripped = text.strip()
     if not stripped:
-        raise Invalid("诉求文本为空，无法分类 (text is empty)", detail={"field": "text"})
+        raise Invalid("诉求文本为空，无法分类", detail={"field": "text"})
     if len(stripped) > MAX_TEXT_CHARS:
-        raise Invalid(
-            f"诉求文本超过 {MAX_TEXT_CHARS} 字，无法分类 (text too long)", detail={"field": "text"}
-        )
+        raise Invalid(f"诉求文本超过 {MAX_TEXT_CHARS} 字，无法分类", detail={"field": "text"})
     try:
         classifier, info = MODELS.get(models_dir)
     except DomainError as exc:

@@ -88,7 +88,7 @@ def suggest_dispatch(
         text = queries.appeal_text(appeal)
         address, lon, lat, region_id = appeal.address, appeal.lon, appeal.lat, appeal.region_id
     elif not text.strip():
-        raise Invalid("请提供工单编号或诉求文本 (appeal_id or text is required)")
+        raise Invalid("请提供工单编号或诉求文本")
     catalogue = shared.catalogue if shared is not None else queries.catalogue(session)
     classification = _classify(session, text, appeal, models_dir, policy, catalogue)
     item, evidence = _category(classification, catalogue, appeal, code)

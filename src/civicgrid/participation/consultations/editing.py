@@ -35,10 +35,7 @@ def _revisable(
     consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.REVISABLE:
-        raise Conflict(
-            f"议题处于“{status.label}”状态，公告发布后不能再修改或删除{what} "
-            f"(participants and options are fixed once noticed)"
-        )
+        raise Conflict(f"议题处于“{status.label}”状态，公告发布后不能再修改或删除{what}")
     touch(session, consultation, now)
     return consultation
 

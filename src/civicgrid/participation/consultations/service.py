@@ -122,10 +122,7 @@ def _eligible_resident(
 ) -> None:
     paths = access.current_residence_paths(session, resident_id, today)
     if not st.is_eligible(consultation.region_path, paths):
-        raise Forbidden(
-            "该居民在本议题所属区域没有现居住登记，不能参与表决/评议 "
-            "(resident does not live in the consultation's area)"
-        )
+        raise Forbidden("该居民在本议题所属区域没有现居住登记，不能参与表决/评议")
 
 
 # --- proposing and preparing -----------------------------------------------------------------
@@ -166,7 +163,7 @@ def propose(
         region = access.region_any(session, data.region_code, levels, "议题")
         paths = access.current_residence_paths(session, resident_id, now.date())
         if not st.is_eligible(region.path, paths):
-            raise Forbidden("只能为您居住的社区提出议题 (you can only propose for your community)")
+            raise Forbidden("只能为您居住的社区提出议题")
     if data.source is st.ConsultationSource.HOT_PROBLEM and not data.source_ref.strip():
         raise Invalid("来源为热点问题时请填写热点问题的编号或名称")
     labels = [o.strip() for o in data.options if o.strip()]
@@ -257,7 +254,7 @@ def add_option(
     consultation = load_for_manage(session, actor, consultation_id)
     status = st.ConsultationStatus(consultation.status)
     if status not in st.EDITABLE_OPTIONS:
-        raise Conflict("公告发布后不能再修改表决方案 (options are fixed once noticed)")
+        raise Conflict("公告发布后不能再修改表决方案")
     label = clean_text(label, "方案", 200)
     existing = queries.options_of(session, consultation.id)
     if len(existing) >= MAX_OPTIONS:
@@ -367,12 +364,12 @@ def cast_vote(
         consultation = queries.get_for(session, actor, consultation_id, now.date())
     status = st.ConsultationStatus(consultation.status)
     if status not in st.VOTING:
-        raise Conflict(f"议题处于“{status.label}”状态，当前不能表决 (voting is closed)")
+        raise Conflict(f"议题处于“{status.label}”状态，当前不能表决")
     if option_id not in {o.id for o in queries.options_of(session, consultation.id)}:
-        raise Invalid("所选方案不属于本议题 (option does not belong to this consultation)")
+        raise Invalid("所选方案不属于本议题")
     _eligible_resident(session, consultation, voter, now.date())
     if queries.vote_of(session, consultation.id, voter) is not None:
-        raise Conflict("该居民已对本议题投过票，每人只能投一票 (already voted)")
+        raise Conflict("该居民已对本议题投过票，每人只能投一票")
     vote = ConsultationVote(
         consultation_id=consultation.id,
         option_id=option_id,
@@ -382,7 +379,7 @@ def cast_vote(
         cast_at=now,
     )
     # a concurrent vote of the same resident won the race
-    access.add_unique(session, vote, "该居民已对本议题投过票，每人只能投一票 (already voted)")
+    access.add_unique(session, vote, "该居民已对本议题投过票，每人只能投一票")
     audit_step(session, consultation.id, "vote", actor, now, vote_id=vote.id, on_behalf=on_behalf)
     return vote
 
@@ -471,7 +468,7 @@ def start_implementation(
     consultation = load_for_manage(session, actor, consultation_id)
     st.next_status(st.ConsultationStatus(consultation.status), st.ConsultationAction.IMPLEMENT)
     if not queries.tasks_of(session, consultation.id):
-        raise Invalid("请先分解至少一项落实任务 (add a task first)")
+        raise Invalid("请先分解至少一项落实任务")
     _move(session, consultation, st.ConsultationAction.IMPLEMENT, actor, now)
     return consultation
 
@@ -517,7 +514,7 @@ def evaluate(
     st.check_score(score)
     _eligible_resident(session, consultation, resident_id, now.date())
     if queries.evaluation_of(session, consultation.id, resident_id) is not None:
-        raise Conflict("您已评议过本议题 (already evaluated)")
+        raise Conflict("您已评议过本议题")
     evaluation = ConsultationEvaluation(
         consultation_id=consultation.id,
         resident_id=resident_id,
@@ -525,7 +522,7 @@ def evaluate(
         comment=clean_text(comment, "评议意见", 1000, required=False),
         created_at=now,
     )
-    access.add_unique(session, evaluation, "您已评议过本议题 (already evaluated)")
+    access.add_unique(session, evaluation, "您已评议过本议题")
     audit_step(session, consultation.id, "evaluate", actor, now, evaluation_id=evaluation.id)
     return evaluation
 

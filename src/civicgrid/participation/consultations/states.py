@@ -195,9 +195,9 @@ def notice_problems(*, participant_count: int, notice_text: str, materials: str)
     """Why a consultation cannot be announced yet (empty when it can)."""
     problems: list[str] = []
     if participant_count < 1:
-        problems.append("发布公告前请先确定协商参与人 (add participants first)")
+        problems.append("发布公告前请先确定协商参与人")
     if not notice_text.strip():
-        problems.append("公告内容不能为空 (notice text required)")
+        problems.append("公告内容不能为空")
     if len(materials) > 20000:
         problems.append("协商材料过长（不超过 20000 字）")
     return problems
@@ -230,7 +230,7 @@ MAX_SCORE = 5
 def check_score(score: int) -> None:
     """Residents rate the outcome from 1 (very dissatisfied) to 5 (very satisfied)."""
     if not MIN_SCORE <= score <= MAX_SCORE:
-        raise Invalid(f"评分应在 {MIN_SCORE} 到 {MAX_SCORE} 之间 (score must be 1-5)")
+        raise Invalid(f"评分应在 {MIN_SCORE} 到 {MAX_SCORE} 之间")
 
 
 def satisfaction_pct(scores: Iterable[int]) -> float | None:

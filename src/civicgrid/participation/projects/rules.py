@@ -94,18 +94,15 @@ MAX_BUDGET_FEN = 100_000_000_00  # 1 亿元
 
 def check_budget(budget_fen: int) -> None:
     if budget_fen <= 0 or budget_fen > MAX_BUDGET_FEN:
-        raise Invalid("预算须大于 0 且不超过 1 亿元 (budget out of range)")
+        raise Invalid("预算须大于 0 且不超过 1 亿元")
 
 
 def check_spending(*, budget_fen: int, spent_fen: int, amount_fen: int) -> None:
     """A new expense must be positive and keep the total within the budget."""
     if amount_fen <= 0:
-        raise Invalid("支出金额必须大于 0 (amount must be positive)")
+        raise Invalid("支出金额必须大于 0")
     if spent_fen + amount_fen > budget_fen:
-        raise Invalid(
-            f"支出合计 {yuan(spent_fen + amount_fen)} 元将超出预算 {yuan(budget_fen)} 元 "
-            "(spending would exceed the budget)"
-        )
+        raise Invalid(f"支出合计 {yuan(spent_fen + amount_fen)} 元将超出预算 {yuan(budget_fen)} 元")
 
 
 def check_application_year(year: int, current_year: int) -> None:
@@ -119,7 +116,7 @@ MAX_EVALUATION_SCORE = 100
 
 def check_evaluation_score(score: int) -> None:
     if not 0 <= score <= MAX_EVALUATION_SCORE:
-        raise Invalid("评估得分应在 0 到 100 之间 (score must be 0-100)")
+        raise Invalid("评估得分应在 0 到 100 之间")
 
 
 def yuan(fen: int) -> str:

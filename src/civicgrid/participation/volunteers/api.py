@@ -135,7 +135,7 @@ def list_volunteers(
 def my_volunteer(actor: CurrentActor, session: DbSession) -> VolunteerRead:
     volunteer = queries.volunteer_for_user(session, actor.user_id)
     if volunteer is None:
-        raise Forbidden("您还不是注册志愿者 (not a volunteer)")
+        raise Forbidden("您还不是注册志愿者")
     minutes = queries.confirmed_minutes(session, [volunteer.id])
     return VolunteerRead.of(volunteer, minutes.get(volunteer.id, 0))
 
@@ -249,7 +249,7 @@ def list_orders(
     if mine:
         volunteer = queries.volunteer_for_user(session, actor.user_id)
         if volunteer is None:
-            raise Forbidden("您还不是注册志愿者 (not a volunteer)")
+            raise Forbidden("您还不是注册志愿者")
         rows = queries.volunteer_orders(session, volunteer)
     elif access.is_staff(actor):
         rows = queries.list_orders_for(session, actor, status=status_.value if status_ else None)

@@ -116,19 +116,19 @@ def service_minutes(started_at: datetime, ended_at: datetime, travel_minutes: in
     Invalid when the end is not after the start, travel is negative, the span is longer than a
     day, or nothing is left after travel."""
     if started_at.tzinfo is None or ended_at.tzinfo is None:
-        raise Invalid("服务时间须带时区 (timezone-aware times required)")
+        raise Invalid("服务时间须带时区")
     if travel_minutes < 0:
-        raise Invalid("路途时间不能为负数 (travel minutes must not be negative)")
+        raise Invalid("路途时间不能为负数")
     if travel_minutes > MAX_TRAVEL_MINUTES:
         raise Invalid("路途时间过长（不超过 12 小时）")
     if ended_at <= started_at:
-        raise Invalid("结束时间必须晚于开始时间 (end must be after start)")
+        raise Invalid("结束时间必须晚于开始时间")
     span = ended_at - started_at
     if span > timedelta(minutes=MAX_RECORD_MINUTES):
-        raise Invalid("单次服务记录不能超过 24 小时 (a record spans at most 24 hours)")
+        raise Invalid("单次服务记录不能超过 24 小时")
     minutes = int(span.total_seconds() // 60) - travel_minutes
     if minutes <= 0:
-        raise Invalid("扣除路途时间后服务时长必须大于零 (no service time left after travel)")
+        raise Invalid("扣除路途时间后服务时长必须大于零")
     return minutes
 
 
@@ -158,7 +158,7 @@ MAX_RATING = 5
 
 def check_rating(rating: int) -> None:
     if not MIN_RATING <= rating <= MAX_RATING:
-        raise Invalid(f"评价星级应在 {MIN_RATING} 到 {MAX_RATING} 之间 (rating must be 1-5)")
+        raise Invalid(f"评价星级应在 {MIN_RATING} 到 {MAX_RATING} 之间")
 
 
 _SKILL_SPLIT = re.compile(r"[,，、;；\s]+")

@@ -177,6 +177,6 @@ def take_action(
     """Take ``action`` with what the form carried, through the action table."""
     row = actions.row_for(action)
     if row is None:
-        raise Invalid("诉求人请在居民门户评价办理结果 (callers rate on the resident portal)")
+        raise Invalid("诉求人请在居民门户评价办理结果")
     body = request_for(row, fields)
     actions.take(row, body, actions.ActionCall(session, appeal_id, actor, now, media))

@@ -38,7 +38,7 @@ def issue_certificate(
     records = [x for x in queries.records_of(session, volunteer.id) if x.confirmed_at]
     total = sum(x.minutes for x in records)
     if total <= 0:
-        raise Invalid("该志愿者还没有经确认的服务时长，无法出具证明 (no confirmed hours)")
+        raise Invalid("该志愿者还没有经确认的服务时长，无法出具证明")
     code = access.region_code(session, volunteer.region_id)
     issuer = access.region_names(session, [volunteer.region_id]).get(volunteer.region_id, "")
     activities = list(dict.fromkeys(x.activity for x in records))
@@ -59,7 +59,7 @@ def issue_certificate(
         region_path=volunteer.region_path,
         issued_at=now,
     )
-    access.add_unique(session, cert, "证明编号冲突，请重试 (certificate number conflict)")
+    access.add_unique(session, cert, "证明编号冲突，请重试")
     access.audit(
         session,
         actor,

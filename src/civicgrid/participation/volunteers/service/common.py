@@ -24,7 +24,7 @@ COMMUNITY = ("community",)
 def team_in(session: Session, team_id: int, region_path: str) -> VolunteerTeam:
     team = session.get(VolunteerTeam, team_id)
     if team is None or team.region_path != region_path:
-        raise Invalid(f"服务队 {team_id} 不属于该社区 (team is not of this community)")
+        raise Invalid(f"服务队 {team_id} 不属于该社区")
     return team
 
 
@@ -68,5 +68,5 @@ def require_requester(session: Session, actor: Actor, order: ServiceOrder) -> No
     linked = access.linked_resident_id(session, actor.user_id)
     if not (mine or (linked is not None and linked == order.resident_id)):
         if queries.can_see_order(session, actor, order):
-            raise Forbidden("只有服务对象（点单居民）可以确认和评价 (only the requester)")
+            raise Forbidden("只有服务对象（点单居民）可以确认和评价")
         raise NotFound(f"服务单 {order.id} 不存在或不在您的范围内")

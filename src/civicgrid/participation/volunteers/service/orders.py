@@ -50,7 +50,7 @@ def place_order(session: Session, *, data: NewOrder, actor: Actor, now: datetime
         access.require_manager(actor, "代居民点单")
         region = access.region_in_scope(session, actor, data.region_code, COMMUNITY, "服务单")
         if data.resident_id is None:
-            raise Invalid("代居民点单时请选择居民 (resident required)")
+            raise Invalid("代居民点单时请选择居民")
         resident = access.staff_resident(session, actor, data.resident_id)
         resident_id = resident.id
         label = resident.name
@@ -61,7 +61,7 @@ def place_order(session: Session, *, data: NewOrder, actor: Actor, now: datetime
         label = actor.display_name
     paths = access.current_residence_paths(session, resident_id, now.date())
     if not is_eligible(region.path, paths):
-        raise Forbidden("只能向居民所住社区点单 (order from your own community)")
+        raise Forbidden("只能向居民所住社区点单")
     if data.wanted_at is not None and data.wanted_at.tzinfo is None:
         raise Invalid("期望服务时间须带时区")
     if data.wanted_at is not None and data.wanted_at < now:
@@ -85,7 +85,7 @@ def place_order(session: Session, *, data: NewOrder, actor: Actor, now: datetime
         created_at=now,
         updated_at=now,
     )
-    access.add_unique(session, order, "服务单号冲突，请重试 (order number conflict)")
+    access.add_unique(session, order, "服务单号冲突，请重试")
     access.audit(session, actor, "participation.order.place", "order", order.id, now)
     enqueue(
         session,
@@ -140,7 +140,7 @@ def take_order(
     else:
         found = queries.volunteer_for_user(session, actor.user_id)
         if found is None:
-            raise Forbidden("您还不是注册志愿者，请先注册 (register as a volunteer first)")
+            raise Forbidden("您还不是注册志愿者，请先注册")
         volunteer = found
     r.next_order_status(r.OrderStatus(order.status), r.OrderAction.TAKE)
     in_team = order.team_id is not None and volunteer.team_id == order.team_id

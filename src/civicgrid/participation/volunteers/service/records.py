@@ -31,9 +31,7 @@ def _check_no_overlap(session: Session, volunteer_id: int, span: r.Interval) -> 
     if clash is not None:
         start = to_beijing(clash.started_at).strftime("%m-%d %H:%M")
         end = to_beijing(clash.ended_at).strftime("%H:%M")
-        raise Conflict(
-            f"该志愿者在 {start}–{end} 已有服务记录，时间不能重叠 (overlapping service record)"
-        )
+        raise Conflict(f"该志愿者在 {start}–{end} 已有服务记录，时间不能重叠")
 
 
 def _add_record(

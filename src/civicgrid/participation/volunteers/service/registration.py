@@ -61,10 +61,10 @@ def register_volunteer(
         region = access.region_any(session, data.region_code, COMMUNITY, "志愿者")
         paths = access.current_residence_paths(session, resident_id, now.date())
         if not is_eligible(region.path, paths):
-            raise Forbidden("只能在您居住的社区注册志愿者 (register in your own community)")
+            raise Forbidden("只能在您居住的社区注册志愿者")
         user_id = actor.user_id
     if user_id is not None and queries.volunteer_for_user(session, user_id) is not None:
-        raise Conflict("该账号已注册为志愿者 (already a volunteer)")
+        raise Conflict("该账号已注册为志愿者")
     skills = r.normalise_skills(data.skills)
     if data.team_id is not None:
         team_in(session, data.team_id, region.path)
@@ -93,7 +93,7 @@ def register_volunteer(
         region_path=region.path,
         registered_at=now,
     )
-    access.add_unique(session, volunteer, "志愿者登记冲突，请重试 (registration conflict)")
+    access.add_unique(session, volunteer, "志愿者登记冲突，请重试")
     access.audit(
         session,
         actor,

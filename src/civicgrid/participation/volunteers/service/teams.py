@@ -42,7 +42,7 @@ def create_team(
         region_path=region.path,
         created_at=now,
     )
-    access.add_unique(session, team, "该社区已有同名服务队 (team name taken)")
+    access.add_unique(session, team, "该社区已有同名服务队")
     access.audit(session, actor, "participation.team.create", "team", team.id, now)
     return team
 
@@ -67,6 +67,6 @@ def register_party_org(
         region_path=region.path,
         reported_at=now,
     )
-    access.add_unique(session, org, "该党组织已向本社区报到 (already registered)")
+    access.add_unique(session, org, "该党组织已向本社区报到")
     access.audit(session, actor, "participation.party_org.register", "party_org", org.id, now)
     return org
