@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_world, submit
@@ -273,7 +276,7 @@ BAD_INPUT: list[tuple[str, dict[str, str | None], int, str]] = [
     ("no location", {"lat": None, "long": None}, 400, "location"),
     ("lat without long", {"long": None}, 400, "lat"),
     ("lat not a number", {"lat": "north"}, 400, "lat"),
-    ("point outside China", {"lat": "-33.9", "long": "18.4"}, 400, "China"),
+    ("point outside China", {"lat": "-33.9", "long": "18.4"}, 400, "中国"),
     ("no description", {"description": None}, 400, "description"),
     ("description too long", {"description": "字" * 4001}, 400, "4000"),
     ("HTML in description", {"description": "<script>alert(1)</script>"}, 400, "HTML"),
@@ -484,6 +487,7 @@ BAD_QUERIES: list[tuple[dict[str, str], str]] = [
     ({"page_size": "1001"}, "page_size"),
     ({"page": "x"}, "page"),
     ({"service_request_id": " , "}, "service_request_id"),
+    ({"service_request_id": "2026\x001"}, "NUL"),
 ]
 
 
@@ -499,7 +503,8 @@ def test_bad_query_parameters_are_400(
         else:
             assert needle in (_xml(response.text).findtext("error/description") or "")
     updates = client.get(f"{V2}/servicerequestupdates.json", params=params)
-    assert updates.status_code == (400 if "date" in "".join(params) else 200)
+    refused = "date" in "".join(params) or "\x00" in "".join(params.values())
+    assert updates.status_code == (400 if refused else 200)
 
 
 # --- FixMyStreet updates --------------------------------------------------------------------
@@ -657,3 +662,50 @@ def test_idempotency_keys_belong_to_one_client_application(
         f"{V2}/requests.json", data=o311.form(api_key=other_key), headers=headers
     ).json()
     assert mine[0]["service_request_id"] != theirs[0]["service_request_id"]
+
+
+# --- any form -------------------------------------------------------------------------------
+
+_TEXT = st.text(max_size=60)
+_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "service_code": st.sampled_from(["010101", "010102", "0101", "x", ""]) | _TEXT,
+        "description": _TEXT,
+        "lat": st.sampled_from(["39.91", "-91", "nan", "1e309", ""]) | _TEXT,
+        "long": st.sampled_from(["116.51", "200", "inf", ""]) | _TEXT,
+        "address_id": st.sampled_from(["1", "0", "-1", "99999999999999999999"]) | _TEXT,
+        "address_string": _TEXT,
+        "email": _TEXT,
+        "phone": _TEXT,
+        "media_url": _TEXT,
+        "attribute[site_detail]": _TEXT,
+        "attribute[other]": _TEXT,
+        "first_name": st.sampled_from(["五", "a\x00b"]) | _TEXT,
+    },
+)
+
+
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(fields=_FIELDS)
+def test_any_form_gets_an_answer_or_a_protocol_error_and_a_refusal_stores_nothing(
+    client: TestClient, o311: Open311World, session: Session, fields: dict[str, str]
+) -> None:
+    form = {"api_key": o311.key, **fields}
+    before = _stored(session)
+    response = _post(client, form)
+    assert response.status_code in (200, 400), response.text
+    body = response.json()
+    if response.status_code == 200:
+        assert _stored(session)[0] == before[0] + 1
+        assert body[0]["service_request_id"]
+    else:
+        assert body[0]["code"] == 400
+        assert body[0]["description"]
+        assert _stored(session) == before

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.service.intake import MediaPolicy
@@ -68,6 +69,12 @@ def error_response(request: Request, exc: Exception) -> Response:
     return JSONResponse(rows, status, headers)
 
 
+OUT_OF_RANGE = Invalid("请求中的数值或文本超出允许范围 (a value in the request is out of range)")
+
+
+NUL_IN_QUERY = Invalid("查询参数含有空字符 (NUL characters are not allowed)")
+
+
 class Open311Route(APIRoute):
     """Answers every domain error and parameter error in the protocol's error form."""
 
@@ -75,10 +82,14 @@ class Open311Route(APIRoute):
         handler = super().get_route_handler()
 
         async def answer(request: Request) -> Response:
+            if any("\x00" in value for value in request.query_params.values()):
+                return error_response(request, NUL_IN_QUERY)
             try:
                 return await handler(request)
             except (DomainError, RequestValidationError) as exc:
                 return error_response(request, exc)
+            except DataError:  # a value the database cannot hold (e.g. NUL in a query)
+                return error_response(request, OUT_OF_RANGE)
 
         return answer
 
@@ -182,6 +193,8 @@ async def _form_fields(request: Request) -> list[tuple[str, str]]:
     for key, value in form.multi_items():
         if not isinstance(value, str):
             raise Invalid("不接受上传文件，请用 media_url 给出照片链接 (use media_url for photos)")
+        if "\x00" in value:  # PostgreSQL text cannot hold it; never meaningful in a report
+            raise Invalid(f"参数 {key} 含有空字符 (NUL characters are not allowed)")
         fields.append((key, value))
     return fields
 
