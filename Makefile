@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 ASSETS := src/civicgrid/web/static/vendor/.stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck install assets browser migrate demo worker test-postgres clean
+.PHONY: run test test-unit lint typecheck install assets browser migrate demo worker test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ typecheck: install
 
 test: install assets browser lint typecheck
 	$(BIN)/pytest -m "not postgres" -n 2 $(PYTEST_ARGS)
+
+# Pure rules only (tests/unit: no database, no server, no browser): the quick loop while coding.
+test-unit: install
+	$(BIN)/pytest tests/unit -n 2 -q $(PYTEST_ARGS)
 
 test-postgres: install assets browser
 	$(BIN)/pytest -m postgres -n 2 $(PYTEST_ARGS)

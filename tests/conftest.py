@@ -12,13 +12,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import URL, Connection, Engine, make_url, text
 from sqlalchemy.orm import Session
 
 from civicgrid import migrate
@@ -27,6 +28,7 @@ from civicgrid.auth.passwords import use_cheap_parameters_for_tests
 from civicgrid.clock import BEIJING, FrozenClock
 from civicgrid.config import Settings
 from civicgrid.db import make_engine, make_session_factory
+from tests.builders.appeals import StoredWorld
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -54,38 +56,111 @@ def _run_id(config: pytest.Config) -> str:
     return str(run_id)
 
 
-@pytest.fixture(scope="session")
-def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    root = tmp_path_factory.getbasetemp()
+def _sqlite_template(root: Path) -> Path:
+    """A migrated SQLite file in this worker's temporary folder, copied for every database."""
     template = root / "template.db"
     if not template.exists():
         engine = make_engine(f"sqlite:///{template}")
         migrate.upgrade(engine)
         engine.dispose()
+    return template
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    root = tmp_path_factory.getbasetemp()
     db_file = root / f"test_{_worker()}.db"
-    shutil.copy(template, db_file)
+    shutil.copy(_sqlite_template(root), db_file)
     engine = make_engine(f"sqlite:///{db_file}")
     yield engine
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
+def _pg_base_url() -> URL:
     base_url = make_url(os.environ.get("CIVICGRID_TEST_DATABASE_URL", DEFAULT_PG_URL))
     if base_url.drivername == "postgresql":
         base_url = base_url.set(drivername="postgresql+psycopg")
-    db_name = f"civicgrid_test_{_worker()}_{_run_id(pytestconfig)}"
+    return base_url
+
+
+@contextmanager
+def _pg_database(db_name: str) -> Iterator[Engine]:
+    """A fresh migrated PostgreSQL database, dropped afterwards."""
+    base_url = _pg_base_url()
     admin = make_engine(base_url.render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     engine = make_engine(base_url.set(database=db_name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
+    with _pg_database(f"civicgrid_test_{_worker()}_{_run_id(pytestconfig)}") as engine:
+        yield engine
+
+
+class WorldDatabases:
+    """One more database per engine kind holding the mini world of ``tests.builders.appeals``
+    (territory and personas), built through the use cases and committed once per worker.
+
+    Building the world costs the better part of a second and most service, API and page tests
+    ask for it, so tests that request ``stored_world`` run on this database instead (inside
+    the same rolled-back transaction as every test) and their ``world`` fixtures attach to it.
+    """
+
+    def __init__(self, root: Path, run_id: str) -> None:
+        self._root = root
+        self._run_id = run_id
+        self._built: dict[str, tuple[Engine, StoredWorld]] = {}
+        self._stack = ExitStack()
+
+    def _new_engine(self, kind: str) -> Engine:
+        if kind == "sqlite":
+            db_file = self._root / f"world_{_worker()}.db"
+            shutil.copy(_sqlite_template(self._root), db_file)
+            engine = make_engine(f"sqlite:///{db_file}")
+            self._stack.callback(engine.dispose)
+            return engine
+        name = f"civicgrid_test_{_worker()}_{self._run_id}_world"
+        return self._stack.enter_context(_pg_database(name))
+
+    def get(self, kind: str) -> tuple[Engine, StoredWorld]:
+        if kind not in self._built:
+            engine = self._new_engine(kind)
+            with make_session_factory(engine)() as session:
+                stored = StoredWorld.build(
+                    session, now=FROZEN_AT, media_root=self._root / "world-media"
+                )
+            self._built[kind] = (engine, stored)
+        return self._built[kind]
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def world_databases(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[WorldDatabases]:
+    databases = WorldDatabases(tmp_path_factory.getbasetemp(), _run_id(pytestconfig))
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def stored_world(engine: Engine, world_databases: WorldDatabases) -> StoredWorld:
+    """The mini world, already in the database this test runs on (:class:`WorldDatabases`); a
+    ``world`` fixture makes it a :class:`World` with ``stored_world.attach(session, ...)``."""
+    return world_databases.get(engine.dialect.name)[1]
 
 
 @pytest.fixture(
@@ -100,8 +175,12 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a transaction that is rolled back after the test."""
+def connection(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test; on the world
+    database when the test uses ``stored_world``."""
+    if "stored_world" in request.fixturenames:
+        databases: WorldDatabases = request.getfixturevalue("world_databases")
+        engine = databases.get(engine.dialect.name)[0]
     conn = engine.connect()
     trans = conn.begin()
     yield conn

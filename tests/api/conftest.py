@@ -3,17 +3,13 @@ app's own sessions see it. A test module that needs more in its world defines it
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 
 from civicgrid.config import Settings
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
-    session.commit()
-    return w
+def world(session: Session, stored_world: StoredWorld, settings: Settings) -> World:
+    return stored_world.attach(session, media_root=settings.media_dir)

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 from tests.builders.auth import MiniTerritory
 from tests.web.conftest import assert_max_queries
 
@@ -30,8 +30,8 @@ SQUARE = [[116.50, 39.90], [116.52, 39.90], [116.52, 39.92], [116.50, 39.92], [1
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, settings: Settings) -> World:
-    w = make_world(session, now=now, media_root=settings.media_dir)
+def world(session: Session, stored_world: StoredWorld, settings: Settings) -> World:
+    w = stored_world.attach(session, media_root=settings.media_dir)
     grid = w.territory.region(MiniTerritory.GRID_A2)
     grid.boundary = json.dumps({"type": "Polygon", "coordinates": [SQUARE]})
     session.commit()

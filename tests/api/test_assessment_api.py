@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal, make_world
+from tests.builders.appeals import StoredWorld, World, make_appeal
 
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.assessment import service
@@ -21,8 +21,8 @@ P = "/api/v1/assessment"
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, tmp_path: Path) -> World:
-    w = make_world(session, now=now, media_root=tmp_path / "media")
+def world(session: Session, now: datetime, stored_world: StoredWorld, tmp_path: Path) -> World:
+    w = stored_world.attach(session, media_root=tmp_path / "media")
     make_appeal(session, world=w, status=AppealStatus.CLOSED, now=now)
     make_appeal(session, world=w, status=AppealStatus.DISPATCHED, now=now)
     make_appeal(session, world=w, status=AppealStatus.CLOSED, now=now, lead=w.department)

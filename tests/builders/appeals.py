@@ -125,6 +125,34 @@ def make_world(session: Session, *, now: datetime, media_root: Path) -> World:
     )
 
 
+@dataclass(frozen=True)
+class StoredWorld:
+    """The personas of a world already built and committed in a database (see
+    ``tests/conftest.py``: built once per database, shared by every test that asks for it).
+    :meth:`attach` gives a test its :class:`World` over its own session and media folder."""
+
+    people: dict[str, Persona]
+
+    @classmethod
+    def build(cls, session: Session, *, now: datetime, media_root: Path) -> StoredWorld:
+        """Build the world through the use cases and commit it."""
+        world = make_world(session, now=now, media_root=media_root)
+        session.commit()
+        return cls(people=world.people)
+
+    def attach(self, session: Session, *, media_root: Path) -> World:
+        """The world over ``session``. The session starts its transaction here, as it had after
+        building the world in the test itself, so a savepoint the test opens later on the same
+        connection nests inside it."""
+        session.connection()
+        return World(
+            territory=MiniTerritory.attach(session),
+            people=dict(self.people),
+            cipher=FieldCipher(FIELD_KEY),
+            media=service.MediaPolicy(store=LocalMediaStore(media_root), max_bytes=MAX_BYTES),
+        )
+
+
 def submit(
     session: Session,
     world: World,

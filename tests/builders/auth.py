@@ -167,6 +167,14 @@ class MiniTerritory:
         make_department(session, code=self.DEPARTMENT, name="朝阳区城管执法局", region=da, now=now)
         make_utility(session, code=self.UTILITY, name="北京自来水集团", now=now)
 
+    @classmethod
+    def attach(cls, session: Session) -> MiniTerritory:
+        """The mini-territory already stored in the database behind ``session`` (built by an
+        earlier ``MiniTerritory(...)``), read through ``session``."""
+        territory = cls.__new__(cls)
+        territory.session = session
+        return territory
+
     def region(self, code: str) -> Region:
         found = self.session.scalar(select(Region).where(Region.code == code))
         assert found is not None, code

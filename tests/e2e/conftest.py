@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -34,6 +35,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# Every wait in these tests is for a state (a URL, a visible element, a text), never for a fixed
+# time. How long a state may take to arrive is a bound, not a pause: Playwright's default of
+# 5 s for assertions is too short when the suite runs beside other work on two cores, so
+# assertions, actions and navigations all get the same generous bound.
+STATE_TIMEOUT_MS = 60_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,7 +84,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    while not server.started:  # the server's own "started" state, checked while it boots
+        if not thread.is_alive():
+            raise RuntimeError("the live server stopped before it started")
         thread.join(0.05)
     yield LiveServer(f"http://127.0.0.1:{port}", engine, settings, clock)
     server.should_exit = True
@@ -84,13 +94,34 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine.dispose()
 
 
+class PatientBrowser:
+    """The Chromium browser whose new contexts wait up to :data:`STATE_TIMEOUT_MS` for a state
+    (actions and navigations); the rest of the Browser API passes through."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._browser.new_context(**kwargs)
+        context.set_default_timeout(STATE_TIMEOUT_MS)
+        context.set_default_navigation_timeout(STATE_TIMEOUT_MS)
+        return context
+
+    def new_page(self, **kwargs: Any) -> Any:
+        return self.new_context(**kwargs).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=STATE_TIMEOUT_MS)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield PatientBrowser(b)
         b.close()
 
 

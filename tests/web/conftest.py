@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 
 PASSWORD = "Passw0rd!x"
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, tmp_path: Path) -> World:
-    return make_world(session, now=now, media_root=tmp_path / "media")
+def world(session: Session, stored_world: StoredWorld, tmp_path: Path) -> World:
+    return stored_world.attach(session, media_root=tmp_path / "media")
 
 
 def csrf_of(html: str) -> str:

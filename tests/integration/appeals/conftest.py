@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 
 from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.audit.models import AuditEntry
@@ -16,8 +15,8 @@ from civicgrid.notify.models import OutboxMessage
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, tmp_path: Path) -> World:
-    return make_world(session, now=now, media_root=tmp_path / "media")
+def world(session: Session, stored_world: StoredWorld, tmp_path: Path) -> World:
+    return stored_world.attach(session, media_root=tmp_path / "media")
 
 
 def state_of(session: Session, appeal_id: int) -> tuple[object, ...]:

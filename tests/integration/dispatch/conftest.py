@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 from tests.integration.dispatch.helpers import load_catalogue, serve_water, train_model
 
 
@@ -22,8 +22,8 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, tmp_path: Path) -> World:
-    w = make_world(session, now=now, media_root=tmp_path / "media")
+def world(session: Session, now: datetime, stored_world: StoredWorld, tmp_path: Path) -> World:
+    w = stored_world.attach(session, media_root=tmp_path / "media")
     load_catalogue(session, now)
     serve_water(session, w)
     return w

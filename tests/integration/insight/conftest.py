@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_world
+from tests.builders.appeals import StoredWorld, World
 from tests.builders.auth import MiniTerritory
 
 from civicgrid.appeals import service as appeals_service
@@ -18,8 +18,8 @@ from civicgrid.appeals.models import Appeal
 
 
 @pytest.fixture
-def world(session: Session, now: datetime, tmp_path: Path) -> World:
-    return make_world(session, now=now, media_root=tmp_path / "media")
+def world(session: Session, stored_world: StoredWorld, tmp_path: Path) -> World:
+    return stored_world.attach(session, media_root=tmp_path / "media")
 
 
 def file_appeal(

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 import gc
 from civicgrid.app import create_app, tune_gc_for_serving
@@ -19,6 +21,7 @@ print(before, gc.get_freeze_count(), gc.get_threshold()[0])
 """
 
 
+@pytest.mark.slow  # a child process imports the whole app
 def test_serving_freezes_start_up_objects_and_raises_the_young_threshold(tmp_path: Path) -> None:
     env = {**os.environ, "CIVICGRID_VAR_DIR": str(tmp_path)}
     out = subprocess.run(  # noqa: S603 - our own script, fixed text
