@@ -53,7 +53,7 @@ def _decode(data: bytes) -> str:
 def _raw_rows(data: bytes, fmt: str) -> Iterator[list[str]]:
     if fmt == "csv":
         for row in csv.reader(io.StringIO(_decode(data), newline="")):
-            yield [cell.strip() for cell in row]
+            yield [_cell_text(cell) for cell in row]
         return
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -70,7 +70,11 @@ def _cell_text(value: object) -> str:
     # integral floats without ".0" so that phones survive the round trip.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # our own exports escape formula-like text with a leading "'" (safe_cell): undo it
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def read_table(data: bytes, fmt: str, aliases: Mapping[str, str]) -> Table:
@@ -109,23 +113,37 @@ def read_file(path: Path, aliases: Mapping[str, str]) -> Table:
     return read_table(path.read_bytes(), detect_format(path.name), aliases)
 
 
+# A spreadsheet program reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text value that a spreadsheet would read as a formula gets a leading ``'`` (shown as
+    text, the way Excel marks text); numbers and other values are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV bytes in UTF-8 with BOM, which Excel opens correctly."""
+    """CSV bytes in UTF-8 with BOM, which Excel opens correctly; text that would be read as a
+    formula is escaped (:func:`safe_cell`)."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
-    """XLSX bytes with one sheet; every cell is written as text so IDs keep all digits."""
+    """XLSX bytes with one sheet; every cell is written as text so IDs keep all digits, and
+    text that would be read as a formula is escaped (:func:`safe_cell`)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "Sheet1")
     sheet.append(list(headers))
     for row in rows:
-        sheet.append(["" if v is None else str(v) for v in row])
+        sheet.append(["" if v is None else str(safe_cell(v)) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
