@@ -1,4 +1,6 @@
-"""Copy the front-end assets installed by ``npm ci`` into the web app's static/vendor folder."""
+"""Copy the front-end assets installed by ``npm ci`` into the web app's static/vendor folder, and
+the browser tests' own assets (axe-core, injected by the tests, never served) into
+tests/e2e/vendor."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ FILES = {
     "leaflet/dist/leaflet.js": "leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet.css",
 }
+TEST_VENDOR = ROOT / "tests" / "e2e" / "vendor"
+TEST_FILES = {
+    "axe-core/axe.min.js": "axe.min.js",
+}
 
 
 def main() -> int:
@@ -25,6 +31,13 @@ def main() -> int:
             sys.stderr.write(f"missing {path}: run `npm ci` first\n")
             return 2
         shutil.copyfile(path, VENDOR / dst)
+    TEST_VENDOR.mkdir(parents=True, exist_ok=True)
+    for src, dst in TEST_FILES.items():
+        path = modules / src
+        if not path.exists():
+            sys.stderr.write(f"missing {path}: run `npm ci` first\n")
+            return 2
+        shutil.copyfile(path, TEST_VENDOR / dst)
     images = modules / "leaflet" / "dist" / "images"
     shutil.copytree(images, VENDOR / "images", dirs_exist_ok=True)
     return 0
