@@ -19,7 +19,8 @@ from civicgrid.app import create_app
 from civicgrid.clock import FrozenClock
 from civicgrid.config import Settings
 from civicgrid.db import make_engine
-from civicgrid.protect.outage import UNAVAILABLE_MESSAGE, is_unreachable
+from civicgrid.protect.outage import UNAVAILABLE_MESSAGE
+from civicgrid.protect.unreachable import is_unreachable
 
 API = "/api/v1/appeals"
 NO_TOKEN = {"Authorization": "Bearer no-such-token"}

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from civicgrid.clock import Clock
 from civicgrid.db import make_session_factory
 from civicgrid.jobs.models import JobRun
+from civicgrid.protect.unreachable import first_line, is_unreachable
 
 log = logging.getLogger("civicgrid.jobs")
 
@@ -65,7 +67,20 @@ def _claim(session: Session, job: Job, now: datetime, *, force: bool) -> bool:
 
 def run_job(engine: Engine, job: Job, now: datetime, *, force: bool = False) -> JobResult:
     """Run ``job`` once, unless another process holds its lock (PostgreSQL) or it started less
-    than its interval ago anywhere (``force`` skips that check: ``worker --once``, tests)."""
+    than its interval ago anywhere (``force`` skips that check: ``worker --once``, tests).
+
+    While the database cannot be reached the job is skipped with one warning line (no
+    traceback), and the loop tries again at its next tick."""
+    try:
+        return _run_job(engine, job, now, force=force)
+    except SQLAlchemyError as exc:
+        if not is_unreachable(exc):
+            raise
+        log.warning("job %s skipped: database unreachable (%s)", job.name, first_line(exc))
+        return JobResult(job.name, ran=False, error="database unreachable")
+
+
+def _run_job(engine: Engine, job: Job, now: datetime, *, force: bool) -> JobResult:
     with engine.connect() as conn:
         locked = False
         if conn.dialect.name == "postgresql":
@@ -82,6 +97,8 @@ def run_job(engine: Engine, job: Job, now: datetime, *, force: bool = False) -> 
             result = job.run(session, now)
             return JobResult(job.name, ran=True, result=result)
         except Exception as exc:  # one failing job must not stop the others
+            if is_unreachable(exc):
+                raise  # one line from run_job, not a traceback per job and tick
             log.exception("job %s failed", job.name)
             session.rollback()
             return JobResult(job.name, ran=True, error=str(exc))

@@ -23,12 +23,12 @@ from civicgrid.protect.idempotency import (
 from civicgrid.protect.origin import SameOriginPostsMiddleware
 from civicgrid.protect.outage import (
     health_router,
-    is_unreachable,
     log_unreachable,
     unavailable_response,
 )
 from civicgrid.protect.routes import throttle_route
 from civicgrid.protect.throttle import build_throttle
+from civicgrid.protect.unreachable import is_unreachable
 
 
 def install(

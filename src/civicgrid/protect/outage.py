@@ -19,7 +19,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from civicgrid.migrate import alembic_config
@@ -35,41 +34,6 @@ _PAGE = """<!doctype html>
 </head><body><main class="content"><section class="card error">
 <h1>服务暂时不可用（503）</h1><p class="message">{message}</p>
 <p>系统会自动恢复，请在 {seconds} 秒后刷新页面。</p></section></main></body></html>"""
-
-
-# SQLite's OperationalError covers both "the file is busy or gone" and statement errors ("no
-# such table"); only these texts mean the database cannot serve right now.
-_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
-# PostgreSQL states that mean the server cannot serve right now: connection exceptions (class
-# 08) and operator intervention (admin shutdown, crash shutdown, cannot connect now).
-_PG_UNAVAILABLE_CLASSES = ("08",)
-_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
-
-
-def is_unreachable(exc: BaseException) -> bool:
-    """Does ``exc`` say the database cannot be reached (rather than that a statement is wrong)?
-
-    Pool time-outs, errors on a connection SQLAlchemy has invalidated, DBAPI
-    ``InterfaceError``s, PostgreSQL errors without an SQL state (libpq could not connect or lost
-    the connection) or in the connection/shutdown states, and SQLite's busy/unopenable file
-    count. A statement error (missing column, constraint, syntax) does not: it stays a 500."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    if not isinstance(exc, DBAPIError) or exc.orig is None:
-        return False
-    if exc.connection_invalidated:
-        return True
-    kind = type(exc.orig).__name__
-    if kind == "InterfaceError":
-        return True
-    if kind != "OperationalError":
-        return False
-    if type(exc.orig).__module__.startswith("sqlite3"):
-        return str(exc.orig).lower().startswith(_SQLITE_UNAVAILABLE)
-    state = getattr(exc.orig, "sqlstate", None)
-    if state is None:
-        return True
-    return state.startswith(_PG_UNAVAILABLE_CLASSES) or state in _PG_UNAVAILABLE_STATES
 
 
 def unavailable_response(request: Request, retry_after: int) -> Response:
