@@ -222,7 +222,10 @@ def _region_for(
             raise Invalid("巡查上报须选择网格", detail={"field": "region_id"})
         return None, ""
     if role is Role.GRID_WORKER and not actor.scope.covers_path(path):
-        raise Forbidden("只能上报本人负责网格内的问题")
+        raise Forbidden(
+            "只能上报本人负责网格内的问题：请选择您负责的网格，或在该网格内点选位置",
+            detail={"field": "region_id"},
+        )
     return region_id, path
 
 

@@ -4,7 +4,7 @@ verification, with the verify forms, and the open orders of my grids) and the pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -17,7 +17,8 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.errors import Invalid
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
@@ -25,13 +26,20 @@ from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import (
     Cipher,
+    FieldErrors,
     Media,
+    drop_kept,
+    field_errors,
     flash_for,
+    keep_photos,
+    kept_photos,
     located_region_id,
+    new_form_token,
     parse_point,
     read_photos,
     refusal,
     require,
+    submit_once,
 )
 from civicgrid.web.shared.render import is_htmx, render
 
@@ -117,7 +125,7 @@ def verify(
 
 @dataclass
 class PatrolForm:
-    """What the grid worker typed (kept on a 422 re-render)."""
+    """What the grid worker typed (kept on a refused post, photos included as kept tokens)."""
 
     appeal_type: str = AppealType.REPORT.value
     title: str = ""
@@ -126,6 +134,8 @@ class PatrolForm:
     lon: str = ""
     lat: str = ""
     region_id: str = ""
+    form_token: str = field(default_factory=new_form_token)
+    kept: list[str] = field(default_factory=list)
 
 
 def _my_grids(session: Session, actor: Actor) -> list[tuple[int, str]]:
@@ -141,7 +151,7 @@ def _report_page(
     session: Session,
     actor: Actor,
     form: PatrolForm,
-    errors: list[str],
+    errors: FieldErrors,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -160,7 +170,7 @@ def _report_page(
 @router.get("/grid/report", include_in_schema=False)
 def report_page(request: Request, actor: PageActor, session: DbSession) -> Response:
     require(actor, GRID_WORKER)
-    return _report_page(request, session, actor, PatrolForm(), [])
+    return _report_page(request, session, actor, PatrolForm(), {})
 
 
 @router.post("/grid/report", include_in_schema=False)
@@ -171,6 +181,7 @@ def report_submit(
     now: Now,
     cipher: Cipher,
     media: Media,
+    settings: AppSettings,
     appeal_type: Annotated[str, Form()] = AppealType.REPORT.value,
     title: Annotated[str, Form(max_length=200)] = "",
     content: Annotated[str, Form(max_length=10000)] = "",
@@ -178,19 +189,36 @@ def report_submit(
     lon: Annotated[str, Form()] = "",
     lat: Annotated[str, Form()] = "",
     region_id: Annotated[str, Form()] = "",
+    form_token: Annotated[str, Form(max_length=255)] = "",
+    kept_photo: Annotated[list[str] | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    """巡查上报: record a patrol report in one of my grids (photo and location required)."""
+    """巡查上报: record a patrol report in one of my grids (photo and location required). A
+    refusal shows the form again with the message beside its field and the photos kept; a
+    repeated post of the same form shows the first report."""
     require(actor, GRID_WORKER)
-    form = PatrolForm(appeal_type, title, content, address, lon, lat, region_id)
+    form = PatrolForm(appeal_type, title, content, address, lon, lat, region_id, form_token)
+    kept = kept_photos(settings.media_dir, actor.user_id, kept_photo or [])
+    try:
+        new_photos = read_photos(photos, media.max_bytes)
+    except Invalid as exc:
+        form.kept = [token for token, _ in kept]
+        return _report_page(request, session, actor, form, field_errors(exc), 422)
+
+    def refused(errors: FieldErrors, status: int) -> Response:
+        form.kept = [token for token, _ in kept] + keep_photos(
+            settings.media_dir, actor.user_id, new_photos, now=now
+        )
+        return _report_page(request, session, actor, form, errors, status)
+
     lon_v, lat_v, point_error = parse_point(lon, lat)
     if point_error:
-        return _report_page(request, session, actor, form, [point_error], 422)
+        return refused({"lon": point_error}, 422)
     try:
         chosen_type = AppealType(appeal_type)
         chosen_grid = int(region_id) if region_id else None
     except ValueError:
-        return _report_page(request, session, actor, form, ["请从列表中选择类型和网格"], 422)
+        return refused({"region_id": "请从列表中选择类型和网格"}, 422)
 
     def submit() -> queries.AppealRecord:
         grid_id = (
@@ -205,17 +233,25 @@ def report_submit(
             lon=lon_v,
             lat=lat_v,
             region_id=grid_id,
-            photos=tuple(read_photos(photos, media.max_bytes)),
+            photos=tuple([photo for _, photo in kept] + new_photos),
         )
         return service.submit_appeal(
             session, data=data, actor=actor, cipher=cipher, media=media, now=now
         )
 
-    return form_actions.perform(
+    def done(appeal: queries.AppealRecord) -> str:
+        drop_kept(settings.media_dir, actor.user_id, [token for token, _ in kept])
+        return f"/appeals/{appeal.id}?done=submit"
+
+    return submit_once(
+        request,
+        session,
+        actor,
+        form_token,
         submit,
-        redirect=lambda appeal: f"/appeals/{appeal.id}?done=submit",
-        refused=lambda messages, status: _report_page(
-            request, session, actor, form, messages, status
-        ),
+        redirect=done,
+        refused=refused,
+        now=now,
+        keep_hours=settings.idempotency_hours,
         refuse=REFUSED,
     )

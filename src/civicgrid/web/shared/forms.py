@@ -1,14 +1,22 @@
 """Shared pieces of the console and portal pages: the cipher and media dependencies, the role
-check, parsing of points, photos and local date-times typed into forms, and the flash messages
-of post/redirect/get."""
+check, parsing of points, photos and local date-times typed into forms, the flash messages
+of post/redirect/get, refusals keyed by field, photos kept across a refused post and the
+one-time form token of create forms."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+import contextlib
+import json
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import service
@@ -17,13 +25,17 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.clock import BEIJING, to_beijing
 from civicgrid.deps import AppSettings, field_cipher
-from civicgrid.errors import Forbidden, Invalid
+from civicgrid.errors import Conflict, DomainError, Forbidden, Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
+from civicgrid.protect.idempotency import PENDING, Claim, find_or_claim, is_valid_key
+from civicgrid.protect.models import IdempotentAnswer
 from civicgrid.territory.locate import locate
 from civicgrid.web.shared.render import is_htmx
 
 MAX_UPLOADS = 9
+
+T = TypeVar("T")
 
 # --- shared helpers ---------------------------------------------------------------------------
 
@@ -57,7 +69,7 @@ def parse_point(lon_text: str, lat_text: str) -> tuple[float | None, float | Non
     try:
         return float(lon_text), float(lat_text), ""
     except ValueError:
-        return None, None, "经纬度须为数字，例如 116.4074 和 39.9042"
+        return None, None, "经纬度须为数字（单位：度），可在地图上点选位置自动填入"
 
 
 def located_region_id(session: Session, lon: float | None, lat: float | None) -> int | None:
@@ -124,3 +136,150 @@ def refusal(response: Response, request: Request) -> Response:
     if is_htmx(request):
         response.headers["X-Form-Fragment"] = "1"
     return response
+
+
+# --- errors beside their fields -----------------------------------------------------------------
+
+FieldErrors = dict[str, str]
+"""Messages keyed by the form field they concern (``""`` for the form as a whole), in the order
+they were found; the first one is focused and scrolled into view (``autofocus``)."""
+
+
+def field_errors(exc: DomainError) -> FieldErrors:
+    """The refusal of a use case, keyed by the field its ``detail`` names (if any)."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    field = detail.get("field")
+    return {field if isinstance(field, str) else "": exc.message}
+
+
+# --- photos kept across a refused post ----------------------------------------------------------
+
+PENDING_DIR = "pending"
+_KEPT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+KEEP_PENDING = timedelta(days=1)
+
+
+def _pending_path(media_dir: Path, user_id: int | None, token: str) -> Path:
+    return media_dir / PENDING_DIR / f"{user_id}-{token}"
+
+
+def keep_photos(
+    media_dir: Path, user_id: int | None, photos: list[bytes], *, now: datetime
+) -> list[str]:
+    """Keep uploaded photos on the server while the form is shown again; the tokens name them
+    in hidden fields (only this user can take them back). Files older than a day are removed."""
+    folder = media_dir / PENDING_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = (now - KEEP_PENDING).timestamp()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    tokens: list[str] = []
+    for photo in photos:
+        token = secrets.token_hex(16)
+        _pending_path(media_dir, user_id, token).write_bytes(photo)
+        tokens.append(token)
+    return tokens
+
+
+def kept_photos(media_dir: Path, user_id: int | None, tokens: list[str]) -> list[tuple[str, bytes]]:
+    """The photos kept under ``tokens`` for this user (unknown or foreign tokens are skipped)."""
+    found: list[tuple[str, bytes]] = []
+    for token in dict.fromkeys(tokens):
+        if not _KEPT_TOKEN.match(token):
+            continue
+        path = _pending_path(media_dir, user_id, token)
+        if path.is_file():
+            found.append((token, path.read_bytes()))
+    return found
+
+
+def drop_kept(media_dir: Path, user_id: int | None, tokens: list[str]) -> None:
+    """Remove kept photos once the form went through."""
+    for token in tokens:
+        if _KEPT_TOKEN.match(token):
+            _pending_path(media_dir, user_id, token).unlink(missing_ok=True)
+
+
+# --- one-time form tokens -----------------------------------------------------------------------
+
+_PAGE_FORM_DIGEST = "page-form"
+ALREADY_SENT = "这张表单已经提交，正在处理，请勿重复提交；稍后可在列表中查看结果"
+
+
+def new_form_token() -> str:
+    """A token for one showing of a create form (a hidden field): the first post with it
+    stores, a repeated post (Back + submit, double click) shows the first result."""
+    return secrets.token_urlsafe(24)
+
+
+def _form_scope(request: Request, actor: Actor) -> str:
+    return f"form {request.url.path} user:{actor.user_id}"[:200]
+
+
+def _replayed(session: Session, scope: str, token: str) -> Response | None:
+    """The first post's redirect, when the token was used and its answer is stored."""
+    row = session.execute(
+        select(IdempotentAnswer).where(
+            IdempotentAnswer.scope == scope, IdempotentAnswer.idempotency_key == token
+        )
+    ).scalar_one_or_none()
+    if row is None or row.status_code == PENDING:
+        return None
+    location = json.loads(row.headers_json or "{}").get("location", "/")
+    return RedirectResponse(location, status_code=303)
+
+
+def submit_once(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    token: str,
+    call: Callable[[], T],
+    *,
+    redirect: Callable[[T], str],
+    refused: Callable[[FieldErrors, int], Response],
+    now: datetime,
+    keep_hours: int,
+    refuse: tuple[type[DomainError], ...] = (Invalid, Conflict),
+) -> Response:
+    """Run a create use case once per form token (claimed in the idempotency store, committed
+    with what the use case writes) and redirect to its result; a post repeating a used token
+    is redirected to the first result and stores nothing. Refusals come back keyed by field.
+    Without a token (an old page, an API-like client) the use case simply runs."""
+    scope = _form_scope(request, actor)
+    claim: Claim | None = None
+    if token and is_valid_key(token):
+        try:
+            outcome = find_or_claim(
+                session,
+                scope=scope,
+                key=token,
+                digest=_PAGE_FORM_DIGEST,
+                now=now,
+                keep=timedelta(hours=keep_hours),
+            )
+        except Conflict:
+            session.rollback()
+            replay = _replayed(session, scope, token)
+            return replay if replay is not None else refused({"": ALREADY_SENT}, 409)
+        if isinstance(outcome, Response):
+            session.rollback()
+            replay = _replayed(session, scope, token)
+            return replay if replay is not None else refused({"": ALREADY_SENT}, 409)
+        claim = outcome
+    try:
+        result = call()
+    except refuse as exc:
+        session.rollback()
+        return refused(field_errors(exc), exc.status_code)
+    target = redirect(result)
+    if claim is not None:
+        session.execute(
+            update(IdempotentAnswer)
+            .where(IdempotentAnswer.id == claim.answer_id)
+            .values(status_code=303, headers_json=json.dumps({"location": target}))
+        )
+        session.commit()
+    return RedirectResponse(target, status_code=303)
