@@ -12,6 +12,7 @@ from civicgrid.appeals import knowledge, queries, service
 from civicgrid.appeals.schemas import KnowledgeIn, KnowledgeOut, WorkingDayIn, WorkingDayOut
 from civicgrid.auth.deps import CurrentActor
 from civicgrid.deps import DbSession, Now
+from civicgrid.kit.strict import IsoDay
 
 router = APIRouter()
 
@@ -81,7 +82,7 @@ def list_working_days(
 
 @router.put("/calendar/overrides/{day}", response_model=WorkingDayOut, summary="设置工作日调整")
 def set_working_day(
-    day: date, body: WorkingDayIn, session: DbSession, actor: CurrentActor, now: Now
+    day: IsoDay, body: WorkingDayIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> WorkingDayOut:
     row = service.set_working_day(
         session, day=day, is_working=body.is_working, note=body.note, actor=actor, now=now
@@ -92,6 +93,6 @@ def set_working_day(
 @router.delete(
     "/calendar/overrides/{day}", status_code=status.HTTP_204_NO_CONTENT, summary="删除工作日调整"
 )
-def delete_working_day(day: date, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+def delete_working_day(day: IsoDay, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     service.delete_working_day(session, day=day, actor=actor, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
