@@ -26,3 +26,23 @@ def test_an_iso_day_is_accepted(client: TestClient, world: World) -> None:
     response = client.put(f"{OVERRIDES}/2026-11-28", json=body, headers=world["admin"].headers)
     assert response.status_code == 200
     assert response.json()["day"] == "2026-11-28"
+
+
+@pytest.mark.parametrize("grid_id", [False, True, "1", 1.5])
+def test_a_register_export_grid_id_must_be_an_integer(
+    client: TestClient, world: World, grid_id: object
+) -> None:
+    body = {"format": "csv", "grid_id": grid_id}
+    response = client.post("/api/v1/register/export", json=body, headers=world["admin"].headers)
+    assert response.status_code == 422
+    assert "grid_id" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("house_id", [False, "7"])
+def test_a_resident_house_id_must_be_an_integer(
+    client: TestClient, world: World, house_id: object
+) -> None:
+    body = {"house_id": house_id, "name": "王五", "id_no": "110101199001011234", "kind": "owner"}
+    response = client.post("/api/v1/register/residents", json=body, headers=world["admin"].headers)
+    assert response.status_code == 422
+    assert "house_id" in response.json()["detail"]

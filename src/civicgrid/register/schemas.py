@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class _Orm(BaseModel):
@@ -86,7 +86,7 @@ class VacancyRequest(BaseModel):
 
 
 class ResidentCreate(BaseModel):
-    house_id: int
+    house_id: StrictInt
     name: str = Field(min_length=1, max_length=50)
     id_no: str = Field(min_length=1, max_length=32)
     phone: str = Field(default="", max_length=20)
@@ -148,7 +148,7 @@ class TagRequest(BaseModel):
 
 
 class MoveRequest(BaseModel):
-    house_id: int
+    house_id: StrictInt
     kind: str
     relation_to_owner: str = ""
     on: date
@@ -234,4 +234,4 @@ class ExportRequest(BaseModel):
     format: str = "csv"
     reveal: bool = False
     reason: str = ""
-    grid_id: int | None = None
+    grid_id: StrictInt | None = None  # strict: false / "1" are not grid ids
