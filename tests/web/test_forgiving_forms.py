@@ -137,3 +137,59 @@ def test_a_refused_post_does_not_use_up_its_token(
     )
     assert ok.status_code == 303
     assert _stored(session, "树枝折断") == 1
+
+
+# --- the console intake -----------------------------------------------------------------------
+
+INTAKE = {
+    "channel": "hotline",
+    "appeal_type": "complaint",
+    "level": "general",
+    "content": "三号楼楼道堆满杂物，影响通行。",
+    "caller_name": "王女士",
+    "caller_phone": "13900001111",
+}
+
+
+def test_intake_shows_a_missing_content_beside_the_field_and_keeps_the_photo(
+    client: TestClient, login: LoginAs, session: Session
+) -> None:
+    csrf = login("operator")
+    r = client.post(
+        "/appeals/new",
+        data={**INTAKE, "title": "楼道杂物", "content": " ", "csrf_token": csrf},
+        files={"photos": ("hall.png", PNG, "image/png")},
+    )
+    assert r.status_code == 422
+    field = re.search(r"<textarea id=\"content\"[^>]*>", r.text)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group(0)
+    assert "autofocus" in field.group(0)
+    assert 'id="content-error"' in r.text
+    kept = re.findall(r'name="kept_photo" value="([0-9a-f]{32})" checked', r.text)
+    assert len(kept) == 1
+    ok = client.post(
+        "/appeals/new",
+        data={**INTAKE, "title": "楼道杂物", "kept_photo": kept[0], "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303, ok.text
+    appeal_id = int(ok.headers["location"].split("/")[2].split("?")[0])
+    session.expire_all()
+    photos = session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.appeal_id == appeal_id)
+    )
+    assert photos == 1
+
+
+def test_intake_posted_twice_with_one_form_records_one_appeal(
+    client: TestClient, login: LoginAs, session: Session
+) -> None:
+    csrf = login("operator")
+    token = _token(client.get("/appeals/new").text)
+    data = {**INTAKE, "title": "重复提交的诉求", "form_token": token, "csrf_token": csrf}
+    first = client.post("/appeals/new", data=data, follow_redirects=False)
+    second = client.post("/appeals/new", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"]
+    assert _stored(session, "重复提交的诉求") == 1
