@@ -7,6 +7,7 @@ from civicgrid.auth import models as auth_models
 from civicgrid.demo import models as demo_models
 from civicgrid.dispatch import models as dispatch_models
 from civicgrid.events import models as events_models
+from civicgrid.exchange import models as exchange_models
 from civicgrid.insight import models as insight_models
 from civicgrid.jobs import models as jobs_models
 from civicgrid.notify import models as notify_models
@@ -24,6 +25,7 @@ __all__ = [
     "demo_models",
     "dispatch_models",
     "events_models",
+    "exchange_models",
     "insight_models",
     "jobs_models",
     "notify_models",

@@ -14,6 +14,7 @@ from civicgrid.cli import (
     catalogue,
     core,
     demo,
+    exchange,
     insight,
     model,
     open311,
@@ -41,6 +42,7 @@ app.add_typer(model.app, name="model", help="Train and evaluate the dispatch cla
 app.add_typer(assessment.app, name="assessment", help="三率 rankings: reports and rollup rebuilds.")
 app.add_typer(insight.app, name="insight", help="Hot problems, trends and forecasts (主动治理).")
 app.add_typer(open311.app, name="open311", help="Open311 GeoReport v2: client API keys.")
+app.add_typer(exchange.app, name="exchange", help="Import and export 12345 work orders.")
 
 
 def main() -> None:
