@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import Invalid
+from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.participation import access
 from civicgrid.participation.consultations import editing as ce
 from civicgrid.participation.consultations import queries as cq
@@ -27,7 +27,10 @@ from civicgrid.web.participation.common import (
 )
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform, perform_step
+from civicgrid.web.shared.pickers import region_groups
 from civicgrid.web.shared.render import render
+
+REGION_LEVELS = ("street", "community")
 
 router = APIRouter(tags=["pages"])
 
@@ -62,6 +65,7 @@ def _consultations_page(
             "is_staff": access.is_staff(actor),
             "can_manage": actor.has_role(*access.MANAGE_ROLES),
             "communities": community_choices(session, actor, now),
+            "region_groups": region_groups(session, actor, REGION_LEVELS),
             "levels": [(lv.value, lv.label) for lv in cst.ConsultationLevel],
             "sources": [
                 (s.value, s.label)
@@ -121,6 +125,7 @@ def propose_submit(
         refused=lambda errors, code: _consultations_page(
             request, actor, session, now, errors, form, code
         ),
+        refuse=(Invalid, Conflict, NotFound),
     )
 
 

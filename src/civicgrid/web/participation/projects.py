@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now
-from civicgrid.errors import Invalid
+from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.participation import access
 from civicgrid.participation.projects import queries as pq
 from civicgrid.participation.projects import rules as prr
@@ -22,7 +22,10 @@ from civicgrid.participation.volunteers import queries as vq
 from civicgrid.web.participation.common import int_field, opt_date_field, opt_int_field
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform, perform_step
+from civicgrid.web.shared.pickers import region_groups
 from civicgrid.web.shared.render import render
+
+REGION_LEVELS = ("street", "community")
 
 router = APIRouter(tags=["pages"])
 
@@ -57,6 +60,7 @@ def _projects_page(
             "rows": [_project_row(p, names.get(p.region_id, "")) for p in rows],
             "can_manage": actor.has_role(*access.MANAGE_ROLES),
             "party_orgs": vq.list_party_orgs_for(session, actor),
+            "region_groups": region_groups(session, actor, REGION_LEVELS),
             "errors": errors,
             "form": form,
             "done": request.query_params.get("done", ""),
@@ -93,6 +97,7 @@ def project_submit(
         lambda: _apply(FormCall(session, actor, now, form)),
         redirect="/participation/projects?done=apply",
         refused=lambda errors, code: _projects_page(request, actor, session, errors, form, code),
+        refuse=(Invalid, Conflict, NotFound),
     )
 
 
