@@ -180,3 +180,24 @@ def test_workbench_costs_one_statement_per_group_whatever_the_data(
     with assert_max_queries(connection, len(few)) as many:
         assert tile_count(client.get("/").text, "to_sign") == 5
     assert len(many) == len(few)
+
+
+def test_favicon_is_served_without_login(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_timeline_names_people_not_login_names(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    appeal = make_appeal(session, world=world, status=S.DISPATCHED, now=now)
+    session.commit()
+    login("dispatcher")
+    page = client.get(f"/appeals/{appeal.id}")
+    assert page.status_code == 200
+    dispatcher = world.actor("dispatcher")
+    assert f'<span class="who">{dispatcher.display_name}</span>' in page.text
+    assert f"{dispatcher.username}(" not in page.text

@@ -4,7 +4,7 @@ or their unit, each linking to its list, and the page where the work is done."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from civicgrid.appeals.queries import workbench as queues
 from civicgrid.auth import service
@@ -15,10 +15,20 @@ from civicgrid.web.home.workbench import ADMIN_LINKS, groups_for
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
+from civicgrid.web.shared.templating import TEMPLATES_DIR
 
 router = APIRouter(tags=["pages"])
 
 RESIDENT_RECENT = 10
+FAVICON = TEMPLATES_DIR.parent / "static" / "favicon.ico"
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The site icon browsers ask for on every page (also at /static/favicon.svg)."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/", include_in_schema=False)

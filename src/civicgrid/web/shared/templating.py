@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -21,10 +22,24 @@ def fmt_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return to_beijing(value).strftime(fmt)
 
 
+_LOGIN_AND_NAME = re.compile(r"^[^()（）\s]+\((?P<name>[^()]+)\)$")
+
+
+def person(label: str | None) -> str:
+    """A stored actor label (``street(街道承办人赵静)``: login name, then the display name) as
+    users read it: the person's name only, never the login name. Other labels (``系统``, an
+    API client's name) are shown as they are."""
+    if not label:
+        return ""
+    match = _LOGIN_AND_NAME.match(label.strip())
+    return match.group("name") if match else label
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["bjtime"] = fmt_time
 templates.env.filters["mask_id"] = mask_id_number
 templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["mask_name"] = mask_name
+templates.env.filters["person"] = person
 templates.env.globals["demo_accounts"] = demo_accounts
 templates.env.globals["demo_history"] = demo_history
