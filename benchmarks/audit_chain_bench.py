@@ -1,8 +1,11 @@
-"""Audit hash chain: the cost of sealing at commit and the speed of ``audit verify``.
+"""Audit hash chain: audited commits while the sealer runs, the sealer's speed and the speed of
+``audit verify``.
 
-Writes N audited transactions (one audit row each, through ``audit.record`` and a commit, so
-every commit seals its row: lock the head, seal, move the head) with T threads, then verifies
-the whole chain. On SQLite (a file) or PostgreSQL (its own database, created and dropped).
+Writes N audited transactions (one audit row each, through ``audit.record`` and a commit; the
+writers insert rows unsealed and take no chain lock) with T threads while a sealer thread seals
+every ``--seal-every`` seconds like the ``audit.seal`` job, then seals the rest, and verifies
+the whole chain. ``--no-seal`` runs the writers alone (the baseline). On SQLite (a file) or
+PostgreSQL (its own database, created and dropped).
 
     .venv/bin/python benchmarks/audit_chain_bench.py --engine sqlite --rows 20000
     .venv/bin/python benchmarks/audit_chain_bench.py --engine postgresql --rows 20000 --threads 4
@@ -18,8 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, text
 
 from civicgrid import migrate
 from civicgrid.audit import sealing
@@ -59,14 +61,49 @@ def _write(engine: Engine, rows: int, threads: int) -> float:
     return time.perf_counter() - started
 
 
-def _run(engine: Engine, rows: int, threads: int, *, sealed: bool) -> None:
+class _Sealer:
+    """Seals every ``every`` seconds until stopped, like the ``audit.seal`` job; counts the rows
+    and the seconds spent sealing."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        self.factory = make_session_factory(engine)
+        self.every = every
+        self.stop = threading.Event()
+        self.rows = 0
+        self.busy = 0.0
+        self.thread = threading.Thread(target=self._loop)
+
+    def seal_once(self) -> None:
+        started = time.perf_counter()
+        with self.factory() as s:
+            self.rows += sealing.seal_all(s)
+        self.busy += time.perf_counter() - started
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            self.seal_once()
+
+
+def _run(engine: Engine, rows: int, threads: int, *, sealed: bool, every: float) -> None:
     migrate.upgrade(engine)
+    sealer = _Sealer(engine, every)
+    if sealed:
+        sealer.thread.start()
     seconds = _write(engine, rows, threads)
+    sealer.stop.set()
     print(
-        f"audited commits: {rows} in {seconds:.2f} s = {rows / seconds:,.0f}/s ({threads} threads)"
+        f"audited commits: {rows} in {seconds:.2f} s = {rows / seconds:,.0f}/s ({threads} threads"
+        f"{f', sealer every {every:g} s' if sealed else ', no sealer'})"
     )
     if not sealed:
         return
+    sealer.thread.join()
+    during = sealer.rows
+    sealer.seal_once()
+    print(
+        f"sealed: {sealer.rows} rows ({during} while writing) in {sealer.busy:.2f} s of sealing"
+        f" = {sealer.rows / sealer.busy:,.0f} rows/s"
+    )
     with make_session_factory(engine)() as s:
         started = time.perf_counter()
         verdict = sealing.verify(s)
@@ -81,15 +118,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
-        "--no-seal", action="store_true", help="baseline: commits without sealing (no chain)"
+        "--no-seal", action="store_true", help="baseline: writers alone, no sealer (no chain)"
     )
+    parser.add_argument("--seal-every", type=float, default=5.0, help="seconds between sealings")
     args = parser.parse_args()
-    if args.no_seal:
-        event.remove(Session, "before_commit", sealing._seal_before_commit)
     if args.engine == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            _run(engine, args.rows, args.threads, sealed=not args.no_seal)
+            _run(engine, args.rows, args.threads, sealed=not args.no_seal, every=args.seal_every)
             engine.dispose()
         return
     name = f"civicgrid_bench_audit_{uuid.uuid4().hex[:6]}"
@@ -98,7 +134,7 @@ def main() -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(f"{PG_BASE}/{name}")
     try:
-        _run(engine, args.rows, args.threads, sealed=not args.no_seal)
+        _run(engine, args.rows, args.threads, sealed=not args.no_seal, every=args.seal_every)
     finally:
         engine.dispose()
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

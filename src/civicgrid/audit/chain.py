@@ -6,11 +6,14 @@ version tag, the place, the previous hash and every recorded column. Editing a r
 hash; deleting or inserting a row breaks the link of the next one; deleting rows at the end
 leaves the chain shorter than the head (``audit_chain_head``) says.
 
-Rows are inserted unsealed (the three columns NULL) and sealed just before their transaction
-commits (:func:`seal_pending`, a ``before_commit`` hook on every ORM session): the one row of
-``audit_chain_head`` is locked and moved on, so concurrent writers on PostgreSQL are serialised
-for that moment only and can never fork the chain; SQLite serialises writers anyway. Writers
-that bypass the ORM session (raw SQL) leave unsealed rows, which ``verify`` reports as inserted.
+Writers insert rows unsealed (the three columns NULL), taking no lock. A sealer
+(:func:`civicgrid.audit.sealing.seal`: the ``audit.seal`` job every few seconds, ``audit seal``
+and ``audit verify``) locks the one row of ``audit_chain_head``, gives the committed unsealed rows
+the next places in id order and moves the head, so sealers are serialised and never fork the
+chain while writers never wait for each other. Chain order is sealing order, not id order: a
+row whose transaction commits late is sealed after rows with higher ids. A row is protected
+once sealed; until then it is counted as unsealed, and one unsealed for longer than a threshold
+(the sealer is not running, or a row was slipped in with an old time) is a finding.
 
 The pure part (:func:`row_hash`, :func:`first_problem`) takes plain values.
 """
@@ -20,8 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 GENESIS = "0" * 64
@@ -119,6 +122,8 @@ class Verdict:
     last_seq: int
     last_hash: str
     problem: Problem | None
+    unsealed: int = 0
+    oldest_unsealed_at: datetime | None = None
 
 
 def first_problem(
@@ -128,7 +133,7 @@ def first_problem(
     head_hash: str,
     anchor: tuple[int, str] | None = None,
 ) -> Verdict:
-    """Walk sealed rows in ``chain_seq`` order (unsealed rows may come anywhere) and report the
+    """Walk sealed rows in ``chain_seq`` order and report the
     first edited, inserted or deleted row; ``anchor`` (place, hash recorded elsewhere) must
     match too, which also catches a rewritten tail."""
     expected, prev, count = 1, GENESIS, 0
@@ -189,12 +194,38 @@ def first_problem(
     return Verdict(count, last, prev, None)
 
 
+def with_unsealed(
+    verdict: Verdict,
+    *,
+    unsealed: int,
+    oldest_at: datetime | None,
+    now: datetime | None,
+    stale_after: timedelta,
+) -> Verdict:
+    """``verdict`` with the count of rows not sealed yet and the time the oldest was written;
+    when the chain itself is intact and that row is older than ``stale_after`` at ``now``, the
+    stale row is the problem."""
+    problem = verdict.problem
+    if problem is None and unsealed and oldest_at is not None and now is not None:
+        age = now - oldest_at
+        if age > stale_after:
+            problem = Problem(
+                "unsealed",
+                None,
+                None,
+                f"有 {unsealed} 条审计记录尚未封存入哈希链，最早的一条写于 "
+                f"{int(age.total_seconds())} 秒前（超过 {int(stale_after.total_seconds())} 秒）："
+                "封存任务没有运行，或有记录绕过应用以旧时间写入",
+            )
+    return replace(verdict, problem=problem, unsealed=unsealed, oldest_unsealed_at=oldest_at)
+
+
 def _unsealed(row: ChainRow) -> Problem:
     return Problem(
         "unsealed",
         row.id,
         None,
-        f"审计记录 #{row.id} 不在哈希链中：它绕过应用被直接写入数据库",
+        f"审计记录 #{row.id} 没有链序号却混在已封存的记录中",
     )
 
 

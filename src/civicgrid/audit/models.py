@@ -17,7 +17,8 @@ class AuditEntry(Base):
     logs ≥ 6 months). There is deliberately no foreign key to users, so the log outlives them.
 
     ``chain_seq``, ``prev_hash`` and ``row_hash`` link the rows into a hash chain
-    (:mod:`civicgrid.audit.chain`); they are filled when the writing transaction commits."""
+    (:mod:`civicgrid.audit.chain`); the sealer fills them after the writing transaction
+    commits."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (
@@ -43,7 +44,7 @@ class AuditEntry(Base):
 
 class AuditChainHead(Base):
     """The one row saying where the audit hash chain ends: the last place and its hash.
-    Locked while a transaction seals its rows, so that the chain never forks."""
+    Locked while a sealer seals rows, so that the chain never forks (writers never touch it)."""
 
     __tablename__ = "audit_chain_head"
 

@@ -1,20 +1,32 @@
-"""Sealing audit rows into the hash chain when their transaction commits, and verifying the
-chain (``civicgrid audit verify``). See :mod:`civicgrid.audit.chain` for the design."""
+"""Sealing audit rows into the hash chain after they are written, and verifying the chain
+(``civicgrid audit seal`` / ``civicgrid audit verify``). See :mod:`civicgrid.audit.chain` for
+the design.
+
+Writers only insert audit rows, unsealed (``chain_seq``, ``prev_hash`` and ``row_hash`` NULL):
+no lock and no extra statement in their transactions. The sealer (:func:`seal`, run every few
+seconds by the ``audit.seal`` job, before every ``audit verify`` and by ``audit seal``) locks
+the one row of ``audit_chain_head``, takes the unsealed rows that are committed by then in id
+order and gives them the next places. Chain order is sealing order: a row whose transaction
+commits late is sealed later, after rows with higher ids, so nothing may assume that id order
+is chain order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Result, Table, bindparam, event, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from civicgrid.audit import chain
 from civicgrid.audit.models import AuditChainHead, AuditEntry
 
 HEAD_ID = 1
-_OWN = "civicgrid.audit.unsealed_ids"
+SEAL_BATCH = 1000
+SEAL_INTERVAL = timedelta(seconds=5)
+STALE_AFTER = timedelta(minutes=5)
 _TABLE = cast(Table, AuditEntry.__table__)
 _SEAL = (
     update(_TABLE)
@@ -42,57 +54,18 @@ CHAIN_COLUMNS = (
 )
 
 
-def _lock_head(session: Session) -> AuditChainHead:
+def _head(session: Session, *, share: bool) -> AuditChainHead:
     # populate_existing: a head loaded earlier in this session must not hide what another
     # transaction committed while this one waited for the lock.
     head = session.scalar(
         select(AuditChainHead)
         .where(AuditChainHead.id == HEAD_ID)
-        .with_for_update()
+        .with_for_update(read=share)
         .execution_options(populate_existing=True)
     )
     if head is None:
         raise RuntimeError("audit_chain_head has no row: run `civicgrid migrate`")
     return head
-
-
-def _pending(session: Session) -> dict[int, chain.ChainRow]:
-    pending: dict[int, chain.ChainRow] = session.info.setdefault(_OWN, {})
-    return pending
-
-
-def track(session: Session, entry: AuditEntry) -> None:
-    """Note an audit row this transaction wrote (with its values), to be sealed when the
-    transaction commits. Joiner."""
-    _pending(session)[entry.id] = chain.ChainRow(
-        entry.id,
-        None,
-        None,
-        None,
-        entry.at,
-        entry.actor_user_id,
-        entry.actor_label,
-        entry.action,
-        entry.subject_type,
-        entry.subject_id,
-        entry.outcome,
-        entry.reason,
-        entry.detail,
-    )
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _track_core_inserts(state: ORMExecuteState) -> Result[Any] | None:
-    """Rows appended with :func:`civicgrid.audit.service.append_statement` (which returns the
-    new rows) are noted like those of ``record``; the caller still gets the full result."""
-    stmt = state.statement
-    if not (isinstance(stmt, Insert) and stmt.table is _TABLE):
-        return None
-    frozen = state.invoke_statement().freeze()
-    pending = _pending(state.session)
-    for row in frozen().all():
-        pending[int(row[0])] = chain.ChainRow(*row)
-    return frozen()
 
 
 def _seal_params(
@@ -107,31 +80,28 @@ def _seal_params(
     return params, seq, prev
 
 
-def seal_pending(session: Session) -> int:
-    """Give the audit rows this transaction wrote their places in the chain (in id order),
-    under the lock of the head row; returns how many were sealed. Three statements: lock the
-    head, seal the rows, move the head. Rows written by anyone else without the application
-    (raw SQL) are never sealed, so ``verify`` finds them. Joins the caller's transaction; runs
-    by itself before every ORM commit."""
-    pending: dict[int, chain.ChainRow] = session.info.pop(_OWN, {})
-    if not pending:
+def seal(session: Session, *, limit: int = SEAL_BATCH) -> int:
+    """Give up to ``limit`` unsealed audit rows (the committed ones, in id order) the next
+    places in the chain, under the lock of the head row; returns how many. The lock serialises
+    sealers only (the job on every replica, ``audit seal``, ``audit verify``), never writers.
+    Joins the caller's transaction (never commits)."""
+    head = _head(session, share=False)
+    # Read after the lock: under READ COMMITTED this statement sees what an earlier sealer
+    # committed, so no row is sealed twice.
+    found = session.execute(
+        select(*CHAIN_COLUMNS)
+        .where(AuditEntry.chain_seq.is_(None))
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ).all()
+    if not found:
         return 0
-    session.flush()
-    rows = [pending[k] for k in sorted(pending)]
-    head = _lock_head(session)
+    rows = [chain.ChainRow(*r) for r in found]
     params, seq, prev = _seal_params(rows, head.last_seq, head.last_hash)
-    result = session.execute(_SEAL, params)
-    if getattr(result, "rowcount", len(params)) != len(params):
-        # Some noted rows were rolled back with a savepoint: seal only those that exist.
-        present = set(
-            session.scalars(select(AuditEntry.id).where(AuditEntry.id.in_(sorted(pending))))
-        )
-        rows = [r for r in rows if r.id in present]
-        params, seq, prev = _seal_params(rows, head.last_seq, head.last_hash)
-        session.execute(_SEAL, params)
+    session.execute(_SEAL, params)
     head.last_seq, head.last_hash = seq, prev
     session.flush()
-    # The ORM copies of these rows are stale now; reload them when read again.
+    # ORM copies of these rows loaded earlier are stale now; reload them when read again.
     for p in params:
         loaded = session.identity_map.get(identity_key(AuditEntry, p["row_id"]))
         if loaded is not None:
@@ -139,28 +109,24 @@ def seal_pending(session: Session) -> int:
     return len(params)
 
 
-@event.listens_for(Session, "before_commit")
-def _seal_before_commit(session: Session) -> None:
-    seal_pending(session)
+def seal_all(session: Session, *, batch: int = SEAL_BATCH) -> int:
+    """Seal every committed unsealed row, committing after each batch of ``batch`` rows;
+    returns how many. Sealing again right after seals nothing (idempotent). Commits."""
+    total = 0
+    while True:
+        sealed = seal(session, limit=batch)
+        session.commit()
+        total += sealed
+        if sealed < batch:
+            return total
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    # The rows of a rolled-back transaction are gone.
-    if not session.in_transaction():
-        session.info.pop(_OWN, None)
+def seal_job(session: Session, now: datetime) -> object:
+    """The ``audit.seal`` job: seal what writers inserted since the last run."""
+    return {"sealed": seal_all(session)}
 
 
-def _chain_rows(session: Session, batch: int) -> Iterator[chain.ChainRow]:
-    unsealed = session.execute(
-        select(*CHAIN_COLUMNS)
-        .where(AuditEntry.chain_seq.is_(None))
-        .order_by(AuditEntry.id)
-        .limit(1)
-    ).first()
-    if unsealed is not None:
-        yield chain.ChainRow(*unsealed)
-        return
+def _sealed_rows(session: Session, batch: int) -> Iterator[chain.ChainRow]:
     after = 0
     while True:
         rows = session.execute(
@@ -177,12 +143,28 @@ def _chain_rows(session: Session, batch: int) -> Iterator[chain.ChainRow]:
 
 
 def verify(
-    session: Session, *, anchor: tuple[int, str] | None = None, batch: int = 5000
+    session: Session,
+    *,
+    anchor: tuple[int, str] | None = None,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    batch: int = 5000,
 ) -> chain.Verdict:
-    """Check the whole audit chain against the stored rows and the head; the verdict names the
-    first edited, inserted or deleted row. Reads only."""
-    head = session.get(AuditChainHead, HEAD_ID)
-    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, chain.GENESIS)
-    return chain.first_problem(
-        _chain_rows(session, batch), head_seq=head_seq, head_hash=head_hash, anchor=anchor
+    """Check the sealed chain against the stored rows and the head; the verdict names the
+    first edited, inserted or deleted sealed row, and counts the rows not sealed yet (with
+    the time the oldest was written). Given ``now``, a row written more than ``stale_after``
+    before it and still unsealed is a finding too. Reads only; holds the head in share mode
+    meanwhile, so no sealer moves it during the walk (writers are not held up)."""
+    head = _head(session, share=True)
+    verdict = chain.first_problem(
+        _sealed_rows(session, batch),
+        head_seq=head.last_seq,
+        head_hash=head.last_hash,
+        anchor=anchor,
+    )
+    count, oldest = session.execute(
+        select(func.count(), func.min(AuditEntry.at)).where(AuditEntry.chain_seq.is_(None))
+    ).one()
+    return chain.with_unsealed(
+        verdict, unsealed=int(count), oldest_at=oldest, now=now, stale_after=stale_after
     )

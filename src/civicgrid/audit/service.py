@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
-from civicgrid.audit import sealing as sealing  # registers the chain sealing on every commit
 from civicgrid.audit.models import AuditEntry
 from civicgrid.auth.actor import Actor
 
@@ -41,7 +39,6 @@ def record(
     )
     session.add(entry)
     session.flush()
-    sealing.track(session, entry)
     return entry
 
 
@@ -58,16 +55,15 @@ _APPEND_COLUMNS = (
 )
 
 
-def append_statement(prefix: str = "") -> ReturningInsert[Any]:
+def append_statement(prefix: str = "") -> Insert:
     """A Core INSERT of one audit row whose values are bind parameters named ``prefix`` +
     column name (see :func:`append_params`); a caller may compose it with other inserts in one
-    statement. It returns the new row, which the session's sealing hook reads (the caller may
-    ignore the result) to put it into the hash chain at commit. Rows are only ever
-    inserted: the append-only guard on :class:`AuditEntry` still refuses updates and
-    deletes."""
+    statement. It never fetches the new id. The row is inserted unsealed and put into the hash
+    chain later by the sealer (:mod:`civicgrid.audit.sealing`). Rows are only ever inserted:
+    the append-only guard on :class:`AuditEntry` still refuses updates and deletes."""
     table = cast(Table, AuditEntry.__table__)
     values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _APPEND_COLUMNS}
-    return insert(table).values(values).returning(*sealing.CHAIN_COLUMNS)
+    return insert(table).values(values).inline()
 
 
 def append_params(

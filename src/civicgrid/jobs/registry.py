@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import jobs as appeals_jobs
 from civicgrid.assessment import jobs as assessment_jobs
+from civicgrid.audit import sealing as audit_sealing
 from civicgrid.clock import SystemClock
 from civicgrid.config import Settings, get_settings
 from civicgrid.deps import field_cipher
@@ -46,6 +47,7 @@ def default_jobs(settings: Settings | None = None) -> list[Job]:
     """Every job the worker (or the in-process loop of ``civicgrid serve``) runs."""
     return [
         *_event_jobs(settings or get_settings()),
+        Job("audit.seal", audit_sealing.SEAL_INTERVAL, audit_sealing.seal_job),
         Job("dispatch.auto_route", dispatch_jobs.AUTO_ROUTE_INTERVAL, dispatch_jobs.auto_route),
         Job("dispatch.retrain", dispatch_jobs.RETRAIN_INTERVAL, dispatch_jobs.retrain),
         Job(

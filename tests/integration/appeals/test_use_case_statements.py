@@ -50,24 +50,14 @@ def _kinds(statements: list[str]) -> list[str]:
     return sorted(s.split(" ", 1)[0] for s in statements)
 
 
-# Sealing the step's audit row into the hash chain at commit (civicgrid.audit.sealing): lock the
-# chain head, seal the row, move the head.
-_AUDIT_SEAL = ["SELECT", "UPDATE", "UPDATE"]
-
-
-def _with_seal(kinds: list[str]) -> list[str]:
-    return sorted([*kinds, *_AUDIT_SEAL])
-
-
 def test_sign_is_one_select_and_one_flush(session: Session, world: World, now: datetime) -> None:
     appeal = make_appeal(session, world=world, now=now, status=S.DISPATCHED)
     session.expunge_all()  # as in a new request: nothing of the appeal is loaded
     with statements_of(session) as seen:
         signed = service.sign(session, appeal_id=appeal.id, actor=world.actor("street_a"), now=now)
     assert signed.status == S.SIGNED
-    # the appeal with its units; the status change; the timeline event; the audit row (and its
-    # sealing into the chain)
-    assert _kinds(seen) == _with_seal(["INSERT", "INSERT", "SELECT", "UPDATE"]), seen
+    # the appeal with its units; the status change; the timeline event; the audit row
+    assert _kinds(seen) == ["INSERT", "INSERT", "SELECT", "UPDATE"], seen
     assert [u.unit_kind for u in signed.units] == ["region"]
 
 
@@ -79,7 +69,7 @@ def test_a_notified_step_writes_event_outbox_and_audit_together(
     audits = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     with statements_of(session) as seen:
         service.accept(session, appeal_id=appeal.id, actor=world.actor("operator"), now=now)
-    assert _kinds(seen) == _with_seal(["INSERT", "INSERT", "INSERT", "SELECT", "UPDATE"]), seen
+    assert _kinds(seen) == ["INSERT", "INSERT", "INSERT", "SELECT", "UPDATE"], seen
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == outbox + 1
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits + 1
     last = session.scalars(
@@ -108,7 +98,7 @@ def test_calendar_and_units_are_read_once_per_session(
     # and the outbound appeal.dispatched event: an outbox row that PostgreSQL inserts together
     # with the unit's message (insertmanyvalues), SQLite in a statement of its own
     inserts = 4 if session.get_bind().dialect.name == "postgresql" else 5
-    assert _kinds(seen) == _with_seal(["INSERT"] * inserts + ["SELECT", "UPDATE"]), seen
+    assert _kinds(seen) == ["INSERT"] * inserts + ["SELECT", "UPDATE"], seen
     assert second.finish_due_at == first.finish_due_at
 
 

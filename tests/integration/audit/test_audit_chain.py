@@ -1,6 +1,8 @@
-"""The audit log's hash chain on both engines: rows written through the services are sealed at
-commit; raw edits, deletions and insertions are found by ``verify`` and named; concurrent
-writers on PostgreSQL never fork the chain; the migration chains rows that already exist."""
+"""The audit log's hash chain on both engines: writers insert rows unsealed and the sealer puts
+them into the chain (idempotently, in the order their transactions commit); raw edits,
+deletions and insertions of sealed rows are found by ``verify`` and named, and so is a row left
+unsealed too long; concurrent writers on PostgreSQL never wait for each other and sealers never
+fork the chain; the migration chains rows that already exist."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from civicgrid.audit import chain, sealing
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.service import append_params, append_statement, list_entries, record
 from civicgrid.auth.actor import Actor
+from civicgrid.clock import SystemClock
 from civicgrid.db import make_engine, make_session_factory
 
 WHO = Actor(user_id=7, username="auditor", display_name="审计员")
@@ -40,6 +43,7 @@ def _write(session: Session, now: datetime, n: int, action: str = "test.write") 
         )
         ids.append(entry.id)
     session.commit()
+    sealing.seal_all(session)
     return ids
 
 
@@ -48,7 +52,9 @@ def _raw(session: Session, sql: str, **params: object) -> None:
     session.connection().execute(text(sql), params)
 
 
-def test_rows_are_sealed_at_commit_and_the_chain_verifies(session: Session, now: datetime) -> None:
+def test_rows_are_sealed_by_the_sealer_and_the_chain_verifies(
+    session: Session, now: datetime
+) -> None:
     before = sealing.verify(session)
     assert before.problem is None
     ids = _write(session, now, 3)
@@ -68,7 +74,11 @@ def test_rows_of_the_composed_insert_are_sealed_too(session: Session, now: datet
     session.execute(append_statement("a_"), params)
     session.commit()
     (entry,) = list_entries(session, action="test.core")
-    assert entry.chain_seq is not None
+    assert entry.chain_seq is None  # the writer only inserts
+    assert sealing.verify(session).unsealed == 1
+    assert sealing.seal_all(session) == 1
+    seq = session.scalar(select(AuditEntry.chain_seq).where(AuditEntry.id == entry.id))
+    assert seq is not None
     assert sealing.verify(session).problem is None
 
 
@@ -76,6 +86,7 @@ def test_a_rolled_back_transaction_leaves_the_chain_alone(session: Session, now:
     before = sealing.verify(session)
     record(session, actor=WHO, action="test.gone", subject_type="thing", now=now)
     session.rollback()
+    assert sealing.seal_all(session) == 0
     after = sealing.verify(session)
     assert (after.problem, after.last_seq) == (None, before.last_seq)
 
@@ -118,21 +129,80 @@ def test_rows_deleted_at_the_end_are_found_by_the_head(session: Session, now: da
     assert problem.kind == "truncated"
 
 
-def test_a_row_inserted_by_hand_is_found_even_after_later_commits(
-    session: Session, now: datetime
-) -> None:
+def test_a_row_left_unsealed_too_long_is_a_finding(session: Session, now: datetime) -> None:
     _write(session, now, 2)
     _raw(
         session,
         "INSERT INTO audit_entry (at, actor_user_id, actor_label, action, subject_type,"
         " subject_id, outcome, reason, detail) VALUES (:at, NULL, 'x', 'fake', 'thing', '1',"
         " 'success', '', '{}')",
-        at=now.replace(tzinfo=None),
+        at=(now - timedelta(hours=1)).replace(tzinfo=None),
     )
-    _write(session, now, 2)  # later legitimate writes do not absorb it into the chain
-    problem = sealing.verify(session).problem
+    record(session, actor=WHO, action="test.fresh", subject_type="thing", now=now)
+    session.commit()
+    fresh = sealing.verify(session, now=now + timedelta(seconds=30))
+    assert (fresh.unsealed, fresh.oldest_unsealed_at) == (2, now - timedelta(hours=1))
+    problem = fresh.problem
     assert problem is not None
     assert problem.kind == "unsealed"
+    assert "2 条审计记录尚未封存" in problem.message
+    # a row written moments ago and not sealed yet is only counted
+    sealing.seal_all(session)
+    record(session, actor=WHO, action="test.fresh", subject_type="thing", now=now)
+    session.commit()
+    counted = sealing.verify(session, now=now + timedelta(seconds=30))
+    assert (counted.problem, counted.unsealed) == (None, 1)
+
+
+def test_sealing_is_idempotent(session: Session, now: datetime) -> None:
+    _write(session, now, 3)
+    first = sealing.verify(session)
+    assert sealing.seal_all(session) == 0
+    assert sealing.seal(session) == 0
+    again = sealing.verify(session)
+    assert (again.problem, again.last_seq, again.last_hash) == (
+        None,
+        first.last_seq,
+        first.last_hash,
+    )
+
+
+def test_sealing_in_small_batches_gives_the_same_chain(session: Session, now: datetime) -> None:
+    before = sealing.verify(session)
+    for i in range(5):
+        record(session, actor=WHO, action="test.batch", subject_type="t", subject_id=i, now=now)
+    session.commit()
+    assert sealing.seal_all(session, batch=2) == 5
+    verdict = sealing.verify(session)
+    assert (verdict.problem, verdict.unsealed) == (None, 0)
+    assert verdict.last_seq == before.last_seq + 5
+
+
+def test_a_row_inserted_by_hand_among_sealed_rows_is_found(session: Session, now: datetime) -> None:
+    ids = _write(session, now, 3)
+    second = session.get(AuditEntry, ids[1])
+    assert second is not None
+    # A forged row claiming the second row's place (a copy of its link and hash).
+    _raw(
+        session,
+        "UPDATE audit_entry SET chain_seq = chain_seq + 1000000 WHERE chain_seq >= :s",
+        s=second.chain_seq,
+    )
+    _raw(
+        session,
+        "INSERT INTO audit_entry (at, actor_user_id, actor_label, action, subject_type,"
+        " subject_id, outcome, reason, detail, chain_seq, prev_hash, row_hash) VALUES"
+        " (:at, NULL, 'x', 'fake', 'thing', '1', 'success', '', '{}', :seq, :prev, :hash)",
+        at=now.replace(tzinfo=None),
+        seq=second.chain_seq,
+        prev=second.prev_hash,
+        hash=second.row_hash,
+    )
+    problem = sealing.verify(session).problem
+    assert problem is not None
+    assert problem.kind == "edited"
+    assert problem.seq == second.chain_seq
+    assert problem.audit_id != ids[1]
 
 
 def test_a_row_inserted_with_a_forged_place_breaks_the_next_link(
@@ -199,16 +269,27 @@ def test_the_cli_exits_nonzero_with_a_sentence(
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
     with factory() as own:
-        ids = _write(own, now, 3)
+        ids = [
+            record(own, actor=WHO, action="cli", subject_type="t", subject_id=i, now=now).id
+            for i in range(3)
+        ]
+        own.commit()
     monkeypatch.setenv("CIVICGRID_DATABASE_URL", url)
     monkeypatch.setenv("CIVICGRID_VAR_DIR", str(tmp_path))
     from civicgrid.config import get_settings
 
     get_settings.cache_clear()
     runner = CliRunner()
-    ok = runner.invoke(app, ["audit", "verify"])
+    sealed = runner.invoke(app, ["audit", "seal"])
+    assert sealed.exit_code == 0, sealed.output
+    assert "已封存 3 条审计记录" in sealed.output
+    assert "已封存 0 条审计记录" in runner.invoke(app, ["audit", "seal"]).output
+    with factory() as own:
+        record(own, actor=WHO, action="cli", subject_type="t", now=SystemClock().now())
+        own.commit()
+    ok = runner.invoke(app, ["audit", "verify"])  # seals the new row first
     assert ok.exit_code == 0, ok.output
-    assert "审计日志完整：3 条记录" in ok.output
+    assert "审计日志完整：4 条记录" in ok.output
     with engine.begin() as conn:
         conn.execute(text("UPDATE audit_entry SET action = 'x' WHERE id = :id"), {"id": ids[1]})
     bad = runner.invoke(app, ["audit", "verify"])
@@ -217,7 +298,30 @@ def test_the_cli_exits_nonzero_with_a_sentence(
     assert "被修改" in bad.output
     malformed = runner.invoke(app, ["audit", "verify", "--anchor", "12"])
     assert malformed.exit_code == 2
+    zero = runner.invoke(app, ["audit", "verify", "--stale-after", "0"])
+    assert zero.exit_code == 2
     get_settings.cache_clear()
+    engine.dispose()
+
+
+def test_the_seal_job_runs_from_the_registry(tmp_path: object, now: datetime) -> None:
+    from civicgrid.jobs.registry import default_jobs
+    from civicgrid.jobs.runner import run_job
+
+    engine = make_engine(f"sqlite:///{tmp_path}/job.db")
+    migrate.upgrade(engine)
+    (job,) = [j for j in default_jobs() if j.name == "audit.seal"]
+    with make_session_factory(engine)() as s:
+        record(s, actor=WHO, action="job", subject_type="t", now=now)
+        s.commit()
+    result = run_job(engine, job, now)
+    assert (result.ran, result.error, result.result) == (True, "", {"sealed": 1})
+    # within its interval the job does not run again; forced, it finds nothing to seal
+    assert run_job(engine, job, now + timedelta(seconds=1)).ran is False
+    assert run_job(engine, job, now, force=True).result == {"sealed": 0}
+    with make_session_factory(engine)() as s:
+        verdict = sealing.verify(s, now=now)
+    assert (verdict.problem, verdict.rows, verdict.unsealed) == (None, 1, 0)
     engine.dispose()
 
 
@@ -244,11 +348,12 @@ def own_postgres() -> Iterator[Engine]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_concurrent_writers_on_postgresql_never_fork_the_chain(
+def test_concurrent_writers_and_sealers_on_postgresql_never_fork_the_chain(
     own_postgres: Engine, now: datetime
 ) -> None:
     factory = make_session_factory(own_postgres)
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(6)
+    done = threading.Event()
     errors: list[BaseException] = []
 
     def writer(k: int) -> None:
@@ -262,18 +367,64 @@ def test_concurrent_writers_on_postgresql_never_fork_the_chain(
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
+    def sealer() -> None:
+        try:
+            barrier.wait()
+            while not done.is_set():
+                with factory() as s:
+                    sealing.seal_all(s, batch=7)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    sealers = [threading.Thread(target=sealer) for _ in range(2)]
+    for t in [*writers, *sealers]:
         t.start()
-    for t in threads:
+    for t in writers:
+        t.join()
+    done.set()
+    for t in sealers:
         t.join()
     assert errors == []
     with factory() as s:
+        sealing.seal_all(s)
         verdict = sealing.verify(s)
         seqs = s.scalars(select(AuditEntry.chain_seq).order_by(AuditEntry.chain_seq)).all()
-    assert verdict.problem is None
+    assert (verdict.problem, verdict.unsealed) == (None, 0)
     assert verdict.rows == 200
     assert list(seqs) == list(range(1, 201))
+
+
+@pytest.mark.postgres
+def test_writers_never_wait_on_the_chain_and_a_late_lower_id_is_sealed_later(
+    own_postgres: Engine, now: datetime
+) -> None:
+    factory = make_session_factory(own_postgres)
+    with factory() as early, factory() as late, factory() as holder, factory() as other:
+        # ``early`` takes the lower id and keeps its transaction open ...
+        low = record(early, actor=WHO, action="early", subject_type="t", now=now).id
+        # ... and a sealer holds the chain head (nothing is committed to seal yet) ...
+        assert sealing.seal(holder) == 0
+        # ... while another writer commits without waiting for either: with a lock timeout,
+        # any wait for a lock held by ``early`` or by the sealer would fail the statement.
+        late.execute(text("SET lock_timeout = '1s'"))
+        high = record(late, actor=WHO, action="late", subject_type="t", now=now).id
+        late.commit()
+        holder.commit()
+        # The next sealer seals the committed row and does not wait for ``early`` either.
+        other.execute(text("SET lock_timeout = '1s'"))
+        assert sealing.seal(other) == 1
+        other.commit()
+        assert low < high
+        early.commit()
+    with factory() as s:
+        assert sealing.seal_all(s) == 1
+        chosen = select(AuditEntry.id, AuditEntry.chain_seq).where(AuditEntry.id.in_([low, high]))
+        places = {r.id: r.chain_seq for r in s.execute(chosen)}
+        verdict = sealing.verify(s)
+    # chain order is sealing order: the lower id committed late and sits after the higher one
+    assert places == {high: 1, low: 2}
+    assert (verdict.problem, verdict.rows, verdict.last_seq) == (None, 2, 2)
 
 
 def test_the_migration_chains_rows_that_already_exist(tmp_path: object, now: datetime) -> None:
