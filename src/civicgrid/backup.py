@@ -80,14 +80,19 @@ class Manifest:
         return cls(**raw)
 
 
-def row_counts(engine: Engine) -> dict[str, int]:
-    """The number of rows of every table of the schema (those that exist in the database)."""
+def row_counts(
+    engine: Engine, *, progress: Progress = _quiet, step: str = "统计行数"
+) -> dict[str, int]:
+    """The number of rows of every table of the schema (those that exist in the database);
+    ``progress(step, done, total)`` hears after every table."""
     present = set(inspect(engine).get_table_names())
+    names = [n for n in sorted(Base.metadata.tables) if n in present]
     counts: dict[str, int] = {}
     with engine.connect() as conn:
-        for name in sorted(Base.metadata.tables):
-            if name in present:
-                counts[name] = int(conn.scalar(select(func.count()).select_from(table(name))) or 0)
+        progress(step, 0, len(names))
+        for i, name in enumerate(names, 1):
+            counts[name] = int(conn.scalar(select(func.count()).select_from(table(name))) or 0)
+            progress(step, i, len(names))
     return counts
 
 
@@ -152,7 +157,7 @@ def create_backup(
     url = make_url(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     try:
-        counts = row_counts(engine)
+        counts = row_counts(engine, progress=progress)
         revisions = _revisions(engine)
         if not revisions:
             raise BackupError("数据库尚未迁移（没有 alembic_version），没有可备份的内容")
@@ -291,7 +296,7 @@ def restore_backup(settings: Settings, archive: Path, *, progress: Progress = _q
         _restore_files(tar, settings, progress)
     engine = make_engine(settings.resolved_database_url)
     try:
-        restored = row_counts(engine)
+        restored = row_counts(engine, progress=progress, step="核对行数")
     finally:
         engine.dispose()
     differing = sorted(n for n in manifest.row_counts if restored.get(n) != manifest.row_counts[n])

@@ -22,7 +22,7 @@ written here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -270,10 +270,26 @@ class RebuildResult:
     watermark: int
 
 
-def rebuild_all(session: Session, *, now: datetime) -> RebuildResult:
+REBUILD_STEPS = 5
+"""The steps :func:`rebuild_all` reports: cleared, facts written, indexes built, daily rollup
+written, statistics and watermark."""
+
+
+def rebuild_all(
+    session: Session, *, now: datetime, progress: Callable[[int, int], None] | None = None
+) -> RebuildResult:
     """Drop and recreate every fact and rollup row from the appeals. Joins the caller's
     transaction: rankings keep reading the old daily rows until it commits; drill-downs wait
-    for it (the fact table's indexes are rebuilt inside the transaction)."""
+    for it (the fact table's indexes are rebuilt inside the transaction).
+
+    The work is a few set-based statements without row counts to follow, so
+    ``progress(done, REBUILD_STEPS)`` hears after each of its steps."""
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, REBUILD_STEPS)
+
+    step(0)
     after = 0
     mark = _settled_event_id(session, after, now)
     # Loading into a table without its secondary indexes and building them afterwards is
@@ -287,12 +303,16 @@ def rebuild_all(session: Session, *, now: datetime) -> RebuildResult:
         index.drop(conn)
     conn.execute(delete(AssessmentDaily))
     conn.execute(delete(AssessmentFact))
+    step(1)
     conn.execute(insert(AssessmentFact).from_select(list(FACT_COLUMNS), facts_select(now)))
     n_appeals = unscoped_facts.count_appeals(session)
     n_facts = session.scalar(select(func.count()).select_from(AssessmentFact)) or 0
+    step(2)
     for index in indexes:
         index.create(conn)
+    step(3)
     session.execute(rollup_from_facts_stmt())
+    step(4)
     if conn.dialect.name == "postgresql":
         # Fresh statistics, or the planner keeps the plans of the empty tables it last saw
         # (seq scans in the incremental job). ANALYZE may run inside a transaction.
@@ -300,4 +320,5 @@ def rebuild_all(session: Session, *, now: datetime) -> RebuildResult:
     daily = session.scalar(select(func.count()).select_from(AssessmentDaily)) or 0
     _set_watermark(session, mark, now)
     session.expire_all()
+    step(5)
     return RebuildResult(appeals=n_appeals, facts=n_facts, daily_rows=daily, watermark=mark)

@@ -10,6 +10,7 @@ by the department's region or, for utilities, a city-wide post). Residents see n
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,10 +50,13 @@ def refresh(session: Session, *, now: datetime) -> rollup.RefreshResult:
 
 
 @use_case
-def rebuild(session: Session, *, now: datetime) -> rollup.RebuildResult:
+def rebuild(
+    session: Session, *, now: datetime, progress: Callable[[int, int], None] | None = None
+) -> rollup.RebuildResult:
     """Recreate every fact and rollup row from the appeals in one transaction: rankings keep
-    showing the old figures until it commits; drill-downs wait for it."""
-    return rollup.rebuild_all(session, now=now)
+    showing the old figures until it commits; drill-downs wait for it. ``progress(done,
+    total)`` hears after each step (see :func:`rollup.rebuild_all`)."""
+    return rollup.rebuild_all(session, now=now, progress=progress)
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from civicgrid.cli.common import cli_session, fail
 from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import get_settings
 from civicgrid.errors import DomainError
+from civicgrid.kit.progress import duration_text, progress_bar
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -46,12 +47,12 @@ def report(
 def rebuild() -> None:
     """Recreate every fact and rollup row from the appeals (one transaction)."""
     started = monotonic()
-    with cli_session() as session:
-        result = service.rebuild(session, now=SystemClock().now())
+    with cli_session() as session, progress_bar("重建考核汇总", unit="步") as bar:
+        result = service.rebuild(session, now=SystemClock().now(), progress=bar.callback)
     seconds = monotonic() - started
     typer.echo(
         f"已重建考核汇总：{result.appeals} 件工单，{result.facts} 条明细，"
-        f"{result.daily_rows} 条日汇总，用时 {seconds:.1f} 秒"
+        f"{result.daily_rows} 条日汇总，用时 {duration_text(seconds)}"
     )
 
 

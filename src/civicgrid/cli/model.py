@@ -10,6 +10,7 @@ Results are printed as one JSON line on stdout so that scripts can read them.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from civicgrid.cli.common import fail
 from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import get_settings
 from civicgrid.errors import DomainError
+from civicgrid.kit.progress import duration_text, progress_bar
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -84,10 +86,16 @@ def train(
     """Train a classifier, store it as a new version and print its metrics as JSON."""
     try:
         pairs = _train_pairs(csv_file, text_col, label_col)
+        started = monotonic()
         result = _train_and_save(pairs, holdout, version, activate, _models_dir(models_dir))
     except DomainError as exc:
         raise fail(f"错误: {exc.message}") from exc
     _emit(result)
+    typer.echo(
+        f"已训练模型 {result['version']}：{result['labels']} 个类别，{result['n_train']} 条样本，"
+        f"用时 {duration_text(monotonic() - started)}",
+        err=True,
+    )
 
 
 def _train_and_save(
@@ -102,18 +110,22 @@ def _train_and_save(
     from civicgrid.dispatch.evaluation import evaluate, split_holdout
 
     metrics: dict[str, Any] = {}
-    if holdout > 0:
+    # The bar goes to stderr: stdout carries the JSON metrics a script may read.
+    with progress_bar("训练", stream=sys.stderr) as bar:
+        phases = bar.phases()
+        if holdout > 0:
+            started = monotonic()
+            fit_part, test_part = split_holdout(pairs, holdout, seed=0)
+            if test_part:
+                trained = fit(fit_part, progress=lambda p, d, t: phases(f"留出评估·{p}", d, t))
+                held = evaluate(trained, test_part)
+                metrics["holdout"] = {
+                    **held.as_dict(),
+                    "share": holdout,
+                    "seconds": round(monotonic() - started, 2),
+                }
         started = monotonic()
-        fit_part, test_part = split_holdout(pairs, holdout, seed=0)
-        if test_part:
-            held = evaluate(fit(fit_part), test_part)
-            metrics["holdout"] = {
-                **held.as_dict(),
-                "share": holdout,
-                "seconds": round(monotonic() - started, 2),
-            }
-    started = monotonic()
-    classifier = fit(pairs)
+        classifier = fit(pairs, progress=phases)
     metrics["train_seconds"] = round(monotonic() - started, 2)
     metrics["n_train"] = classifier.summary.n_used
     now = SystemClock().now()

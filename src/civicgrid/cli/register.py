@@ -17,6 +17,7 @@ from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import get_settings
 from civicgrid.kit import spreadsheet
 from civicgrid.kit.crypto import FieldCipher
+from civicgrid.kit.progress import duration_text, progress_bar
 from civicgrid.register import exchange, service
 from civicgrid.register.rows import ALIASES, LABELS
 from civicgrid.register.rules import ImportMode
@@ -54,7 +55,7 @@ def import_file(
                 now=SystemClock().now(),
             )
         raise fail(f"错误: {exc}") from exc
-    with cli_session() as session:
+    with cli_session() as session, progress_bar("导入人房", len(table.rows), unit="人") as bar:
         result = exchange.import_register(
             session,
             table=table,
@@ -62,6 +63,7 @@ def import_file(
             actor=Actor.system("cli"),
             cipher=_cipher(),
             now=SystemClock().now(),
+            progress=bar.callback,
         )
     for e in result.errors[:MAX_PRINTED_ERRORS]:
         typer.echo(f"  第 {e.row} 行 {LABELS.get(e.field, e.field)}: {e.message}", err=True)
@@ -82,7 +84,7 @@ def import_file(
         )
     typer.echo(
         f"已导入 {result.imported} 人（共 {result.total_rows} 行，{result.error_rows} 行有错误），"
-        f"新增房屋 {result.counts.houses} 套，用时 {seconds:.1f} 秒。"
+        f"新增房屋 {result.counts.houses} 套，用时 {duration_text(seconds)}。"
     )
 
 

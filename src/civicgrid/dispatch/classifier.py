@@ -34,7 +34,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -415,7 +415,12 @@ def _workers(config: TrainConfig, n_rows: int) -> int:
 
 
 def _fit_all(
-    matrix: Any, y: Any, tasks: list[_Fit], config: TrainConfig, workers: int
+    matrix: Any,
+    y: Any,
+    tasks: list[_Fit],
+    config: TrainConfig,
+    workers: int,
+    done: Callable[[int], None] = lambda _n: None,
 ) -> list[Any]:
     """Fit ``tasks`` in order; in ``workers`` forked worker processes if more than one and
     the platform can fork (otherwise here, one after the other).
@@ -424,16 +429,24 @@ def _fit_all(
     Each fit is seeded alike and results are collected in task order, so the model is the same
     however many processes ran them (liblinear's random generator is process-wide, which rules
     out threads). Training runs in the CLI process, which holds no other threads' locks.
+    ``done(n)`` hears after each of the ``n`` first fits is collected.
     """
     workers = min(workers, len(tasks))
+    results: list[Any] = []
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_fit(matrix, y, task, config) for task in tasks]
+        for task in tasks:
+            results.append(_fit(matrix, y, task, config))
+            done(len(results))
+        return results
     global _shared  # noqa: PLW0603 - handed to the forked workers, cleared right after
     _shared = (matrix, y, config)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(_fit_shared, tasks))
+            for result in pool.map(_fit_shared, tasks):
+                results.append(result)
+                done(len(results))
+            return results
     finally:
         _shared = None
 
@@ -483,8 +496,29 @@ def _platt(scores: Any, positive: Any) -> tuple[float, float]:
     return float(result.x[0]), float(result.x[1])
 
 
-def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -> TextClassifier:
+TrainProgress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: ``done`` of ``total`` steps of ``phase`` are finished."""
+
+PHASE_FEATURES = "特征"
+PHASE_FITS = "拟合"
+PHASE_CALIBRATION = "校准"
+
+
+def _silent(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+def train(
+    pairs: Iterable[tuple[str, str]],
+    config: TrainConfig | None = None,
+    progress: TrainProgress | None = None,
+) -> TextClassifier:
     """Fit a classifier on ``(text, label)`` pairs.
+
+    ``progress(phase, done, total)`` hears the three phases in turn: the features (0 then 1 of
+    1), the SVM fits (one per label on all rows plus one per label and calibration fold, each
+    counted when collected) and the calibration (one sigmoid per label, then the routing
+    thresholds as the last step).
 
     Raises ``Invalid`` when fewer than two labels remain or a label has fewer than two usable
     examples (probability calibration needs at least two per label).
@@ -500,6 +534,8 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     if rare:
         shown = "、".join(rare[:10]) + (" 等" if len(rare) > 10 else "")
         raise Invalid(f"以下类别的有效样本少于 2 条，无法训练: {shown}")
+    report = progress or _silent
+    report(PHASE_FEATURES, 0, 1)
     workers = _workers(config, len(texts))
     vectoriser = build_vectoriser(config.features, n_documents=len(texts), n_threads=workers)
     parts = vectoriser.transformer_list
@@ -508,6 +544,7 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     # float64 once here: liblinear takes float64 and would otherwise convert in every fit.
     matrix = sp.csr_matrix(features.fit_transform(texts), dtype=np.float64)
     del texts
+    report(PHASE_FEATURES, 1, 1)
     y = np.asarray(labels)
     classes = np.unique(y)
     sample = _calibration_sample(y, config.calibration_rows, config.seed)
@@ -523,7 +560,10 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     tasks = [_Fit(None, label) for label in per_label] + [
         _Fit(fit_rows, label) for fit_rows, _ in splits for label in per_label
     ]
-    results = _fit_all(matrix, y, tasks, config, workers)
+    report(PHASE_FITS, 0, len(tasks))
+    results = _fit_all(
+        matrix, y, tasks, config, workers, lambda n: report(PHASE_FITS, n, len(tasks))
+    )
     coef = np.vstack([w for w, _ in results[:width]])
     intercept = np.array([b for _, b in results[:width]])
     held_scores = np.vstack(
@@ -534,7 +574,12 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
     )
     held_rows = np.concatenate([b for _, b in splits])
     held_labels = y[held_rows]
-    platt = [_platt(held_scores[:, j], held_labels == c) for j, c in enumerate(columns)]
+    steps = len(columns) + 1
+    report(PHASE_CALIBRATION, 0, steps)
+    platt = []
+    for j, c in enumerate(columns):
+        platt.append(_platt(held_scores[:, j], held_labels == c))
+        report(PHASE_CALIBRATION, j + 1, steps)
     model = LinearModel(
         weights=np.ascontiguousarray(coef.T, dtype=np.float32),
         intercept=np.asarray(intercept, dtype=np.float64),
@@ -546,6 +591,7 @@ def train(pairs: Iterable[tuple[str, str]], config: TrainConfig | None = None) -
         held_out_predictions(held, held_labels, classes),
         per_label=config.routing_per_label,
     )
+    report(PHASE_CALIBRATION, steps, steps)
     return TextClassifier(vectoriser, model, [str(c) for c in classes], config, summary, routing)
 
 

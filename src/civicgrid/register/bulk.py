@@ -10,7 +10,7 @@ and duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -35,6 +35,9 @@ from civicgrid.register.specs import HouseSpec
 
 BATCH = 5000
 T = TypeVar("T")
+
+LoadProgress = Callable[[int, int], None]
+"""``progress(done, total)``: ``done`` of ``total`` residents are written."""
 
 
 @dataclass
@@ -394,10 +397,12 @@ def _insert_residents(
     cipher: FieldCipher,
     now: datetime,
     counts: LoadCounts,
+    progress: LoadProgress | None = None,
 ) -> None:
     """Step 4: residents with their residences and tags, in batches so that encryption and
-    inserts interleave with bounded memory."""
-    for batch in chunks(rows):
+    inserts interleave with bounded memory. ``progress`` hears after every batch."""
+    done = 0
+    for batch in chunks(rows, BATCH):
         resident_params = _resident_params(batch, places.grids, cipher, now)
         resident_ids = _insert_ids(session, Resident, resident_params)
         counts.resident_ids.extend(resident_ids)
@@ -413,6 +418,9 @@ def _insert_residents(
         counts.residents += len(resident_ids)
         counts.residences += len(residence_params)
         counts.resident_tags += len(tag_params)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(rows))
 
 
 def load(
@@ -424,14 +432,20 @@ def load(
     tag_ids: dict[str, int],
     cipher: FieldCipher,
     now: datetime,
+    progress: LoadProgress | None = None,
 ) -> LoadCounts:
     """Create the addresses, buildings, houses, residents, residences and tags described by
-    ``rows`` and ``houses``. Joins the caller's transaction (never commits)."""
+    ``rows`` and ``houses``. Joins the caller's transaction (never commits).
+
+    ``progress(done, total)`` hears ``(0, len(rows))`` once the places and houses exist, then
+    after every batch of :data:`BATCH` residents, the last call being ``(len(rows), len(rows))``."""
     counts = LoadCounts()
     all_houses: list[HouseSpec] = list(houses) + [_house_of(r) for r in rows]
     places = _ensure_places(session, all_houses, grids, now, counts)
     house_ids = _ensure_houses(session, places, all_houses, rows, now, counts)
     counts.house_tags = _insert_house_tags(session, places, houses, house_ids, tag_ids, now)
+    if progress is not None:
+        progress(0, len(rows))
     _insert_residents(
         session,
         places=places,
@@ -441,5 +455,6 @@ def load(
         cipher=cipher,
         now=now,
         counts=counts,
+        progress=progress,
     )
     return counts

@@ -95,11 +95,14 @@ def import_register(
     actor: Actor,
     cipher: FieldCipher,
     now: datetime,
+    progress: bulk.LoadProgress | None = None,
 ) -> ImportReport:
     """Import residents and houses from a read file. Every row is checked (required fields,
     GB 11643 check digit, phone format, residence kind, duplicates within the file and against
     the database, grid in scope, known tags). ``all-or-nothing`` writes nothing when any row
-    fails (``rejected``); ``valid-rows`` imports the good rows and reports the rest."""
+    fails (``rejected``); ``valid-rows`` imports the good rows and reports the rest.
+    ``progress(done, total)`` hears how many of the good rows are written (see
+    :func:`civicgrid.register.bulk.load`)."""
     access.require_role(actor, rules.IMPORT_ROLES, "导入人房数据")
     missing = missing_columns(table.fields)
     if missing:
@@ -141,7 +144,13 @@ def import_register(
         )
         return report
     report.counts = bulk.load(
-        session, rows=good, grids=grids, tag_ids=tag_ids, cipher=cipher, now=now
+        session,
+        rows=good,
+        grids=grids,
+        tag_ids=tag_ids,
+        cipher=cipher,
+        now=now,
+        progress=progress,
     )
     report.imported = report.counts.residents
     record(
