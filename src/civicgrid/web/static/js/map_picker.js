@@ -1,9 +1,16 @@
-// Map picker: Leaflet without a tile server. The grids of the territory are drawn as plain
-// polygons; a click (or the browser's geolocation) fills the lon/lat inputs, which stay
-// editable and are what the form submits. Without JavaScript the inputs are typed in.
+// Map picker: Leaflet without a tile server. The grids of the territory are drawn as polygons
+// with permanent name labels (a phone has no hover); a click (or the browser's geolocation)
+// fills the lon/lat inputs, which stay editable and are what the form submits. With a grid
+// select (data-select), the map opens on the grids the select offers (the user's own), a tap
+// on one of them chooses it in the select and highlights it, and choosing it in the select
+// moves the map there. Without JavaScript the inputs and the select are used directly.
 (function () {
   "use strict";
-  var FALLBACK = [39.9042, 116.4074];
+  // No territory drawn yet: an overview, never a city's coordinates.
+  var OVERVIEW = [35.0, 105.0];
+  var PLAIN = { color: "#1f5fa8", weight: 1, fillOpacity: 0.08 };
+  var OWN = { color: "#1f5fa8", weight: 2, fillOpacity: 0.15 };
+  var CHOSEN = { color: "#c62828", weight: 4, fillOpacity: 0.25 };
 
   function setup(box) {
     if (typeof L === "undefined") return;
@@ -12,8 +19,29 @@
     var mapDiv = box.querySelector(".map");
     if (!lonInput || !latInput || !mapDiv) return;
     mapDiv.style.display = "block";
-    var map = L.map(mapDiv, { attributionControl: false }).setView(FALLBACK, 12);
+    var map = L.map(mapDiv, { attributionControl: false }).setView(OVERVIEW, 4);
     var marker = null;
+    var select = box.hasAttribute("data-select")
+      ? document.getElementById(box.getAttribute("data-select")) : null;
+    var own = {};
+    if (select) {
+      Array.prototype.forEach.call(select.options, function (o) { if (o.value) own[o.value] = true; });
+    }
+    var byId = {};
+
+    function styleOf(id) {
+      if (select && select.value === id) return CHOSEN;
+      return own[id] ? OWN : PLAIN;
+    }
+
+    function highlight(pan) {
+      Object.keys(byId).forEach(function (id) { byId[id].setStyle(styleOf(id)); });
+      if (select && select.value && byId[select.value]) {
+        byId[select.value].bringToFront();
+        if (pan) map.fitBounds(byId[select.value].getBounds(), { maxZoom: 17 });
+      }
+      mapDiv.setAttribute("data-chosen", select ? select.value : "");
+    }
 
     function place(lat, lon, pan) {
       var ll = [lat, lon];
@@ -34,6 +62,7 @@
     });
     lonInput.addEventListener("change", fromInputs);
     latInput.addEventListener("change", fromInputs);
+    if (select) select.addEventListener("change", function () { highlight(true); });
 
     var url = box.getAttribute("data-geojson");
     if (url) {
@@ -41,14 +70,30 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data || !data.features || !data.features.length) { fromInputs(); return; }
+          var mine = L.featureGroup();
           var layer = L.geoJSON(data, {
-            style: { color: "#1f5fa8", weight: 1, fillOpacity: 0.08 },
+            style: function (feature) { return styleOf(String(feature.properties.id)); },
             onEachFeature: function (feature, lyr) {
-              if (feature.properties && feature.properties.name) lyr.bindTooltip(feature.properties.name);
-              lyr.on("click", function (e) { map.fire("click", e); });
+              var id = String(feature.properties.id);
+              byId[id] = lyr;
+              if (own[id]) mine.addLayer(L.geoJSON(feature));
+              if (feature.properties.name) {
+                lyr.bindTooltip(feature.properties.name, {
+                  permanent: true, direction: "center", className: "map-label"
+                });
+              }
+              lyr.on("click", function (e) {
+                if (select && own[id]) {
+                  select.value = id;
+                  highlight(false);
+                }
+                map.fire("click", e);
+              });
             }
           }).addTo(map);
-          map.fitBounds(layer.getBounds());
+          var start = mine.getLayers().length ? mine : layer;
+          map.fitBounds(start.getBounds());
+          highlight(Boolean(select && select.value));
           fromInputs();
         })
         .catch(function () { fromInputs(); });

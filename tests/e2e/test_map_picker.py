@@ -1,0 +1,63 @@
+"""The grid worker's map picker in a real browser (phone size): the map opens on the worker's
+own grids with permanent name labels, a tap on a grid chooses it in 所在网格 and highlights it,
+and choosing a grid in the select highlights it on the map."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.e2e.conftest import DemoCity, LiveServer, screenshot
+
+Page = Any
+Browser = Any
+
+
+def _login(browser: Browser, server: LiveServer, password: str, viewport: dict[str, int]) -> Page:
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "grid")
+    page.fill("#password", password)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def test_a_tap_on_my_grid_chooses_and_highlights_it(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _login(browser, live_server, demo_city.password, {"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/grid/report")
+    own = page.locator("#region_id option:not([value=''])").first
+    grid_id = own.get_attribute("value")
+    grid_name = own.inner_text().strip()
+    assert grid_id
+    label = page.locator(".map-label", has_text=grid_name).first
+    expect(label).to_be_visible()
+    expect(page.locator("#region_id")).to_have_value("")
+    box = label.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#region_id")).to_have_value(grid_id)
+    expect(page.locator(".map-picker .map")).to_have_attribute("data-chosen", grid_id)
+    expect(page.locator("#lon")).to_have_value(re.compile(r"^\d+\.\d{6}$"))
+    screenshot(page, "grid-map-picker-phone")
+
+    page.select_option("#region_id", "")
+    expect(page.locator(".map-picker .map")).to_have_attribute("data-chosen", "")
+    page.select_option("#region_id", grid_id)
+    expect(page.locator(".map-picker .map")).to_have_attribute("data-chosen", grid_id)
+
+
+def test_the_report_page_at_desktop_size_shows_labelled_grids(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _login(browser, live_server, demo_city.password, {"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/grid/report")
+    expect(page.locator(".map-label").first).to_be_visible()
+    screenshot(page, "grid-map-picker-desktop")
