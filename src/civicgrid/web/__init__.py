@@ -14,7 +14,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def mount_pages(app: FastAPI) -> None:
     """Include every page router: the one place page routes are registered. Imported when the
     pages are mounted, so that importing ``civicgrid.web`` (for STATIC_DIR) never loads Jinja."""
-    from civicgrid.web.admin import manage, notices, open311_keys, webhooks
+    from civicgrid.web.admin import exchange, manage, notices, open311_keys, webhooks
     from civicgrid.web.appeals import detail, intake, lists
     from civicgrid.web.auth import account, login
     from civicgrid.web.dashboard import leader
@@ -38,6 +38,7 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(leader.router)
     app.include_router(worker.router)
     app.include_router(manage.router)
+    app.include_router(exchange.router)
     app.include_router(webhooks.router)
     app.include_router(notices.router)
     app.include_router(preference.router)
