@@ -201,3 +201,15 @@ def test_timeline_names_people_not_login_names(
     dispatcher = world.actor("dispatcher")
     assert f'<span class="who">{dispatcher.display_name}</span>' in page.text
     assert f"{dispatcher.username}(" not in page.text
+
+
+def test_dashboard_trend_table_ends_at_today(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    make_appeal(session, world=world, now=now)
+    session.commit()
+    login("leader")
+    html = client.get("/dashboard?period=2026-11").text
+    # FROZEN_AT is 2026-11-24 (Beijing): the 24th is plotted, the 25th is still to come.
+    assert "<td>11-24</td>" in html
+    assert "<td>11-25</td>" not in html

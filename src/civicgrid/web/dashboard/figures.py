@@ -51,7 +51,14 @@ class Trend:
     closed: list[int]
 
 
-def daily_trend(session: Session, actor: Actor, period: Period) -> Trend:
+def trend_days(period: Period, today: date) -> list[date]:
+    """The days a trend plots: the period's days up to ``today`` (Beijing date). Days still to
+    come have no figures yet, so they are left out instead of drawn as zeros."""
+    return [d for d in period.each_day() if d <= today]
+
+
+def daily_trend(session: Session, actor: Actor, period: Period, now: datetime) -> Trend:
+    """Received and closed appeals per day of ``period``, ending at today's Beijing date."""
     start, end = period.start_utc, period.end_utc
     received: Counter[date] = Counter(
         local_date(at)
@@ -61,7 +68,7 @@ def daily_trend(session: Session, actor: Actor, period: Period) -> Trend:
         local_date(at)
         for at in appeal_queries.closed_times_for(session, actor, start=start, end=end)
     )
-    days = list(period.each_day())
+    days = trend_days(period, local_date(now))
     return Trend(
         days=[d.strftime("%m-%d") for d in days],
         received=[received[d] for d in days],

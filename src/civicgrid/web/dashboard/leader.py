@@ -57,7 +57,7 @@ def dashboard(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    trend = figures.daily_trend(session, actor, chosen)
+    trend = figures.daily_trend(session, actor, chosen, now)
     counts = figures.period_counts(session, actor, trend, now)
     categories = figures.category_counts(session, actor, chosen, category_names())
     loads = figures.grid_loads(session, actor, chosen, now)
