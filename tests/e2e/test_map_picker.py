@@ -61,3 +61,26 @@ def test_the_report_page_at_desktop_size_shows_labelled_grids(
     page.goto(f"{live_server.url}/grid/report")
     expect(page.locator(".map-label").first).to_be_visible()
     screenshot(page, "grid-map-picker-desktop")
+
+
+def test_a_refused_report_focuses_the_field_and_keeps_the_choice(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _login(browser, live_server, demo_city.password, {"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/grid/report")
+    grid_id = page.locator("#region_id option:not([value=''])").first.get_attribute("value")
+    assert grid_id
+    page.fill("#title", "路灯不亮")
+    page.fill("#content", "小区北门路灯不亮。")
+    page.fill("#lon", f"{demo_city.grid_lon:.6f}")
+    page.fill("#lat", f"{demo_city.grid_lat:.6f}")
+    page.select_option("#region_id", grid_id)
+    page.click("form.stacked > p > button[type=submit]")
+    expect(page.locator("#photos-error")).to_contain_text("须附照片")
+    expect(page.locator("#photos")).to_be_focused()
+    expect(page.locator("#photos")).to_be_in_viewport()
+    expect(page.locator("#title")).to_have_value("路灯不亮")
+    expect(page.locator(".map-picker .map")).to_have_attribute("data-chosen", grid_id)
+    screenshot(page, "grid-report-refused-phone")
