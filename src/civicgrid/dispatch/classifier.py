@@ -524,6 +524,8 @@ def train(
     examples (probability calibration needs at least two per label).
     """
     config = config or TrainConfig()
+    report = progress or _silent
+    report(PHASE_FEATURES, 0, 1)  # the texts' normalisation is part of the features
     texts, labels, summary = prepare(pairs)
     if len(summary.class_counts) < 2:
         raise Invalid(
@@ -534,8 +536,6 @@ def train(
     if rare:
         shown = "、".join(rare[:10]) + (" 等" if len(rare) > 10 else "")
         raise Invalid(f"以下类别的有效样本少于 2 条，无法训练: {shown}")
-    report = progress or _silent
-    report(PHASE_FEATURES, 0, 1)
     workers = _workers(config, len(texts))
     vectoriser = build_vectoriser(config.features, n_documents=len(texts), n_threads=workers)
     parts = vectoriser.transformer_list
