@@ -15,6 +15,9 @@ FILES = {
     "echarts/dist/echarts.min.js": "echarts.min.js",
     "leaflet/dist/leaflet.js": "leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet.css",
+    # The API documentation page (/api/v1/docs) works without internet access.
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
 }
 TEST_VENDOR = ROOT / "tests" / "e2e" / "vendor"
 TEST_FILES = {

@@ -69,7 +69,7 @@ def create_app(
         version="0.1.0",
         description="网格化服务管理 · 接诉即办 · 人房 · 议事协商 — JSON API",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from local assets by civicgrid.web.home.start
         redoc_url=None,
     )
     app.state.settings = settings

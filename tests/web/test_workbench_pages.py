@@ -213,3 +213,16 @@ def test_dashboard_trend_table_ends_at_today(
     # FROZEN_AT is 2026-11-24 (Beijing): the 24th is plotted, the 25th is still to come.
     assert "<td>11-24</td>" in html
     assert "<td>11-25</td>" not in html
+
+
+def test_api_docs_load_swagger_ui_from_the_app_not_a_cdn(client: TestClient) -> None:
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "https://" not in page.text
+    assert 'data-openapi="/api/v1/openapi.json"' in page.text
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert client.get("/api/v1/openapi.json").status_code == 200

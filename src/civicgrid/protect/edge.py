@@ -52,9 +52,7 @@ def install(
     app.router.dependencies.append(Depends(throttle_route))
     app.add_middleware(IdempotencyMiddleware, session_factory=session_factory)
     app.add_middleware(SameOriginPostsMiddleware)
-    app.add_middleware(
-        SecurityHeadersMiddleware, https_only=settings.cookie_secure, docs_path=app.docs_url
-    )
+    app.add_middleware(SecurityHeadersMiddleware, https_only=settings.cookie_secure)
     app.add_exception_handler(Throttled, _throttled)
     app.add_exception_handler(IdempotentReplay, replay_response)
     app.add_exception_handler(Unavailable, _unavailable)

@@ -4,8 +4,8 @@ The Content-Security-Policy allows scripts from the site itself only: the pages 
 JavaScript in static files (htmx, ECharts, Leaflet and the own scripts under /static/js) and
 hand data to it in ``<script type="application/json">`` blocks, which are data, not code.
 Styles may be inline because Leaflet, ECharts and htmx set them at run time. The interactive
-API documentation (Swagger UI, served from a CDN with an inline start-up script) gets its own,
-wider policy on its one path.
+API documentation (/api/v1/docs) is no exception: Swagger UI is served from the app's own static
+files with its start-up script in /static/js, under the same policy as every page.
 """
 
 from __future__ import annotations
@@ -28,26 +28,13 @@ PAGE_POLICY = "; ".join(
     ]
 )
 
-API_DOCS_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https://fastapi.tiangolo.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def security_headers(path: str, *, https_only: bool, docs_path: str | None) -> dict[str, str]:
-    """The headers every response to ``path`` carries (pure; the middleware applies them)."""
+def security_headers(*, https_only: bool) -> dict[str, str]:
+    """The headers every response carries (pure; the middleware applies them)."""
     headers = {
-        "Content-Security-Policy": API_DOCS_POLICY if path == docs_path else PAGE_POLICY,
+        "Content-Security-Policy": PAGE_POLICY,
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -62,18 +49,15 @@ def security_headers(path: str, *, https_only: bool, docs_path: str | None) -> d
 class SecurityHeadersMiddleware:
     """Adds :func:`security_headers` to every HTTP response; a header a route set itself wins."""
 
-    def __init__(self, app: ASGIApp, *, https_only: bool, docs_path: str | None) -> None:
+    def __init__(self, app: ASGIApp, *, https_only: bool) -> None:
         self.app = app
         self.https_only = https_only
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(
-            scope["path"], https_only=self.https_only, docs_path=self.docs_path
-        )
+        extra = security_headers(https_only=self.https_only)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

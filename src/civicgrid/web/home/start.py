@@ -1,5 +1,7 @@
 """The landing page (/): the workbench of the logged-in person — counts of what waits for them
-or their unit, each linking to its list, and the page where the work is done."""
+or their unit, each linking to its list, and the page where the work is done. Also the
+site-wide pages outside any area: the favicon and the JSON API documentation (/api/v1/docs,
+Swagger UI from the app's own static files, so it works without internet access)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,20 @@ from civicgrid.web.home.workbench import ADMIN_LINKS, groups_for
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
-from civicgrid.web.shared.templating import TEMPLATES_DIR
+from civicgrid.web.shared.templating import TEMPLATES_DIR, templates
 
 router = APIRouter(tags=["pages"])
 
 RESIDENT_RECENT = 10
 FAVICON = TEMPLATES_DIR.parent / "static" / "favicon.ico"
+
+
+@router.get("/api/v1/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """Swagger UI over /api/v1/openapi.json, from local assets (npm swagger-ui-dist)."""
+    return templates.TemplateResponse(
+        request, "api_docs.html", {"openapi_url": request.app.openapi_url}
+    )
 
 
 @router.get("/favicon.ico", include_in_schema=False)
