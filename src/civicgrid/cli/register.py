@@ -55,7 +55,10 @@ def import_file(
                 now=SystemClock().now(),
             )
         raise fail(f"错误: {exc}") from exc
-    with cli_session() as session, progress_bar("导入人房", len(table.rows), unit="人") as bar:
+    # Checking the rows and matching the places has no count to show (the bar pulses); the
+    # residents written then count up to the rows that passed.
+    with cli_session() as session, progress_bar("检查数据", unit="人") as bar:
+        phases = bar.phases()
         result = exchange.import_register(
             session,
             table=table,
@@ -63,7 +66,7 @@ def import_file(
             actor=Actor.system("cli"),
             cipher=_cipher(),
             now=SystemClock().now(),
-            progress=bar.callback,
+            progress=lambda done, total: phases("写入人房", done, total),
         )
     for e in result.errors[:MAX_PRINTED_ERRORS]:
         typer.echo(f"  第 {e.row} 行 {LABELS.get(e.field, e.field)}: {e.message}", err=True)
