@@ -1,22 +1,61 @@
-"""The community map (民情图, /register/map): the grids in the actor's scope coloured by the
-number of residents, with buildings, houses, vacant houses and tag counts per grid. Counts only;
-no personal data leaves the register here."""
+"""The community map (民情图, /community-map): the grids in the actor's scope coloured by a chosen
+measure (residents, appeals per 1,000 residents over the last 365 days, open appeals) with a
+legend and permanent grid labels, and buildings, houses, vacant houses and tag counts per grid.
+Counts only; no personal data leaves the register here."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from civicgrid.deps import DbSession
+from civicgrid.appeals import queries as appeal_queries
+from civicgrid.deps import DbSession, Now
 from civicgrid.register import queries as register_queries
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
+
+MEASURES = {
+    "residents": "实有人口（人）",
+    "appeals_per_1000": "近一年每千人诉求量（件）",
+    "open": "未办结诉求（件）",
+}
+SHADES = ("#e3ecf7", "#b6cde9", "#7fa7d6", "#3f76b8", "#1a4a87")
+MAX_OPEN_SCAN = 20000
+
+
+def per_thousand(appeals: int, residents: int) -> float | None:
+    """Appeals per 1,000 residents (None for a grid without registered residents)."""
+    return round(appeals * 1000 / residents, 1) if residents else None
+
+
+def legend(values: list[float]) -> list[dict[str, Any]]:
+    """Equal-width classes from 0 to the largest value, each with its shade; a single class
+    when every value is 0."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return [{"low": 0, "high": 0, "colour": SHADES[0]}]
+    step = top / len(SHADES)
+    return [
+        {"low": round(i * step, 1), "high": round((i + 1) * step, 1), "colour": colour}
+        for i, colour in enumerate(SHADES)
+    ]
+
+
+def shade(value: float | None, classes: list[dict[str, Any]]) -> str:
+    """The shade of the class holding ``value`` (grey for no value)."""
+    if value is None:
+        return "#f0f0f0"
+    for c in classes:
+        if value <= c["high"]:
+            return str(c["colour"])
+    return str(classes[-1]["colour"])
 
 
 def grid_rows(
@@ -58,11 +97,36 @@ def community_map_data(
 
 
 @router.get("/community-map", include_in_schema=False)
-def community_map(request: Request, actor: PageActor, session: DbSession) -> Response:
-    """民情图: one map layer of grids with the register's counts, plus the same as a table."""
+def community_map(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    now: Now,
+    measure: Annotated[str, Query(max_length=20)] = "residents",
+) -> Response:
+    """民情图: one map layer of grids shaded by the chosen measure, plus the same as a table."""
+    chosen = measure if measure in MEASURES else "residents"
     summaries = register_queries.grid_summaries_for(session, actor)
     grids = territory_queries.grids_for(session, actor)
     rows = grid_rows(grids, summaries)
+    ids = [row["id"] for row in rows]
+    received = appeal_queries.received_per_region_for(
+        session, actor, region_ids=ids, start=now - timedelta(days=365), end=now
+    )
+    open_counts: dict[int, int] = {}
+    for appeal in appeal_queries.open_in_regions_for(
+        session, actor, region_ids=ids, limit=MAX_OPEN_SCAN
+    ):
+        if appeal.region_id is not None:
+            open_counts[appeal.region_id] = open_counts.get(appeal.region_id, 0) + 1
+    for row in rows:
+        row["appeals"] = received.get(row["id"], 0)
+        row["open"] = open_counts.get(row["id"], 0)
+        row["appeals_per_1000"] = per_thousand(row["appeals"], row["residents"])
+        row["value"] = row[chosen]
+    classes = legend([float(row["value"]) for row in rows if row["value"] is not None])
+    for row in rows:
+        row["colour"] = shade(row["value"], classes)
     data = community_map_data(grids, rows)
     rows.sort(key=lambda p: (-p["residents"], p["code"]))
     totals = {
@@ -72,5 +136,13 @@ def community_map(request: Request, actor: PageActor, session: DbSession) -> Res
     return render(
         request,
         "register/map.html",
-        {"map_data": data, "rows": rows, "totals": totals},
+        {
+            "map_data": data,
+            "rows": rows,
+            "totals": totals,
+            "measures": list(MEASURES.items()),
+            "measure": chosen,
+            "measure_label": MEASURES[chosen],
+            "legend": classes,
+        },
     )
