@@ -210,9 +210,33 @@ class Places:
     named: frozenset[str]
 
 
+# Endings of an estate's name after which a code names a zone or phase of the estate
+# ("鑫苑A1区", "北辰三角洲奥城E4区", "顺天北国风光小区A1区"), not a district.
+_ESTATE_ENDINGS: Final = tuple(
+    sorted({*_PLACE_SUFFIXES, "城", "园", "府", "庭", "湾", "期", "座"}, key=len, reverse=True)
+)
+_ESTATE_BEFORE: Final = re.compile(rf"[{_CJK}A-Za-z0-9]{{1,14}}(?:{'|'.join(_ESTATE_ENDINGS)})$")
+
+
+def _after_estate_name(text: str, start: int) -> bool:
+    """Whether ``text`` names an estate right before ``start``: after the words in front of
+    it are cut off, a name of at least one character plus an estate ending ("鑫苑", "奥城",
+    "风光小区"; not a bare "小区" or the "城" of "走到城")."""
+    m = _ESTATE_BEFORE.search(text[max(0, start - 16) : start])
+    if m is None:
+        return False
+    name = _trim_name(m.group(0))
+    ending = next((e for e in _ESTATE_ENDINGS if name.endswith(e)), "")
+    return bool(ending) and len(name) > len(ending) and name not in _GENERIC_NAMES
+
+
 def areas_in(text: str) -> frozenset[str]:
-    """District-level areas named in ``text`` ("A2区", "朝阳区")."""
-    found = {m.group(1) for m in _CODED_AREA.finditer(text)}
+    """District-level areas named in ``text`` ("A2区", "朝阳区"). A code written right after
+    an estate's name ("鑫苑A1区") is the estate's zone, not a district: read as a district it
+    would keep the estate's appeals apart from those that name its real district."""
+    found = {
+        m.group(1) for m in _CODED_AREA.finditer(text) if not _after_estate_name(text, m.start(1))
+    }
     for m in _NAMED_AREA.finditer(text):
         name = m.group(1)
         if not name.endswith(_NOT_AREA_SUFFIXES) and not _CODED_AREA.fullmatch(name):

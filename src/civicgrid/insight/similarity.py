@@ -7,6 +7,7 @@ The text passes through :func:`civicgrid.dispatch.normalise.normalise_many` and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -143,20 +144,25 @@ def general_frequency(word: str) -> int:
     return int(jieba.get_FREQ(word) or 0)
 
 
+# The runs of characters jieba segments one at a time (its own block pattern): a word never
+# spans two runs, and what lies between them (blanks, punctuation) yields only one-character
+# tokens, which :func:`terms` drops.
+_JIEBA_RUN: Final = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
+
+
 def _chunked_terms() -> Callable[[str], list[str]]:
-    """:func:`terms`, remembering each blank-separated chunk: jieba never joins words across
-    a blank, so the terms of a text are the terms of its chunks, and a title that appears
-    twice in its own text (or in many appeals) is cut once."""
+    """:func:`terms`, remembering each run jieba would segment on its own (between blanks and
+    punctuation): the terms of a text are the terms of its runs, in order, and a run that
+    recurs (a title repeated in its own text, a compound's name, a stock phrase such as
+    "请尽快解决") is cut once per vectorisation."""
     seen: dict[str, list[str]] = {}
 
     def tokenise(text: str) -> list[str]:
         out: list[str] = []
-        for chunk in text.split(" "):
-            if not chunk:
-                continue
-            found = seen.get(chunk)
+        for run in _JIEBA_RUN.findall(text):
+            found = seen.get(run)
             if found is None:
-                found = seen[chunk] = terms(chunk)
+                found = seen[run] = terms(run)
             out.extend(found)
         return out
 

@@ -187,3 +187,50 @@ def test_the_rare_word_pass_needs_enough_appeals_within_the_window() -> None:
 )
 def test_key_terms_leave_out_numbers_and_vague_words(term: str, shown: bool) -> None:
     assert similarity.describes_problem(term) is shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "幸福园小区经常停水，希望有关部门尽快处理。另外电梯困人，请尽快解决。",
+        "幸福园小区经常停水 幸福园小区经常停水 幸福园小区经常停水，请尽快解决",
+        "A3区联丰路<num>号路灯不亮……已经反映多次！！ 58车贷平台 COVID-19 5G基站 wifi信号差",
+        "",
+        "，。！ ",
+    ],
+)
+def test_the_run_cached_tokeniser_gives_the_terms_of_the_whole_text(text: str) -> None:
+    tokenise = similarity._chunked_terms()
+    # Twice: the second call reads the remembered runs.
+    assert tokenise(text) == similarity.terms(text)
+    assert tokenise(text) == similarity.terms(text)
+
+
+def test_the_run_cached_tokeniser_keeps_the_word_vectors_unchanged() -> None:
+    texts = [
+        (f"幸福园小区{p}，请尽快解决。", f"幸福园小区{p}，严重影响居民生活。另外{q}。")
+        for p, q in [("经常停水", "电梯困人"), ("电梯困人", "经常停水"), ("路灯不亮", "井盖缺失")]
+    ]
+    rows = similarity.texts_for(texts, body_chars=400, word_body_chars=60, title_repeat=2)
+    vectors = similarity.vectorise(rows, max_df=1.0, title_weight=0.0)
+    direct = [sorted(set(similarity.terms(r[0]))) for r in rows]
+    found = [
+        sorted(vectors.vocabulary[c] for c in vectors.words[k].indices) for k in range(len(rows))
+    ]
+    assert found == direct
+
+
+def test_an_estate_whose_name_holds_a_district_like_code_is_linked_across_its_appeals() -> None:
+    at = datetime(2026, 3, 2, 9, tzinfo=BEIJING)
+    titles = [
+        "鑫苑A1区地下车库长期积水无人处理",
+        "A5区鑫苑A1区地下车库长期积水无人处理",
+        "A5区鑫苑地下车库长期积水无人处理",
+    ]
+    items = [
+        item_from_text(key=f"k{k}", title=t, text=t, at=at + timedelta(days=k))
+        for k, t in enumerate(titles)
+    ]
+    assert [set(it.areas) for it in items] == [set(), {"A5区"}, {"A5区"}]
+    found = find_hotspots(items)
+    assert [h.members for h in found] == [("k0", "k1", "k2")]

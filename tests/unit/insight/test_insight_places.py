@@ -17,6 +17,14 @@ from civicgrid.insight import places
         ("小区门口垃圾无人清运", set()),
         ("A市某某小区物业乱收费", set()),
         ("老城区的路灯不亮", set()),
+        # A code right after an estate's name is a zone of the estate, not a district.
+        ("A1区鑫苑A1区鑫家楼盘严重质价不符", {"A1区"}),
+        ("A5区鑫苑A1区地下车库积水", {"A5区"}),
+        ("A市北辰三角洲奥城E4区1栋被改建成群租房", set()),
+        ("顺天北国风光小区A1区漏水", set()),
+        # ... but not after a bare 小区 or a verb ending in 城.
+        ("我们小区A3区停水", {"A3区"}),
+        ("一定要走到城K4县", {"K4县"}),
     ],
 )
 def test_areas_are_districts_and_counties_only(text: str, areas: set[str]) -> None:
