@@ -84,3 +84,25 @@ def test_a_refused_report_focuses_the_field_and_keeps_the_choice(
     expect(page.locator("#title")).to_have_value("路灯不亮")
     expect(page.locator(".map-picker .map")).to_have_attribute("data-chosen", grid_id)
     screenshot(page, "grid-report-refused-phone")
+
+
+def test_the_community_map_has_labels_a_legend_and_a_measure(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    for size, viewport in (("desktop", {"width": 1366, "height": 900}),
+                           ("phone", {"width": 390, "height": 844})):  # fmt: skip
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login")
+        page.fill("#username", "leader")
+        page.fill("#password", demo_city.password)
+        page.click("form.stacked button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+        page.goto(f"{live_server.url}/community-map?measure=open")
+        expect(page.locator("h1")).to_contain_text("未办结诉求")
+        expect(page.locator("#map-legend")).to_be_visible()
+        expect(page.locator("#community-map .map-label").first).to_be_visible()
+        screenshot(page, f"community-map-{size}")
+        context.close()
