@@ -229,6 +229,13 @@ def _store(
         ):
             links[found.external_no] = found
     known = _known_steps(session, [found.appeal_id for found in links.values()])
+    ids = [found.appeal_id for found in links.values()]
+    appeals: dict[int, Appeal] = {}
+    for start in range(0, len(ids), 1000):
+        for loaded in session.scalars(
+            select(Appeal).where(Appeal.id.in_(ids[start : start + 1000]))
+        ):
+            appeals[loaded.id] = loaded
     for done, (order, code) in enumerate(valid, start=1):
         link = links.get(order.external_no)
         if link is None:
@@ -261,9 +268,7 @@ def _store(
             steps: set[str] = set()
             report.created += 1
         else:
-            loaded = session.get(Appeal, link.appeal_id)
-            assert loaded is not None  # the link's foreign key cascades deletes
-            appeal = loaded
+            appeal = appeals[link.appeal_id]  # the link's foreign key cascades deletes
             link.source_status = order.source_status[:32]
             link.updated_at = now
             steps = known.get(appeal.id, set())
