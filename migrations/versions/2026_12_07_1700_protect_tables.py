@@ -1,7 +1,7 @@
 """protect: throttle counters and stored idempotent answers
 
 Revision ID: protect_0001
-Revises: 0010
+Revises: 0013_job_run
 Create Date: 2026-12-07 17:00:00+00:00
 
 ``throttle_counter`` holds the fixed-window counters of the database throttling store (one row
@@ -17,7 +17,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "protect_0001"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013_job_run"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

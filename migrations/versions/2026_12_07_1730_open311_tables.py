@@ -1,7 +1,7 @@
 """open311: client applications (hashed API keys) and the request record beside each appeal
 
 Revision ID: open311_0001
-Revises: 0010
+Revises: protect_0002
 Create Date: 2026-12-07 17:30:00+00:00
 
 ``open311_client`` holds the applications allowed to file requests (name, key prefix, SHA-256
@@ -19,7 +19,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "open311_0001"
-down_revision: str | None = "0010"
+down_revision: str | None = "protect_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

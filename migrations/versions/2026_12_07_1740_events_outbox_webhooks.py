@@ -1,7 +1,7 @@
 """events: outbox retries and delivery log, webhook subscriptions and secrets
 
 Revision ID: events_0001
-Revises: 0010
+Revises: open311_0001
 Create Date: 2026-12-07 17:40:00+00:00
 
 ``outbox_message`` gains ``next_attempt_at`` (a retry waits out its backoff) and ``source_id``
@@ -18,7 +18,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "events_0001"
-down_revision: str | None = "0010"
+down_revision: str | None = "open311_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """demo: the demo city's marker row with the progress of its history build
 
 Revision ID: demo_0001
-Revises: 0010
+Revises: notify_0002
 Create Date: 2026-12-07 18:00:00+00:00
 
 One small table, empty outside a demo city: ``civicgrid demo`` writes its row, the background
@@ -17,7 +17,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "demo_0001"
-down_revision: str | None = "0010"
+down_revision: str | None = "notify_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """exchange: external 12345 work-order numbers beside the appeals they became
 
 Revision ID: exchange_0001
-Revises: dispatch_0001
+Revises: demo_0001
 Create Date: 2026-12-07 18:40:00+00:00
 
 ``exchange_order`` keeps the hotline platform's work-order number (unique) and the appeal it
@@ -17,7 +17,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "exchange_0001"
-down_revision: str | None = "dispatch_0001"
+down_revision: str | None = "demo_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

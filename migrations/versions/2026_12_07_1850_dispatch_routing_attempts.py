@@ -1,7 +1,7 @@
 """dispatch: automatic routing's attempts in their own table, carried over from the audit log
 
 Revision ID: dispatch_0001
-Revises: 0010
+Revises: exchange_0001
 Create Date: 2026-12-07 18:30:00+00:00
 
 Until now automatic routing wrote an audit row ``dispatch.auto_route`` (outcome ``manual``,
@@ -21,7 +21,7 @@ from alembic import op
 import civicgrid.db
 
 revision: str = "dispatch_0001"
-down_revision: str | None = "0010"
+down_revision: str | None = "exchange_0001"
 branch_labels: str | Sequence[str] | None = ("dispatch",)
 depends_on: str | Sequence[str] | None = None
 
