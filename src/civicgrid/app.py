@@ -27,8 +27,8 @@ from civicgrid.events.api import router as events_router
 from civicgrid.insight.api import router as insight_router
 from civicgrid.jobs.registry import default_jobs
 from civicgrid.jobs.runner import JobLoop
-from civicgrid.open311.api import router as open311_router
 from civicgrid.notify.api import router as notices_router
+from civicgrid.open311.api import router as open311_router
 from civicgrid.participation.api import routers as participation_routers
 from civicgrid.protect import edge as protect_edge
 from civicgrid.register.api import router as register_router
@@ -89,9 +89,9 @@ def create_app(
     app.include_router(appeals_router)
     app.include_router(dispatch_router)
     app.include_router(insight_router)
-    app.include_router(open311_router)
     app.include_router(events_router)
     app.include_router(notices_router)
+    app.include_router(open311_router)
     for participation_router in participation_routers:
         app.include_router(participation_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

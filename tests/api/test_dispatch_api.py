@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import StoredWorld, World, make_appeal
+from tests.builders.auth import MiniTerritory
 from tests.integration.dispatch.helpers import (
     GARBAGE,
     WATER,
@@ -85,6 +86,42 @@ def test_classify(client: TestClient, world: World) -> None:
     top = body["items"][0]
     assert (top["code"], top["name"], top["owner_rule"]) == (GARBAGE, "暴露垃圾", "street")
     assert top["path"] == ["城市管理与市容环境", "环境卫生", "暴露垃圾"]
+
+
+def test_classify_says_why(client: TestClient, world: World) -> None:
+    """Top categories with the words that drove them, the items under the first level, the
+    place and the unit the owner rule picks there."""
+    region = world.region_id(MiniTerritory.COMMUNITY_A1)
+    body = {"text": "门口垃圾堆放好几天没人清运", "region_id": region}
+    response = _post(client, world, "dispatcher", "/classify", body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    top = out["items"][0]
+    assert top["code"] == GARBAGE
+    words = [w["text"] for w in top["words"]]
+    assert any("垃圾" in w for w in words), words
+    assert all(0 < w["share"] <= 1 for w in top["words"])
+    assert [w["share"] for w in top["words"]] == sorted(
+        (w["share"] for w in top["words"]), reverse=True
+    )
+    # every word comes from the text (a runner-up may have no positive evidence at all)
+    assert all(w["text"] in body["text"] for item in out["items"] for w in item["words"])
+    assert out["first_level"]["code"] == "01"
+    below = [(i["code"], i["level"]) for i in out["catalogue_items"]]
+    assert (GARBAGE, 3) in below
+    assert all(code.startswith("01") and level in (2, 3) for code, level in below)
+    assert out["place"]["source"] == "region"
+    assert out["routing"]["rule"] == "street"
+    assert out["routing"]["unit_name"]
+    assert "属地" in out["routing"]["reason"]
+
+
+def test_classify_without_a_place_explains_why_no_unit(client: TestClient, world: World) -> None:
+    out = _post(client, world, "dispatcher", "/classify", {"text": "垃圾没人清运"}).json()
+    assert out["place"]["source"] == "none"
+    assert out["routing"]["rule"] == "manual"
+    assert out["routing"]["unit_id"] is None
+    assert "无法确定诉求发生地" in out["routing"]["reason"]
 
 
 @pytest.mark.parametrize(
