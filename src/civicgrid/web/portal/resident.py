@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries, service
@@ -35,6 +35,7 @@ from civicgrid.auth.deps import OptionalActor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import DomainError, NotFound
+from civicgrid.web.portal import elder
 from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_actions import REFUSED
 from civicgrid.web.shared.appeal_rows import appeal_row
@@ -48,13 +49,36 @@ from civicgrid.web.shared.forms import (
     read_photos,
     require,
 )
-from civicgrid.web.shared.render import render
+from civicgrid.web.shared.render import error_page, render
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], dependencies=[Depends(elder.elder_context)])
 
 RESIDENT = frozenset({Role.RESIDENT})
 REPORT_TYPES = (AppealType.HELP, AppealType.COMPLAINT, AppealType.SUGGESTION, AppealType.REPORT)
 RATED_MESSAGE = "感谢您的评价！"
+
+
+# --- 长辈版 switch -----------------------------------------------------------------------------
+
+
+@router.get(elder.SWITCH_PATH, include_in_schema=False)
+def elder_switch(
+    request: Request,
+    on: str = "1",
+    back: Annotated[str, Query(alias="next")] = elder.HOME,
+) -> Response:
+    """Turn 长辈版 on (``on=1``) or off (``on=0``) and go back to the portal page the link was
+    on. A plain link, so it works without JavaScript; the choice is remembered in a cookie."""
+    if on not in ("0", "1"):
+        return error_page(request, 400, "长辈版开关参数 on 只能是 1（打开）或 0（关闭）")
+    response = RedirectResponse(elder.return_path(back), status_code=303)
+    if elder.is_on(on):
+        response.set_cookie(
+            elder.COOKIE, "1", max_age=elder.COOKIE_MAX_AGE, httponly=True, samesite="lax"
+        )
+    else:
+        response.delete_cookie(elder.COOKIE, httponly=True, samesite="lax")
+    return response
 
 
 # --- report -----------------------------------------------------------------------------------
