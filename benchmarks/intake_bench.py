@@ -568,6 +568,11 @@ def main() -> None:
                 "CIVICGRID_FIELD_KEY": field_key,
                 "CIVICGRID_VAR_DIR": str(Path(tmp) / "var"),
                 "CIVICGRID_RUN_JOBS_IN_PROCESS": "false",
+                # One operator account sends every request: the per-account intake limit that
+                # protects a real deployment would answer 429 to the benchmark itself.
+                "CIVICGRID_THROTTLE_INTAKE": os.environ.get(
+                    "CIVICGRID_THROTTLE_INTAKE", "1000000/minute"
+                ),
             }
             port = _free_port()
             server = Server(env, port, args.workers)
