@@ -12,8 +12,8 @@ from tests.builders.auth import MiniTerritory, make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
-from civicgrid.auth.service import BAD_CREDENTIALS
 from civicgrid.auth.roles import Role
+from civicgrid.auth.service import BAD_CREDENTIALS
 
 API = "/api/v1/auth"
 PASSWORD = "Passw0rd!x"

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from civicgrid.clock import BEIJING
 from civicgrid.errors import Conflict, Forbidden, Invalid
-from civicgrid.web.shared.form_actions import perform
 from civicgrid.web.participation.common import (
     int_field,
     opt_date_field,
@@ -18,6 +17,7 @@ from civicgrid.web.participation.common import (
     opt_minutes_field,
     when_field,
 )
+from civicgrid.web.shared.form_actions import perform
 
 
 def test_whole_numbers_and_ids() -> None:
