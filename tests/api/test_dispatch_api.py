@@ -92,8 +92,8 @@ def test_classify_says_why(client: TestClient, world: World) -> None:
     """Top categories with the words that drove them, the items under the first level, the
     place and the unit the owner rule picks there."""
     region = world.region_id(MiniTerritory.COMMUNITY_A1)
-    body = {"text": "门口垃圾堆放好几天没人清运", "region_id": region}
-    response = _post(client, world, "dispatcher", "/classify", body)
+    text = "门口垃圾堆放好几天没人清运"
+    response = _post(client, world, "dispatcher", "/classify", {"text": text, "region_id": region})
     assert response.status_code == 200, response.text
     out = response.json()
     top = out["items"][0]
@@ -105,7 +105,7 @@ def test_classify_says_why(client: TestClient, world: World) -> None:
         (w["share"] for w in top["words"]), reverse=True
     )
     # every word comes from the text (a runner-up may have no positive evidence at all)
-    assert all(w["text"] in body["text"] for item in out["items"] for w in item["words"])
+    assert all(w["text"] in text for item in out["items"] for w in item["words"])
     assert out["first_level"]["code"] == "01"
     below = [(i["code"], i["level"]) for i in out["catalogue_items"]]
     assert (GARBAGE, 3) in below
