@@ -197,9 +197,14 @@ def _known_steps(session: Session, appeal_ids: Sequence[int]) -> dict[int, set[s
     out: dict[int, set[str]] = {i: set() for i in appeal_ids}
     if not appeal_ids:
         return out
-    rows = session.execute(
-        select(TimelineEvent.appeal_id, TimelineEvent.detail).where(
-            TimelineEvent.appeal_id.in_(appeal_ids), TimelineEvent.action.like("exchange_%")
+    rows = (
+        row
+        for start in range(0, len(appeal_ids), 1000)
+        for row in session.execute(
+            select(TimelineEvent.appeal_id, TimelineEvent.detail).where(
+                TimelineEvent.appeal_id.in_(appeal_ids[start : start + 1000]),
+                TimelineEvent.action.like("exchange_%"),
+            )
         )
     )
     for appeal_id, detail in rows:
@@ -312,13 +317,16 @@ def import_orders(
         report.rejected = True
         return report
     if dry_run:
-        existing = set(
-            session.scalars(
+        numbers = [o.external_no for o, _ in valid]
+        existing = {
+            n
+            for start in range(0, len(numbers), 1000)
+            for n in session.scalars(
                 select(ExchangeOrder.external_no).where(
-                    ExchangeOrder.external_no.in_([o.external_no for o, _ in valid[:30000]])
+                    ExchangeOrder.external_no.in_(numbers[start : start + 1000])
                 )
             )
-        )
+        }
         report.updated = sum(1 for o, _ in valid if o.external_no in existing)
         report.created = len(valid) - report.updated
         return report
