@@ -151,7 +151,7 @@ def test_login_and_intake_work_without_javascript(
     page.fill("#lon", "东经")
     page.fill("#lat", "39.9")
     page.click("form.intake > p > button[type=submit]")
-    expect(page.locator(".errors")).to_contain_text("经纬度须为数字")
+    expect(page.locator("#form-errors")).to_contain_text("经纬度须为数字")
     expect(page.locator("#title")).to_have_value("井盖缺失")
 
     page.fill("#lon", f"{demo_city.lon:.6f}")
