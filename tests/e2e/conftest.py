@@ -75,6 +75,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         secret_key="e2e-secret-key",
         field_key="b2u_3ZQZ8j0yJ6s9f0m7qX2yTqkzG7pB6w0b2uQZ9yQ=",
         run_jobs_in_process=False,
+        # Every browser test logs in from 127.0.0.1: the per-address login limit that protects
+        # a deployment would lock the suite out of its own live server after 20 logins.
+        throttle_login_ip="100000/minute",
+        throttle_login_account="100000/minute",
     )
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
