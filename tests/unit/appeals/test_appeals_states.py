@@ -31,7 +31,14 @@ def test_status_groups_are_open_statuses() -> None:
 
 def test_appeal_types_and_channels_from_the_issue() -> None:
     assert [t.label for t in AppealType] == ["咨询", "求助", "投诉", "举报", "建议", "表扬", "其他"]
-    assert {c.value for c in Channel} == {"hotline", "web", "snapshot", "grid_patrol", "api"}
+    assert {c.value for c in Channel} == {
+        "hotline",
+        "web",
+        "snapshot",
+        "grid_patrol",
+        "api",
+        "open311",
+    }
     assert Channel.SNAPSHOT.label == "随手拍"
 
 
