@@ -60,7 +60,7 @@ def test_markers_are_carried_over_and_the_audit_log_keeps_them(
     world = make_world(session, now=now, media_root=tmp_path / "media")
     waiting = make_appeal(session, world=world, now=now, status=AppealStatus.PENDING_DISPATCH)
     other = make_appeal(session, world=world, now=now, status=AppealStatus.PENDING_DISPATCH)
-    _run(connection, "downgrade", "dispatch@-1")
+    _run(connection, "downgrade", "exchange_0001")
     assert not _has_table(connection)
     earlier = now - timedelta(hours=2)
     _marker(session, waiting.id, earlier, "无法确定诉求发生地，请人工派单", {})
@@ -99,7 +99,7 @@ def test_markers_are_carried_over_and_the_audit_log_keeps_them(
         session, since=since, limit=10, model_version="t2"
     )
 
-    _run(connection, "downgrade", "dispatch@-1")
+    _run(connection, "downgrade", "exchange_0001")
     assert not _has_table(connection)
     _run(connection, "upgrade", "dispatch@head")
     assert _has_table(connection)

@@ -25,6 +25,7 @@ from civicgrid.auth.scope import GLOBAL_SCOPE
 from civicgrid.clock import BEIJING
 from civicgrid.db import make_session_factory
 from civicgrid.errors import Conflict
+from civicgrid.events.emit import CHANNEL as EVENT_CHANNEL
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
 from civicgrid.notify.models import OutboxMessage
@@ -70,6 +71,13 @@ def committed(engine: Engine, tmp_path: Path) -> Iterator[int]:
                 )
             )
             conn.execute(delete(OutboxMessage).where(OutboxMessage.link == f"/appeals/{appeal_id}"))
+            # the appeal's outbound events (appeal.created, ...) carry its id in their body only
+            conn.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.channel == EVENT_CHANNEL,
+                    OutboxMessage.body.contains(f'"appeal_id":{appeal_id},'),
+                )
+            )
             conn.execute(delete(DailySequence).where(DailySequence.day == NOW.date()))
 
 
