@@ -392,7 +392,12 @@ def get_patrol(track_id: int, session: DbSession, actor: CurrentActor) -> object
 @router.post(
     "/import",
     response_model=schemas.ImportReportRead,
-    responses={422: {"description": "all-or-nothing import refused; body is the row report"}},
+    responses={
+        422: {
+            "description": "import refused (all-or-nothing, the default, with an invalid row); "
+            "body is the row report"
+        }
+    },
 )
 def import_file(
     session: DbSession,
@@ -400,8 +405,15 @@ def import_file(
     cipher: Cipher,
     now: Now,
     file: Annotated[UploadFile, File(description="CSV 或 XLSX 文件")],
-    mode: Annotated[ImportMode, Form()] = ImportMode.VALID_ROWS,
+    mode: Annotated[
+        ImportMode,
+        Form(
+            description="all-or-nothing (default): nothing is stored when any row is invalid; "
+            "valid-rows: the valid rows are imported and the rest reported"
+        ),
+    ] = ImportMode.ALL_OR_NOTHING,
 ) -> object:
+    """Import residents and houses. All-or-nothing unless ``mode=valid-rows`` is chosen."""
     try:
         fmt = spreadsheet.detect_format(file.filename or "")
         table = spreadsheet.read_table(file.file.read(), fmt, ALIASES)
