@@ -10,17 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import queries, service
+from civicgrid.appeals import service
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import UrgencyLevel
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.errors import Invalid
 from civicgrid.web.shared.appeal_rows import list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import catalogue_choices, classify_text
@@ -28,18 +27,13 @@ from civicgrid.web.shared.forms import (
     Cipher,
     FieldErrors,
     Media,
-    drop_kept,
-    field_errors,
-    keep_photos,
-    kept_photos,
     located_region_id,
     new_form_token,
     parse_point,
-    read_photos,
     require,
-    submit_once,
 )
 from civicgrid.web.shared.render import render
+from civicgrid.web.shared.report_form import CallerPost, ReportPost
 
 router = APIRouter(tags=["pages"])
 
@@ -106,52 +100,41 @@ def intake_submit(
     cipher: Cipher,
     media: Media,
     settings: AppSettings,
+    report: ReportPost,
+    caller: CallerPost,
     channel: Annotated[str, Form()] = Channel.HOTLINE.value,
-    appeal_type: Annotated[str, Form()] = AppealType.COMPLAINT.value,
     level: Annotated[str, Form()] = UrgencyLevel.GENERAL.value,
-    title: Annotated[str, Form(max_length=200)] = "",
-    content: Annotated[str, Form(max_length=10000)] = "",
     category: Annotated[str, Form(max_length=100)] = "",
-    address: Annotated[str, Form(max_length=255)] = "",
-    lon: Annotated[str, Form()] = "",
-    lat: Annotated[str, Form()] = "",
-    caller_name: Annotated[str, Form(max_length=50)] = "",
-    caller_phone: Annotated[str, Form(max_length=30)] = "",
-    confidential: Annotated[bool, Form()] = False,
     anonymous: Annotated[bool, Form()] = False,
     suggest: Annotated[str, Form()] = "",
-    form_token: Annotated[str, Form(max_length=255)] = "",
-    kept_photo: Annotated[list[str] | None, Form()] = None,
-    photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """Record the appeal (one use case) and go to its page. Bad input shows the form again
     (422) with the message beside its field and the photos kept; posting the same form again
     shows the first appeal instead of recording it twice."""
     require(actor, INTAKE_ROLES)
+    appeal_type = report.appeal_type or AppealType.COMPLAINT.value
     form = IntakeForm(
-        channel, appeal_type, level, title, content, category, address, lon, lat,
-        caller_name, caller_phone, confidential, anonymous, form_token,
+        channel, appeal_type, level, report.title, report.content, category, report.address,
+        report.lon, report.lat, caller.caller_name, caller.caller_phone, caller.confidential,
+        anonymous, report.form_token,
     )  # fmt: skip
     if suggest:
-        suggestions = classify_text(settings, content)
+        suggestions = classify_text(settings, report.content)
         if suggestions and not form.category:
             form.category = suggestions[0].code
         ctx = _intake_context(form, {})
         ctx["suggestions"] = suggestions
         ctx["suggested"] = True
         return render(request, "appeals/new.html", ctx, fragment="appeals/_suggestions.html")
-    kept = kept_photos(settings.media_dir, actor.user_id, kept_photo or [])
-    form.kept = [token for token, _ in kept]
-    try:
-        new_photos = read_photos(photos, media.max_bytes)
-    except Invalid as exc:
-        return _refused(request, form, field_errors(exc), 422)
+    upload = report.upload(media, settings.media_dir, actor.user_id, now)
 
     def refused(errors: FieldErrors, status: int) -> Response:
-        form.kept += keep_photos(settings.media_dir, actor.user_id, new_photos, now=now)
+        form.kept = upload.keep()
         return _refused(request, form, errors, status)
 
-    lon_v, lat_v, point_error = parse_point(lon, lat)
+    if upload.error:
+        return refused(upload.error, 422)
+    lon_v, lat_v, point_error = parse_point(report.lon, report.lat)
     if point_error:
         return refused({"lon": point_error}, 422)
     try:
@@ -159,41 +142,35 @@ def intake_submit(
             channel=Channel(channel),
             appeal_type=AppealType(appeal_type),
             level=UrgencyLevel(level),
-            title=title,
-            content=content,
+            title=report.title,
+            content=report.content,
             category=category,
-            address=address,
+            address=report.address,
             lon=lon_v,
             lat=lat_v,
-            caller_name=caller_name,
-            caller_phone=caller_phone,
-            confidential=confidential,
+            caller_name=caller.caller_name,
+            caller_phone=caller.caller_phone,
+            confidential=caller.confidential,
             anonymous=anonymous,
-            photos=tuple([photo for _, photo in kept] + new_photos),
         )
     except ValueError:
         return refused({"channel": "请从列表中选择渠道、诉求类型和紧急程度"}, 422)
 
-    def done(appeal: queries.AppealRecord) -> str:
-        drop_kept(settings.media_dir, actor.user_id, form.kept)
-        return f"/appeals/{appeal.id}?done=submit"
-
-    return submit_once(
+    return upload.submit_once(
         request,
         session,
         actor,
-        form_token,
-        lambda: service.submit_appeal(
+        report.form_token,
+        lambda photos: service.submit_appeal(
             session,
-            data=_with_region(session, data),
+            data=replace(_with_region(session, data), photos=photos),
             actor=actor,
             cipher=cipher,
             media=media,
             now=now,
         ),
-        redirect=done,
+        redirect=lambda appeal: f"/appeals/{appeal.id}?done=submit",
         refused=refused,
-        now=now,
         keep_hours=settings.idempotency_hours,
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,6 @@ from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.errors import Invalid
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redirect, take_action
@@ -28,20 +27,15 @@ from civicgrid.web.shared.forms import (
     Cipher,
     FieldErrors,
     Media,
-    drop_kept,
-    field_errors,
     flash_for,
-    keep_photos,
-    kept_photos,
     located_region_id,
     new_form_token,
     parse_point,
-    read_photos,
     refusal,
     require,
-    submit_once,
 )
 from civicgrid.web.shared.render import is_htmx, render
+from civicgrid.web.shared.report_form import ReportPost
 
 router = APIRouter(tags=["pages"])
 
@@ -182,36 +176,27 @@ def report_submit(
     cipher: Cipher,
     media: Media,
     settings: AppSettings,
-    appeal_type: Annotated[str, Form()] = AppealType.REPORT.value,
-    title: Annotated[str, Form(max_length=200)] = "",
-    content: Annotated[str, Form(max_length=10000)] = "",
-    address: Annotated[str, Form(max_length=255)] = "",
-    lon: Annotated[str, Form()] = "",
-    lat: Annotated[str, Form()] = "",
+    report: ReportPost,
     region_id: Annotated[str, Form()] = "",
-    form_token: Annotated[str, Form(max_length=255)] = "",
-    kept_photo: Annotated[list[str] | None, Form()] = None,
-    photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """巡查上报: record a patrol report in one of my grids (photo and location required). A
     refusal shows the form again with the message beside its field and the photos kept; a
     repeated post of the same form shows the first report."""
     require(actor, GRID_WORKER)
-    form = PatrolForm(appeal_type, title, content, address, lon, lat, region_id, form_token)
-    kept = kept_photos(settings.media_dir, actor.user_id, kept_photo or [])
-    try:
-        new_photos = read_photos(photos, media.max_bytes)
-    except Invalid as exc:
-        form.kept = [token for token, _ in kept]
-        return _report_page(request, session, actor, form, field_errors(exc), 422)
+    appeal_type = report.appeal_type or AppealType.REPORT.value
+    form = PatrolForm(
+        appeal_type, report.title, report.content, report.address, report.lon, report.lat,
+        region_id, report.form_token,
+    )  # fmt: skip
+    upload = report.upload(media, settings.media_dir, actor.user_id, now)
 
     def refused(errors: FieldErrors, status: int) -> Response:
-        form.kept = [token for token, _ in kept] + keep_photos(
-            settings.media_dir, actor.user_id, new_photos, now=now
-        )
+        form.kept = upload.keep()
         return _report_page(request, session, actor, form, errors, status)
 
-    lon_v, lat_v, point_error = parse_point(lon, lat)
+    if upload.error:
+        return refused(upload.error, 422)
+    lon_v, lat_v, point_error = parse_point(report.lon, report.lat)
     if point_error:
         return refused({"lon": point_error}, 422)
     try:
@@ -220,38 +205,33 @@ def report_submit(
     except ValueError:
         return refused({"region_id": "请从列表中选择类型和网格"}, 422)
 
-    def submit() -> queries.AppealRecord:
+    def submit(photos: tuple[bytes, ...]) -> queries.AppealRecord:
         grid_id = (
             chosen_grid if chosen_grid is not None else located_region_id(session, lon_v, lat_v)
         )
         data = service.NewAppeal(
             channel=Channel.GRID_PATROL,
             appeal_type=chosen_type,
-            title=title,
-            content=content,
-            address=address,
+            title=report.title,
+            content=report.content,
+            address=report.address,
             lon=lon_v,
             lat=lat_v,
             region_id=grid_id,
-            photos=tuple([photo for _, photo in kept] + new_photos),
+            photos=photos,
         )
         return service.submit_appeal(
             session, data=data, actor=actor, cipher=cipher, media=media, now=now
         )
 
-    def done(appeal: queries.AppealRecord) -> str:
-        drop_kept(settings.media_dir, actor.user_id, [token for token, _ in kept])
-        return f"/appeals/{appeal.id}?done=submit"
-
-    return submit_once(
+    return upload.submit_once(
         request,
         session,
         actor,
-        form_token,
+        report.form_token,
         submit,
-        redirect=done,
+        redirect=lambda appeal: f"/appeals/{appeal.id}?done=submit",
         refused=refused,
-        now=now,
         keep_hours=settings.idempotency_hours,
         refuse=REFUSED,
     )

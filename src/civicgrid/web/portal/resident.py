@@ -11,11 +11,11 @@ Failed tracking attempts are counted per number (``appeals.service.track``); too
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import OptionalActor
 from civicgrid.auth.roles import Role
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import AppSettings, DbSession, Now
 from civicgrid.errors import DomainError, NotFound
 from civicgrid.web.portal import elder
 from civicgrid.web.shared import form_actions
@@ -42,14 +42,16 @@ from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor, set_page_context
 from civicgrid.web.shared.forms import (
     Cipher,
+    FieldErrors,
     Media,
     flash_for,
     located_region_id,
+    new_form_token,
     parse_point,
-    read_photos,
     require,
 )
 from civicgrid.web.shared.render import error_page, render
+from civicgrid.web.shared.report_form import CallerPost, ReportPost
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(elder.elder_context)])
 
@@ -86,7 +88,7 @@ def elder_switch(
 
 @dataclass
 class ReportForm:
-    """What the resident typed (kept on a 422 re-render)."""
+    """What the resident typed (kept on a refused post, photos included as kept tokens)."""
 
     appeal_type: str = AppealType.HELP.value
     title: str = ""
@@ -97,10 +99,16 @@ class ReportForm:
     caller_name: str = ""
     caller_phone: str = ""
     confidential: bool = False
+    form_token: str = field(default_factory=new_form_token)
+    kept: list[str] = field(default_factory=list)
+
+
+PHONE_NEEDED = "请填写手机号码（至少 7 位数字），用于查询进度和回访"
+TYPE_NEEDED = "请从列表中选择诉求类型"
 
 
 def _report_page(
-    request: Request, form: ReportForm, errors: list[str], status_code: int = 200
+    request: Request, form: ReportForm, errors: FieldErrors, status_code: int = 200
 ) -> Response:
     return render(
         request,
@@ -117,7 +125,20 @@ def _report_page(
 @router.get("/portal/report", include_in_schema=False)
 def report_page(request: Request, actor: PageActor) -> Response:
     require(actor, RESIDENT)
-    return _report_page(request, ReportForm(caller_name=actor.display_name), [])
+    return _report_page(request, ReportForm(caller_name=actor.display_name), {})
+
+
+def _report_errors(form: ReportForm, photo_error: FieldErrors, point_error: str) -> FieldErrors:
+    """What the page can tell before the use case runs, in the order of the fields."""
+    errors: FieldErrors = {}
+    if form.appeal_type not in {t.value for t in REPORT_TYPES}:
+        errors["appeal_type"] = TYPE_NEEDED
+    errors.update(photo_error)
+    if point_error:
+        errors["lon"] = point_error
+    if len([ch for ch in form.caller_phone if ch.isdigit()]) < PHONE_TAIL + 3:
+        errors["caller_phone"] = PHONE_NEEDED
+    return errors
 
 
 @router.post("/portal/report", include_in_schema=False)
@@ -128,47 +149,43 @@ def report_submit(
     now: Now,
     cipher: Cipher,
     media: Media,
-    appeal_type: Annotated[str, Form()] = AppealType.HELP.value,
-    title: Annotated[str, Form(max_length=200)] = "",
-    content: Annotated[str, Form(max_length=10000)] = "",
-    address: Annotated[str, Form(max_length=255)] = "",
-    lon: Annotated[str, Form()] = "",
-    lat: Annotated[str, Form()] = "",
-    caller_name: Annotated[str, Form(max_length=50)] = "",
-    caller_phone: Annotated[str, Form(max_length=30)] = "",
-    confidential: Annotated[bool, Form()] = False,
-    photos: Annotated[list[UploadFile] | None, File()] = None,
+    settings: AppSettings,
+    report: ReportPost,
+    caller: CallerPost,
 ) -> Response:
-    """Record a 随手拍 report (photo + location) and show its number."""
+    """Record a 随手拍 report (photo + location) and show its number. A refusal shows the form
+    again with each message beside its field, the first focused, and the photos kept; posting
+    the same form again (Back + submit) shows the first report instead of storing a second."""
     require(actor, RESIDENT)
     form = ReportForm(
-        appeal_type, title, content, address, lon, lat, caller_name, caller_phone, confidential
-    )
-    errors: list[str] = []
-    lon_v, lat_v, point_error = parse_point(lon, lat)
-    if point_error:
-        errors.append(point_error)
-    digits = "".join(ch for ch in caller_phone if ch.isdigit())
-    if len(digits) < PHONE_TAIL + 3:
-        errors.append("请填写手机号码，用于查询进度和回访")
-    if appeal_type not in {t.value for t in REPORT_TYPES}:
-        errors.append("请选择诉求类型")
-    if errors:
-        return _report_page(request, form, errors, 422)
+        report.appeal_type or AppealType.HELP.value, report.title, report.content,
+        report.address, report.lon, report.lat, caller.caller_name, caller.caller_phone,
+        caller.confidential, report.form_token,
+    )  # fmt: skip
+    upload = report.upload(media, settings.media_dir, actor.user_id, now)
 
-    def submit() -> queries.AppealRecord:
+    def refused(errors: FieldErrors, status: int) -> Response:
+        form.kept = upload.keep()
+        return _report_page(request, form, errors, status)
+
+    lon_v, lat_v, point_error = parse_point(report.lon, report.lat)
+    errors = _report_errors(form, upload.error, point_error)
+    if errors:
+        return refused(errors, 422)
+
+    def submit(photos: tuple[bytes, ...]) -> queries.AppealRecord:
         data = service.NewAppeal(
             channel=Channel.SNAPSHOT,
-            appeal_type=AppealType(appeal_type),
-            title=title,
-            content=content,
-            address=address,
+            appeal_type=AppealType(form.appeal_type),
+            title=report.title,
+            content=report.content,
+            address=report.address,
             lon=lon_v,
             lat=lat_v,
-            caller_name=caller_name,
-            caller_phone=caller_phone,
-            confidential=confidential,
-            photos=tuple(read_photos(photos, media.max_bytes)),
+            caller_name=caller.caller_name,
+            caller_phone=caller.caller_phone,
+            confidential=caller.confidential,
+            photos=photos,
         )
         region_id = located_region_id(session, lon_v, lat_v)
         if region_id is not None:
@@ -177,10 +194,15 @@ def report_submit(
             session, data=data, actor=actor, cipher=cipher, media=media, now=now
         )
 
-    return form_actions.perform(
+    return upload.submit_once(
+        request,
+        session,
+        actor,
+        report.form_token,
         submit,
         redirect=lambda appeal: f"/portal/appeals/{appeal.id}?done=submit",
-        refused=lambda messages, status: _report_page(request, form, messages, status),
+        refused=refused,
+        keep_hours=settings.idempotency_hours,
     )
 
 
