@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.builders.auth import MiniTerritory, make_user
+from tests.builders.auth import SPARE_CITY, MiniTerritory, make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
 from civicgrid.auth.roles import Role
 from civicgrid.auth.service import BAD_CREDENTIALS
+from civicgrid.territory.models import Region
 
 API = "/api/v1/auth"
 PASSWORD = "Passw0rd!x"
@@ -303,10 +305,13 @@ def test_add_post_validates(
 
 
 def test_add_the_same_post_twice_conflicts(
-    client: TestClient, admin_token: str, operator: tuple[int, str]
+    client: TestClient, session: Session, admin_token: str, operator: tuple[int, str]
 ) -> None:
     uid, _ = operator
+    city = session.scalar(select(Region.id).where(Region.code == SPARE_CITY))
     r = client.post(
-        f"{API}/users/{uid}/posts", json={"role": "operator"}, headers=bearer(admin_token)
+        f"{API}/users/{uid}/posts",
+        json={"role": "operator", "region_id": city},
+        headers=bearer(admin_token),
     )
     assert r.status_code == 409

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth import passwords, service
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.models import User
-from civicgrid.auth.roles import Role
+from civicgrid.auth.roles import UNANCHORED_ROLES, Role
 from civicgrid.territory.models import Department, Region, Utility
 
 # Test suites hash many passwords; argon2's cheapest parameters keep the real code path.
@@ -35,8 +35,11 @@ def make_user(
     now: datetime,
 ) -> tuple[User, str]:
     """A user holding one post (``role`` at the given region / department / utility, by code)
-    and a fresh API token; returns the user and the plain token."""
+    and a fresh API token; returns the user and the plain token. A staff role given no anchor
+    is posted at :data:`SPARE_CITY`, a city with nothing in it (a staff post needs an anchor)."""
     n = next(_seq)
+    if role not in UNANCHORED_ROLES and not (region_code or department_code or utility_code):
+        region_code = spare_city(session, now=now).code
     username = username or f"{role.value}_{n}"
     anchors = service.resolve_anchor_codes(
         session,
@@ -61,6 +64,15 @@ def make_user(
     )
     session.refresh(user)
     return user, plain
+
+
+SPARE_CITY = "990000000000"
+
+
+def spare_city(session: Session, *, now: datetime) -> Region:
+    """The empty city that staff users made without an anchor are posted at (made once)."""
+    found = session.scalar(select(Region).where(Region.code == SPARE_CITY))
+    return found or make_region(session, code=SPARE_CITY, name="测试市", level="city", now=now)
 
 
 def make_region(

@@ -40,3 +40,11 @@ ROLE_LABELS: dict[Role, str] = {
 # Roles whose post is anchored on a department or a utility rather than on a region.
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_HANDLER})
 UTILITY_ROLES = frozenset({Role.UTILITY_HANDLER})
+# Roles whose post may stand without an anchor: a global admin, and a resident (a person, not
+# a staff post). Every other post needs a region, a department or a utility.
+UNANCHORED_ROLES = frozenset({Role.ADMIN, Role.RESIDENT})
+
+
+def needs_anchor(role: Role) -> bool:
+    """Whether a post of ``role`` must name its region, department or utility."""
+    return role not in UNANCHORED_ROLES

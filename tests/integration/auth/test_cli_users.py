@@ -92,6 +92,7 @@ def test_create_user_prompts_for_the_password(cli_db: Engine) -> None:
         (["--role", "emperor"], "未知角色"),
         (["--role", "grid_worker", "--region", "999"], "999"),
         (["--role", "department_handler"], "必须指定所属部门"),
+        (["--role", "operator"], "必须指定所属区划"),
         (["--role", "leader", "--region", "1", "--department", "2"], "只能给出一个"),
         (["--role", "leader", "--password", "weak"], "密码"),
     ],
@@ -119,7 +120,7 @@ def test_duplicate_username_exits_2(cli_db: Engine) -> None:
 
 def test_token_prints_a_working_token(cli_db: Engine) -> None:
     create = ["create", "--username", "bot", "--name", "接口", "--role", "operator"]
-    runner.invoke(app, [*create, "--password", "Passw0rd!x"])
+    runner.invoke(app, [*create, "--region", MiniTerritory.CITY, "--password", "Passw0rd!x"])
     result = runner.invoke(app, ["token", "--username", "bot", "--name", "对接"])
     assert result.exit_code == 0, result.output
     plain = result.stdout.strip()

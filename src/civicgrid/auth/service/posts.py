@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.models import Post, User
-from civicgrid.auth.roles import DEPARTMENT_ROLES, UTILITY_ROLES, Role
+from civicgrid.auth.roles import DEPARTMENT_ROLES, UTILITY_ROLES, Role, needs_anchor
 from civicgrid.auth.service.users import (
     load_user,
     new_user,
@@ -71,6 +71,11 @@ def _check_anchor_kind(
         raise Invalid(f"{role.label}岗位不能设在部门上")
     if utility_id is not None and role not in UTILITY_ROLES:
         raise Invalid(f"{role.label}岗位不能设在公共服务企业上")
+    if not anchors and needs_anchor(role):
+        raise Invalid(
+            f"{role.label}岗位必须指定所属区划（或部门、公共服务企业）",
+            detail={"field": "anchor"},
+        )
 
 
 def _check_region(session: Session, actor: Actor, region_id: int) -> None:
@@ -116,11 +121,12 @@ def add_post(
 ) -> Post:
     """Give a user a post: a role at a region, a department or a utility (admin only).
 
-    A department handler needs a department and a utility handler a utility; other roles take
-    a region or none (an admin without a region has global scope; other roles without one see
-    no territory). The anchor must lie inside the acting admin's scope. Raises NotFound
-    (unknown user or anchor), Invalid (anchor does not fit the role), Conflict (same post
-    twice), Forbidden.
+    A department handler needs a department and a utility handler a utility; other staff roles
+    need a region (a post without an anchor is refused: it would see no territory); only an
+    admin (global scope without a region) and a resident may stand without one. The anchor
+    must lie inside the acting admin's scope. Raises NotFound (unknown user or anchor),
+    Invalid (missing anchor, or one that does not fit the role), Conflict (same post twice),
+    Forbidden.
     """
     return _new_post(
         session,

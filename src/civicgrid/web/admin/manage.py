@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.actor import Actor
-from civicgrid.auth.roles import Role
+from civicgrid.auth.roles import Role, needs_anchor
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Conflict, DomainError, Forbidden, Invalid
 from civicgrid.territory import queries as territory_queries
@@ -198,8 +198,11 @@ def _users_page(
     form: UserForm | None = None,
     errors: list[str] | None = None,
     post_errors: dict[int, str] | None = None,
+    anchor_errors: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The users page; ``anchor_errors`` puts a message beside the anchor field of the create
+    form (key 0) or of a user's add-post form (key: user id)."""
     done = request.query_params.get("done", "")
     return render(
         request,
@@ -211,10 +214,16 @@ def _users_page(
             "form": form or UserForm(),
             "errors": errors or [],
             "post_errors": post_errors or {},
+            "anchor_errors": anchor_errors or {},
             "flashes": {"user": ["账号已创建。"], "post": ["岗位已添加。"]}.get(done, []),
         },
         status_code=status_code,
     )
+
+
+def _missing_anchor(role: Role, anchor: str, messages: list[str], key: int) -> dict[int, str]:
+    """The refusal's message beside the anchor field when the post lacks a required anchor."""
+    return {key: messages[0]} if needs_anchor(role) and not anchor.strip() else {}
 
 
 def _anchor_ids(role: Role, anchor: str) -> dict[str, int | None]:
@@ -271,7 +280,13 @@ def create_user(
         ),
         redirect="/admin/users?done=user",
         refused=lambda messages, status: _users_page(
-            request, session, actor, form=form, errors=messages, status_code=status
+            request,
+            session,
+            actor,
+            form=form,
+            errors=messages,
+            anchor_errors=_missing_anchor(chosen, anchor, messages, 0),
+            status_code=status,
         ),
         refuse=(DomainError,),
     )
@@ -308,7 +323,12 @@ def add_post(
         ),
         redirect="/admin/users?done=post",
         refused=lambda messages, status: _users_page(
-            request, session, actor, post_errors={user_id: messages[0]}, status_code=status
+            request,
+            session,
+            actor,
+            post_errors={user_id: messages[0]},
+            anchor_errors=_missing_anchor(chosen, anchor, messages, user_id),
+            status_code=status,
         ),
         refuse=(Invalid, Conflict, Forbidden),
     )
