@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     idempotency_hours: int = Field(default=24, ge=1)
     # Seconds a client is told to wait (Retry-After) while the database is unreachable.
     outage_retry_after_s: int = Field(default=10, ge=1)
+    # Basemap under the labelled grid polygons of every map (docs/operations.md): a Leaflet
+    # tile URL template with {z}/{x}/{y} (and {s} for subdomains), e.g. a city's own or a
+    # licensed 天地图 service with its key; empty = no tiles are requested (offline default).
+    map_tile_url: str = Field(
+        default="", pattern=r"^$|^https?://[^\s\"'<>/]+/[^\s\"'<>]*$", max_length=1000
+    )
+    map_tile_attribution: str = Field(default="", max_length=300)
+    map_tile_subdomains: str = Field(default="abc", pattern=r"^[0-9A-Za-z]*$", max_length=20)
 
     @property
     def totp_roles(self) -> frozenset[str]:

@@ -52,7 +52,11 @@ def install(
     app.router.dependencies.append(Depends(throttle_route))
     app.add_middleware(IdempotencyMiddleware, session_factory=session_factory)
     app.add_middleware(SameOriginPostsMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, https_only=settings.cookie_secure)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        https_only=settings.cookie_secure,
+        map_tile_url=settings.map_tile_url,
+    )
     app.add_exception_handler(Throttled, _throttled)
     app.add_exception_handler(IdempotentReplay, replay_response)
     app.add_exception_handler(Unavailable, _unavailable)

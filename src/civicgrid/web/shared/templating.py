@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from civicgrid.clock import to_beijing
@@ -43,3 +44,20 @@ templates.env.filters["mask_name"] = mask_name
 templates.env.filters["person"] = person
 templates.env.globals["demo_accounts"] = demo_accounts
 templates.env.globals["demo_history"] = demo_history
+
+
+def basemap(request: Request) -> dict[str, str] | None:
+    """The configured basemap tile layer for the maps (``CIVICGRID_MAP_TILE_URL``), or None
+    when there is none: then the maps draw the labelled polygons alone and request no tile."""
+    settings = getattr(request.app.state, "settings", None)
+    url = getattr(settings, "map_tile_url", "")
+    if not url:
+        return None
+    return {
+        "url": url,
+        "attribution": getattr(settings, "map_tile_attribution", ""),
+        "subdomains": getattr(settings, "map_tile_subdomains", "abc"),
+    }
+
+
+templates.env.globals["basemap"] = basemap

@@ -17,6 +17,7 @@
       s.style.color = s.getAttribute("data-colour");
     });
     var map = L.map(el, { attributionControl: false });
+    if (window.civicgridBasemap) window.civicgridBasemap(map);
     var layer = L.geoJSON(data, {
       style: function (f) {
         return { color: "#3b4452", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.85 };

@@ -46,6 +46,7 @@
     var max = 1;
     data.grids.features.forEach(function (f) { max = Math.max(max, f.properties.received); });
     var map = L.map(el, { attributionControl: false });
+    if (window.civicgridBasemap) window.civicgridBasemap(map);
     var layer = L.geoJSON(data.grids, {
       style: function (f) {
         var p = f.properties;

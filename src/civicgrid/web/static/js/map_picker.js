@@ -20,6 +20,7 @@
     if (!lonInput || !latInput || !mapDiv) return;
     mapDiv.style.display = "block";
     var map = L.map(mapDiv, { attributionControl: false }).setView(OVERVIEW, 4);
+    if (window.civicgridBasemap) window.civicgridBasemap(map);
     var marker = null;
     var select = box.hasAttribute("data-select")
       ? document.getElementById(box.getAttribute("data-select")) : null;
