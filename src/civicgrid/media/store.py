@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from PIL import Image, ImageOps
 
@@ -34,12 +34,42 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+_MB = 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def megabytes(size: int) -> str:
+    """A byte count as the MB figure people read: ``3.2 MB``, ``2 MB``; at least ``0.1 MB``."""
+    figure = f"{max(size / _MB, 0.1):.1f}"
+    return f"{figure.removesuffix('.0')} MB"
+
+
+def photo_too_large(size: int, max_bytes: int) -> Invalid:
+    """The refusal of one photo over the limit, stating its real size and the limit."""
+    return Invalid(
+        f"照片 {megabytes(size)}，超过单张上限 {megabytes(max_bytes)}",
+        detail={"field": "photos", "size_bytes": size, "max_bytes": max_bytes},
+    )
+
+
+def read_photo(stream: IO[bytes], *, max_bytes: int) -> bytes:
+    """Read one uploaded photo. A photo over ``max_bytes`` is refused with its real size: the
+    rest of it is counted in chunks, never held in memory."""
+    data = stream.read(max_bytes + 1)
+    if len(data) <= max_bytes:
+        return data
+    size = len(data)
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+    raise photo_too_large(size, max_bytes)
+
+
 def check_image(data: bytes, *, max_bytes: int) -> str:
     """Validate an uploaded photo; returns its content type or raises Invalid."""
     if not data:
         raise Invalid("照片为空")
     if len(data) > max_bytes:
-        raise Invalid(f"照片过大：{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:.1f} MB")
+        raise photo_too_large(len(data), max_bytes)
     content_type = sniff_image(data)
     if content_type is None:
         raise Invalid("只接受 JPEG、PNG 或 WebP 图片")

@@ -29,6 +29,7 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.deps import CurrentActor, OptionalActor
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid, NotFound
+from civicgrid.media.store import read_photo
 from civicgrid.protect.idempotency import IDEMPOTENT_FOR_USER
 
 router = APIRouter()
@@ -210,7 +211,7 @@ def upload_attachments(
     media: Media,
     files: Annotated[list[UploadFile], File(description="JPEG / PNG / WebP")],
 ) -> list[AttachmentOut]:
-    photos = [f.file.read(media.max_bytes + 1) for f in files]
+    photos = [read_photo(f.file, max_bytes=media.max_bytes) for f in files]
     rows = service.add_attachment(
         session, appeal_id=appeal_id, photos=photos, media=media, actor=actor, now=now
     )

@@ -27,7 +27,7 @@ from civicgrid.clock import BEIJING, to_beijing
 from civicgrid.deps import AppSettings, field_cipher
 from civicgrid.errors import Conflict, DomainError, Forbidden, Invalid
 from civicgrid.kit.crypto import FieldCipher
-from civicgrid.media.store import LocalMediaStore
+from civicgrid.media.store import LocalMediaStore, read_photo
 from civicgrid.protect.idempotency import PENDING, Claim, find_or_claim, is_valid_key
 from civicgrid.protect.models import IdempotentAnswer
 from civicgrid.territory.locate import locate
@@ -81,16 +81,12 @@ def located_region_id(session: Session, lon: float | None, lat: float | None) ->
 
 
 def read_photos(files: list[UploadFile] | None, max_bytes: int) -> list[bytes]:
-    """The bytes of the uploaded photos (empty file inputs are skipped); the use case checks
-    their type and size."""
-    photos: list[bytes] = []
-    for upload in files or []:
-        if not upload.filename:
-            continue
-        photos.append(upload.file.read(max_bytes + 1))
-    if len(photos) > MAX_UPLOADS:
+    """The bytes of the uploaded photos (empty file inputs are skipped); a photo over
+    ``max_bytes`` is refused with its real size, the use case checks the type."""
+    uploads = [upload for upload in files or [] if upload.filename]
+    if len(uploads) > MAX_UPLOADS:
         raise Invalid(f"最多上传 {MAX_UPLOADS} 张照片", detail={"field": "photos"})
-    return photos
+    return [read_photo(upload.file, max_bytes=max_bytes) for upload in uploads]
 
 
 def parse_local_datetime(text: str) -> datetime | None:
