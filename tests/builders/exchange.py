@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals.service.intake import MediaPolicy
 from civicgrid.auth.actor import Actor
 from civicgrid.dispatch import service as dispatch_service
-from civicgrid.exchange import rules
+from civicgrid.exchange import rules, service
+from civicgrid.kit import spreadsheet
+from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
+from civicgrid.register.rules import ImportMode
+from tests.builders.appeals import FIELD_KEY
 
 HEADERS = rules.default_mapping().headers()
+ADMIN = Actor.system("test")
+CIPHER = FieldCipher(FIELD_KEY)
 
 
 def order_row(number: str = "GD20240501001", **overrides: str) -> dict[str, str]:
@@ -90,3 +96,30 @@ def load_catalogue(session: Session, now: datetime) -> None:
 
 def media(root: Path) -> MediaPolicy:
     return MediaPolicy(store=LocalMediaStore(root), max_bytes=4096)
+
+
+def run_import(
+    session: Session,
+    data: bytes,
+    *,
+    now: datetime,
+    media_root: Path,
+    fmt: str = "csv",
+    mapping: rules.ColumnMapping | None = None,
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING,
+    dry_run: bool = False,
+    actor: Actor = ADMIN,
+) -> service.ExchangeReport:
+    """Read ``data`` through the mapping (the default one when None) and import it."""
+    chosen = mapping or rules.default_mapping()
+    return service.import_orders(
+        session,
+        table=spreadsheet.read_table(data, fmt, rules.aliases(chosen)),
+        mapping=chosen,
+        mode=mode,
+        dry_run=dry_run,
+        actor=actor,
+        cipher=CIPHER,
+        media=media(media_root),
+        now=now,
+    )

@@ -40,6 +40,9 @@ def test_an_admin_imports_a_gbk_file_and_exports_it(
     assert answer.status_code == 200, answer.text
     assert "新建 2 件、更新 0 件" in answer.text
     assert "“不存在的分类”在派单目录中找不到" in answer.text
+    # the builder's 东城街道 is not in the mini territory: reported, not guessed
+    assert "未匹配的承办单位和区域" in answer.text
+    assert "承办单位“东城街道办事处”在辖区中找不到" in answer.text
     assert _orders(session) == 2
     export = client.get(f"{PAGE}/export.csv")
     assert export.status_code == 200

@@ -1,7 +1,8 @@
 """``civicgrid exchange import|export``: 12345 work orders as CSV/XLSX through a column mapping.
 
-``import`` checks every row and prints a row report (row number, column, reason) and the
-categories the catalogue does not know. With ``--mode all-or-nothing`` (the default) nothing is
+``import`` checks every row and prints a row report (row number, column, reason), the
+categories the catalogue does not know and the unit and district/street names the territory does
+not know. With ``--mode all-or-nothing`` (the default) nothing is
 written when any row fails and the exit code is 2; with ``--mode valid-rows`` the good rows are
 imported and the rest reported. ``--dry-run`` checks and reports without storing anything.
 """
@@ -17,7 +18,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.cli.common import cli_session, fail
 from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import get_settings
-from civicgrid.exchange import rules, service
+from civicgrid.exchange import export, rules, service
 from civicgrid.kit import spreadsheet
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.kit.progress import progress_bar
@@ -97,6 +98,8 @@ def import_file(
         typer.echo(f"  …… 另有 {len(report.errors) - MAX_PRINTED_ERRORS} 条错误", err=True)
     for e in report.unmapped_categories[:MAX_PRINTED_ERRORS]:
         typer.echo(f"  第 {e.row} 行 未映射分类: {e.message}", err=True)
+    for e in report.unmatched_names[:MAX_PRINTED_ERRORS]:
+        typer.echo(f"  第 {e.row} 行 {labels.get(e.field, e.field)} 未匹配: {e.message}", err=True)
     seconds = monotonic() - started
     if report.rejected:
         raise fail(
@@ -106,7 +109,8 @@ def import_file(
     verb = "检查完毕（试运行，未写入）：将新建" if dry_run else "已导入：新建"
     typer.echo(
         f"{verb} {report.created} 件、更新 {report.updated} 件（共 {report.total_rows} 行，"
-        f"{report.error_rows} 行有错误，{len(report.unmapped_categories)} 行分类未映射），"
+        f"{report.error_rows} 行有错误，{len(report.unmapped_categories)} 行分类未映射，"
+        f"{len(report.unmatched_names)} 处单位或区域名称未匹配），"
         f"用时 {seconds:.1f} 秒。"
     )
 
@@ -123,7 +127,7 @@ def export_file(
     except spreadsheet.SpreadsheetError as exc:
         raise fail(f"错误: {exc}") from exc
     with cli_session() as session:
-        data = service.export_orders(
+        data = export.export_orders(
             session,
             fmt=fmt,
             mapping=mapping,

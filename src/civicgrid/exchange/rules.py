@@ -26,6 +26,7 @@ FIELDS: dict[str, str] = {
     "content": "诉求内容",
     "address": "事发地址",
     "district": "所属区/街道",
+    "street": "所属街道",
     "urgency": "紧急程度",
     "category": "诉求分类",
     "units": "承办单位",
@@ -43,6 +44,9 @@ FIELDS: dict[str, str] = {
     "status": "工单状态",
 }
 REQUIRED = ("external_no", "received_at", "content")
+# Fields the shipped mapping leaves out: the common layout has one 所属区/街道 column; a file
+# with the street apart maps ``street`` in its own mapping.
+OPTIONAL = ("street",)
 
 URGENCY: dict[str, UrgencyLevel] = {
     "一般": UrgencyLevel.GENERAL,
@@ -193,6 +197,7 @@ class WorkOrder:
     caller_phone: str = ""
     address: str = ""
     district: str = ""
+    street: str = ""
     category_text: str = ""
     units: tuple[str, ...] = ()
     finish_due_at: datetime | None = None
@@ -344,6 +349,7 @@ def parse_order(cells: Mapping[str, str], row: int) -> tuple[WorkOrder | None, l
         caller_phone=r.text("caller_phone"),
         address=r.text("address"),
         district=r.text("district"),
+        street=r.text("street"),
         category_text=r.text("category"),
         units=units,
         finish_due_at=finish_due_at,

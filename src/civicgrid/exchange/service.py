@@ -1,19 +1,20 @@
-"""Use cases of the 12345 work-order exchange: import an export file (through the intake use
-case's joiner, so numbering, the submit event, the outbox and the audit row are those of every
-appeal) and export appeals in the same layout. Each is one transaction."""
+"""The import use case of the 12345 work-order exchange: an export file becomes appeals through
+the intake use case's joiner (so numbering, the submit event, the outbox and the audit row are
+those of every appeal), with their handling units, district/street and history. One
+transaction. The export is in ``export``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from civicgrid.appeals.channels import APPEAL_TYPE_LABELS, AppealType, Channel
-from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.models import Appeal, TimelineEvent
+from civicgrid.appeals.channels import Channel
+from civicgrid.appeals.models import Appeal, AppealUnit, TimelineEvent
 from civicgrid.appeals.service.common import append_event
 from civicgrid.appeals.service.intake import MediaPolicy, NewAppeal, submit_joined
 from civicgrid.appeals.states import AppealStatus
@@ -23,12 +24,13 @@ from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.dispatch.models import CatalogueItemRow
 from civicgrid.errors import Forbidden
-from civicgrid.exchange import rules
+from civicgrid.exchange import rules, units
 from civicgrid.exchange.models import ExchangeOrder
 from civicgrid.kit import spreadsheet
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.register.rows import RowError
 from civicgrid.register.rules import ImportMode
+from civicgrid.territory import queries as territory_queries
 
 Progress = Callable[[int, int], None]
 
@@ -48,6 +50,21 @@ HISTORY_COLUMNS = {
     "reply": "replied_at",
     "callback": "closed_at",
 }
+# Orders stored per flush: the new appeals of a batch are created first (each intake flushes
+# for its id and number), then every row's updates, units and history go in one flush, so
+# PostgreSQL receives them as a few multi-row statements instead of several per row.
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A valid order with what it maps to: its catalogue code ("" when unmapped), its handling
+    units and the district/street it lies in (None when unmatched or not given)."""
+
+    order: rules.WorkOrder
+    code: str
+    handling: units.UnitMatch
+    place: units.Place | None
 
 
 @dataclass
@@ -64,6 +81,7 @@ class ExchangeReport:
     rejected: bool = False
     errors: list[RowError] = field(default_factory=list)
     unmapped_categories: list[RowError] = field(default_factory=list)
+    unmatched_names: list[RowError] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -94,13 +112,59 @@ def catalogue_paths(session: Session) -> dict[tuple[str, ...], str]:
     return out
 
 
+def directories(session: Session) -> tuple[units.UnitDirectory, units.PlaceDirectory]:
+    """The territory's dispatchable units (streets and districts, active departments and
+    utilities) and its districts and streets, for matching names."""
+    regions = [r for r in territory_queries.all_regions(session) if r.level in units.PLACE_LEVELS]
+    unit_rows = [units.Unit("region", r.id, r.name, r.path) for r in regions]
+    unit_rows += [
+        units.Unit("department", d.id, d.name)
+        for d in territory_queries.list_departments(session)
+        if d.is_active
+    ]
+    unit_rows += [
+        units.Unit("utility", u.id, u.name)
+        for u in territory_queries.list_utilities(session)
+        if u.is_active
+    ]
+    places = [units.Place(r.id, r.name, r.level, r.path) for r in regions]
+    return units.UnitDirectory(unit_rows), units.PlaceDirectory(places)
+
+
+def _plan(
+    order: rules.WorkOrder,
+    paths: dict[tuple[str, ...], str],
+    names: tuple[units.UnitDirectory, units.PlaceDirectory],
+    report: ExchangeReport,
+) -> Planned:
+    """The order's catalogue code, units and place; what does not match goes into the report."""
+    code = ""
+    if order.category_text:
+        code = rules.match_category(order.category_text, paths) or ""
+        if not code:
+            report.unmapped_categories.append(
+                RowError(
+                    order.row, "category", f"诉求分类“{order.category_text}”在派单目录中找不到"
+                )
+            )
+    matched = units.match_units(order.units, names[0])
+    report.unmatched_names += [RowError(order.row, "units", p) for p in matched.problems]
+    place, problem = units.match_place(order.district, order.street, names[1])
+    if problem:
+        report.unmatched_names.append(RowError(order.row, "district", problem))
+    return Planned(order, code, matched, place)
+
+
 def _validate(
-    table: spreadsheet.Table, paths: dict[tuple[str, ...], str], report: ExchangeReport
-) -> list[tuple[rules.WorkOrder, str]]:
-    """The valid orders with their catalogue code (empty when unmapped); errors and unmapped
-    categories go into the report. A work-order number twice in one file is an error."""
+    table: spreadsheet.Table,
+    paths: dict[tuple[str, ...], str],
+    names: tuple[units.UnitDirectory, units.PlaceDirectory],
+    report: ExchangeReport,
+) -> list[Planned]:
+    """The valid orders with what they map to; errors, unmapped categories and unmatched unit
+    and place names go into the report. A work-order number twice in one file is an error."""
     seen: dict[str, int] = {}
-    valid: list[tuple[rules.WorkOrder, str]] = []
+    valid: list[Planned] = []
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
         order, problems = rules.parse_order(cells, number)
         report.errors += [RowError(number, p.field, p.message) for p in problems]
@@ -116,21 +180,14 @@ def _validate(
             )
             continue
         seen[order.external_no] = number
-        code = ""
-        if order.category_text:
-            code = rules.match_category(order.category_text, paths) or ""
-            if not code:
-                report.unmapped_categories.append(
-                    RowError(
-                        number, "category", f"诉求分类“{order.category_text}”在派单目录中找不到"
-                    )
-                )
-        valid.append((order, code))
+        valid.append(_plan(order, paths, names, report))
     return valid
 
 
-def _apply(appeal: Appeal, order: rules.WorkOrder, code: str) -> None:
-    """Copy the order's handling state onto the appeal."""
+def _apply(appeal: Appeal, plan: Planned) -> None:
+    """Copy the order's handling state onto the appeal; without a point, the appeal lies in
+    the order's street (or district) unless it already lies inside it."""
+    order = plan.order
     appeal.status = order.status.value
     for action, column in HISTORY_COLUMNS.items():
         setattr(appeal, column, order.time_of(action))
@@ -139,12 +196,41 @@ def _apply(appeal: Appeal, order: rules.WorkOrder, code: str) -> None:
     appeal.reply_text = order.reply_text
     appeal.resolved = order.resolved
     appeal.satisfaction = order.satisfaction.value if order.satisfaction else None
-    appeal.category = code
+    appeal.category = plan.code
     appeal.title = order.title
     appeal.content = order.content
     appeal.address = order.address
     appeal.appeal_type = order.appeal_type.value
     appeal.level = order.level.value
+    place = plan.place
+    if place is not None and appeal.lon is None and not appeal.region_path.startswith(place.path):
+        appeal.region_id = place.id
+        appeal.region_path = place.path
+
+
+def _apply_units(appeal: Appeal, plan: Planned, at: datetime) -> None:
+    """The order's units become the appeal's current units (lead, then co-units). Unchanged
+    units stay as they are (a re-import adds no row); changed ones are released, as a
+    re-dispatch releases them, and the new ones assigned at the order's dispatch time."""
+    wanted = [(role, u.kind, u.id) for role, u in plan.handling.units]
+    if not wanted:
+        return
+    current = [u for u in appeal.units if u.released_at is None]
+    if [(u.role, u.unit_kind, u.unit_id) for u in current] == wanted:
+        return
+    for row in current:
+        row.released_at = at
+    for role, unit in plan.handling.units:
+        appeal.units.append(
+            AppealUnit(
+                role=role,
+                unit_kind=unit.kind,
+                unit_id=unit.id,
+                unit_name=unit.name,
+                unit_path=unit.path,
+                assigned_at=at,
+            )
+        )
 
 
 def _step_key(action: str, at: datetime) -> str:
@@ -214,9 +300,101 @@ def _known_steps(session: Session, appeal_ids: Sequence[int]) -> dict[int, set[s
     return out
 
 
+def _existing(
+    session: Session, numbers: Sequence[str]
+) -> tuple[dict[str, ExchangeOrder], dict[int, Appeal]]:
+    """The links of the numbers imported before and their appeals (with their units)."""
+    links = {
+        found.external_no: found
+        for found in session.scalars(
+            select(ExchangeOrder).where(ExchangeOrder.external_no.in_(numbers))
+        )
+    }
+    ids = [found.appeal_id for found in links.values()]
+    appeals = {a.id: a for a in session.scalars(select(Appeal).where(Appeal.id.in_(ids)))}
+    return links, appeals
+
+
+def _create(
+    session: Session,
+    order: rules.WorkOrder,
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+    media: MediaPolicy,
+    now: datetime,
+) -> tuple[Appeal, ExchangeOrder]:
+    appeal = submit_joined(
+        session,
+        data=NewAppeal(
+            channel=Channel.HOTLINE,
+            appeal_type=order.appeal_type,
+            title=order.title,
+            content=order.content,
+            level=order.level,
+            address=order.address,
+            caller_name=order.caller_name,
+            caller_phone=order.caller_phone,
+        ),
+        actor=actor,
+        cipher=cipher,
+        media=media,
+        now=order.received_at,
+    )
+    set_committed_value(appeal, "units", [])  # a new appeal has none; no query to learn it
+    link = ExchangeOrder(
+        external_no=order.external_no,
+        appeal_id=appeal.id,
+        source_status=order.source_status[:32],
+        imported_at=now,
+        updated_at=now,
+    )
+    return appeal, link
+
+
+def _store_batch(
+    session: Session,
+    batch: Sequence[Planned],
+    *,
+    report: ExchangeReport,
+    actor: Actor,
+    cipher: FieldCipher,
+    media: MediaPolicy,
+    now: datetime,
+) -> None:
+    links, appeals = _existing(session, [p.order.external_no for p in batch])
+    known = _known_steps(session, [link.appeal_id for link in links.values()])
+    targets: list[tuple[Planned, Appeal, set[str]]] = []
+    new_links: list[ExchangeOrder] = []
+    for plan in batch:
+        link = links.get(plan.order.external_no)
+        if link is None:
+            appeal, link = _create(
+                session, plan.order, actor=actor, cipher=cipher, media=media, now=now
+            )
+            new_links.append(link)
+            targets.append((plan, appeal, set()))
+            report.created += 1
+        else:
+            appeal = appeals[link.appeal_id]  # the link's foreign key cascades deletes
+            targets.append((plan, appeal, known.get(appeal.id, set())))
+            report.updated += 1
+    with session.no_autoflush:
+        session.add_all(new_links)
+        for plan in batch:
+            if (link := links.get(plan.order.external_no)) is not None:
+                link.source_status = plan.order.source_status[:32]
+                link.updated_at = now
+        for plan, appeal, steps in targets:
+            _apply(appeal, plan)
+            _apply_units(appeal, plan, plan.order.time_of("dispatch") or plan.order.received_at)
+            _record_history(session, appeal, plan.order, steps, actor)
+    session.flush()
+
+
 def _store(
     session: Session,
-    valid: list[tuple[rules.WorkOrder, str]],
+    valid: list[Planned],
     *,
     report: ExchangeReport,
     actor: Actor,
@@ -225,67 +403,16 @@ def _store(
     now: datetime,
     progress: Progress | None,
 ) -> None:
-    numbers = [o.external_no for o, _ in valid]
-    links: dict[str, ExchangeOrder] = {}
-    for start in range(0, len(numbers), 1000):
-        part = numbers[start : start + 1000]
-        for found in session.scalars(
-            select(ExchangeOrder).where(ExchangeOrder.external_no.in_(part))
-        ):
-            links[found.external_no] = found
-    known = _known_steps(session, [found.appeal_id for found in links.values()])
-    ids = [found.appeal_id for found in links.values()]
-    appeals: dict[int, Appeal] = {}
-    for start in range(0, len(ids), 1000):
-        for loaded in session.scalars(
-            select(Appeal).where(Appeal.id.in_(ids[start : start + 1000]))
-        ):
-            appeals[loaded.id] = loaded
-    for done, (order, code) in enumerate(valid, start=1):
-        link = links.get(order.external_no)
-        if link is None:
-            appeal = submit_joined(
-                session,
-                data=NewAppeal(
-                    channel=Channel.HOTLINE,
-                    appeal_type=order.appeal_type,
-                    title=order.title,
-                    content=order.content,
-                    level=order.level,
-                    address=order.address,
-                    caller_name=order.caller_name,
-                    caller_phone=order.caller_phone,
-                ),
-                actor=actor,
-                cipher=cipher,
-                media=media,
-                now=order.received_at,
-            )
-            session.add(
-                ExchangeOrder(
-                    external_no=order.external_no,
-                    appeal_id=appeal.id,
-                    source_status=order.source_status[:32],
-                    imported_at=now,
-                    updated_at=now,
-                )
-            )
-            steps: set[str] = set()
-            report.created += 1
-        else:
-            appeal = appeals[link.appeal_id]  # the link's foreign key cascades deletes
-            link.source_status = order.source_status[:32]
-            link.updated_at = now
-            steps = known.get(appeal.id, set())
-            report.updated += 1
-        _apply(appeal, order, code)
-        _record_history(session, appeal, order, steps, actor)
-        if progress is not None and (done % 200 == 0 or done == len(valid)):
-            progress(done, len(valid))
-    session.flush()
+    for start in range(0, len(valid), BATCH):
+        batch = valid[start : start + BATCH]
+        _store_batch(
+            session, batch, report=report, actor=actor, cipher=cipher, media=media, now=now
+        )
+        if progress is not None:
+            progress(start + len(batch), len(valid))
 
 
-def _require_admin(actor: Actor) -> None:
+def require_admin(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN):
         raise Forbidden("只有管理员可以导入或导出 12345 工单")
 
@@ -308,16 +435,16 @@ def import_orders(
     appeals or updates of the appeals their work-order numbers were imported as. A dry run
     checks and reports but stores nothing. Raises Forbidden, MappingError (a mapped column
     missing from the file)."""
-    _require_admin(actor)
+    require_admin(actor)
     rules.check_headers(mapping, table.fields)
     report = ExchangeReport(mode=mode, dry_run=dry_run, total_rows=len(table.rows), valid_rows=0)
-    valid = _validate(table, catalogue_paths(session), report)
+    valid = _validate(table, catalogue_paths(session), directories(session), report)
     report.valid_rows = len(valid)
     if report.errors and mode is ImportMode.ALL_OR_NOTHING:
         report.rejected = True
         return report
     if dry_run:
-        numbers = [o.external_no for o, _ in valid]
+        numbers = [p.order.external_no for p in valid]
         existing = {
             n
             for start in range(0, len(numbers), 1000)
@@ -327,7 +454,7 @@ def import_orders(
                 )
             )
         }
-        report.updated = sum(1 for o, _ in valid if o.external_no in existing)
+        report.updated = sum(1 for p in valid if p.order.external_no in existing)
         report.created = len(valid) - report.updated
         return report
     _store(
@@ -353,98 +480,7 @@ def import_orders(
             "updated": report.updated,
             "error_rows": report.error_rows,
             "unmapped_categories": len(report.unmapped_categories),
+            "unmatched_names": len(report.unmatched_names),
         },
     )
     return report
-
-
-def _open(cipher: FieldCipher, token: str) -> str:
-    return cipher.decrypt(token) if token else ""
-
-
-def _rows(
-    session: Session, cipher: FieldCipher, mapping: rules.ColumnMapping
-) -> Iterable[list[object]]:
-    names = {c: name for name, c in catalogue_paths(session).items()}
-    query = (
-        select(ExchangeOrder.external_no, Appeal)
-        .join(Appeal, Appeal.id == ExchangeOrder.appeal_id)
-        .order_by(ExchangeOrder.id)
-    )
-    type_labels: dict[str, str] = {t.value: label for t, label in APPEAL_TYPE_LABELS.items()}
-    for external_no, appeal in session.execute(query):
-        history = _history_texts(session, appeal.id)
-        values: dict[str, object] = {
-            "external_no": external_no,
-            "received_at": rules.format_time(appeal.received_at),
-            "caller_name": _open(cipher, appeal.caller_name_enc),
-            "caller_phone": _open(cipher, appeal.caller_phone_enc),
-            "appeal_type": type_labels.get(appeal.appeal_type, type_labels[AppealType.OTHER]),
-            "title": appeal.title,
-            "content": appeal.content,
-            "address": appeal.address,
-            "district": "",
-            "urgency": rules.URGENCY_OUT[UrgencyLevel(appeal.level)],
-            "category": "-".join(names.get(appeal.category, ())),
-            "units": history.get("units", ""),
-            "dispatched_at": rules.format_time(appeal.dispatched_at),
-            "finish_due_at": rules.format_time(appeal.finish_due_at),
-            "signed_at": rules.format_time(appeal.signed_at),
-            "reply_text": appeal.reply_text,
-            "replied_at": rules.format_time(appeal.replied_at),
-            "extensions": history.get("extension", ""),
-            "returns": history.get("return", ""),
-            "supervisions": history.get("supervise", ""),
-            "callback_at": rules.format_time(appeal.closed_at),
-            "resolved": "" if appeal.resolved is None else ("是" if appeal.resolved else "否"),
-            "satisfaction": rules.SATISFACTION_OUT.get(appeal.satisfaction or "", ""),
-            "status": AppealStatus(appeal.status).label,
-        }
-        yield [values[f] for f in rules.FIELDS if f in mapping.columns]
-
-
-def _history_texts(session: Session, appeal_id: int) -> dict[str, str]:
-    """The 延期/退单/督办 records of an appeal as the export writes them, and the units named
-    at dispatch."""
-    out: dict[str, list[str]] = {}
-    rows = session.execute(
-        select(TimelineEvent.action, TimelineEvent.at, TimelineEvent.note)
-        .where(TimelineEvent.appeal_id == appeal_id, TimelineEvent.action.like("exchange_%"))
-        .order_by(TimelineEvent.at, TimelineEvent.id)
-    )
-    for action, at, note in rows:
-        kind = action.removeprefix("exchange_")
-        head = HISTORY_NOTES.get(kind, "")
-        text = note.removeprefix(head).removeprefix("：")
-        if kind == "dispatch":
-            out.setdefault("units", []).append(text)
-        elif kind in ("extension", "return", "supervise"):
-            out.setdefault(kind, []).append(f"{rules.format_time(at)[:16]} {text}".strip())
-    return {k: ("；" if k != "units" else "、").join(v) for k, v in out.items()}
-
-
-@use_case
-def export_orders(
-    session: Session,
-    *,
-    fmt: str,
-    mapping: rules.ColumnMapping,
-    actor: Actor,
-    cipher: FieldCipher,
-    now: datetime,
-) -> bytes:
-    """Every imported work order in the mapping's layout (the import reads it back)."""
-    _require_admin(actor)
-    rows = list(_rows(session, cipher, mapping))
-    audit.record(
-        session,
-        actor=actor,
-        action="exchange.export",
-        subject_type="exchange",
-        now=now,
-        detail={"rows": len(rows), "format": fmt},
-    )
-    headers = mapping.headers()
-    if fmt == "xlsx":
-        return spreadsheet.write_xlsx(headers, rows, "工单")
-    return spreadsheet.write_csv(headers, rows)

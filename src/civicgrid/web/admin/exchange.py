@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
-from civicgrid.exchange import rules, service
+from civicgrid.exchange import export, rules, service
 from civicgrid.kit import spreadsheet
 from civicgrid.register.rules import ImportMode
 from civicgrid.web.shared.context import PageActor
@@ -123,7 +123,7 @@ def exchange_export(
     require(actor, ADMIN)
     if fmt not in ("csv", "xlsx"):
         return Response("只支持 csv 或 xlsx", status_code=404, media_type="text/plain")
-    data = service.export_orders(
+    data = export.export_orders(
         session, fmt=fmt, mapping=rules.default_mapping(), actor=actor, cipher=cipher, now=now
     )
     media_type = (
