@@ -20,10 +20,11 @@ from civicgrid.assessment.api import router as assessment_router
 from civicgrid.auth.api import router as auth_router
 from civicgrid.clock import Clock, SystemClock
 from civicgrid.config import Settings, get_settings
-from civicgrid.db import make_engine, make_session_factory
+from civicgrid.db import make_engine, make_read_engine, make_session_factory
 from civicgrid.dispatch.api import router as dispatch_router
 from civicgrid.errors import DomainError, Invalid
 from civicgrid.events.api import router as events_router
+from civicgrid.exchange.api import router as exchange_router
 from civicgrid.insight.api import router as insight_router
 from civicgrid.jobs.registry import default_jobs
 from civicgrid.jobs.runner import JobLoop
@@ -32,6 +33,7 @@ from civicgrid.open311.api import router as open311_router
 from civicgrid.participation.api import routers as participation_routers
 from civicgrid.protect import edge as protect_edge
 from civicgrid.register.api import router as register_router
+from civicgrid.register.api_edits import router as register_edits_router
 from civicgrid.territory.api import router as territory_router
 from civicgrid.web import STATIC_DIR, mount_pages
 
@@ -40,16 +42,23 @@ def create_app(
     settings: Settings | None = None,
     *,
     session_factory: sessionmaker[Session] | None = None,
+    read_session_factory: sessionmaker[Session] | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
     """Build the app. Tests pass a session factory bound to a rolled-back connection and a
-    frozen clock; ``civicgrid serve`` passes nothing and gets the configured database."""
+    frozen clock; ``civicgrid serve`` passes nothing and gets the configured database, and the
+    read database of reports and dashboards when ``read_database_url`` is set (without one,
+    they read through the request's own session)."""
     settings = settings or get_settings()
     clock = clock or SystemClock()
     own_engine: Engine | None = None
+    read_engine: Engine | None = None
     if session_factory is None:
         own_engine = make_engine(settings.resolved_database_url)
         session_factory = make_session_factory(own_engine)
+        if read_session_factory is None and settings.read_database_url:
+            read_engine = make_read_engine(settings.read_database_url)
+            read_session_factory = make_session_factory(read_engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,8 +69,9 @@ def create_app(
         yield
         if loop is not None:
             loop.stop.set()
-        if own_engine is not None:
-            own_engine.dispose()
+        for engine in (own_engine, read_engine):
+            if engine is not None:
+                engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -74,6 +84,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.read_session_factory = read_session_factory
     app.state.clock = clock
 
     app.add_exception_handler(DomainError, _domain_error)
@@ -86,12 +97,14 @@ def create_app(
     app.include_router(territory_router)
     app.include_router(assessment_router)
     app.include_router(register_router)
+    app.include_router(register_edits_router)
     app.include_router(appeals_router)
     app.include_router(dispatch_router)
     app.include_router(insight_router)
     app.include_router(events_router)
     app.include_router(notices_router)
     app.include_router(open311_router)
+    app.include_router(exchange_router)
     for participation_router in participation_routers:
         app.include_router(participation_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -306,13 +306,15 @@ def move_resident(
 # --- visits and patrols ----------------------------------------------------------------------
 
 
-def _visit_reads(session: DbSession, visits: list[Visit]) -> list[schemas.VisitRead]:
+def visit_reads(session: DbSession, visits: list[Visit]) -> list[schemas.VisitRead]:
+    """Visits as the API answers them, with the residents and houses they concerned."""
     subjects = queries.visit_subjects(session, [v.id for v in visits])
     return [
         schemas.VisitRead(
             id=v.id,
             worker_label=v.worker_label,
             visited_at=v.visited_at,
+            kind=v.kind,
             place=v.place,
             content=v.content,
             grid_id=v.grid_id,
@@ -328,7 +330,7 @@ def record_visit(
     body: schemas.VisitCreate, session: DbSession, actor: CurrentActor, now: Now
 ) -> object:
     visit = service.record_visit(session, **body.model_dump(), actor=actor, now=now)
-    return _visit_reads(session, [visit])[0]
+    return visit_reads(session, [visit])[0]
 
 
 @router.get("/visits", response_model=list[schemas.VisitRead])
@@ -343,7 +345,7 @@ def list_visits(
     visits = queries.list_visits_for(
         session, actor, grid_id=grid_id, resident_id=resident_id, limit=limit, offset=offset
     )
-    return _visit_reads(session, list(visits))
+    return visit_reads(session, list(visits))
 
 
 @router.post("/patrol-tracks", response_model=schemas.PatrolRead, status_code=201)

@@ -188,7 +188,8 @@ class HouseTag(Base):
 
 
 class Visit(Base):
-    """A grid worker's visit (走访): when, where, what was found, and whom it concerned."""
+    """A grid worker's visit (走访): when, what kind (``rules.VisitKind``), where, what was
+    found, and whom it concerned."""
 
     __tablename__ = "register_visit"
     __table_args__ = (Index("ix_register_visit_region_path", "region_path"),)
@@ -197,6 +198,7 @@ class Visit(Base):
     worker_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     worker_label: Mapped[str] = mapped_column(String(200))
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16), default="routine", server_default="routine")
     place: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     grid_id: Mapped[int] = mapped_column(ForeignKey("region.id"))

@@ -49,6 +49,15 @@ class HouseUse(StrEnum):
     def label(self) -> str:
         return HOUSE_USE_LABELS[self]
 
+    @classmethod
+    def from_text(cls, text: str) -> HouseUse:
+        """Accept the code or the Chinese label; raise ValueError otherwise."""
+        value = text.strip()
+        for use, label in HOUSE_USE_LABELS.items():
+            if value in (use.value, label):
+                return use
+        raise ValueError(f"房屋用途「{value}」无效（应为 住宅、商业、办公 或 其他）")
+
 
 HOUSE_USE_LABELS: dict[HouseUse, str] = {
     HouseUse.RESIDENTIAL: "住宅",
@@ -101,6 +110,40 @@ class TagTarget(StrEnum):
 
     RESIDENT = "resident"
     HOUSE = "house"
+
+
+class VisitKind(StrEnum):
+    """走访类型: why a grid worker called on a person or a house."""
+
+    ROUTINE = "routine"
+    CARE = "care"
+    CHECK = "check"
+    MEDIATION = "mediation"
+    POLICY = "policy"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return VISIT_KIND_LABELS[self]
+
+    @classmethod
+    def from_text(cls, text: str) -> VisitKind:
+        """Accept the code or the Chinese label; raise ValueError otherwise."""
+        value = text.strip()
+        for kind, label in VISIT_KIND_LABELS.items():
+            if value in (kind.value, label):
+                return kind
+        raise ValueError(f"走访类型「{value}」无效")
+
+
+VISIT_KIND_LABELS: dict[VisitKind, str] = {
+    VisitKind.ROUTINE: "日常走访",
+    VisitKind.CARE: "关爱探访",
+    VisitKind.CHECK: "信息核实",
+    VisitKind.MEDIATION: "矛盾调解",
+    VisitKind.POLICY: "政策宣传",
+    VisitKind.OTHER: "其他",
+}
 
 
 class ImportMode(StrEnum):

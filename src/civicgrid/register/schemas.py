@@ -164,6 +164,7 @@ class ResidenceCreated(_Orm):
 
 class VisitCreate(BaseModel):
     visited_at: datetime
+    kind: str = Field(default="routine", max_length=16, description="走访类型 code or label")
     place: str = Field(min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=5000)
     resident_ids: list[int] = []
@@ -175,6 +176,7 @@ class VisitRead(BaseModel):
     id: int
     worker_label: str
     visited_at: datetime
+    kind: str
     place: str
     content: str
     grid_id: int
@@ -235,3 +237,40 @@ class ExportRequest(BaseModel):
     reveal: bool = False
     reason: str = ""
     grid_id: StrictInt | None = None  # strict: false / "1" are not grid ids
+
+
+class ResidentUpdate(BaseModel):
+    """Corrections to a resident; ``phone`` omitted keeps the stored one, ``""`` removes it."""
+
+    name: str = Field(min_length=1, max_length=50)
+    phone: str | None = Field(default=None, max_length=20)
+    ethnicity: str = Field(default="", max_length=20)
+    household_place: str = Field(default="", max_length=100)
+
+
+class HouseRegister(BaseModel):
+    """A house at a standard address; the building is created when the address lacks it."""
+
+    address_id: StrictInt
+    building: str = Field(min_length=1, max_length=50)
+    unit: str = Field(default="", max_length=20)
+    room: str = Field(min_length=1, max_length=20)
+    area_m2: float | None = None
+    use: str = "residential"
+    is_vacant: bool = False
+
+
+class HouseUpdate(BaseModel):
+    unit: str = Field(default="", max_length=20)
+    room: str = Field(min_length=1, max_length=20)
+    area_m2: float | None = None
+    use: str = "residential"
+    is_vacant: bool = False
+
+
+class HouseChoiceRead(BaseModel):
+    """A house as the house picker offers it."""
+
+    id: int
+    label: str
+    grid_id: int

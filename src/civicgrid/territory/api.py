@@ -4,7 +4,7 @@ children and boundary, list departments and utilities, import GeoJSON (admins)."
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 
@@ -24,9 +24,11 @@ from civicgrid.territory.schemas import (
     LocateRead,
     RegionRead,
     RegionRef,
+    UnitChoiceRead,
     UtilityRead,
     UtilityService,
 )
+from civicgrid.territory.units import search_units
 
 router = APIRouter(prefix="/api/v1/territory", tags=["territory"])
 
@@ -111,6 +113,29 @@ def list_departments(actor: CurrentActor, session: DbSession) -> list[Department
             is_active=d.is_active,
         )
         for d in departments
+    ]
+
+
+UnitKind = Literal["region", "department", "utility"]
+
+
+@router.get(
+    "/units/search",
+    response_model=list[UnitChoiceRead],
+    summary="承办单位搜索：按名称查找可派单的街乡、部门和企业（限本人数据范围）",
+)
+def search_unit_choices(
+    actor: CurrentActor,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=50, description="名称中的字，空格分隔多个")] = "",
+    kind: Annotated[list[UnitKind] | None, Query(description="只找这些类别")] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[UnitChoiceRead]:
+    """Units by name for the searchable unit pickers (dispatch, co-units, summons)."""
+    kinds = tuple(kind) if kind else ("region", "department", "utility")
+    return [
+        UnitChoiceRead(kind=u.kind, id=u.id, name=u.name, group=u.group, value=u.value)
+        for u in search_units(session, actor, q, kinds=kinds, limit=limit)
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,3 +153,13 @@ class ImportRead(BaseModel):
     created: int
     by_level: dict[str, int]
     derived_boundaries: int
+
+
+class UnitChoiceRead(BaseModel):
+    """A unit an order can be sent to, as the unit pickers show it."""
+
+    kind: Literal["region", "department", "utility"]
+    id: int
+    name: str
+    group: str = Field(description="街乡/区, 职能部门 or 公共服务企业")
+    value: str = Field(description="kind:id, as the dispatch forms post it")

@@ -24,7 +24,7 @@ def mount_pages(app: FastAPI) -> None:
     from civicgrid.web.notices import preference
     from civicgrid.web.participation import consultations, projects, volunteers
     from civicgrid.web.portal import resident
-    from civicgrid.web.register import community_map, search
+    from civicgrid.web.register import community_map, houses, residents, search
 
     app.include_router(login.router)
     app.include_router(account.router)
@@ -44,6 +44,8 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(preference.router)
     app.include_router(open311_keys.router)
     app.include_router(search.router)
+    app.include_router(residents.router)
+    app.include_router(houses.router)
     app.include_router(consultations.router)
     app.include_router(volunteers.router)
     app.include_router(projects.router)

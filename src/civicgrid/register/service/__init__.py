@@ -10,18 +10,22 @@ from civicgrid.register.service.housing import (
     create_address,
     create_building,
     create_house,
+    register_house,
     set_house_vacancy,
+    update_house,
 )
 from civicgrid.register.service.residents import (
     move_resident,
     register_resident,
     reveal_resident,
+    update_resident,
 )
 from civicgrid.register.service.tags import (
     create_tag,
     ensure_default_tags,
     tag_house,
     tag_resident,
+    untag_house,
     untag_resident,
 )
 from civicgrid.register.service.visits import (
@@ -38,10 +42,14 @@ __all__ = [
     "move_resident",
     "record_patrol",
     "record_visit",
+    "register_house",
     "register_resident",
     "reveal_resident",
     "set_house_vacancy",
     "tag_house",
     "tag_resident",
+    "untag_house",
     "untag_resident",
+    "update_house",
+    "update_resident",
 ]

@@ -68,13 +68,20 @@ def create_building(
     address = access.get_for_write(session, Address, address_id, actor)
     name = name.strip()
     if not name:
-        raise Invalid("楼栋名称不能为空")
+        raise Invalid("楼栋名称不能为空", detail={"field": "building"})
     if floors is not None and not 1 <= floors <= 200:
         raise Invalid("楼层数应在 1–200 之间")
     if session.scalar(
         select(Building.id).where(Building.address_id == address.id, Building.name == name)
     ):
         raise Conflict(f"地址「{address.name}」已有楼栋「{name}」")
+    return _add_building(session, address, name, floors, actor, now)
+
+
+def _add_building(
+    session: Session, address: Address, name: str, floors: int | None, actor: Actor, now: datetime
+) -> Building:
+    """The building row with the address's grid, audited. Joins the caller's transaction."""
     building = Building(
         address_id=address.id,
         name=name,
@@ -104,27 +111,30 @@ def create_house(
 ) -> House:
     """Add a house (room) to a building in scope."""
     building = access.get_for_write(session, Building, building_id, actor)
-    room, unit = room.strip(), unit.strip()
-    if not room:
-        raise Invalid("房号不能为空")
-    try:
-        house_use = rules.HouseUse(use)
-    except ValueError as exc:
-        raise Invalid(f"房屋用途「{use}」无效") from exc
-    if area_m2 is not None and not 0 < area_m2 < 100_000:
-        raise Invalid("建筑面积应大于 0")
-    if session.scalar(
-        select(House.id).where(
-            House.building_id == building.id, House.unit == unit, House.room == room
-        )
-    ):
-        raise Conflict(f"楼栋「{building.name}」已有房屋 {unit}{room}")
+    unit, room, house_use = _house_fields(unit, room, area_m2, use)
+    if _room_taken(session, building.id, unit, room):
+        raise Conflict(f"楼栋「{building.name}」已有房屋 {unit}{room}", detail={"field": "room"})
+    return _add_house(session, building, unit, room, area_m2, house_use, is_vacant, actor, now)
+
+
+def _add_house(
+    session: Session,
+    building: Building,
+    unit: str,
+    room: str,
+    area_m2: float | None,
+    use: rules.HouseUse,
+    is_vacant: bool,
+    actor: Actor,
+    now: datetime,
+) -> House:
+    """The house row with the building's grid, audited. Joins the caller's transaction."""
     house = House(
         building_id=building.id,
         unit=unit,
         room=room,
         area_m2=area_m2,
-        use=house_use.value,
+        use=use.value,
         is_vacant=is_vacant,
         grid_id=building.grid_id,
         region_path=building.region_path,
@@ -133,6 +143,103 @@ def create_house(
     session.add(house)
     session.flush()
     audit(session, actor, "house.create", "house", house.id, now)
+    return house
+
+
+def _house_fields(
+    unit: str, room: str, area_m2: float | None, use: str
+) -> tuple[str, str, rules.HouseUse]:
+    """The checked unit, room and use of a house (Invalid names the field)."""
+    room, unit = room.strip(), unit.strip()
+    if not room or len(room) > 20:
+        raise Invalid("房号不能为空且不超过 20 个字", detail={"field": "room"})
+    if len(unit) > 20:
+        raise Invalid("单元不超过 20 个字", detail={"field": "unit"})
+    try:
+        house_use = rules.HouseUse.from_text(use)
+    except ValueError as exc:
+        raise Invalid(str(exc), detail={"field": "use"}) from exc
+    if area_m2 is not None and not 0 < area_m2 < 100_000:
+        raise Invalid("建筑面积应大于 0 且小于 100000 平方米", detail={"field": "area_m2"})
+    return unit, room, house_use
+
+
+def _room_taken(session: Session, building_id: int, unit: str, room: str, but: int = 0) -> bool:
+    return (
+        session.scalar(
+            select(House.id).where(
+                House.building_id == building_id,
+                House.unit == unit,
+                House.room == room,
+                House.id != but,
+            )
+        )
+        is not None
+    )
+
+
+@use_case
+def register_house(
+    session: Session,
+    *,
+    address_id: int,
+    building: str,
+    unit: str = "",
+    room: str,
+    area_m2: float | None = None,
+    use: str = "residential",
+    is_vacant: bool = False,
+    actor: Actor,
+    now: datetime,
+) -> House:
+    """Add a house at a standard address in scope, naming its building: the building is
+    created when the address has none of that name (one form instead of three steps)."""
+    address = access.get_for_write(session, Address, address_id, actor)
+    building_name = building.strip()
+    if not building_name or len(building_name) > 50:
+        raise Invalid("楼栋不能为空且不超过 50 个字", detail={"field": "building"})
+    unit, room, house_use = _house_fields(unit, room, area_m2, use)
+    found = session.scalar(
+        select(Building).where(Building.address_id == address.id, Building.name == building_name)
+    )
+    if found is None:
+        found = _add_building(session, address, building_name, None, actor, now)
+    elif _room_taken(session, found.id, unit, room):
+        raise Conflict(f"{building_name}已有房屋 {unit}{room}", detail={"field": "room"})
+    return _add_house(session, found, unit, room, area_m2, house_use, is_vacant, actor, now)
+
+
+@use_case
+def update_house(
+    session: Session,
+    *,
+    house_id: int,
+    unit: str,
+    room: str,
+    area_m2: float | None,
+    use: str,
+    is_vacant: bool,
+    actor: Actor,
+    now: datetime,
+) -> House:
+    """Correct a house's unit, room, floor area, use and vacancy (its building and address
+    stay: a house does not move). Audited with the names of the changed fields."""
+    house = access.get_for_write(session, House, house_id, actor)
+    unit, room, house_use = _house_fields(unit, room, area_m2, use)
+    if _room_taken(session, house.building_id, unit, room, but=house.id):
+        raise Conflict(f"该楼栋已有房屋 {unit}{room}", detail={"field": "room"})
+    new = {
+        "unit": unit,
+        "room": room,
+        "area_m2": area_m2,
+        "use": house_use.value,
+        "is_vacant": is_vacant,
+    }
+    changed = [key for key, value in new.items() if getattr(house, key) != value]
+    for key, value in new.items():
+        setattr(house, key, value)
+    session.flush()
+    audit(session, actor, "house.update", "house", house.id, now, fields=changed)
     return house
 
 

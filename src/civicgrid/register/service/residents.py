@@ -19,6 +19,28 @@ from civicgrid.register.models import House, Residence, Resident, ResidentTag
 from civicgrid.register.service.common import audit, get_tag
 
 
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 50:
+        raise Invalid("姓名不能为空且不超过 50 个字", detail={"field": "name"})
+    return name
+
+
+def _checked_phone(phone: str) -> str:
+    """The normalised phone ('' for none); Invalid (field ``phone``) when malformed."""
+    phone = rules.normalise_phone(phone) if phone.strip() else ""
+    if phone and not rules.is_valid_phone(phone):
+        raise Invalid("手机号格式错误（应为 11 位手机号或带区号的固话）", detail={"field": "phone"})
+    return phone
+
+
+def _residence_kind(kind: str) -> rules.ResidenceKind:
+    try:
+        return rules.ResidenceKind.from_text(kind)
+    except ValueError as exc:
+        raise Invalid(str(exc), detail={"field": "kind"}) from exc
+
+
 @use_case
 def register_resident(
     session: Session,
@@ -40,25 +62,18 @@ def register_resident(
     """Register a person living in a house in scope: validates the ID number (GB 11643) and
     phone, refuses an ID number already registered (Conflict), stores them encrypted."""
     house = access.get_for_write(session, House, house_id, actor)
-    name = name.strip()
-    if not name or len(name) > 50:
-        raise Invalid("姓名不能为空且不超过 50 个字")
+    name = _checked_name(name)
     try:
         info = idcard.parse(id_no, today=now.date())
     except idcard.IdNumberError as exc:
-        raise Invalid(str(exc)) from exc
-    phone = rules.normalise_phone(phone) if phone else ""
-    if phone and not rules.is_valid_phone(phone):
-        raise Invalid("手机号格式错误（应为 11 位手机号或带区号的固话）")
-    try:
-        residence_kind = rules.ResidenceKind.from_text(kind)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid(str(exc), detail={"field": "id_no"}) from exc
+    phone = _checked_phone(phone)
+    residence_kind = _residence_kind(kind)
     if from_on is not None and from_on > now.date():
-        raise Invalid("入住日期不能晚于今天")
+        raise Invalid("入住日期不能晚于今天", detail={"field": "from_on"})
     id_hash = cipher.keyed_hash(info.number)
     if session.scalar(select(Resident.id).where(Resident.id_no_hash == id_hash)) is not None:
-        raise Conflict("该身份证号已登记")
+        raise Conflict("该身份证号已登记", detail={"field": "id_no"})
     tag_rows = [get_tag(session, t, rules.TagTarget.RESIDENT) for t in dict.fromkeys(tags)]
     resident = Resident(
         name=name,
@@ -123,18 +138,17 @@ def move_resident(
     the resident's grid follows the new house. Both must be in the actor's scope."""
     resident = access.get_for_write(session, Resident, resident_id, actor)
     house = access.get_for_write(session, House, house_id, actor)
-    try:
-        residence_kind = rules.ResidenceKind.from_text(kind)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from exc
+    residence_kind = _residence_kind(kind)
+    if on > now.date():
+        raise Invalid("迁入日期不能晚于今天", detail={"field": "on"})
     current = session.scalars(
         select(Residence).where(Residence.resident_id == resident.id, Residence.to_on.is_(None))
     ).all()
     for res in current:
         if res.house_id == house.id:
-            raise Conflict("居民已居住在该房屋")
+            raise Conflict("居民已居住在该房屋", detail={"field": "house_id"})
         if res.from_on is not None and on < res.from_on:
-            raise Invalid("迁出日期不能早于入住日期")
+            raise Invalid("迁出日期不能早于入住日期", detail={"field": "on"})
         res.to_on = on
     residence = Residence(
         resident_id=resident.id,
@@ -158,6 +172,55 @@ def move_resident(
     session.flush()
     audit(session, actor, "resident.move", "resident", resident.id, now, house_id=house.id)
     return residence
+
+
+@use_case
+def update_resident(
+    session: Session,
+    *,
+    resident_id: int,
+    name: str,
+    phone: str | None = None,
+    ethnicity: str = "",
+    household_place: str = "",
+    actor: Actor,
+    cipher: FieldCipher,
+    now: datetime,
+) -> Resident:
+    """Correct a resident's name, ethnicity, household place and phone (``phone=None`` keeps
+    the stored phone, ``""`` removes it; a new one is stored encrypted and masked). The ID
+    number is the person's identity and is not edited here: a wrong one means a new entry.
+    Audited with the names of the changed fields, never their values."""
+    resident = access.get_for_write(session, Resident, resident_id, actor)
+    name = _checked_name(name)
+    if len(ethnicity.strip()) > 20:
+        raise Invalid("民族不超过 20 个字", detail={"field": "ethnicity"})
+    if len(household_place.strip()) > 100:
+        raise Invalid("户籍地不超过 100 个字", detail={"field": "household_place"})
+    changed = [
+        key
+        for key, old, new in (
+            ("name", resident.name, name),
+            ("ethnicity", resident.ethnicity, ethnicity.strip()),
+            ("household_place", resident.household_place, household_place.strip()),
+        )
+        if old != new
+    ]
+    resident.name = name
+    resident.ethnicity = ethnicity.strip()
+    resident.household_place = household_place.strip()
+    if phone is not None:
+        plain = _checked_phone(phone)
+        new_hash = cipher.keyed_hash(plain) if plain else None
+        if new_hash != resident.phone_hash:
+            changed.append("phone")
+            resident.phone_enc = cipher.encrypt(plain) if plain else None
+            resident.phone_hash = new_hash
+            resident.phone_masked = mask_phone(plain)
+    resident.updated_at = now
+    session.flush()
+    audit(session, actor, "resident.update", "resident", resident.id, now, fields=changed)
+    return resident
 
 
 @use_case

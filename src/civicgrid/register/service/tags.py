@@ -151,3 +151,18 @@ def tag_house(
     session.flush()
     audit(session, actor, "house.tag", "house", house.id, now, tag=found.code)
     return link
+
+
+@use_case
+def untag_house(session: Session, *, house_id: int, tag: str, actor: Actor, now: datetime) -> None:
+    """Remove a tag from a house in scope."""
+    house = access.get_for_write(session, House, house_id, actor)
+    found = get_tag(session, tag, rules.TagTarget.HOUSE)
+    link = session.scalar(
+        select(HouseTag).where(HouseTag.house_id == house.id, HouseTag.tag_id == found.id)
+    )
+    if link is None:
+        raise NotFound(f"房屋没有标签「{found.name}」")
+    session.delete(link)
+    session.flush()
+    audit(session, actor, "house.untag", "house", house.id, now, tag=found.code)

@@ -21,6 +21,7 @@ def record_visit(
     session: Session,
     *,
     visited_at: datetime,
+    kind: str = "routine",
     place: str,
     content: str,
     resident_ids: Sequence[int] = (),
@@ -32,10 +33,16 @@ def record_visit(
     """Record a grid worker's visit. Every visited resident and house must be in scope; the
     visit's grid is ``grid_code`` or that of the first subject."""
     access.require_role(actor, rules.WRITE_ROLES, "登记走访")
-    if not place.strip() or not content.strip():
-        raise Invalid("走访地点和内容不能为空")
+    try:
+        visit_kind = rules.VisitKind.from_text(kind)
+    except ValueError as exc:
+        raise Invalid(str(exc), detail={"field": "kind"}) from exc
+    if not place.strip():
+        raise Invalid("走访地点不能为空", detail={"field": "place"})
+    if not content.strip():
+        raise Invalid("请填写走访情况", detail={"field": "content"})
     if visited_at.tzinfo is None or visited_at > now:
-        raise Invalid("走访时间必须带时区且不能晚于现在")
+        raise Invalid("走访时间必须带时区且不能晚于现在", detail={"field": "visited_on"})
     residents = [
         access.get_for(session, Resident, rid, actor) for rid in dict.fromkeys(resident_ids)
     ]
@@ -53,6 +60,7 @@ def record_visit(
         worker_user_id=actor.user_id,
         worker_label=actor.label,
         visited_at=visited_at,
+        kind=visit_kind.value,
         place=place.strip(),
         content=content.strip(),
         grid_id=grid_id,

@@ -1,7 +1,7 @@
 """The register (人房) search page (/register) for grid workers, street handlers and their
 supervisors: residents in the actor's data scope by name, phone, ID number, tag, address or
 grid. Names are masked by the template filter; ID numbers and phones show their stored masked
-form (revealing them is an audited action of ``register.access``, through the JSON API)."""
+form (revealing them is an audited action on the person's page, ``web.register.residents``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from civicgrid.deps import DbSession
 from civicgrid.register import queries as register_queries
-from civicgrid.register.rules import READ_ROLES
+from civicgrid.register.rules import READ_ROLES, WRITE_ROLES
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import Cipher, require
@@ -90,6 +90,7 @@ def register_search(
             "query": query,
             "base": base,
             "tags": [(t.name, t.name) for t in register_queries.list_tags(session)],
+            "can_write": actor.has_role(*WRITE_ROLES),
         },
         fragment="register/_results.html",
     )

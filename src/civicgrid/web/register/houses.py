@@ -1,0 +1,293 @@
+"""House pages of the register (人房 — the 房): a house's detail (address, building, residents,
+tags, visits), adding a house at a standard address (the address chosen by a searchable
+picker, the building by name), correcting it, tags and recording a visit. Scoped like every
+register read: houses outside the actor's grids answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from civicgrid.auth.actor import Actor
+from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.errors import Conflict, Invalid
+from civicgrid.register import access, lookups, queries, rules, service
+from civicgrid.territory import queries as territory_queries
+from civicgrid.web.register.visiting import (
+    Choice,
+    change_tag,
+    flash,
+    required_day,
+    visit_form_defaults,
+    visit_kinds,
+    visit_time,
+    visit_views,
+)
+from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.form_actions import Form
+from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token, submit_once
+from civicgrid.web.shared.render import render
+
+router = APIRouter(tags=["pages"])
+
+ADDRESS_SEARCH_URL = "/api/v1/register/addresses"
+USES = [(u.value, u.label) for u in rules.HouseUse]
+GENDER_LABELS = {"M": "男", "F": "女"}
+
+
+def pick_address(
+    session: Session, actor: Actor, chosen: str, typed: str
+) -> tuple[int | None, list[Choice]]:
+    """The standard address a form names: the picker's id, or the one address the typed text
+    finds; otherwise None and the candidates."""
+    if chosen.strip().isdigit():
+        return int(chosen), []
+    if not typed.strip():
+        return None, []
+    found = queries.list_addresses_for(session, actor, q=typed.strip(), limit=10)
+    exact = [a for a in found if a.name == typed.strip()]
+    if len(found) == 1 or len(exact) == 1:
+        return (exact or list(found))[0].id, []
+    return None, [Choice(a.id, a.name) for a in found]
+
+
+def _area(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise Invalid("建筑面积请填写数字（平方米）", detail={"field": "area_m2"}) from exc
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    house_id: int,
+    now: datetime,
+    *,
+    errors: FieldErrors | None = None,
+    form: dict[str, str] | None = None,
+    opened: str = "",
+    status_code: int = 200,
+) -> Response:
+    detail = lookups.house_detail_for(session, actor, house_id)
+    grid_id = detail.house.grid_id
+    grid = territory_queries.regions_by_ids(session, [grid_id]).get(grid_id)
+    visits = lookups.visits_of(session, actor, house_id=house_id)
+    ctx: dict[str, Any] = {
+        "d": detail,
+        "h": detail.house,
+        "grid_name": grid.name if grid else "",
+        "use_labels": {u.value: u.label for u in rules.HouseUse},
+        "kind_labels": {k.value: k.label for k in rules.ResidenceKind},
+        "genders": GENDER_LABELS,
+        "tag_choices": [
+            (t.name, t.name)
+            for t in queries.list_tags(session, target=rules.TagTarget.HOUSE.value)
+            if t.name not in detail.tags
+        ],
+        "visits": visit_views(visits),
+        "visit_kinds": visit_kinds(),
+        "visit_action": f"/register/houses/{house_id}/visits",
+        "visit_defaults": visit_form_defaults(now),
+        "today": visit_form_defaults(now)["visited_on"],
+        "can_write": actor.has_role(*rules.WRITE_ROLES),
+        "errors": errors or {},
+        "form": form or {},
+        "opened": opened,
+        "flashes": flash(request),
+    }
+    return render(request, "register/house.html", ctx, status_code=status_code)
+
+
+@router.get("/register/houses/new", include_in_schema=False)
+def new_house(request: Request, actor: PageActor, session: DbSession) -> Response:
+    """新增房屋: address by searchable picker, building by name, unit and room."""
+    access.require_role(actor, rules.WRITE_ROLES, "新增房屋")
+    return _new_page(request, {"use": "residential"}, {}, [], 200)
+
+
+def _new_page(
+    request: Request,
+    form: dict[str, str],
+    errors: FieldErrors,
+    candidates: list[Choice],
+    status_code: int,
+) -> Response:
+    return render(
+        request,
+        "register/house_form.html",
+        {
+            "form": form,
+            "errors": errors,
+            "candidates": candidates,
+            "uses": USES,
+            "address_search_url": ADDRESS_SEARCH_URL,
+            "form_token": form.get("form_token") or new_form_token(),
+            "house_id": None,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/register/houses/new", include_in_schema=False)
+def create_house(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    form: Form,
+) -> Response:
+    """Add the house; a repeated post of the same form shows the first result."""
+    address_id, candidates = pick_address(
+        session, actor, form.get("address", ""), form.get("address_q", "")
+    )
+    if address_id is None:
+        message = "找到多处地址，请从下面选择一处" if candidates else "请输入并选择标准地址"
+        return _new_page(request, form, {"address": message}, candidates, 422)
+
+    def call() -> int:
+        house = service.register_house(
+            session,
+            address_id=address_id,
+            building=form.get("building", ""),
+            unit=form.get("unit", ""),
+            room=form.get("room", ""),
+            area_m2=_area(form.get("area_m2", "")),
+            use=form.get("use", "residential"),
+            is_vacant=form.get("is_vacant") == "1",
+            actor=actor,
+            now=now,
+        )
+        return house.id
+
+    return submit_once(
+        request,
+        session,
+        actor,
+        form.get("form_token", ""),
+        call,
+        redirect=lambda hid: f"/register/houses/{hid}?done=created",
+        refused=lambda errors, code: _new_page(request, form, errors, [], code),
+        now=now,
+        keep_hours=settings.idempotency_hours,
+    )
+
+
+@router.get("/register/houses/{house_id}", include_in_schema=False)
+def house_detail(
+    request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now
+) -> Response:
+    """A house's page: address, building, residents, tags, visits."""
+    return _detail_page(request, session, actor, house_id, now)
+
+
+def _edit_page(
+    request: Request, house_id: int, label: str, form: dict[str, str], errors: FieldErrors,
+    status_code: int,
+) -> Response:  # fmt: skip
+    return render(
+        request,
+        "register/house_form.html",
+        {"form": form, "errors": errors, "uses": USES, "house_id": house_id, "label": label},
+        status_code=status_code,
+    )
+
+
+@router.get("/register/houses/{house_id}/edit", include_in_schema=False)
+def edit_house(request: Request, house_id: int, actor: PageActor, session: DbSession) -> Response:
+    """修改房屋信息: unit, room, floor area, use and vacancy."""
+    access.require_role(actor, rules.WRITE_ROLES, "修改房屋信息")
+    detail = lookups.house_detail_for(session, actor, house_id)
+    h = detail.house
+    form = {
+        "unit": h.unit,
+        "room": h.room,
+        "area_m2": "" if h.area_m2 is None else f"{h.area_m2:g}",
+        "use": h.use,
+        "is_vacant": "1" if h.is_vacant else "",
+    }
+    return _edit_page(request, house_id, detail.address_text, form, {}, 200)
+
+
+@router.post("/register/houses/{house_id}/edit", include_in_schema=False)
+def save_house(
+    request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
+) -> Response:
+    """Save the corrections; a refusal keeps what was typed and names the field."""
+    label = lookups.house_label_for(session, actor, house_id).label
+    try:
+        service.update_house(
+            session,
+            house_id=house_id,
+            unit=form.get("unit", ""),
+            room=form.get("room", ""),
+            area_m2=_area(form.get("area_m2", "")),
+            use=form.get("use", ""),
+            is_vacant=form.get("is_vacant") == "1",
+            actor=actor,
+            now=now,
+        )
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        return _edit_page(request, house_id, label, form, field_errors(exc), exc.status_code)
+    return RedirectResponse(f"/register/houses/{house_id}?done=updated", status_code=303)
+
+
+@router.post("/register/houses/{house_id}/tags", include_in_schema=False)
+def tag(
+    request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
+) -> Response:
+    """Add (``op=add``) or remove (``op=remove``) one tag."""
+    try:
+        done = change_tag(
+            form,
+            lambda name: service.tag_house(
+                session, house_id=house_id, tag=name, actor=actor, now=now
+            ),
+            lambda name: service.untag_house(
+                session, house_id=house_id, tag=name, actor=actor, now=now
+            ),
+        )
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        return _detail_page(
+            request, session, actor, house_id, now, errors={"tag": exc.message},
+            opened="tags", status_code=exc.status_code,
+        )  # fmt: skip
+    return RedirectResponse(f"/register/houses/{house_id}?done={done}", status_code=303)
+
+
+@router.post("/register/houses/{house_id}/visits", include_in_schema=False)
+def visit(
+    request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
+) -> Response:
+    """登记走访 from the house's page (the visit concerns the house)."""
+    label = lookups.house_label_for(session, actor, house_id).label
+    try:
+        service.record_visit(
+            session,
+            visited_at=visit_time(required_day(form.get("visited_on", ""), "visited_on"), now),
+            kind=form.get("kind", ""),
+            place=label,
+            content=form.get("content", ""),
+            house_ids=[house_id],
+            actor=actor,
+            now=now,
+        )
+    except Invalid as exc:
+        session.rollback()
+        return _detail_page(
+            request, session, actor, house_id, now, errors=field_errors(exc), form=form,
+            opened="visit", status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/register/houses/{house_id}?done=visit", status_code=303)

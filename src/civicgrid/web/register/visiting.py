@@ -1,0 +1,116 @@
+"""What the register's person and house pages share (not a page module): the flash messages
+of their post/redirect/get steps, reading a typed day, the time a visit recorded by day is
+stored at, and visits as the pages list them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from fastapi import Request
+
+from civicgrid.clock import BEIJING, to_beijing
+from civicgrid.errors import Invalid
+from civicgrid.register import rules
+from civicgrid.register.models import Visit
+
+DONE_MESSAGES = {
+    "created": "已登记。",
+    "updated": "已保存修改。",
+    "moved": "已办理迁居：原居住关系已结束，新的居住关系已开始，历史记录保留。",
+    "tagged": "已添加标签。",
+    "untagged": "已移除标签。",
+    "visit": "走访已记录。",
+}
+
+
+def flash(request: Request) -> list[str]:
+    """The confirmation named by ``?done=`` (unknown names show nothing)."""
+    message = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    return [message] if message else []
+
+
+def change_tag(
+    form: dict[str, str], add: Callable[[str], object], remove: Callable[[str], object]
+) -> str:
+    """Add (``op=add``) or remove (``op=remove``) the posted tag; returns the flash name."""
+    name = form.get("tag", "")
+    if form.get("op") == "remove":
+        remove(name)
+        return "untagged"
+    if not name:
+        raise Invalid("请选择要添加的标签", detail={"field": "tag"})
+    add(name)
+    return "tagged"
+
+
+def parse_day(text: str, field: str, *, optional: bool = True) -> date | None:
+    """A ``YYYY-MM-DD`` day typed or chosen in a date input; Invalid names the field."""
+    text = text.strip()
+    if not text:
+        if optional:
+            return None
+        raise Invalid("请填写日期", detail={"field": field})
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise Invalid("日期格式应为 2026-12-07", detail={"field": field}) from exc
+
+
+def required_day(text: str, field: str) -> date:
+    """Like :func:`parse_day` for a day that must be given."""
+    day = parse_day(text, field, optional=False)
+    assert day is not None  # parse_day raises for an empty required day
+    return day
+
+
+def visit_time(day: date, now: datetime) -> datetime:
+    """A visit recorded by day: now when it is today (Beijing), otherwise noon of that day; a
+    day after today stays after now, so the use case refuses it."""
+    today = to_beijing(now).date()
+    if day == today:
+        return now
+    return datetime.combine(day, time(12, 0), tzinfo=BEIJING)
+
+
+def visit_form_defaults(now: datetime) -> dict[str, str]:
+    return {"visited_on": to_beijing(now).date().isoformat(), "kind": "routine"}
+
+
+def visit_kinds() -> list[tuple[str, str]]:
+    return [(k.value, k.label) for k in rules.VisitKind]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A candidate a picker offers without JavaScript (a radio button)."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitView:
+    at: datetime
+    kind: str
+    place: str
+    content: str
+    worker: str
+
+
+def person_of(label: str) -> str:
+    """The display name in a stored ``username(显示名)`` label (people by name, not login)."""
+    if label.endswith(")") and "(" in label:
+        return label[label.index("(") + 1 : -1]
+    return label
+
+
+def visit_views(visits: Sequence[Visit]) -> list[VisitView]:
+    labels = {k.value: k.label for k in rules.VisitKind}
+    return [
+        VisitView(
+            v.visited_at, labels.get(v.kind, v.kind), v.place, v.content, person_of(v.worker_label)
+        )
+        for v in visits
+    ]
