@@ -196,6 +196,32 @@ def submit(
     )
 
 
+DUPLICATE_TITLE = "幸福路12号院门口垃圾堆放"
+
+
+def submit_duplicate_pair(
+    session: Session, world: World, *, now: datetime
+) -> tuple[Appeal, Appeal]:
+    """Two appeals of the same problem at the same place from two callers (the second a likely
+    duplicate of the first), recorded through the intake use case."""
+    first = submit(
+        session,
+        world,
+        now=now,
+        title=DUPLICATE_TITLE,
+        content="门口垃圾堆放多日无人清运，气味很大，希望尽快处理。",
+    )
+    again = submit(
+        session,
+        world,
+        now=now,
+        title="幸福路12号院垃圾没人清运",
+        content="门口垃圾堆放好几天没有清运，气味很大。",
+        caller_phone="13900000000",
+    )
+    return first, again
+
+
 def make_appeal(
     session: Session,
     *,

@@ -53,7 +53,8 @@ def test_unit_applies_and_the_centre_approves(
     csrf = login("supervisor")
     page = client.get(f"/appeals/{aid}")
     assert REASON in page.text
-    assert world.actor("street_a").label in page.text
+    assert world.actor("street_a").display_name in page.text
+    assert world.actor("street_a").label not in page.text  # by name, never by login name
     assert _url(aid, "approve_unreasonable") in page.text
     assert _url(aid, "reject_unreasonable") in page.text
     assert _url(aid, "mark_unreasonable") not in page.text

@@ -46,7 +46,9 @@ def test_closed_appeal_is_marked_shown_and_revoked_from_the_detail_page(
     )
     full = client.get(f"/appeals/{aid}")
     assert "unreasonable-finding" in full.text
-    assert world.actor("supervisor").label in full.text
+    # The person who found it by name, never by login name (UX: people by name and unit).
+    assert world.actor("supervisor").display_name in full.text
+    assert world.actor("supervisor").label not in full.text
 
     # A revocation without a reason is re-rendered with the message (422) and changes nothing.
     r = client.post(

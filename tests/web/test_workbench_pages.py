@@ -193,14 +193,17 @@ def test_favicon_is_served_without_login(client: TestClient) -> None:
 def test_timeline_names_people_not_login_names(
     client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
 ) -> None:
-    appeal = make_appeal(session, world=world, status=S.DISPATCHED, now=now)
+    appeal = make_appeal(session, world=world, status=S.SIGNED, now=now)
     session.commit()
     login("dispatcher")
     page = client.get(f"/appeals/{appeal.id}")
     assert page.status_code == 200
-    dispatcher = world.actor("dispatcher")
-    assert f'<span class="who">{dispatcher.display_name}</span>' in page.text
+    # Each person by display name and the unit of the post they acted in.
+    dispatcher, handler = world.actor("dispatcher"), world.actor("street_a")
+    assert f'<span class="who">{dispatcher.display_name}（北京市）</span>' in page.text
+    assert f'<span class="who">{handler.display_name}（建外街道）</span>' in page.text
     assert f"{dispatcher.username}(" not in page.text
+    assert f"{handler.username}(" not in page.text
 
 
 def test_dashboard_trend_table_ends_at_today(

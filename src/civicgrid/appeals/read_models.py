@@ -5,6 +5,7 @@ viewer may take now. Not routes: those are in ``appeals.api``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from civicgrid.appeals.schemas import (
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
+from civicgrid.auth.service.people import Person, people_by_id
 from civicgrid.kit.crypto import FieldCipher
 
 API_PREFIX = "/api/v1/appeals"
@@ -107,7 +109,8 @@ def list_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
     }
 
 
-def _event(event: TimelineEvent) -> EventOut:
+def _event(event: TimelineEvent, people: Mapping[int, Person]) -> EventOut:
+    person = people.get(event.actor_user_id) if event.actor_user_id is not None else None
     return EventOut(
         id=event.id,
         at=event.at,
@@ -119,7 +122,15 @@ def _event(event: TimelineEvent) -> EventOut:
         actor_role=event.actor_role,
         note=event.note,
         detail=event.detail,
+        actor_name=person.label(event.actor_role) if person else "",
     )
+
+
+def timeline_out(session: Session, appeal_id: int) -> list[EventOut]:
+    """The appeal's timeline with each person named by display name and unit."""
+    events = queries.timeline(session, appeal_id)
+    people = people_by_id(session, (e.actor_user_id for e in events))
+    return [_event(e, people) for e in events]
 
 
 def _finding(appeal: Appeal) -> UnreasonableFindingOut | None:
@@ -181,7 +192,7 @@ def render_detail(
             MergedOut(id=m.id, number=m.number, status=m.status)
             for m in queries.merged_into(session, appeal.id)
         ],
-        timeline=[_event(e) for e in queries.timeline(session, appeal.id)],
+        timeline=timeline_out(session, appeal.id),
         attachments=[attachment_out(a) for a in queries.attachments(session, appeal.id)],
         callbacks=[CallbackOut.model_validate(c) for c in queries.callbacks(session, appeal.id)],
         extensions=[ExtensionOut.model_validate(e) for e in queries.extensions(session, appeal.id)],

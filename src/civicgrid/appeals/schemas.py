@@ -240,6 +240,8 @@ class EventOut(_Out):
     actor_role: str
     note: str
     detail: dict[str, Any]
+    # The person as users read them: display name and the unit of their post (赵静（和平街道）).
+    actor_name: str = ""
 
 
 class AttachmentOut(_Out):

@@ -86,13 +86,18 @@ def load_for_action(
     appeal = result.unique().scalar_one_or_none()
     if appeal is None:
         appeal = queries.by_id_for(session, actor, appeal_id)  # raises the NotFound
+    check_version(appeal, expected_version)
+    return appeal
+
+
+def check_version(appeal: Appeal, expected_version: int | None) -> None:
+    """Conflict when ``expected_version`` is given and stale."""
     if expected_version is not None and expected_version != appeal.version:
         raise Conflict(
             f"工单已被他人修改（当前版本 {appeal.version}，提交的版本 {expected_version}），"
             "请刷新后重试",
             detail={"version": appeal.version, "expected_version": expected_version},
         )
-    return appeal
 
 
 def require_text(value: str | None, what: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from civicgrid.appeals import queries
 from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.service.common import (
+    check_version,
     get_target_by_number,
     load_for_action,
     owner_recipients,
@@ -19,7 +20,7 @@ from civicgrid.appeals.service.common import (
     transition,
 )
 from civicgrid.appeals.states import INTAKE_DISPOSITION_STATUSES, AppealStatus, EmergencyLine
-from civicgrid.appeals.workflow import Action, ActionInput, check_input
+from civicgrid.appeals.workflow import INTAKE, Action, ActionInput, check_input
 from civicgrid.auth.actor import Actor
 from civicgrid.db import use_case
 from civicgrid.errors import Invalid
@@ -220,10 +221,16 @@ def merge(
     expected_version: int | None = None,
 ) -> Appeal:
     """并单: join a duplicate to an open order. The duplicate keeps its caller, who is called
-    back on their own (see ``closing.callback``)."""
-    appeal = load_for_action(session, actor, appeal_id, expected_version)
+    back on their own (see ``closing.callback``). Idempotent: merging an appeal again into the
+    order it was merged into (a double click on 合并到此工单) changes and writes nothing and
+    returns it as it is, whatever version the repeated request carried."""
+    appeal = load_for_action(session, actor, appeal_id, None)
     check_input(Action.MERGE, ActionInput(merge_target_no=target_number), now=now)
     target = get_target_by_number(session, actor, target_number)
+    repeated = appeal.status == AppealStatus.MERGED.value and appeal.merged_into_id == target.id
+    if repeated and actor.has_role(*INTAKE):
+        return appeal
+    check_version(appeal, expected_version)
     target_status = AppealStatus(target.status)
     if target.id == appeal.id:
         raise Invalid(

@@ -29,6 +29,7 @@ from civicgrid.auth.service.logins import (
     logout,
     session_hash_of_cookie,
 )
+from civicgrid.auth.service.people import Person, people_by_id
 from civicgrid.auth.service.posts import (
     AnchorIds,
     PostView,
@@ -68,6 +69,7 @@ __all__ = [
     "BAD_CREDENTIALS",
     "TOKEN_PREFIX",
     "AnchorIds",
+    "Person",
     "PostView",
     "SecondFactorRequired",
     "TotpEnrolment",
@@ -97,6 +99,7 @@ __all__ = [
     "login_second_factor",
     "logout",
     "pending_totp",
+    "people_by_id",
     "reactivate_user",
     "regenerate_recovery_codes",
     "remove_post",

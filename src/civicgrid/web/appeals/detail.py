@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import actions, queries
 from civicgrid.appeals.deadlines import UrgencyLevel
-from civicgrid.appeals.read_models import render_detail
-from civicgrid.appeals.schemas import AppealRead
+from civicgrid.appeals.next_action import next_action
+from civicgrid.appeals.read_models import attachment_out, render_detail
+from civicgrid.appeals.schemas import AppealRead, AttachmentOut
 from civicgrid.appeals.self_service_rules import CallbackChannel
 from civicgrid.appeals.states import (
     AppealStatus,
@@ -28,7 +29,9 @@ from civicgrid.appeals.states import (
 )
 from civicgrid.appeals.workflow import ACTION_SPECS, Action, Requirement
 from civicgrid.auth.actor import Actor
-from civicgrid.deps import DbSession, Now
+from civicgrid.auth.service import people_by_id
+from civicgrid.config import Settings
+from civicgrid.deps import DbSession, Now, settings_of
 from civicgrid.errors import NotFound
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.territory import queries as territory_queries
@@ -37,9 +40,10 @@ from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redi
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names, unit_choices
+from civicgrid.web.shared.duplicates import duplicate_rows
 from civicgrid.web.shared.forms import Cipher, Media, flash_for, local_input, read_photos, refusal
 from civicgrid.web.shared.render import is_htmx, render
-from civicgrid.web.shared.templating import fmt_time
+from civicgrid.web.shared.templating import fmt_time, person
 
 router = APIRouter(tags=["pages"])
 
@@ -58,6 +62,7 @@ class ActionForm:
     text_optional: bool
     values: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    primary: bool = False
 
 
 # Actions whose text field is an optional note rather than a required reason.
@@ -89,8 +94,19 @@ OPTIONAL_INPUTS = {
 }
 
 
-def action_forms(view: AppealRead, failed: ActionForm | None = None) -> list[ActionForm]:
-    """One form per action the workflow allows for the actor's roles in the appeal's status."""
+def action_forms(
+    view: AppealRead, actor: Actor, failed: ActionForm | None = None
+) -> list[ActionForm]:
+    """One form per action the workflow allows for the actor's roles in the appeal's status;
+    the expected next one (:func:`civicgrid.appeals.next_action.next_action`) first, marked
+    ``primary``."""
+    offered = [Action(a.action) for a in view.allowed_actions]
+    expected = next_action(
+        AppealStatus(view.status),
+        actor.roles,
+        offered,
+        application_pending=view.unreasonable_application is not None,
+    )
     forms = []
     for allowed in view.allowed_actions:
         action = Action(allowed.action)
@@ -101,7 +117,9 @@ def action_forms(view: AppealRead, failed: ActionForm | None = None) -> list[Act
             forms.append(failed)
             continue
         forms.append(_blank_form(row, ACTION_SPECS[action].text_label, view))
-    return forms
+    for form in forms:
+        form.primary = expected is not None and form.action == expected.value
+    return sorted(forms, key=lambda f: not f.primary)
 
 
 def _blank_form(row: actions.ActionRow, text_label: str | None, view: AppealRead) -> ActionForm:
@@ -132,12 +150,15 @@ def detail_context(
     appeal_id: int,
     cipher: FieldCipher,
     now: datetime,
+    settings: Settings,
     failed: ActionForm | None = None,
 ) -> dict[str, Any]:
-    """Everything the detail page and its fragment show."""
+    """Everything the detail page and its fragment show: the appeal, the action forms (the
+    expected one first), the result the viewer judges, and the likely duplicates when the
+    viewer may merge."""
     appeal = queries.by_id_for(session, actor, appeal_id)
     view = render_detail(session, appeal, actor, cipher, now)
-    forms = action_forms(view, failed)  # the view offers only the 不合理 steps that fit
+    forms = action_forms(view, actor, failed)  # the view offers only the 不合理 steps that fit
     needs = set().union(*(f.requires for f in forms)) if forms else set()
     choices: dict[str, Any] = {
         "levels": [(lv.value, lv.label) for lv in UrgencyLevel],
@@ -168,8 +189,86 @@ def detail_context(
         "satisfaction_labels": {s.value: s.label for s in Satisfaction},
         "callback_channels": {c.value: c.label for c in CallbackChannel},
         "status_labels": {s.value: s.label for s in AppealStatus},
+        "result": judged_result(view),
+        "report_photos": [a for a in view.attachments if a.purpose not in RESULT_PURPOSES],
+        "duplicates": None,
+        "merge_htmx": True,
+        "merged_into": _merged_into(view),
     }
+    if any(f.action == Action.MERGE.value for f in forms):
+        ctx["duplicates"] = duplicate_rows(session, actor, appeal_id, settings)
     return ctx
+
+
+RESULT_PURPOSES = frozenset({"result", "evidence"})
+
+
+def _merged_into(view: AppealRead) -> tuple[int, str] | None:
+    """The id and number of the appeal this one was merged into (from its merge event)."""
+    if view.merged_into_id is None:
+        return None
+    merge = next((e for e in reversed(view.timeline) if e.action == Action.MERGE.value), None)
+    number = str(merge.detail.get("target_number", "")) if merge else ""
+    return view.merged_into_id, number or f"#{view.merged_into_id}"
+
+
+@dataclass(frozen=True)
+class JudgedResult:
+    """The unit's reply as the grid worker (核查) and the operator (回访) judge it: the text,
+    who answered for which unit, when, and the photos of the result."""
+
+    text: str
+    by: str
+    at: datetime | None
+    photos: list[AttachmentOut]
+
+
+def judged_result(view: AppealRead) -> JudgedResult | None:
+    """The latest reply with its photos; None before any reply."""
+    if not view.reply_text:
+        return None
+    reply = next((e for e in reversed(view.timeline) if e.action == Action.REPLY.value), None)
+    return JudgedResult(
+        text=view.reply_text,
+        by=(reply.actor_name or person(reply.actor_label)) if reply else "",
+        at=view.replied_at,
+        photos=[a for a in view.attachments if a.purpose in RESULT_PURPOSES],
+    )
+
+
+def result_of(session: Session, actor: Actor, appeal_id: int) -> JudgedResult | None:
+    """The judged result of one appeal the actor may see, without the rest of the detail."""
+    appeal = queries.by_id_for(session, actor, appeal_id)
+    if not appeal.reply_text:
+        return None
+    events = [e for e in queries.timeline(session, appeal.id) if e.action == Action.REPLY.value]
+    reply = events[-1] if events else None
+    by = ""
+    if reply is not None:
+        people = people_by_id(session, [reply.actor_user_id])
+        found = people.get(reply.actor_user_id) if reply.actor_user_id is not None else None
+        by = found.label(reply.actor_role) if found else person(reply.actor_label)
+    return JudgedResult(
+        text=appeal.reply_text,
+        by=by,
+        at=appeal.replied_at,
+        photos=[
+            attachment_out(a)
+            for a in queries.attachments(session, appeal.id)
+            if a.purpose in RESULT_PURPOSES
+        ],
+    )
+
+
+@router.get("/appeals/{appeal_id}/result", include_in_schema=False)
+def result(request: Request, appeal_id: int, actor: PageActor, session: DbSession) -> Response:
+    """The unit's reply with its photos (a fragment the grid worker's verify list loads; the
+    page itself without htmx)."""
+    found = result_of(session, actor, appeal_id)
+    if found is None:
+        raise NotFound("该工单还没有办理结果")
+    ctx = {"result": found, "appeal_id": appeal_id, "heading": "h3"}
+    return render(request, "appeals/result.html", ctx, fragment="appeals/_result.html")
 
 
 @router.get("/appeals/{appeal_id}", include_in_schema=False)
@@ -183,7 +282,7 @@ def detail(
 ) -> Response:
     """The appeal with its deadlines, caller (masked as the actor may see it), photos, full
     timeline and the forms of the actions allowed now."""
-    ctx = detail_context(session, actor, appeal_id, cipher, now)
+    ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
     ctx["flashes"] = flash_for(request)
     return render(request, "appeals/detail.html", ctx, fragment="appeals/_detail.html")
 
@@ -210,7 +309,7 @@ def _refused_page(
     """The detail again with the refused form filled as posted and the message beside it (or
     as a flash when the form is no longer offered)."""
     session.rollback()
-    ctx = detail_context(session, actor, appeal_id, cipher, now)
+    ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
     blank = next((f for f in ctx["forms"] if f.action == action.value), None)
     failed = blank or ActionForm(
         action=action.value,
@@ -313,7 +412,7 @@ def after_action(
     if not is_htmx(request):
         return done_redirect(f"/appeals/{appeal_id}", action)
     try:
-        ctx = detail_context(session, actor, appeal_id, cipher, now)
+        ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
     except NotFound:
         return Response(status_code=204, headers={"HX-Redirect": "/appeals/inbox"})
     ctx["flashes"] = [f"已完成操作：{action.label}"]

@@ -26,6 +26,7 @@ from civicgrid.web.shared.appeal_actions import REFUSED, ActionFields, done_redi
 from civicgrid.web.shared.appeal_rows import PAGE_SIZE, appeal_row, list_rows
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import unit_choices
+from civicgrid.web.shared.duplicates import duplicate_rows
 from civicgrid.web.shared.forms import Media, flash_for, refusal, require
 from civicgrid.web.shared.render import is_htmx, render
 
@@ -96,6 +97,24 @@ def dispatch_why(
     return render(
         request, "dispatch/why.html", {"why": why, "row": row}, fragment="dispatch/_why.html"
     )
+
+
+@router.get("/dispatch/queue/{appeal_id}/duplicates", include_in_schema=False)
+def dispatch_duplicates(
+    request: Request, appeal_id: int, actor: PageActor, session: DbSession, now: Now
+) -> Response:
+    """The likely duplicates of one queued appeal, each with a one-click 合并到此工单 (a
+    fragment the queue row loads when it scrolls into view; a page of its own without htmx)."""
+    require(actor, DISPATCH_ROLES)
+    row = appeal_row(queries.by_id_for(session, actor, appeal_id), now)
+    ctx = {
+        "appeal": row,
+        "row": row,
+        "duplicates": duplicate_rows(session, actor, appeal_id, settings_of(request)),
+        "merge_htmx": False,
+        "compact": is_htmx(request),
+    }
+    return render(request, "dispatch/duplicates.html", ctx, fragment="appeals/_duplicates.html")
 
 
 @router.post("/dispatch/queue/{appeal_id}", include_in_schema=False)

@@ -40,6 +40,7 @@ class AppealRow:
     warning: str
     warning_label: str
     version: int
+    reply_text: str = ""
 
 
 DUE_KIND_LABELS = {"dispatch": "派单时限", "response": "响应时限", "feedback": "办结时限"}
@@ -76,6 +77,7 @@ def appeal_row(appeal: queries.AppealRecord, now: datetime) -> AppealRow:
         warning=warning.value if warning else "",
         warning_label=warning.label if warning else "",
         version=appeal.version,
+        reply_text=appeal.reply_text or "",
     )
 
 
