@@ -20,6 +20,10 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(default=PROJECT_ROOT / "var")
     database_url: str = ""
+    # Reports and dashboards (the leader dashboard, assessment rankings/exports, insight reads)
+    # read from this database, e.g. a PostgreSQL streaming replica, through read-only sessions;
+    # empty = the primary (docs/operations.md).
+    read_database_url: str = ""
     secret_key: str = ""
     field_key: str = ""
     host: str = "127.0.0.1"

@@ -68,6 +68,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def make_read_engine(url: str) -> Engine:
+    """An engine for the read database (``CIVICGRID_READ_DATABASE_URL``) whose sessions can only
+    read: PostgreSQL sessions start with ``default_transaction_read_only``, SQLite connections
+    are ``query_only`` and begin deferred transactions (no write lock). A write through it
+    fails in the database, whatever the code above it does."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not url.startswith("sqlite"):
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            connect_args={"options": "-c default_transaction_read_only=on"},
+        )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; the SQLAlchemy SQLite dialect docs
     # recommend taking over BEGIN ourselves so that nested transactions work.

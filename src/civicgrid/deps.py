@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.audit import service as audit_service
 from civicgrid.clock import Clock
@@ -62,6 +62,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             close_session(session)
 
 
+async def get_read_session(
+    request: Request, primary: Annotated[Session, Depends(get_session)]
+) -> AsyncIterator[Session]:
+    """The session reports and dashboards read through: on the read database when
+    ``CIVICGRID_READ_DATABASE_URL`` is set (read-only, closed at the end), else the request's
+    own session (a second SQLite session would wait for the first one's write lock)."""
+    factory: sessionmaker[Session] | None = request.app.state.read_session_factory
+    if factory is None:
+        yield primary
+        return
+    session = factory()
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
 def clock_of(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -99,5 +116,7 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(get_read_session)]
+"""A session for reports and dashboards only: it may be on a read-only replica."""
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]

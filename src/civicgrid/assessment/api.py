@@ -25,7 +25,7 @@ from civicgrid.assessment.schemas import (
     UnitDetailRead,
 )
 from civicgrid.auth.deps import CurrentActor
-from civicgrid.deps import AppSettings, DbSession
+from civicgrid.deps import AppSettings, ReadSession
 from civicgrid.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
@@ -52,7 +52,7 @@ Config = Annotated[AssessmentConfig, Depends(get_config)]
 @router.get("/rankings", response_model=RankingRead, summary="三率排名（按单位类型与周期）")
 def rankings(
     actor: CurrentActor,
-    session: DbSession,
+    session: ReadSession,
     config: Config,
     period: PeriodParam,
     unit_type: UnitTypeParam,
@@ -77,7 +77,7 @@ def rankings(
 @router.get("/units/{unit_type}/{unit_id}", response_model=UnitDetailRead, summary="单位考核详情")
 def unit_detail(
     actor: CurrentActor,
-    session: DbSession,
+    session: ReadSession,
     config: Config,
     unit_type: str,
     unit_id: int,
@@ -109,7 +109,7 @@ def unit_detail(
 )
 def drill_down(
     actor: CurrentActor,
-    session: DbSession,
+    session: ReadSession,
     unit_type: str,
     unit_id: int,
     period: PeriodParam,
@@ -146,7 +146,7 @@ _MEDIA = {
 @router.get("/report", summary="月度考核报表（Excel 或 CSV）")
 def report(
     actor: CurrentActor,
-    session: DbSession,
+    session: ReadSession,
     config: Config,
     period: PeriodParam,
     fmt: Annotated[str, Query(alias="format", description="xlsx 或 csv")] = "xlsx",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import require_roles
 from civicgrid.auth.roles import Role
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession, Now, ReadSession
 from civicgrid.insight import analysis, queries, service, snapshots
 from civicgrid.insight.governance import TaskStatus
 from civicgrid.insight.periods import parse_period
@@ -53,7 +53,7 @@ ByParam = Annotated[
 @router.get("/hotspots", response_model=HotspotReportRead, summary="热点问题（聚类、热度与解释）")
 def hotspots(
     actor: Reader,
-    session: DbSession,
+    session: ReadSession,
     now: Now,
     period: PeriodParam,
     region: RegionParam = None,
@@ -82,7 +82,7 @@ def hotspots(
 @router.get("/trends", response_model=TrendReportRead, summary="周趋势与异常激增")
 def trends(
     actor: Reader,
-    session: DbSession,
+    session: ReadSession,
     now: Now,
     weeks: Annotated[int, Query(ge=4, le=104)] = 26,
     by: ByParam = "category",
@@ -99,7 +99,7 @@ def trends(
 @router.get("/forecast", response_model=ForecastReportRead, summary="下月诉求量预测（含回测）")
 def forecast(
     actor: Reader,
-    session: DbSession,
+    session: ReadSession,
     now: Now,
     months: Annotated[int, Query(ge=3, le=60)] = 24,
     backtest: Annotated[int, Query(ge=1, le=24)] = 6,
@@ -126,7 +126,7 @@ def forecast(
     "/topics/candidates", response_model=list[TopicCandidateRead], summary="每月一题候选问题"
 )
 def topic_candidates(
-    actor: Reader, session: DbSession, period: PeriodParam, region: RegionParam = None
+    actor: Reader, session: ReadSession, period: PeriodParam, region: RegionParam = None
 ) -> list[TopicCandidateRead]:
     """Frequent problems that cross units or regions, ranked, with the reasons."""
     found = analysis.topic_candidates_for(

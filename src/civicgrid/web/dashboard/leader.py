@@ -6,7 +6,8 @@ picker draws (/maps/grids.geojson).
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
 computed on read by ``web.dashboard.figures``; the hot problems come from the snapshot of the
-``insight.hotspots`` job. Charts and the map are drawn by
+``insight.hotspots`` job. Everything is read through :data:`civicgrid.deps.ReadSession` (the
+read-only replica when one is configured). Charts and the map are drawn by
 ``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
 """
 
@@ -21,7 +22,7 @@ from civicgrid.assessment import service as assessment_service
 from civicgrid.assessment.periods import local_date, month_period, parse_period
 from civicgrid.assessment.ranking import UnitType, parse_unit_type
 from civicgrid.auth.roles import Role
-from civicgrid.deps import AppSettings, DbSession, Now
+from civicgrid.deps import AppSettings, DbSession, Now, ReadSession
 from civicgrid.web.dashboard import figures
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names
@@ -41,7 +42,7 @@ def _pct(value: float) -> float:
 def dashboard(
     request: Request,
     actor: PageActor,
-    session: DbSession,
+    session: ReadSession,
     now: Now,
     settings: AppSettings,
     period: Annotated[str, Query(max_length=30)] = "",
