@@ -103,7 +103,8 @@ def _dashboard(tmp_path: Path, primary: str, replica: str) -> str:
         assert login.status_code == 303, login.text
         page = client.get("/dashboard")
         assert page.status_code == 200, page.text
-        return page.text
+        html: str = page.text
+        return html
 
 
 def test_the_dashboard_reads_from_the_read_database(
