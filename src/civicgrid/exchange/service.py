@@ -484,3 +484,46 @@ def import_orders(
         },
     )
     return report
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One stored import, as its audit row recorded it."""
+
+    at: datetime
+    actor: str
+    mode: str
+    rows: int
+    created: int
+    updated: int
+    error_rows: int
+    unmapped_categories: int
+    unmatched_names: int
+
+
+def list_imports(session: Session, *, actor: Actor, limit: int = 50) -> list[ImportRun]:
+    """The latest imports, newest first, read from their ``exchange.import`` audit rows (dry
+    runs store nothing and leave none). Raises Forbidden for anyone but an admin."""
+    require_admin(actor)
+    out: list[ImportRun] = []
+    for entry in audit.list_entries(session, action="exchange.import", limit=limit):
+        detail = entry.detail or {}
+
+        def count(key: str, detail: dict[str, object] = detail) -> int:
+            value = detail.get(key, 0)
+            return value if isinstance(value, int) else 0
+
+        out.append(
+            ImportRun(
+                at=entry.at,
+                actor=entry.actor_label,
+                mode=str(detail.get("mode", "")),
+                rows=count("rows"),
+                created=count("created"),
+                updated=count("updated"),
+                error_rows=count("error_rows"),
+                unmapped_categories=count("unmapped_categories"),
+                unmatched_names=count("unmatched_names"),
+            )
+        )
+    return out
