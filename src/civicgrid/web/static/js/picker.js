@@ -2,7 +2,7 @@
 // chooses from what a JSON search endpoint answers. Three forms, each of which works without
 // this script (the page then shows the plain control):
 //   [data-search-picker]  a text input + a hidden id input (the server resolves typed text);
-//   [data-unit-picker]    wraps a <select>: a search box is put before it and sets its value;
+//   [data-unit-picker]    wraps a <select>: a search box put before it chooses in the select;
 //   [data-multi-picker]   wraps checkboxes: choosing a name ticks its box and lists it.
 // Attributes: data-url (the endpoint, answering [{...}]), data-label-field (default "label"),
 // data-value-field (default "id").
@@ -143,27 +143,25 @@
     });
   }
 
+  // The select stays as it is (the list to browse, and what the form posts); the search box
+  // before it finds a unit by part of its name and chooses it in the select.
   function unitPicker(root) {
     var select = root.querySelector("select");
     if (!select) return;
-    var label = root.querySelector("label[for='" + select.id + "']");
+    var own = root.querySelector("label[for='" + select.id + "']");
     var input = document.createElement("input");
     input.type = "text";
     input.id = select.id + "-search";
     input.className = "picker-input";
-    input.placeholder = "输入单位名称中的字，如“住建”";
-    var current = select.options[select.selectedIndex];
-    if (current && current.value) input.value = current.text;
-    if (label) label.htmlFor = input.id;
-    select.insertAdjacentElement("beforebegin", input);
-    select.hidden = true;
-    select.tabIndex = -1;
+    input.placeholder = "输入单位名称中的字，如“城管”";
+    var label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.textContent = (own ? own.textContent : "承办单位") + "：输入名称查找";
+    root.insertBefore(label, root.firstChild);
+    label.insertAdjacentElement("afterend", input);
     combobox(root, input, function (chosen) {
       select.value = chosen.value;
       select.dispatchEvent(new Event("change", { bubbles: true }));
-    });
-    root.addEventListener("picker:typed", function () {
-      select.value = "";
     });
   }
 
