@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
@@ -44,9 +45,8 @@ def test_the_documented_exchange_commands_work_as_written(
     with live_server(app) as base:
         answers = [_run(base, command, env, tmp_path) for command in commands]
     assert [code for code, _ in answers] == EXPECTED, answers
-    dry, valid_rows, mapped, history, _, refused = (
-        json.loads(body) if body else None for _, body in answers
-    )
+    parsed: list[Any] = [json.loads(body) if body else None for _, body in answers]
+    dry, valid_rows, mapped, history, _, refused = parsed
     assert (dry["dry_run"], dry["created"], dry["error_rows"]) == (True, 1, 1)
     assert (valid_rows["created"], valid_rows["errors"][0]["row"]) == (1, 3)
     assert (mapped["created"], mapped["updated"]) == (0, 1)
