@@ -176,3 +176,22 @@ def test_dispatcher_picks_a_unit_by_typing_part_of_its_name(
     option.first.click()
     expect(form.locator("select[name=lead]")).to_have_value(unit.value)
     expect(search).to_have_value(unit.name)
+
+
+def test_admin_picks_a_post_anchor_by_typing_part_of_its_name(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    page = login(browser, live_server, "admin", demo_city.password, DESKTOP)
+    page.goto(f"{live_server.url}/admin/users")
+    search = page.locator("#anchor-search")
+    search.fill(demo_city.street_name[:2])
+    option = page.get_by_role("option", name=re.compile("^" + re.escape(demo_city.street_name)))
+    expect(option.first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "admin-anchor-picker")
+    option.first.click()
+    expect(page.locator("#anchor option:checked")).to_have_text(
+        re.compile(re.escape(demo_city.street_name))
+    )

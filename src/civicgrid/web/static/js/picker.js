@@ -4,8 +4,9 @@
 //   [data-search-picker]  a text input + a hidden id input (the server resolves typed text);
 //   [data-unit-picker]    wraps a <select>: a search box put before it chooses in the select;
 //   [data-multi-picker]   wraps checkboxes: choosing a name ticks its box and lists it.
-// Attributes: data-url (the endpoint, answering [{...}]), data-label-field (default "label"),
-// data-value-field (default "id").
+// Attributes: data-url (the endpoint, answering [{...}]; without it a unit picker filters the
+// options of its own select), data-label-field (default "label"), data-value-field (default
+// "id").
 (function () {
   "use strict";
   var counter = 0;
@@ -20,9 +21,23 @@
     });
   }
 
+  // The options of a select as items (a picker without data-url filters its own select).
+  function localItems(select, q) {
+    var parts = q.toLowerCase().split(/\s+/).filter(Boolean);
+    var found = [];
+    Array.prototype.forEach.call(select.options, function (o) {
+      var text = o.text.toLowerCase();
+      if (!o.value || !parts.every(function (p) { return text.indexOf(p) >= 0; })) return;
+      var group = o.parentElement && o.parentElement.tagName === "OPTGROUP" ? o.parentElement.label : "";
+      found.push({ label: o.text.trim(), value: o.value, group: group });
+    });
+    return Promise.resolve(found.slice(0, 20));
+  }
+
   // Make `input` a combobox; `choose(item)` is called with the chosen item.
   function combobox(root, input, choose) {
     var url = root.getAttribute("data-url");
+    var select = url ? null : root.querySelector("select");
     var labelField = root.getAttribute("data-label-field") || "label";
     var valueField = root.getAttribute("data-value-field") || "id";
     var id = "picker-" + ++counter;
@@ -104,7 +119,7 @@
         status.textContent = "";
         return;
       }
-      fetchItems(url, q).then(function (found) {
+      (select ? localItems(select, q) : fetchItems(url, q)).then(function (found) {
         if (mine === asked) show(found);
       });
     }
@@ -153,7 +168,7 @@
     input.type = "text";
     input.id = select.id + "-search";
     input.className = "picker-input";
-    input.placeholder = "输入单位名称中的字，如“城管”";
+    input.placeholder = "输入名称中的字，如“城管”";
     var label = document.createElement("label");
     label.htmlFor = input.id;
     label.textContent = (own ? own.textContent : "承办单位") + "：输入名称查找";
