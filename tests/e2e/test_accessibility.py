@@ -20,7 +20,15 @@ DESKTOP = {"width": 1366, "height": 900}
 MAIN_PAGES: dict[str, tuple[str, ...]] = {
     "operator": ("/", "/appeals/new", "/appeals/inbox"),
     "dispatcher": ("/", "/dispatch/queue", "/appeals/inbox"),
-    "street": ("/", "/appeals/inbox", "/register", "/community-map", "/notices/preference"),
+    "street": (
+        "/",
+        "/appeals/inbox",
+        "/register",
+        "/register/residents/new",
+        "/register/houses/new",
+        "/community-map",
+        "/notices/preference",
+    ),
     "dept": ("/", "/appeals/inbox"),
     "utility": ("/", "/appeals/inbox"),
     "grid": ("/", "/grid/tasks", "/grid/report", "/register", "/community-map"),
