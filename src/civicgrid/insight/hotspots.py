@@ -39,7 +39,7 @@ from datetime import datetime
 
 import numpy as np
 
-from civicgrid.insight import grouping, linking, places, rare_terms, similarity
+from civicgrid.insight import grouping, labels, linking, places, rare_terms, similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +175,9 @@ class Hotspot:
 
     @property
     def label(self) -> str:
-        """A short Chinese title: the main place and the key terms."""
-        where = self.places[0] if self.places else (self.areas[0] if self.areas else "")
-        what = "、".join(self.terms[:3])
-        return f"{where}：{what}" if where else what
+        """A short Chinese title: the main place and the problem's distinctive terms, without
+        stop words and pieces of the place (:func:`civicgrid.insight.labels.hot_label`)."""
+        return labels.hot_label(self.places, self.areas, self.terms)
 
 
 def _specific_places(items: Sequence[HotspotItem], config: HotspotConfig) -> frozenset[str]:
@@ -342,12 +341,17 @@ def _explain(
                 (similarity.describes_problem(vocab[int(c)]) for c in cols), bool, cols.size
             )
             score = np.where((share >= floor) & shown, share * share * idf[cols], -1.0)
-            top = np.argsort(-score, kind="stable")[: config.key_terms]
+            top = np.argsort(-score, kind="stable")[: 4 * config.key_terms]
             key_terms = tuple(vocab[int(cols[t])] for t in top.tolist() if score[t] > 0)
     nearest = np.argsort(-centre_sims, kind="stable")[: config.samples].tolist()
     area_counts = Counter(a for g in group for a in g.areas)
     place_counts = Counter(p for g in group for p in g.places)
     min_share = 2 if n > 2 else 1
+    named = labels.usable_places(
+        [p for p, c in _most_common(place_counts, 5) if c >= min_share],
+        [f"{g.title} {g.text[: config.body_chars]}" for g in group],
+    )
+    key_terms = labels.label_terms(key_terms, named[:1], config.key_terms)
     return Hotspot(
         rank=0,
         heat=round(sum(parts.values()), 4),
@@ -361,7 +365,7 @@ def _explain(
         last_at=max(g.at for g in group),
         terms=key_terms,
         areas=tuple(a for a, _ in _most_common(area_counts, 3)),
-        places=tuple(p for p, c in _most_common(place_counts, 5) if c >= min_share),
+        places=named,
         samples=tuple(Sample(group[k].key, group[k].title, group[k].at) for k in nearest),
         members=tuple(g.key for g in sorted(group, key=lambda g: (g.at, g.key))),
         heat_parts={k: round(v, 4) for k, v in parts.items()},

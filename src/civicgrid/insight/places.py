@@ -201,6 +201,13 @@ def _suffix_of(name: str) -> str:
     return next((s for s in _SUFFIXES_LONGEST_FIRST if name.endswith(s)), "")
 
 
+def stem_of(name: str) -> str:
+    """A place's name without its kind ("丽发新城" → "丽发", "凉塘路" → "凉塘"); the whole
+    name when it is only a suffix or has none."""
+    suffix = _suffix_of(name)
+    return name[: len(name) - len(suffix)] if len(name) > len(suffix) else name
+
+
 @dataclass(frozen=True, slots=True)
 class Places:
     """The places one text names: district-level areas, the city, and named places."""
