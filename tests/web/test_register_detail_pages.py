@@ -285,3 +285,43 @@ def test_the_register_search_links_names_to_the_person_page(
     assert read_only.status_code == 200
     assert "登记走访" not in read_only.text
     assert "查看完整身份信息" not in read_only.text
+
+
+def test_a_new_standard_address_comes_back_chosen_in_the_house_form(
+    client: TestClient, login: LoginAs, session: Session, person: Resident
+) -> None:
+    login("grid_a1")
+    page = client.get("/register/houses/new").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    assert f'value="{MiniTerritory.GRID_A1}"' in page
+    assert f'value="{MiniTerritory.GRID_A2}"' not in page  # the grid picker is scoped
+    refused = client.post(
+        "/register/addresses/new",
+        data={"csrf_token": token.group(1), "grid_code": "", "address_name": "光华路1号院"},
+    )
+    assert refused.status_code == 422
+    assert "请选择所在网格" in refused.text
+    assert 'value="光华路1号院"' in refused.text
+    made = client.post(
+        "/register/addresses/new",
+        data={
+            "csrf_token": token.group(1),
+            "grid_code": MiniTerritory.GRID_A1,
+            "address_name": "光华路1号院",
+        },
+    )
+    assert made.status_code == 200
+    assert "标准地址已新增" in made.text
+    assert 'value="光华路1号院"' in made.text
+    assert re.search(r'name="address" value="\d+"', made.text)
+    taken = client.post(
+        "/register/addresses/new",
+        data={
+            "csrf_token": token.group(1),
+            "grid_code": MiniTerritory.GRID_A1,
+            "address_name": "光华路1号院",
+        },
+    )
+    assert taken.status_code == 409
+    assert 'id="address_name-error"' in taken.text

@@ -73,6 +73,11 @@ def house_label_for(session: Session, actor: Actor, house_id: int) -> HouseChoic
     return HouseChoice(house.id, house_address_text(a, b, house.unit, house.room), house.grid_id)
 
 
+def address_name_for(session: Session, actor: Actor, address_id: int) -> str:
+    """The name of one standard address in scope (NotFound otherwise)."""
+    return access.get_for(session, Address, address_id, actor).name
+
+
 @dataclass(frozen=True, slots=True)
 class Occupant:
     """A resident of a house (masked fields only) and how they live there."""

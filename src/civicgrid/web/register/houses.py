@@ -7,15 +7,15 @@ register read: houses outside the actor's grids answer 404.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.errors import Conflict, Invalid
+from civicgrid.errors import Conflict, Invalid, NotFound
 from civicgrid.register import access, lookups, queries, rules, service
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.register.visiting import (
@@ -31,6 +31,7 @@ from civicgrid.web.register.visiting import (
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form
 from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token, submit_once
+from civicgrid.web.shared.pickers import region_groups
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
@@ -109,18 +110,32 @@ def _detail_page(
 
 
 @router.get("/register/houses/new", include_in_schema=False)
-def new_house(request: Request, actor: PageActor, session: DbSession) -> Response:
-    """新增房屋: address by searchable picker, building by name, unit and room."""
+def new_house(
+    request: Request,
+    actor: PageActor,
+    session: DbSession,
+    address: Annotated[int | None, Query()] = None,
+) -> Response:
+    """新增房屋: address by searchable picker (already chosen when coming back from adding the
+    address), building by name, unit and room."""
     access.require_role(actor, rules.WRITE_ROLES, "新增房屋")
-    return _new_page(request, {"use": "residential"}, {}, [], 200)
+    form = {"use": "residential"}
+    if address is not None:
+        name = lookups.address_name_for(session, actor, address)
+        form.update(address=str(address), address_q=name)
+    return _new_page(request, session, actor, form, {}, [], 200)
 
 
 def _new_page(
     request: Request,
+    session: Session,
+    actor: Actor,
     form: dict[str, str],
     errors: FieldErrors,
     candidates: list[Choice],
     status_code: int,
+    *,
+    address_form: bool = False,
 ) -> Response:
     return render(
         request,
@@ -133,9 +148,40 @@ def _new_page(
             "address_search_url": ADDRESS_SEARCH_URL,
             "form_token": form.get("form_token") or new_form_token(),
             "house_id": None,
+            "grid_groups": region_groups(session, actor, ("grid",)),
+            "address_form": address_form,
+            "flashes": flash(request),
         },
         status_code=status_code,
     )
+
+
+@router.post("/register/addresses/new", include_in_schema=False)
+def create_address(
+    request: Request, actor: PageActor, session: DbSession, now: Now, form: Form
+) -> Response:
+    """新增标准地址 from the house form, then back to it with the address chosen."""
+    if not form.get("grid_code", "").strip():
+        return _new_page(
+            request, session, actor, form, {"grid_code": "请选择所在网格"}, [], 422,
+            address_form=True,
+        )  # fmt: skip
+    try:
+        address = service.create_address(
+            session,
+            grid_code=form.get("grid_code", ""),
+            name=form.get("address_name", ""),
+            actor=actor,
+            now=now,
+        )
+    except (Invalid, Conflict, NotFound) as exc:
+        session.rollback()
+        field = "grid_code" if isinstance(exc, NotFound) else "address_name"
+        return _new_page(
+            request, session, actor, form, {field: exc.message}, [], exc.status_code,
+            address_form=True,
+        )  # fmt: skip
+    return RedirectResponse(f"/register/houses/new?address={address.id}&done=address", 303)
 
 
 @router.post("/register/houses/new", include_in_schema=False)
@@ -153,7 +199,7 @@ def create_house(
     )
     if address_id is None:
         message = "找到多处地址，请从下面选择一处" if candidates else "请输入并选择标准地址"
-        return _new_page(request, form, {"address": message}, candidates, 422)
+        return _new_page(request, session, actor, form, {"address": message}, candidates, 422)
 
     def call() -> int:
         house = service.register_house(
@@ -177,7 +223,7 @@ def create_house(
         form.get("form_token", ""),
         call,
         redirect=lambda hid: f"/register/houses/{hid}?done=created",
-        refused=lambda errors, code: _new_page(request, form, errors, [], code),
+        refused=lambda errors, code: _new_page(request, session, actor, form, errors, [], code),
         now=now,
         keep_hours=settings.idempotency_hours,
     )

@@ -22,6 +22,7 @@ DONE_MESSAGES = {
     "tagged": "已添加标签。",
     "untagged": "已移除标签。",
     "visit": "走访已记录。",
+    "address": "标准地址已新增，已为您选好，请继续填写房屋。",
 }
 
 
