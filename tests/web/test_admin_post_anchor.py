@@ -46,3 +46,24 @@ def test_adding_a_post_without_anchor_shows_the_message_in_that_users_form(
     )
     assert r.status_code == 422
     assert f'id="anchor-{uid}-error">领导岗位必须指定所属区划' in r.text
+
+
+def test_an_unknown_role_is_refused_with_the_input_kept(
+    client: TestClient, login: LoginAs, session: Session
+) -> None:
+    csrf = login("admin")
+    r = client.post(
+        "/admin/users",
+        data={
+            "username": "no_role",
+            "display_name": "孙八",
+            "password": "Str0ng!Passw0rd",
+            "role": "emperor",
+            "csrf_token": csrf,
+        },
+    )
+    assert r.status_code == 422
+    assert "请选择角色" in r.text
+    assert 'value="no_role"' in r.text
+    session.expire_all()
+    assert service.find_user_id(session, "no_role") is None

@@ -12,9 +12,11 @@ from fastapi.responses import Response
 
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
+from civicgrid.errors import Invalid
 from civicgrid.exchange import export, rules, service
 from civicgrid.kit import spreadsheet
 from civicgrid.register.rules import ImportMode
+from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import Cipher, Media, require
 from civicgrid.web.shared.render import render
@@ -63,6 +65,43 @@ def _read(upload: UploadFile | None, limit: int) -> bytes:
     return upload.file.read(limit + 1)
 
 
+_MODES = {m.value: m for m in ImportMode}
+
+
+def _mode(mode: str) -> ImportMode:
+    chosen = _MODES.get(mode)
+    if chosen is None:
+        raise Invalid(f"未知的导入方式：{mode}")
+    return chosen
+
+
+def _uploaded_orders(
+    orders: UploadFile | None, mapping: UploadFile | None
+) -> tuple[spreadsheet.Table, rules.ColumnMapping]:
+    """The orders file read with its mapping (or the default one); Invalid names what is wrong
+    with either file."""
+    raw = _read(orders, MAX_FILE_BYTES)
+    if not raw or orders is None:
+        raise Invalid("请选择要导入的工单文件")
+    if len(raw) > MAX_FILE_BYTES:
+        raise Invalid("文件过大（上限 100 MB）")
+    try:
+        mapping_raw = _read(mapping, 64 * 1024)
+        column_mapping = (
+            rules.parse_mapping(mapping_raw.decode("utf-8-sig"))
+            if mapping_raw
+            else rules.default_mapping()
+        )
+        fmt = spreadsheet.detect_format(orders.filename or "")
+        table = spreadsheet.read_table(raw, fmt, rules.aliases(column_mapping))
+        rules.check_headers(column_mapping, table.fields)
+    except UnicodeDecodeError as exc:
+        raise Invalid("映射文件须为 UTF-8 编码") from exc
+    except (rules.MappingError, spreadsheet.SpreadsheetError) as exc:
+        raise Invalid(str(exc)) from exc
+    return table, column_mapping
+
+
 @router.post(PAGE, include_in_schema=False)
 def exchange_import(
     request: Request,
@@ -78,41 +117,31 @@ def exchange_import(
 ) -> Response:
     """Import the uploaded file and show its row report (422 when refused)."""
     require(actor, ADMIN)
-    try:
-        chosen = ImportMode(mode)
-    except ValueError:
-        return _page(request, message=f"未知的导入方式：{mode}", status_code=422)
-    raw = _read(orders, MAX_FILE_BYTES)
-    if not raw or orders is None:
-        return _page(request, message="请选择要导入的工单文件", mode=mode, status_code=422)
-    if len(raw) > MAX_FILE_BYTES:
-        return _page(request, message="文件过大（上限 100 MB）", mode=mode, status_code=422)
-    try:
-        mapping_raw = _read(mapping, 64 * 1024)
-        column_mapping = (
-            rules.parse_mapping(mapping_raw.decode("utf-8-sig"))
-            if mapping_raw
-            else rules.default_mapping()
+
+    def run() -> service.ExchangeReport:
+        chosen = _mode(mode)
+        table, column_mapping = _uploaded_orders(orders, mapping)
+        return service.import_orders(
+            session,
+            table=table,
+            mapping=column_mapping,
+            mode=chosen,
+            dry_run=bool(dry_run),
+            actor=actor,
+            cipher=cipher,
+            media=media,
+            now=now,
         )
-        fmt = spreadsheet.detect_format(orders.filename or "")
-        table = spreadsheet.read_table(raw, fmt, rules.aliases(column_mapping))
-        rules.check_headers(column_mapping, table.fields)
-    except UnicodeDecodeError:
-        return _page(request, message="映射文件须为 UTF-8 编码", mode=mode, status_code=422)
-    except (rules.MappingError, spreadsheet.SpreadsheetError) as exc:
-        return _page(request, message=str(exc), mode=mode, status_code=422)
-    report = service.import_orders(
-        session,
-        table=table,
-        mapping=column_mapping,
-        mode=chosen,
-        dry_run=bool(dry_run),
-        actor=actor,
-        cipher=cipher,
-        media=media,
-        now=now,
+
+    return form_actions.perform(
+        run,
+        redirect=lambda report: _page(
+            request, report=report, mode=mode, status_code=422 if report.rejected else 200
+        ),
+        refused=lambda messages, status: _page(
+            request, message=messages[0], mode=mode, status_code=status
+        ),
     )
-    return _page(request, report=report, mode=mode, status_code=422 if report.rejected else 200)
 
 
 @router.get(PAGE + "/export.{fmt}", include_in_schema=False)

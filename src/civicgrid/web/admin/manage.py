@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civicgrid.auth import service as auth_service
@@ -93,26 +93,34 @@ def territory_import(
         return _territory_page(request, session, message="请选择 GeoJSON 文件", status_code=422)
     if len(raw) > MAX_GEOJSON_BYTES:
         return _territory_page(request, session, message="文件过大（上限 50 MB）", status_code=422)
-    try:
-        collection = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _territory_page(
-            request, session, message=f"不是有效的 GeoJSON 文件：{exc}", status_code=422
-        )
-    try:
-        summary = territory_service.import_geojson(
-            session, collection=collection, actor=actor, now=now
-        )
-    except DomainError as exc:
-        problems = exc.detail if isinstance(exc.detail, list) else []
-        return _territory_page(
+    return form_actions.perform_refused_by(
+        lambda: territory_service.import_geojson(
+            session, collection=_geojson(raw), actor=actor, now=now
+        ),
+        redirect=lambda summary: f"/admin/territory?imported={summary.created}",
+        refused_by=lambda exc: _territory_page(
             request,
             session,
-            problems=[p for p in problems if isinstance(p, dict)],
+            problems=_problems(exc),
             message=exc.message,
             status_code=exc.status_code,
-        )
-    return RedirectResponse(f"/admin/territory?imported={summary.created}", status_code=303)
+        ),
+        refuse=(DomainError,),
+    )
+
+
+def _geojson(raw: bytes) -> object:
+    """The uploaded file as JSON, or Invalid naming why it is not."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(f"不是有效的 GeoJSON 文件：{exc}") from exc
+
+
+def _problems(exc: DomainError) -> list[dict[str, Any]]:
+    """The per-feature problems an import refusal carries in its detail."""
+    problems = exc.detail if isinstance(exc.detail, list) else []
+    return [p for p in problems if isinstance(p, dict)]
 
 
 # --- users and posts --------------------------------------------------------------------------
@@ -221,12 +229,25 @@ def _users_page(
     )
 
 
-def _missing_anchor(role: Role, anchor: str, messages: list[str], key: int) -> dict[int, str]:
+_ROLES = {r.value: r for r in Role}
+
+
+def _chosen_role(role: str) -> Role:
+    """The posted role, or Invalid when none (or an unknown one) was chosen."""
+    chosen = _ROLES.get(role)
+    if chosen is None:
+        raise Invalid("请选择角色")
+    return chosen
+
+
+def _missing_anchor(role: str, anchor: str, messages: list[str], key: int) -> dict[int, str]:
     """The refusal's message beside the anchor field when the post lacks a required anchor."""
-    return {key: messages[0]} if needs_anchor(role) and not anchor.strip() else {}
+    chosen = _ROLES.get(role)
+    missing = chosen is not None and needs_anchor(chosen) and not anchor.strip()
+    return {key: messages[0]} if missing else {}
 
 
-def _anchor_ids(role: Role, anchor: str) -> dict[str, int | None]:
+def _anchor_ids(anchor: str) -> dict[str, int | None]:
     """The anchor field ``kind:id`` as the keyword arguments of the post use cases."""
     kind, _, raw = anchor.partition(":")
     ids: dict[str, int | None] = {"region_id": None, "department_id": None, "utility_id": None}
@@ -260,23 +281,17 @@ def create_user(
     """Create an account with its first post (one use case); problems re-render with 422."""
     require(actor, ADMIN)
     form = UserForm(username, display_name, role, anchor, title)
-    try:
-        chosen = Role(role)
-    except ValueError:
-        return _users_page(
-            request, session, actor, form=form, errors=["请选择角色"], status_code=422
-        )
     return form_actions.perform(
         lambda: auth_service.create_user_with_post(
             session,
             username=username,
             display_name=display_name,
             password=password,
-            role=chosen,
+            role=_chosen_role(role),
             title=title,
             actor=actor,
             now=now,
-            **_anchor_ids(chosen, anchor),
+            **_anchor_ids(anchor),
         ),
         redirect="/admin/users?done=user",
         refused=lambda messages, status: _users_page(
@@ -285,7 +300,7 @@ def create_user(
             actor,
             form=form,
             errors=messages,
-            anchor_errors=_missing_anchor(chosen, anchor, messages, 0),
+            anchor_errors=_missing_anchor(role, anchor, messages, 0),
             status_code=status,
         ),
         refuse=(DomainError,),
@@ -305,21 +320,15 @@ def add_post(
 ) -> Response:
     """Give an existing account another post."""
     require(actor, ADMIN)
-    try:
-        chosen = Role(role)
-    except ValueError:
-        return _users_page(
-            request, session, actor, post_errors={user_id: "请选择角色"}, status_code=422
-        )
     return form_actions.perform(
         lambda: auth_service.add_post(
             session,
             user_id=user_id,
-            role=chosen,
+            role=_chosen_role(role),
             title=title,
             actor=actor,
             now=now,
-            **_anchor_ids(chosen, anchor),
+            **_anchor_ids(anchor),
         ),
         redirect="/admin/users?done=post",
         refused=lambda messages, status: _users_page(
@@ -327,7 +336,7 @@ def add_post(
             session,
             actor,
             post_errors={user_id: messages[0]},
-            anchor_errors=_missing_anchor(chosen, anchor, messages, user_id),
+            anchor_errors=_missing_anchor(role, anchor, messages, user_id),
             status_code=status,
         ),
         refuse=(Invalid, Conflict, Forbidden),

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.roles import Role
 from civicgrid.config import Settings
 from civicgrid.deps import DbSession, Now, settings_of
-from civicgrid.errors import Conflict, Invalid
 from civicgrid.open311 import queries, service
+from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform_step
 from civicgrid.web.shared.forms import require
@@ -72,10 +72,10 @@ def create_client(
     require(actor, ADMIN)
     limit = _limit(form.get("rate_limit", "")) if form.get("rate_limit", "").strip() else None
 
-    # Not through form_actions.perform: success answers with the page showing the new key
-    # once (it is stored only hashed), not with a redirect.
-    try:
-        client, key = service.create_client(
+    # Success answers with the page showing the new key once (it is stored only hashed), not
+    # with a redirect.
+    return form_actions.perform(
+        lambda: service.create_client(
             session,
             name=form.get("name", ""),
             rate_limit_per_minute=settings_of(request).open311_rate_limit
@@ -83,10 +83,14 @@ def create_client(
             else limit,
             actor=actor,
             now=now,
-        )
-    except (Invalid, Conflict) as exc:
-        return _page(request, session, errors=[exc.message], form=form, status_code=exc.status_code)
-    return _page(request, session, new_key=key, new_name=client.name)
+        ),
+        redirect=lambda created: _page(
+            request, session, new_key=created[1], new_name=created[0].name
+        ),
+        refused=lambda messages, status: _page(
+            request, session, errors=messages, form=form, status_code=status
+        ),
+    )
 
 
 STEPS: dict[str, Step] = {

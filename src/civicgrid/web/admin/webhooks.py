@@ -17,6 +17,7 @@ from civicgrid.errors import Invalid
 from civicgrid.events import service
 from civicgrid.events.catalogue import EventType
 from civicgrid.events.sinks import message_id
+from civicgrid.web.shared import form_actions
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form, FormCall, Step, perform_step
 from civicgrid.web.shared.forms import require
@@ -96,10 +97,10 @@ def create_subscription(
 ) -> Response:
     """Subscribe a URL; the answer shows its secret once."""
     require(actor, ADMIN)
-    # Not through form_actions.perform: success answers with the page showing the secret
-    # once (it is stored encrypted and never shown again), not with a redirect.
-    try:
-        issued = service.subscribe(
+    # Success answers with the page showing the secret once (it is stored encrypted and never
+    # shown again), not with a redirect.
+    return form_actions.perform(
+        lambda: service.subscribe(
             session,
             url=form.get("url", ""),
             event_types=_chosen_types(form),
@@ -107,10 +108,15 @@ def create_subscription(
             cipher=field_cipher(settings_of(request)),
             actor=actor,
             now=now,
-        )
-    except Invalid as exc:
-        return _page(request, session, errors=[exc.message], form=form, status_code=422)
-    return _page(request, session, secret=issued.secret, secret_for=issued.subscription.url)
+        ),
+        redirect=lambda issued: _page(
+            request, session, secret=issued.secret, secret_for=issued.subscription.url
+        ),
+        refused=lambda messages, status: _page(
+            request, session, errors=messages, form=form, status_code=status
+        ),
+        refuse=(Invalid,),
+    )
 
 
 @router.post(f"{PAGE}/subscriptions/{{subscription_id}}/rotate", include_in_schema=False)

@@ -426,25 +426,22 @@ def track_rate(
     number, phone_tail = number.strip(), phone_tail.strip()
     ctx: dict[str, Any] = {"number": number, "phone_tail": phone_tail, "errors": []}
     form = RatingForm(resolved, satisfaction, comment)
-    try:
-        rating = service.rate_by_caller(
-            session,
-            appeal_id=appeal_id,
-            resolved=_resolved(resolved),
-            satisfaction=_satisfaction(satisfaction),
-            comment=comment,
-            proof=TrackingProof(number, phone_tail),
-            cipher=cipher,
-            now=now,
-        )
-    except (TooManyAttempts, NotFound) as exc:
-        ctx["errors"] = [exc.message]
-        return _track_page(request, actor, ctx, exc.status_code)
-    except DomainError as exc:
-        appeal = queries.find_for_tracking(
-            session, number=number, phone_last4=phone_tail, cipher=cipher
-        )
-        if appeal is None:  # the proof was checked before the refusal; defensive only
+
+    def rated(rating: service.SelfRating | None) -> Response:
+        if rating is None:
+            ctx["errors"] = [NO_MATCH_MESSAGE]
+            return _track_page(request, actor, ctx, 404)
+        _found(session, rating.appeal, ctx)
+        ctx["flashes"] = [RATED_MESSAGE]
+        return _track_page(request, actor, ctx)
+
+    def refused(exc: DomainError) -> Response:
+        appeal = None
+        if not isinstance(exc, (TooManyAttempts, NotFound)):
+            appeal = queries.find_for_tracking(
+                session, number=number, phone_last4=phone_tail, cipher=cipher
+            )
+        if appeal is None:  # no proof, or (defensive) the proof no longer matches
             ctx["errors"] = [exc.message]
             return _track_page(request, actor, ctx, exc.status_code)
         _found(session, appeal, ctx)
@@ -453,9 +450,19 @@ def track_rate(
         if not ctx["can_rate"]:
             ctx["errors"] = [exc.message]
         return _track_page(request, actor, ctx, exc.status_code)
-    if rating is None:
-        ctx["errors"] = [NO_MATCH_MESSAGE]
-        return _track_page(request, actor, ctx, 404)
-    _found(session, rating.appeal, ctx)
-    ctx["flashes"] = [RATED_MESSAGE]
-    return _track_page(request, actor, ctx)
+
+    return form_actions.perform_refused_by(
+        lambda: service.rate_by_caller(
+            session,
+            appeal_id=appeal_id,
+            resolved=_resolved(resolved),
+            satisfaction=_satisfaction(satisfaction),
+            comment=comment,
+            proof=TrackingProof(number, phone_tail),
+            cipher=cipher,
+            now=now,
+        ),
+        redirect=rated,
+        refused_by=refused,
+        refuse=(DomainError,),
+    )

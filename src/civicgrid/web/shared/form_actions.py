@@ -29,6 +29,9 @@ T = TypeVar("T")
 Refused = Callable[[list[str], int], Response]
 """Re-render the page with these messages and this status code."""
 
+RefusedBy = Callable[[DomainError], Response]
+"""Re-render the page from the refusal itself (its type, message, status and detail)."""
+
 
 async def form_fields(request: Request) -> dict[str, str]:
     """The posted form as plain strings (the CSRF check already parsed and cached it)."""
@@ -74,10 +77,27 @@ def perform(
     result, e.g. to name a created row, and may answer itself, e.g. with an htmx fragment); an
     error of ``refuse`` (Invalid or Conflict unless told) becomes ``refused(messages,
     status)``."""
+    return perform_refused_by(
+        call,
+        redirect=redirect,
+        refused_by=lambda exc: refused([exc.message], exc.status_code),
+        refuse=refuse,
+    )
+
+
+def perform_refused_by(
+    call: Callable[[], T],
+    *,
+    redirect: str | Callable[[T], str | Response],
+    refused_by: RefusedBy,
+    refuse: tuple[type[DomainError], ...] = (Invalid, Conflict),
+) -> Response:
+    """:func:`perform` for a form whose refusal page needs the error itself: the problems a
+    file import lists in its ``detail``, or a page that answers some error types otherwise."""
     try:
         result = call()
     except refuse as exc:
-        return refused([exc.message], exc.status_code)
+        return refused_by(exc)
     target = redirect if isinstance(redirect, str) else redirect(result)
     if isinstance(target, Response):
         return target
