@@ -153,8 +153,13 @@ def test_intake_result_shows_the_duplicate_and_merges_it_in_one_click(
     main_id, main_number, dup_id = _pair(session, world, now)
     csrf = login("operator")
     page = client.get(f"/appeals/{dup_id}").text
-    assert "疑似重复工单（1）" in page
-    row = page[page.index(f'data-number="{main_number}"') :]
+    assert f'hx-get="/appeals/{dup_id}/duplicates"' in page  # loaded after the page
+    fragment = client.get(f"/appeals/{dup_id}/duplicates", headers=HX)
+    assert fragment.status_code == 200
+    assert "疑似重复工单（1）" in fragment.text
+    assert "<html" not in fragment.text
+    assert 'hx-target="#appeal-detail"' in fragment.text
+    row = fragment.text[fragment.text.index(f'data-number="{main_number}"') :]
     assert DUPLICATE_TITLE in row
     assert "合并到此工单" in row
     r = client.post(
@@ -168,8 +173,23 @@ def test_intake_result_shows_the_duplicate_and_merges_it_in_one_click(
     session.expire_all()
     merged = queries.by_id_for(session, world.actor("operator"), dup_id)
     assert (merged.status, merged.merged_into_id) == ("merged", main_id)
-    # The main appeal lists the merged one.
+    # The main appeal lists the merged one; the merged one has nothing left to merge.
     assert f'<a href="/appeals/{dup_id}">' in client.get(f"/appeals/{main_id}").text
+    assert client.get(f"/appeals/{dup_id}/duplicates").status_code == 403
+
+
+def test_without_javascript_the_duplicates_are_a_page_of_their_own(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _main_id, main_number, dup_id = _pair(session, world, now)
+    login("dispatcher")
+    page = client.get(f"/appeals/{dup_id}/duplicates")
+    assert page.status_code == 200
+    assert "<html" in page.text
+    assert main_number in page.text
+    assert "hx-post" not in page.text  # a plain post, then back to the appeal
+    login("street_a")
+    assert client.get(f"/appeals/{dup_id}/duplicates").status_code == 403  # may not merge
 
 
 def test_the_dispatch_queue_offers_the_duplicates_of_each_row(

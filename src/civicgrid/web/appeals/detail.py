@@ -30,7 +30,6 @@ from civicgrid.appeals.states import (
 from civicgrid.appeals.workflow import ACTION_SPECS, Action, Requirement
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.service import people_by_id
-from civicgrid.config import Settings
 from civicgrid.deps import DbSession, Now, settings_of
 from civicgrid.errors import NotFound
 from civicgrid.kit.crypto import FieldCipher
@@ -150,12 +149,11 @@ def detail_context(
     appeal_id: int,
     cipher: FieldCipher,
     now: datetime,
-    settings: Settings,
     failed: ActionForm | None = None,
 ) -> dict[str, Any]:
     """Everything the detail page and its fragment show: the appeal, the action forms (the
-    expected one first), the result the viewer judges, and the likely duplicates when the
-    viewer may merge."""
+    expected one first), the result the viewer judges, and whether the viewer may merge (the
+    page then loads the likely duplicates)."""
     appeal = queries.by_id_for(session, actor, appeal_id)
     view = render_detail(session, appeal, actor, cipher, now)
     forms = action_forms(view, actor, failed)  # the view offers only the 不合理 steps that fit
@@ -191,12 +189,9 @@ def detail_context(
         "status_labels": {s.value: s.label for s in AppealStatus},
         "result": judged_result(view),
         "report_photos": [a for a in view.attachments if a.purpose not in RESULT_PURPOSES],
-        "duplicates": None,
-        "merge_htmx": True,
+        "may_merge": any(f.action == Action.MERGE.value for f in forms),
         "merged_into": _merged_into(view),
     }
-    if any(f.action == Action.MERGE.value for f in forms):
-        ctx["duplicates"] = duplicate_rows(session, actor, appeal_id, settings)
     return ctx
 
 
@@ -260,6 +255,23 @@ def result_of(session: Session, actor: Actor, appeal_id: int) -> JudgedResult | 
     )
 
 
+@router.get("/appeals/{appeal_id}/duplicates", include_in_schema=False)
+def duplicates(
+    request: Request, appeal_id: int, actor: PageActor, session: DbSession, now: Now
+) -> Response:
+    """The likely duplicates of an appeal the viewer may merge, each with a one-click
+    合并到此工单 (the fragment the detail page loads, so intake's result is not held up by the
+    search; a page of its own without htmx). 403 when the viewer may not merge it now."""
+    rows = duplicate_rows(session, actor, appeal_id, settings_of(request))
+    ctx = {
+        "appeal": appeal_row(queries.by_id_for(session, actor, appeal_id), now),
+        "duplicates": rows,
+        "merge_htmx": is_htmx(request),
+        "back": f"/appeals/{appeal_id}",
+    }
+    return render(request, "appeals/duplicates.html", ctx, fragment="appeals/_duplicates.html")
+
+
 @router.get("/appeals/{appeal_id}/result", include_in_schema=False)
 def result(request: Request, appeal_id: int, actor: PageActor, session: DbSession) -> Response:
     """The unit's reply with its photos (a fragment the grid worker's verify list loads; the
@@ -282,7 +294,7 @@ def detail(
 ) -> Response:
     """The appeal with its deadlines, caller (masked as the actor may see it), photos, full
     timeline and the forms of the actions allowed now."""
-    ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
+    ctx = detail_context(session, actor, appeal_id, cipher, now)
     ctx["flashes"] = flash_for(request)
     return render(request, "appeals/detail.html", ctx, fragment="appeals/_detail.html")
 
@@ -309,7 +321,7 @@ def _refused_page(
     """The detail again with the refused form filled as posted and the message beside it (or
     as a flash when the form is no longer offered)."""
     session.rollback()
-    ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
+    ctx = detail_context(session, actor, appeal_id, cipher, now)
     blank = next((f for f in ctx["forms"] if f.action == action.value), None)
     failed = blank or ActionForm(
         action=action.value,
@@ -412,7 +424,7 @@ def after_action(
     if not is_htmx(request):
         return done_redirect(f"/appeals/{appeal_id}", action)
     try:
-        ctx = detail_context(session, actor, appeal_id, cipher, now, settings_of(request))
+        ctx = detail_context(session, actor, appeal_id, cipher, now)
     except NotFound:
         return Response(status_code=204, headers={"HX-Redirect": "/appeals/inbox"})
     ctx["flashes"] = [f"已完成操作：{action.label}"]

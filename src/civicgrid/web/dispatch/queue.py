@@ -106,15 +106,14 @@ def dispatch_duplicates(
     """The likely duplicates of one queued appeal, each with a one-click 合并到此工单 (a
     fragment the queue row loads when it scrolls into view; a page of its own without htmx)."""
     require(actor, DISPATCH_ROLES)
-    row = appeal_row(queries.by_id_for(session, actor, appeal_id), now)
     ctx = {
-        "appeal": row,
-        "row": row,
+        "appeal": appeal_row(queries.by_id_for(session, actor, appeal_id), now),
         "duplicates": duplicate_rows(session, actor, appeal_id, settings_of(request)),
         "merge_htmx": False,
         "compact": is_htmx(request),
+        "back": "/dispatch/queue",
     }
-    return render(request, "dispatch/duplicates.html", ctx, fragment="appeals/_duplicates.html")
+    return render(request, "appeals/duplicates.html", ctx, fragment="appeals/_duplicates.html")
 
 
 @router.post("/dispatch/queue/{appeal_id}", include_in_schema=False)

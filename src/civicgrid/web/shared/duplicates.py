@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries
+from civicgrid.appeals.channels import Flow
 from civicgrid.appeals.states import AppealStatus
+from civicgrid.appeals.workflow import Action, can
 from civicgrid.auth.actor import Actor
 from civicgrid.config import Settings
 from civicgrid.dispatch import service as dispatch_service
-from civicgrid.errors import NotFound
+from civicgrid.errors import Forbidden, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +37,20 @@ class DuplicateRow:
         return f"{self.score * 100:.0f}%"
 
 
+def may_merge(appeal: queries.AppealRecord, actor: Actor) -> bool:
+    """True when the workflow lets ``actor`` merge the appeal now (并单 by intake roles,
+    before the unit signs)."""
+    status, flow = AppealStatus(appeal.status), Flow(appeal.flow)
+    return can(status, Action.MERGE, actor.roles, flow=flow)
+
+
 def duplicate_rows(
     session: Session, actor: Actor, appeal_id: int, settings: Settings
 ) -> list[DuplicateRow]:
-    """The likely duplicates of ``appeal_id`` that ``actor`` may see, best first."""
+    """The likely duplicates of ``appeal_id`` that ``actor`` may see, best first; Forbidden
+    when the actor may not merge the appeal now (the suggestions exist to be merged)."""
+    if not may_merge(queries.by_id_for(session, actor, appeal_id), actor):
+        raise Forbidden("当前状态下您不能并单，无需查看疑似重复工单")
     policy = dispatch_service.policy_from_settings(settings)
     found = dispatch_service.duplicates_for(
         session, actor=actor, appeal_id=appeal_id, policy=policy
