@@ -99,3 +99,49 @@ def test_the_hot_problems_add_few_queries_to_the_dashboard(
     with assert_max_queries(connection, 18):
         r = client.get("/dashboard")
     assert "/appeals/" in _section(r.text)
+
+
+def test_each_hot_problem_label_links_to_the_list_of_its_appeals(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    ids = _noise(session, world, now)
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+    login("leader")
+
+    section = _section(client.get("/dashboard").text)
+    assert 'href="/dashboard/hot-problems/1?period=2026-11"' in section
+    r = client.get("/dashboard/hot-problems/1?period=2026-11")
+
+    assert r.status_code == 200
+    assert "热点问题第 1 名：建国里社区：" in r.text  # the label: place, then its terms
+    listing = r.text[r.text.index('id="hot-problem-appeals"') :]
+    assert "本问题的诉求（3 件）" in listing
+    for appeal_id in ids:
+        assert f'href="/appeals/{appeal_id}"' in listing
+    for title in NOISE:
+        assert title in listing
+
+
+def test_a_hot_problem_that_is_not_there_is_a_404_in_chinese(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+    login("leader")
+
+    missing = client.get("/dashboard/hot-problems/9?period=2026-11")
+    week = client.get("/dashboard/hot-problems/1?period=2026-W47")
+
+    assert missing.status_code == 404
+    assert "没有第 9 个热点问题" in missing.text
+    assert week.status_code == 404
+
+
+def test_the_hot_problem_list_is_for_dashboard_roles_only(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+    login("resident")
+
+    assert client.get("/dashboard/hot-problems/1?period=2026-11").status_code == 403

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -227,11 +227,12 @@ def from_json(d: dict[str, Any]) -> StoredHotspot:
 
 @dataclass(frozen=True, slots=True)
 class CachedHotspots:
-    """A reader's cut of a snapshot: the report, and the sample appeals' ids per group (in the
-    report's order) for links."""
+    """A reader's cut of a snapshot: the report, and the sample and member appeals' ids per
+    group (in the report's order) for links."""
 
     report: analysis.HotspotReport
     sample_ids: list[tuple[int, ...]]
+    member_ids: list[tuple[int, ...]] = field(default_factory=list)
 
 
 def _snapshot_key(session: Session, actor: Actor, region_code: str | None) -> tuple[str, str, str]:
@@ -336,4 +337,8 @@ def _cut(
         hotspots=[g.hotspot for g in kept],
         computed_at=snapshot.computed_at,
     )
-    return CachedHotspots(report=report, sample_ids=[g.sample_ids for g in kept])
+    return CachedHotspots(
+        report=report,
+        sample_ids=[g.sample_ids for g in kept],
+        member_ids=[g.member_ids for g in kept],
+    )

@@ -23,6 +23,7 @@ from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.assessment.periods import Period, PeriodKind, local_date
 from civicgrid.auth.actor import Actor
+from civicgrid.errors import NotFound
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
 
@@ -195,7 +196,8 @@ def grid_outlines(session: Session) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class HotProblem:
-    """One hot problem as the dashboard lists it; ``samples`` are (appeal id, title)."""
+    """One hot problem as the dashboard lists it; ``samples`` are (appeal id, title),
+    ``member_ids`` every appeal of the group (for its list page)."""
 
     rank: int
     label: str
@@ -206,6 +208,7 @@ class HotProblem:
     size: int
     heat: float
     samples: list[tuple[int, str]]
+    member_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,29 @@ def hot_problems(
             size=h.size,
             heat=h.heat,
             samples=[(i, s.title) for i, s in zip(ids, h.samples, strict=True)],
+            member_ids=list(members),
         )
-        for h, ids in zip(cached.report.hotspots, cached.sample_ids, strict=True)
+        for h, ids, members in zip(
+            cached.report.hotspots, cached.sample_ids, cached.member_ids, strict=True
+        )
     ]
     return HotProblems(available=True, computed_at=cached.report.computed_at, items=items)
+
+
+def hot_problem_members(
+    session: Session, actor: Actor, period: Period, now: datetime, rank: int
+) -> tuple[HotProblem, list[appeal_queries.AppealRecord]] | None:
+    """The hot problem of ``rank`` on the dashboard of ``period`` and its appeals that
+    ``actor`` may open (oldest first); None when the period has no such problem."""
+    hot = hot_problems(session, actor, period, now)
+    found = next((h for h in hot.items if h.rank == rank), None)
+    if found is None:
+        return None
+    members: list[appeal_queries.AppealRecord] = []
+    for appeal_id in found.member_ids:
+        try:
+            members.append(appeal_queries.by_id_for(session, actor, appeal_id))
+        except NotFound:
+            continue  # merged away or moved out of the reader's scope since the mining
+    members.sort(key=lambda a: (a.received_at, a.id))
+    return found, members

@@ -1,7 +1,8 @@
 """The leader's dashboard (/dashboard): 三率 cards, the period's appeal counts, trend lines,
 category distribution, the ranking table, a map of grids coloured by warning level and
-appeal density, and the month's top hot problems (热点问题); and the grid outlines every map
-picker draws (/maps/grids.geojson).
+appeal density, and the month's top hot problems (热点问题), each linking to the list of its
+appeals (/dashboard/hot-problems/{rank}); and the grid outlines every map picker draws
+(/maps/grids.geojson).
 
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
@@ -24,10 +25,11 @@ from civicgrid.assessment.ranking import UnitType, parse_unit_type
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now, ReadSession
 from civicgrid.web.dashboard import figures
+from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names
 from civicgrid.web.shared.forms import require
-from civicgrid.web.shared.render import render
+from civicgrid.web.shared.render import error_page, render
 
 router = APIRouter(tags=["pages"])
 
@@ -110,6 +112,37 @@ def dashboard(
             "loads": sorted(loads, key=lambda g: (-g.open_now, g.code)),
             "hot": hot,
             "data": data,
+        },
+    )
+
+
+@router.get("/dashboard/hot-problems/{rank}", include_in_schema=False)
+def hot_problem(
+    request: Request,
+    actor: PageActor,
+    session: ReadSession,
+    now: Now,
+    rank: int,
+    period: Annotated[str, Query(max_length=30)] = "",
+) -> Response:
+    """The appeals of one hot problem of the dashboard (its rank in the month's list), with
+    its label, terms, places and dates: what the leader opens from the dashboard's label."""
+    require(actor, DASHBOARD_ROLES)
+    today = local_date(now)
+    chosen = parse_period(period) if period else month_period(today.year, today.month)
+    found = figures.hot_problem_members(session, actor, chosen, now, rank)
+    if found is None:
+        return error_page(
+            request, 404, f"{chosen.label}没有第 {rank} 个热点问题（热点问题按月计算）"
+        )
+    problem, members = found
+    return render(
+        request,
+        "dashboard/hot_problem.html",
+        {
+            "period": chosen,
+            "problem": problem,
+            "rows": [appeal_row(a, now) for a in members],
         },
     )
 
