@@ -169,13 +169,19 @@ def test_dispatcher_picks_a_unit_by_typing_part_of_its_name(
     search = form.locator("[data-unit-picker] input[role=combobox]")
     part = unit.name[1:3]
     search.fill(part)
-    option = form.get_by_role("option", name=re.compile("^" + re.escape(unit.name)))
+    option = form.locator("ul.picker-list [role=option]", has_text=unit.name)
     expect(option.first).to_be_visible()
     screenshot(page, "dispatch-unit-picker")
     assert_accessible(page)
     option.first.click()
     expect(form.locator("select[name=lead]")).to_have_value(unit.value)
     expect(search).to_have_value(unit.name)
+
+    co_search = form.locator("input[placeholder='输入单位名称中的字，选择后加入']")
+    co_search.fill(part)
+    form.locator("ul.picker-list:visible [role=option]", has_text=unit.name).first.click()
+    expect(form.locator(f"input[name=co_units][value='{unit.value}']")).to_be_checked()
+    expect(form.locator(".picker-chosen")).to_contain_text(unit.name)
 
 
 def test_admin_picks_a_post_anchor_by_typing_part_of_its_name(
