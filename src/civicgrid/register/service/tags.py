@@ -3,7 +3,9 @@ houses."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +17,9 @@ from civicgrid.register import access, rules
 from civicgrid.register.models import House, HouseTag, Resident, ResidentTag, Tag
 from civicgrid.register.service.common import audit, get_tag
 from civicgrid.register.tags import default_tags
+
+Owner = TypeVar("Owner", Resident, House)
+Link = TypeVar("Link", ResidentTag, HouseTag)
 
 
 @use_case
@@ -82,31 +87,82 @@ def create_tag(
     return tag
 
 
+@dataclass(frozen=True, slots=True)
+class _Tagging(Generic[Owner, Link]):
+    """What tagging a resident and tagging a house differ in: the tagged row, its link table
+    and the link's column naming it, the tag target, the noun in messages, the audit subject."""
+
+    owner: type[Owner]
+    link: type[Link]
+    owner_key: str
+    target: rules.TagTarget
+    noun: str
+    subject: str
+
+    def find_link(self, session: Session, owner_id: int, tag_id: int) -> Link | None:
+        column = getattr(self.link, self.owner_key)
+        return session.scalar(
+            select(self.link).where(column == owner_id, self.link.tag_id == tag_id)
+        )
+
+
+_RESIDENT_TAGS = _Tagging(
+    Resident, ResidentTag, "resident_id", rules.TagTarget.RESIDENT, "居民", "resident"
+)
+_HOUSE_TAGS = _Tagging(House, HouseTag, "house_id", rules.TagTarget.HOUSE, "房屋", "house")
+
+
+def _add_tag(
+    session: Session,
+    kind: _Tagging[Owner, Link],
+    owner_id: int,
+    tag: str,
+    actor: Actor,
+    now: datetime,
+) -> Link:
+    """Link ``tag`` to the row in scope (Conflict when it is there already); audited."""
+    owner = access.get_for_write(session, kind.owner, owner_id, actor)
+    found = get_tag(session, tag, kind.target)
+    if kind.find_link(session, owner.id, found.id) is not None:
+        raise Conflict(f"{kind.noun}已有标签「{found.name}」")
+    link = kind.link(
+        **{kind.owner_key: owner.id},
+        tag_id=found.id,
+        grid_id=owner.grid_id,
+        region_path=owner.region_path,
+        created_at=now,
+    )
+    session.add(link)
+    session.flush()
+    audit(session, actor, f"{kind.subject}.tag", kind.subject, owner.id, now, tag=found.code)
+    return link
+
+
+def _remove_tag(
+    session: Session,
+    kind: _Tagging[Owner, Link],
+    owner_id: int,
+    tag: str,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Unlink ``tag`` from the row in scope (NotFound when it is not there); audited."""
+    owner = access.get_for_write(session, kind.owner, owner_id, actor)
+    found = get_tag(session, tag, kind.target)
+    link = kind.find_link(session, owner.id, found.id)
+    if link is None:
+        raise NotFound(f"{kind.noun}没有标签「{found.name}」")
+    session.delete(link)
+    session.flush()
+    audit(session, actor, f"{kind.subject}.untag", kind.subject, owner.id, now, tag=found.code)
+
+
 @use_case
 def tag_resident(
     session: Session, *, resident_id: int, tag: str, actor: Actor, now: datetime
 ) -> ResidentTag:
     """Put a tag on a resident in scope."""
-    resident = access.get_for_write(session, Resident, resident_id, actor)
-    found = get_tag(session, tag, rules.TagTarget.RESIDENT)
-    existing = session.scalar(
-        select(ResidentTag).where(
-            ResidentTag.resident_id == resident.id, ResidentTag.tag_id == found.id
-        )
-    )
-    if existing is not None:
-        raise Conflict(f"居民已有标签「{found.name}」")
-    link = ResidentTag(
-        resident_id=resident.id,
-        tag_id=found.id,
-        grid_id=resident.grid_id,
-        region_path=resident.region_path,
-        created_at=now,
-    )
-    session.add(link)
-    session.flush()
-    audit(session, actor, "resident.tag", "resident", resident.id, now, tag=found.code)
-    return link
+    return _add_tag(session, _RESIDENT_TAGS, resident_id, tag, actor, now)
 
 
 @use_case
@@ -114,18 +170,7 @@ def untag_resident(
     session: Session, *, resident_id: int, tag: str, actor: Actor, now: datetime
 ) -> None:
     """Remove a tag from a resident in scope."""
-    resident = access.get_for_write(session, Resident, resident_id, actor)
-    found = get_tag(session, tag, rules.TagTarget.RESIDENT)
-    link = session.scalar(
-        select(ResidentTag).where(
-            ResidentTag.resident_id == resident.id, ResidentTag.tag_id == found.id
-        )
-    )
-    if link is None:
-        raise NotFound(f"居民没有标签「{found.name}」")
-    session.delete(link)
-    session.flush()
-    audit(session, actor, "resident.untag", "resident", resident.id, now, tag=found.code)
+    _remove_tag(session, _RESIDENT_TAGS, resident_id, tag, actor, now)
 
 
 @use_case
@@ -133,36 +178,10 @@ def tag_house(
     session: Session, *, house_id: int, tag: str, actor: Actor, now: datetime
 ) -> HouseTag:
     """Put a tag on a house in scope."""
-    house = access.get_for_write(session, House, house_id, actor)
-    found = get_tag(session, tag, rules.TagTarget.HOUSE)
-    existing = session.scalar(
-        select(HouseTag).where(HouseTag.house_id == house.id, HouseTag.tag_id == found.id)
-    )
-    if existing is not None:
-        raise Conflict(f"房屋已有标签「{found.name}」")
-    link = HouseTag(
-        house_id=house.id,
-        tag_id=found.id,
-        grid_id=house.grid_id,
-        region_path=house.region_path,
-        created_at=now,
-    )
-    session.add(link)
-    session.flush()
-    audit(session, actor, "house.tag", "house", house.id, now, tag=found.code)
-    return link
+    return _add_tag(session, _HOUSE_TAGS, house_id, tag, actor, now)
 
 
 @use_case
 def untag_house(session: Session, *, house_id: int, tag: str, actor: Actor, now: datetime) -> None:
     """Remove a tag from a house in scope."""
-    house = access.get_for_write(session, House, house_id, actor)
-    found = get_tag(session, tag, rules.TagTarget.HOUSE)
-    link = session.scalar(
-        select(HouseTag).where(HouseTag.house_id == house.id, HouseTag.tag_id == found.id)
-    )
-    if link is None:
-        raise NotFound(f"房屋没有标签「{found.name}」")
-    session.delete(link)
-    session.flush()
-    audit(session, actor, "house.untag", "house", house.id, now, tag=found.code)
+    _remove_tag(session, _HOUSE_TAGS, house_id, tag, actor, now)
