@@ -96,6 +96,7 @@ def test_dispatcher_sees_one_open_action_and_merges_a_duplicate_in_one_click(
     dispatcher = login(browser, server, "dispatcher", demo_city.password, DESKTOP)
     dispatcher.goto(first_url)
     expect(dispatcher.locator(".primary-action h3")).to_have_text("下一步：派单")
+    expect(dispatcher.locator("section.duplicates")).to_contain_text(second)  # loaded after
     primary, folds, opened = _action_structure(dispatcher)
     assert primary == ["form-dispatch"]
     assert folds >= 5

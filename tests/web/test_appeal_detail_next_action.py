@@ -215,3 +215,23 @@ def test_the_dispatch_queue_offers_the_duplicates_of_each_row(
     # Other roles do not get the queue's duplicates.
     login("street_a")
     assert client.get(f"/dispatch/queue/{dup_id}/duplicates").status_code == 403
+
+
+def test_the_merged_callers_tracking_says_the_appeal_is_handled_with_the_other(
+    client: TestClient, session: Session, world: World, now: datetime
+) -> None:
+    _main_id, main_number, dup_id = _pair(session, world, now)
+    dup = queries.by_id_for(session, world.actor("operator"), dup_id)
+    service.merge(
+        session,
+        appeal_id=dup_id,
+        target_number=main_number,
+        actor=world.actor("operator"),
+        now=now,
+    )
+    session.commit()
+    r = client.post("/portal/track", data={"number": dup.number, "phone_tail": "0000"})
+    assert r.status_code == 200
+    assert "已并单" in r.text
+    assert "与另一件相同问题的工单合并办理" in r.text
+    assert main_number not in r.text  # another caller's order stays out of the public answer
