@@ -5,16 +5,16 @@ JavaScript, the audited reveal with a reason, moves that keep history, tags and 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World
 from tests.builders.auth import SYSTEM, MiniTerritory
 from tests.builders.register import id_number, make_house, make_resident
-from tests.web.conftest import LoginAs
+from tests.web.conftest import LoginAs, assert_max_queries
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.register import service as register_service
@@ -325,3 +325,30 @@ def test_a_new_standard_address_comes_back_chosen_in_the_house_form(
     )
     assert taken.status_code == 409
     assert 'id="address_name-error"' in taken.text
+
+
+def test_house_and_person_pages_do_not_query_per_resident_or_visit(
+    client: TestClient,
+    login: LoginAs,
+    session: Session,
+    now: datetime,
+    person: Resident,
+    connection: Connection,
+) -> None:
+    house = session.scalars(select(House)).one()
+    login("grid_a1")
+
+    def counted(path: str) -> int:
+        with assert_max_queries(connection, 40) as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    before = (counted(f"/register/houses/{house.id}"), counted(f"/register/residents/{person.id}"))
+    for name in ("王一", "王二", "王三"):
+        other = make_resident(session, house=house, now=now, name=name)
+        register_service.record_visit(
+            session, visited_at=now - timedelta(hours=1), place="入户", content="走访",
+            resident_ids=[person.id, other.id], house_ids=[house.id], actor=SYSTEM, now=now,
+        )  # fmt: skip
+    after = (counted(f"/register/houses/{house.id}"), counted(f"/register/residents/{person.id}"))
+    assert after == before
