@@ -7,18 +7,27 @@ everything else together, so they are off by default (measured in
 ``benchmarks/classifier_bench.py``). Both use sublinear term frequency (1 + log tf), which
 keeps long, repetitive appeals from drowning short ones.
 
+Catalogue terms (optional, :class:`CatalogueTerms`): the names of the catalogue's level-2/3
+items under each label (物业服务, 住房公积金, 噪音污染 …), matched as substrings of the text —
+one presence column per name and, per label, the log of 1 + how many of its names occur, all
+scaled by ``catalogue_weight``. Measured in docs/domain/dispatch.md ("Fifth round").
+
 jieba loads its dictionary (about a second) on first use; :func:`words` does that lazily,
 once per process, under a lock.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import jieba
 import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -62,6 +71,10 @@ class FeatureConfig:
     max_df: float = 1.0
     sublinear_tf: bool = True
     """Applies to the word features; character n-grams always use sublinear tf."""
+    catalogue_terms: tuple[tuple[str, str], ...] = ()
+    """``(name, label)`` pairs from :func:`catalogue_terms`; empty = no catalogue features."""
+    catalogue_weight: float = 0.15
+    """Scale of the catalogue columns against the unit-length character TF-IDF rows."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +88,79 @@ class _Head:
 
     def __call__(self, text: str) -> str:
         return text[: self.n] if self.n > 0 else text
+
+
+_NAME_SPLIT = re.compile(r"[、，,和与及/（）()\s]+")
+MIN_TERM_CHARS = 2
+"""Shorter names (one character) would match almost every text."""
+VAGUE_TERMS = frozenset({"其他", "其它", "综合"})
+
+
+def catalogue_terms(rows: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """``(name, label)`` pairs for :class:`CatalogueTerms` from ``(label, item name)`` rows.
+
+    Names are split at enumerations (``国有土地上房屋征收与补偿`` → ``国有土地上房屋征收``,
+    ``补偿``); parts shorter than :data:`MIN_TERM_CHARS` and vague ones (其他) are dropped. A
+    name under several labels counts for each. Sorted, without duplicates.
+    """
+    out: set[tuple[str, str]] = set()
+    for raw_label, name in rows:
+        label = raw_label.strip()
+        for part in _NAME_SPLIT.split(name or ""):
+            if label and len(part) >= MIN_TERM_CHARS and part not in VAGUE_TERMS:
+                out.add((part, label))
+    return tuple(sorted(out))
+
+
+class CatalogueTerms(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Catalogue names found in the text: a presence column per name, then per label
+    ``log(1 + names of the label present)``, everything times ``weight``.
+
+    The columns depend only on ``terms``, not on the texts fitted on.
+    """
+
+    def __init__(self, terms: Sequence[tuple[str, str]] = (), weight: float = 0.15) -> None:
+        self.terms = terms
+        self.weight = weight
+
+    def fit(self, texts: Sequence[str], y: Any = None) -> CatalogueTerms:
+        names = sorted({name for name, _ in self.terms})
+        labels = sorted({label for _, label in self.terms})
+        self.names_ = names
+        self.labels_ = labels
+        at = {label: i for i, label in enumerate(labels)}
+        self.name_labels_ = [
+            np.array(sorted(at[lab] for n, lab in self.terms if n == name), dtype=np.int64)
+            for name in names
+        ]
+        return self
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        n_names, n_labels = len(self.names_), len(self.labels_)
+        rows, cols, values = [], [], []
+        for row, text in enumerate(texts):
+            counts = np.zeros(n_labels)
+            for column, name in enumerate(self.names_):
+                if name in text:
+                    rows.append(row)
+                    cols.append(column)
+                    values.append(1.0)
+                    counts[self.name_labels_[column]] += 1
+            for label in np.flatnonzero(counts):
+                rows.append(row)
+                cols.append(n_names + int(label))
+                values.append(float(np.log1p(counts[label])))
+        matrix = sp.csr_matrix(
+            (np.asarray(values, dtype=np.float32) * np.float32(self.weight), (rows, cols)),
+            shape=(len(texts), n_names + n_labels),
+            dtype=np.float32,
+        )
+        matrix.sort_indices()
+        return matrix
+
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        # Label columns carry a colon, so explanations never show them as words.
+        return np.asarray([*self.names_, *(f"类别:{label}" for label in self.labels_)])
 
 
 def build_vectoriser(
@@ -116,4 +202,6 @@ def build_vectoriser(
                 ),
             )
         )
+    if config.catalogue_terms:
+        parts.append(("catalogue", CatalogueTerms(config.catalogue_terms, config.catalogue_weight)))
     return FeatureUnion(parts)
