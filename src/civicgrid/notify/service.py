@@ -81,18 +81,14 @@ _ENQUEUE_COLUMNS = (
 )
 
 
-def enqueue_statement(prefix: str = "", *more: str) -> Insert:
-    """A Core INSERT of one outbox row (or one per prefix in ``more`` besides) whose values are
-    bind parameters named ``prefix`` + column name (see :func:`enqueue_params`); a caller may
-    compose it with other inserts in one statement. It never fetches the new ids."""
+def enqueue_statement(prefix: str = "") -> Insert:
+    """A Core INSERT of one outbox row whose values are bind parameters named ``prefix`` +
+    column name (see :func:`enqueue_params`); a caller may compose it with other inserts in one
+    statement (one per message: SQLAlchemy does not cache a multi-row VALUES insert, it would
+    compile it on every use). It never fetches the new id."""
     table = cast(Table, OutboxMessage.__table__)
-    rows = [
-        {c: bindparam(p + c, type_=table.c[c].type) for c in _ENQUEUE_COLUMNS}
-        for p in (prefix, *more)
-    ]
-    if len(rows) == 1:
-        return insert(table).values(rows[0]).inline()
-    return insert(table).values(rows).inline()
+    values = {c: bindparam(prefix + c, type_=table.c[c].type) for c in _ENQUEUE_COLUMNS}
+    return insert(table).values(values).inline()
 
 
 def enqueue_params(

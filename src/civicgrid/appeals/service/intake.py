@@ -43,7 +43,7 @@ from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Forbidden, Invalid
 from civicgrid.events.catalogue import EventType
-from civicgrid.events.emit import event_params
+from civicgrid.events.emit import AppealChange, event_params
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import MediaStore, clean_image
 from civicgrid.notify.service import enqueue_params, enqueue_statement
@@ -252,9 +252,10 @@ def _record_submission(
     audit row of a new appeal, as
     :func:`~civicgrid.appeals.service.common.record_change` writes them for other changes, but
     as Core INSERTs without ORM objects (intake does not need the rows back, and the unit of
-    work's bookkeeping cost more than the inserts): on PostgreSQL one statement whose two
-    data-modifying CTEs write the event and the message, elsewhere three statements. Joins the
-    caller's transaction."""
+    work's bookkeeping cost more than the inserts): on PostgreSQL one statement whose three
+    data-modifying CTEs write the event and the two messages, elsewhere four statements. The
+    statements are built once and compiled once (:data:`_SUBMISSION`). Joins the caller's
+    transaction."""
     channel = Channel(appeal.channel)
     note = f"{channel.label}受理：{title}"
     detail = {"channel": channel.value, "photos": photos, "level": appeal.level}
@@ -280,13 +281,15 @@ def _record_submission(
         **event_params(
             "e_",
             EventType.CREATED,
-            appeal_id=appeal.id,
-            number=appeal.number,
-            action="submit",
-            from_status="",
-            to_status=appeal.status,
-            detail=detail,
-            now=now,
+            AppealChange(
+                appeal_id=appeal.id,
+                number=appeal.number,
+                action="submit",
+                from_status="",
+                to_status=appeal.status,
+                detail=detail,
+                now=now,
+            ),
         ),
         **audit.append_params(
             "a_",
@@ -322,11 +325,19 @@ def _submission_statements(dialect: str) -> tuple[Insert, ...]:
     table = cast(Table, TimelineEvent.__table__)
     values = {c: bindparam("t_" + c, type_=table.c[c].type) for c in _TIMELINE_COLUMNS}
     event = insert(table).values(values).inline()
-    message = enqueue_statement("o_", "e_")  # the centre's message and the outbound event
+    # The centre's message and the outbound event, one INSERT each: a multi-row VALUES insert
+    # has no cache key in SQLAlchemy, so it (and a statement holding it) would be compiled
+    # again on every intake.
+    message = enqueue_statement("o_")
+    outbound = enqueue_statement("e_")
     entry = audit.append_statement("a_")
     if dialect == "postgresql":
-        return (entry.add_cte(event.cte("new_event"), message.cte("new_message")),)
-    return (event, message, entry)
+        return (
+            entry.add_cte(
+                event.cte("new_event"), message.cte("new_message"), outbound.cte("new_outbound")
+            ),
+        )
+    return (event, message, outbound, entry)
 
 
 # Built once per dialect, like the number statement.
