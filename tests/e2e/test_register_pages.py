@@ -86,6 +86,12 @@ def test_grid_worker_records_a_visit_and_adds_a_tag_at_phone_size(
     assert_accessible(page)
     screenshot(page, "register-person-grid-phone-after")
 
+    page.locator("#houses ul.visits a").first.click()
+    expect(page.locator("h1#house-title")).to_be_visible()
+    expect(page.locator("ul.visits").last).to_contain_text("提醒冬季用气安全")
+    assert_accessible(page)
+    screenshot(page, "register-house-grid-phone")
+
 
 def test_street_handler_reveals_an_identity_with_a_reason(
     browser: Browser, live_server: LiveServer, demo_city: DemoCity
