@@ -28,7 +28,7 @@ from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
-from civicgrid.events.emit import emit_change
+from civicgrid.events.emit import AppealChange, emit_change
 from civicgrid.notify.service import Recipient, enqueue
 from civicgrid.territory import queries as territory_queries
 
@@ -319,13 +319,15 @@ def record_change(
         )
     emit_change(  # the outbound event, if the change is one (events.catalogue)
         session,
-        appeal_id=appeal.id,
-        number=appeal.number,
-        action=str(action),
-        from_status=from_status,
-        to_status=appeal.status,
-        detail=detail,
-        now=now,
+        AppealChange(
+            appeal_id=appeal.id,
+            number=appeal.number,
+            action=str(action),
+            from_status=from_status,
+            to_status=appeal.status,
+            detail=detail,
+            now=now,
+        ),
     )
     with stale_as_conflict():  # the audit joiner flushes everything pending
         record(
