@@ -4,13 +4,16 @@ call one use case and shape the answer; no rules here."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy.orm import Session
 
 from civicgrid.auth import service
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import SESSION_COOKIE, CurrentActor, require_roles, throttle_login
+from civicgrid.auth.password_threads import run_password_work
 from civicgrid.auth.roles import Role
 from civicgrid.auth.schemas import (
     DeactivateRequest,
@@ -37,7 +40,7 @@ from civicgrid.auth.schemas import (
 )
 from civicgrid.config import Settings
 from civicgrid.deps import AppSettings, DbSession, Now
-from civicgrid.protect.throttle import ThrottleDep
+from civicgrid.protect.throttle import Throttle, ThrottleDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -61,7 +64,7 @@ _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
         429: {"description": "同一地址或同一账号的登录尝试过于频繁（见 Retry-After）"},
     },
 )
-def create_token_by_password(
+async def create_token_by_password(
     body: TokenLogin,
     request: Request,
     session: DbSession,
@@ -71,6 +74,18 @@ def create_token_by_password(
 ) -> TokenLoginResult:
     """Log in with a username and password (plus the 2FA code when it is in force) and
     receive a new API token (shown once), expiring after ``token_days`` (default 90)."""
+    return await run_password_work(_token_login, body, request, session, now, settings, throttle)
+
+
+def _token_login(
+    body: TokenLogin,
+    request: Request,
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    throttle: Throttle,
+) -> TokenLoginResult:
+    """The token login use case, in a password thread (argon2 runs here)."""
     ip = throttle_login(throttle, request, body.username, settings)
     actor, token, plain = service.login_for_token(
         session,

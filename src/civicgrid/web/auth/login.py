@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from civicgrid.auth import service
 from civicgrid.auth.deps import (
@@ -15,9 +17,11 @@ from civicgrid.auth.deps import (
     set_session_cookie,
     throttle_login,
 )
+from civicgrid.auth.password_threads import run_password_work
+from civicgrid.config import Settings
 from civicgrid.deps import AppSettings, DbSession, Now
 from civicgrid.errors import Unauthenticated
-from civicgrid.protect.throttle import ThrottleDep, client_ip
+from civicgrid.protect.throttle import Throttle, ThrottleDep, client_ip
 from civicgrid.web.shared.context import set_page_context
 from civicgrid.web.shared.render import render
 
@@ -61,7 +65,7 @@ def login_page(
 
 
 @router.post("/login", include_in_schema=False)
-def login_submit(
+async def login_submit(
     request: Request,
     session: DbSession,
     now: Now,
@@ -72,7 +76,24 @@ def login_submit(
     next_url: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     """Check the credentials; on success set the session cookie and go on (303). Attempts
-    are throttled per client address and per account name (429 page)."""
+    are throttled per client address and per account name (429 page). The check runs in a
+    password thread (argon2), not in the thread pool the pages share."""
+    return await run_password_work(
+        _login, request, session, now, settings, throttle, username, password, next_url
+    )
+
+
+def _login(
+    request: Request,
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    throttle: Throttle,
+    username: str,
+    password: str,
+    next_url: str,
+) -> Response:
+    """The web login use case, in a password thread (argon2 runs here)."""
     username = username.strip()
     next_url = safe_next(next_url)
     if not username or not password:
