@@ -5,6 +5,7 @@ dashboard shows that database's content while logins and sessions stay on the pr
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from tests.builders.auth import SYSTEM, MiniTerritory, make_user
+from tests.conftest import _pg_database
 
 from civicgrid import migrate
 from civicgrid.app import create_app
@@ -105,6 +107,22 @@ def _dashboard(tmp_path: Path, primary: str, replica: str) -> str:
         assert page.status_code == 200, page.text
         html: str = page.text
         return html
+
+
+@pytest.mark.postgres
+def test_the_dashboard_reads_from_a_postgresql_read_database(
+    tmp_path: Path, two_databases: tuple[str, str]
+) -> None:
+    """The replica is a second PostgreSQL database: the dashboard's reads all run in read-only
+    transactions there (a write would fail) and show its content."""
+    primary, _copy = two_databases
+    with _pg_database(f"civicgrid_replica_{uuid.uuid4().hex[:8]}") as replica:
+        with make_session_factory(replica)() as session:
+            territory_service.import_geojson(
+                session, collection=_grid_collection(), actor=SYSTEM, now=NOW
+            )
+        url = replica.url.render_as_string(hide_password=False)
+        assert REPLICA_GRID in _dashboard(tmp_path, primary, url)
 
 
 def test_the_dashboard_reads_from_the_read_database(
