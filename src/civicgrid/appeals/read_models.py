@@ -37,6 +37,7 @@ from civicgrid.appeals.schemas import (
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.appeals.workflow import Action
 from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
 from civicgrid.auth.service.people import Person, people_by_id
 from civicgrid.kit.crypto import FieldCipher
 
@@ -122,8 +123,19 @@ def _event(event: TimelineEvent, people: Mapping[int, Person]) -> EventOut:
         actor_role=event.actor_role,
         note=event.note,
         detail=event.detail,
-        actor_name=person.label(event.actor_role) if person else "",
+        actor_name=_person_name(event, person),
     )
+
+
+# Residents act on their own appeals (随手拍, 自助评价): the timeline says 诉求人, the way the
+# caller is masked on the page, never the resident's name.
+CALLER_NAME = "诉求人"
+
+
+def _person_name(event: TimelineEvent, person: Person | None) -> str:
+    if event.actor_role == Role.RESIDENT.value:
+        return CALLER_NAME
+    return person.label(event.actor_role) if person else ""
 
 
 def timeline_out(session: Session, appeal_id: int) -> list[EventOut]:

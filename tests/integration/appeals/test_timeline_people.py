@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal
+from tests.builders.appeals import PNG, World, make_appeal, submit
 
 from civicgrid.appeals import queries
+from civicgrid.appeals.channels import Channel
 from civicgrid.appeals.read_models import render_detail, timeline_out
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth import service as auth_service
@@ -44,3 +45,20 @@ def test_people_without_a_unit_are_named_alone_and_unknown_ids_left_out(
     assert people[admin.user_id].label() == admin.display_name
     assert people[street.user_id].label("street_handler") == f"{street.display_name}（建外街道）"
     assert people[street.user_id].label("operator") == f"{street.display_name}（建外街道）"
+
+
+def test_a_resident_is_named_as_the_caller_never_by_name(
+    session: Session, world: World, now: datetime
+) -> None:
+    appeal = submit(
+        session,
+        world,
+        now=now,
+        by="resident",
+        channel=Channel.SNAPSHOT,
+        photos=(PNG,),
+        lon=116.45,
+        lat=39.91,
+    )
+    [event] = timeline_out(session, appeal.id)
+    assert event.actor_name == "诉求人"
