@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,6 +21,9 @@ from civicgrid.clock import SystemClock, monotonic
 from civicgrid.config import get_settings
 from civicgrid.errors import DomainError
 from civicgrid.kit.progress import duration_text, progress_bar
+
+if TYPE_CHECKING:
+    from civicgrid.dispatch.classifier import TrainConfig
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -82,12 +85,28 @@ def train(
     version: str | None = typer.Option(None, help="version name (default: UTC timestamp)"),
     activate: bool = typer.Option(True, help="make the new version current"),
     models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+    catalogue_terms: Path | None = typer.Option(
+        None,
+        "--catalogue-terms",
+        help="CSV of catalogue names as extra features: a header, then label,name,name,...",
+    ),
+    catalogue_weight: float = typer.Option(0.15, min=0.0, help="scale of those features"),
 ) -> None:
     """Train a classifier, store it as a new version and print its metrics as JSON."""
+    from civicgrid.dispatch.classifier import TrainConfig
+    from civicgrid.dispatch.corpus import read_catalogue_terms
+    from civicgrid.dispatch.features import FeatureConfig
+
     try:
+        config = TrainConfig()
+        if catalogue_terms is not None:
+            terms = read_catalogue_terms(catalogue_terms)
+            config = TrainConfig(
+                features=FeatureConfig(catalogue_terms=terms, catalogue_weight=catalogue_weight)
+            )
         pairs = _train_pairs(csv_file, text_col, label_col)
         started = monotonic()
-        result = _train_and_save(pairs, holdout, version, activate, _models_dir(models_dir))
+        result = _train_and_save(pairs, holdout, version, activate, _models_dir(models_dir), config)
     except DomainError as exc:
         raise fail(f"错误: {exc.message}") from exc
     _emit(result)
@@ -104,6 +123,7 @@ def _train_and_save(
     version: str | None,
     activate: bool,
     models_dir: Path,
+    config: TrainConfig | None = None,
 ) -> dict[str, Any]:
     from civicgrid.dispatch.artifacts import save_model
     from civicgrid.dispatch.classifier import train as fit
@@ -117,7 +137,9 @@ def _train_and_save(
             started = monotonic()
             fit_part, test_part = split_holdout(pairs, holdout, seed=0)
             if test_part:
-                trained = fit(fit_part, progress=lambda p, d, t: phases(f"留出评估·{p}", d, t))
+                trained = fit(
+                    fit_part, config, progress=lambda p, d, t: phases(f"留出评估·{p}", d, t)
+                )
                 held = evaluate(trained, test_part)
                 metrics["holdout"] = {
                     **held.as_dict(),
@@ -125,7 +147,7 @@ def _train_and_save(
                     "seconds": round(monotonic() - started, 2),
                 }
         started = monotonic()
-        classifier = fit(pairs, progress=phases)
+        classifier = fit(pairs, config, progress=phases)
     metrics["train_seconds"] = round(monotonic() - started, 2)
     metrics["n_train"] = classifier.summary.n_used
     now = SystemClock().now()

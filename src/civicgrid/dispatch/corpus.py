@@ -8,7 +8,8 @@ a wrong encoding, missing columns.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from civicgrid.dispatch.normalise import join_fields
@@ -27,31 +28,11 @@ def parse_text_columns(values: Iterable[str]) -> list[str]:
     return columns
 
 
-def read_csv_pairs(
-    path: Path, text_columns: Sequence[str], label_column: str
-) -> list[tuple[str, str]]:
-    """``(text, label)`` for every row of the UTF-8 CSV at ``path``.
-
-    The text is the named columns joined with a space, empty cells skipped. Rows are returned
-    as they are (blank labels included); training and evaluation skip what they cannot use.
-    """
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn the ways reading a CSV file fails into ``Invalid`` with a sentence."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            missing = [c for c in [*text_columns, label_column] if c not in header]
-            if missing:
-                raise Invalid(
-                    f"CSV 文件 {path} 缺少列: {', '.join(missing)}"
-                    f"（现有列: {', '.join(header) or '无'}）"
-                )
-            return [
-                (
-                    join_fields([row.get(c) or "" for c in text_columns]),
-                    (row.get(label_column) or "").strip(),
-                )
-                for row in reader
-            ]
+        yield
     except FileNotFoundError as exc:
         raise Invalid(f"找不到文件: {path}") from exc
     except IsADirectoryError as exc:
@@ -60,3 +41,43 @@ def read_csv_pairs(
         raise Invalid(f"文件 {path} 不是 UTF-8 编码，请另存为 UTF-8 后重试") from exc
     except csv.Error as exc:
         raise Invalid(f"文件 {path} 不是有效的 CSV: {exc}") from exc
+
+
+def read_csv_pairs(
+    path: Path, text_columns: Sequence[str], label_column: str
+) -> list[tuple[str, str]]:
+    """``(text, label)`` for every row of the UTF-8 CSV at ``path``.
+
+    The text is the named columns joined with a space, empty cells skipped. Rows are returned
+    as they are (blank labels included); training and evaluation skip what they cannot use.
+    """
+    with _reading(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+        missing = [c for c in [*text_columns, label_column] if c not in header]
+        if missing:
+            raise Invalid(
+                f"CSV 文件 {path} 缺少列: {', '.join(missing)}"
+                f"（现有列: {', '.join(header) or '无'}）"
+            )
+        return [
+            (
+                join_fields([row.get(c) or "" for c in text_columns]),
+                (row.get(label_column) or "").strip(),
+            )
+            for row in reader
+        ]
+
+
+def read_catalogue_terms(path: Path) -> tuple[tuple[str, str], ...]:
+    """Catalogue-term features (:func:`~civicgrid.dispatch.features.catalogue_terms`) from
+    the UTF-8 CSV at ``path``: after a header row, each row is a label and the names of the
+    catalogue items under it (e.g. ``一级分类,二级分类,三级分类``)."""
+    from civicgrid.dispatch.features import catalogue_terms
+
+    with _reading(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    terms = catalogue_terms((row[0], name) for row in rows if row for name in row[1:])
+    if not terms:
+        raise Invalid(f"文件 {path} 中没有可用的目录名称（第一列为类别，其后各列为名称）")
+    return terms
