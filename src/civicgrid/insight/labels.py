@@ -17,6 +17,7 @@ filters what is *shown*:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -135,15 +136,18 @@ LABEL_STOP_WORDS: Final = frozenset(
 )
 
 _CONTEXT_CHARS: Final = 6
+_MAX_CONTEXTS: Final = 9
 _FUNCTION_CHARS: Final = "的了在是有和与及把被将对向"
 _NUMERALS: Final = "一二两三四五六七八九十几这那该此每"
 _MEASURES: Final = "条个座栋处家所片块间"
 
 
-def _tokens(text: str) -> list[str]:
-    """jieba tokens of ``text``, blanks included, so that their lengths add up to the text."""
+@functools.lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """jieba tokens of ``text``, blanks included, so that their lengths add up to the text
+    (remembered: the same few characters around a name recur across a group's texts)."""
     words("")  # loads the dictionary once per process
-    return list(jieba.lcut(text, HMM=False))
+    return tuple(jieba.lcut(text, HMM=False))
 
 
 def _generic(word: str) -> bool:
@@ -171,7 +175,8 @@ def generic_place(name: str) -> bool:
 
 
 def cut_from_phrase(name: str, contexts: Iterable[str]) -> bool:
-    """Whether ``name`` is a fragment in most of the ``contexts`` (texts) that contain it: a
+    """Whether ``name`` is a fragment in most of the ``contexts`` (texts) that contain it
+    (the first :data:`_MAX_CONTEXTS` of them): a
     word of the text starts before the name and runs into it ("问题" in "问题纳入社区" makes
     "题纳入社区" a fragment). Contexts without the name do not count."""
     seen = cut = 0
@@ -180,6 +185,9 @@ def cut_from_phrase(name: str, contexts: Iterable[str]) -> bool:
         if at < 0:
             continue
         seen += 1
+        if seen > _MAX_CONTEXTS:
+            seen -= 1
+            break
         start = max(0, at - _CONTEXT_CHARS)
         piece = text[start : at + len(name)]
         boundary = at - start
