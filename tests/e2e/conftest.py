@@ -214,3 +214,23 @@ def tiny_png(rgb: tuple[int, int, int] = (31, 95, 168), size: int = 24) -> bytes
         + chunk(b"IDAT", zlib.compress(row * size))
         + chunk(b"IEND", b"")
     )
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def login_page(
+    browser: Any, server: LiveServer, username: str, password: str, viewport: dict[str, int]
+) -> Any:
+    """A page of a fresh browser context of ``viewport`` size, logged in as ``username`` and on
+    its workbench."""
+    import re
+
+    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    return page

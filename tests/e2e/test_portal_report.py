@@ -13,24 +13,24 @@ from sqlalchemy import func, select
 from civicgrid.appeals.models import Appeal, Attachment
 from civicgrid.db import make_session_factory
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import DemoCity, LiveServer, screenshot, tiny_png
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    DemoCity,
+    LiveServer,
+    login_page,
+    screenshot,
+    tiny_png,
+)
 
 Page = Any
 Browser = Any
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 MAX_TABS = 40
 
 
 def _login(browser: Browser, server: LiveServer, password: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "resident")
-    page.fill("#password", password)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-    return page
+    return login_page(browser, server, "resident", password, viewport)
 
 
 def _stored(server: LiveServer, title: str) -> int:
