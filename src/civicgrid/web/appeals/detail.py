@@ -164,7 +164,7 @@ def detail_context(
         "emergency_lines": [(e.value, e.label) for e in EmergencyLine],
     }
     if Requirement.LEAD_UNIT.value in needs:
-        choices["units"] = unit_choices(session)
+        choices["units"] = unit_choices(session, actor)
     if Requirement.SUMMONED_UNITS.value in needs:
         choices["departments"] = [
             (d.id, d.name) for d in territory_queries.list_departments(session) if d.is_active

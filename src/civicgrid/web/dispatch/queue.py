@@ -49,7 +49,7 @@ def _queue_context(
         "total": total,
         "offset": offset,
         "page_size": PAGE_SIZE,
-        "units": unit_choices(session),
+        "units": unit_choices(session, actor),
         "levels": [(lv.value, lv.label) for lv in UrgencyLevel],
         "flashes": flash_for(request),
         "errors": {},

@@ -9,13 +9,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from civicgrid.auth.actor import Actor
 from civicgrid.config import Settings
 from civicgrid.dispatch.catalogue import Catalogue, load_default_catalogue
 from civicgrid.errors import DomainError, Invalid
-from civicgrid.territory import queries as territory_queries
-
-UNIT_LEVELS = frozenset({"street", "district"})
-UNIT_KIND_LABELS = {"region": "街乡/区", "department": "职能部门", "utility": "公共服务企业"}
+from civicgrid.territory.units import units_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,24 +25,11 @@ class UnitChoice:
     group: str
 
 
-def unit_choices(session: Session) -> list[UnitChoice]:
-    """Streets and districts, active departments and active utilities (grouped)."""
-    regions = [r for r in territory_queries.all_regions(session) if r.level in UNIT_LEVELS]
-    choices = [
-        UnitChoice(f"region:{r.id}", r.name, UNIT_KIND_LABELS["region"])
-        for r in sorted(regions, key=lambda r: (r.level != "street", r.code))
-    ]
-    choices += [
-        UnitChoice(f"department:{d.id}", d.name, UNIT_KIND_LABELS["department"])
-        for d in territory_queries.list_departments(session)
-        if d.is_active
-    ]
-    choices += [
-        UnitChoice(f"utility:{u.id}", u.name, UNIT_KIND_LABELS["utility"])
-        for u in territory_queries.list_utilities(session)
-        if u.is_active
-    ]
-    return choices
+def unit_choices(session: Session, actor: Actor) -> list[UnitChoice]:
+    """The units the actor may send an order to, grouped (streets and districts, active
+    departments, active utilities) and scoped like the unit pickers' search
+    (``territory.units``), so the select and the search offer the same units."""
+    return [UnitChoice(u.value, u.name, u.group) for u in units_for(session, actor)]
 
 
 @lru_cache(maxsize=1)
