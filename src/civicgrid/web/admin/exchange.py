@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid
-from civicgrid.exchange import export, rules, service
+from civicgrid.exchange import export, files, rules, service
 from civicgrid.kit import spreadsheet
 from civicgrid.register.rules import ImportMode
 from civicgrid.web.shared import form_actions
@@ -25,7 +25,6 @@ router = APIRouter(tags=["pages"])
 
 ADMIN = frozenset({Role.ADMIN})
 PAGE = "/admin/exchange"
-MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_SHOWN = 200
 
 
@@ -80,23 +79,13 @@ def _uploaded_orders(
 ) -> tuple[spreadsheet.Table, rules.ColumnMapping]:
     """The orders file read with its mapping (or the default one); Invalid names what is wrong
     with either file."""
-    raw = _read(orders, MAX_FILE_BYTES)
-    if not raw or orders is None:
-        raise Invalid("请选择要导入的工单文件")
-    if len(raw) > MAX_FILE_BYTES:
-        raise Invalid("文件过大（上限 100 MB）")
     try:
-        mapping_raw = _read(mapping, 64 * 1024)
-        column_mapping = (
-            rules.parse_mapping(mapping_raw.decode("utf-8-sig"))
-            if mapping_raw
-            else rules.default_mapping()
+        column_mapping = files.read_mapping(_read(mapping, files.MAX_MAPPING_BYTES))
+        table = files.read_orders(
+            _read(orders, files.MAX_FILE_BYTES),
+            orders.filename or "" if orders is not None else "",
+            column_mapping,
         )
-        fmt = spreadsheet.detect_format(orders.filename or "")
-        table = spreadsheet.read_table(raw, fmt, rules.aliases(column_mapping))
-        rules.check_headers(column_mapping, table.fields)
-    except UnicodeDecodeError as exc:
-        raise Invalid("映射文件须为 UTF-8 编码") from exc
     except (rules.MappingError, spreadsheet.SpreadsheetError) as exc:
         raise Invalid(str(exc)) from exc
     return table, column_mapping
