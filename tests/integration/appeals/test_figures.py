@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_appeal
 from tests.builders.auth import MiniTerritory
 
 from civicgrid.appeals import queries
+from civicgrid.appeals.deadlines import WarningLevel
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 
 S = AppealStatus
@@ -55,3 +59,63 @@ def test_counts_respect_the_viewers_scope(session: Session, world: World, now: d
     assert (
         queries.received_per_region_for(session, leader, region_ids=[], start=start, end=end) == {}
     )
+
+
+OPEN_AND_CLOSED = (
+    S.RECEIVED,
+    S.DISPATCHED,
+    S.IN_PROGRESS,
+    S.EXTENSION_REQUESTED,
+    S.PARKED,
+    S.REPLIED,
+    S.CLOSED,
+)
+
+
+@pytest.mark.postgres
+def test_open_per_region_agrees_with_the_warning_rule_at_every_moment(
+    session: Session, world: World, now: datetime
+) -> None:
+    """The SQL tallies of the dashboard and the community map (``open_per_region_for``) equal
+    what ``warning_for`` says of each open appeal loaded in Python, in two regions."""
+    for status in OPEN_AND_CLOSED:
+        for hours in (0, 3, 20, 80, 400):
+            make_appeal(session, world=world, status=status, now=now - timedelta(hours=hours))
+        make_appeal(
+            session,
+            world=world,
+            status=status,
+            now=now - timedelta(hours=30),
+            region_code=MiniTerritory.STREET_B,
+            lead=world.street_b,
+            handler="street_b",
+        )
+    session.commit()
+    leader = world.actor("leader")
+    ids = sorted({a.region_id for a in session.scalars(select(Appeal)) if a.region_id})
+    assert len(ids) == 2
+    for later in (0, 1, 12, 30, 100, 300, 1000):
+        at = now + timedelta(hours=later)
+        expected: dict[int, queries.RegionOpen] = {}
+        for appeal in queries.open_in_regions_for(session, leader, region_ids=ids, limit=1000):
+            assert appeal.region_id is not None
+            level = queries.warning_for(appeal, at)
+            old = expected.get(appeal.region_id, queries.RegionOpen())
+            expected[appeal.region_id] = queries.RegionOpen(
+                old.open + 1,
+                old.red + (level is WarningLevel.RED),
+                old.yellow + (level is WarningLevel.YELLOW),
+                old.green + (level is WarningLevel.GREEN),
+            )
+        got = queries.open_per_region_for(session, leader, region_ids=ids, now=at)
+        assert got == expected, f"{later} h later"
+        assert {r: c.warning for r, c in got.items()} == {
+            r: max(
+                (lv for lv, n in ((WarningLevel.RED, c.red), (WarningLevel.YELLOW, c.yellow),
+                 (WarningLevel.GREEN, c.green)) if n),
+                key=[WarningLevel.GREEN, WarningLevel.YELLOW, WarningLevel.RED].index,
+                default=None,
+            )
+            for r, c in expected.items()
+        }  # fmt: skip
+    assert queries.open_per_region_for(session, leader, region_ids=[], now=now) == {}

@@ -28,6 +28,7 @@ from civicgrid.appeals.queries.access import (
 )
 from civicgrid.appeals.queries.figures import (
     OPEN_STATUSES,
+    RegionOpen,
     category_counts_for,
     closed_times_for,
     count_closed_for,
@@ -35,6 +36,7 @@ from civicgrid.appeals.queries.figures import (
     count_overdue_for,
     count_received_for,
     open_in_regions_for,
+    open_per_region_for,
     received_per_region_for,
     received_times_for,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "AppealRecord",
     "Deadline",
     "PublicRecord",
+    "RegionOpen",
     "active_units",
     "attachment_for",
     "attachments",
@@ -94,6 +97,7 @@ __all__ = [
     "load_calendar",
     "merged_into",
     "open_in_regions_for",
+    "open_per_region_for",
     "overdue_condition",
     "pending_extension",
     "pending_return",

@@ -8,13 +8,19 @@ instants ``[start, end)``; grouping by local day or by catalogue level is the ca
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.appeals.models import Appeal
-from civicgrid.appeals.queries.access import overdue_condition, scope_condition
+from civicgrid.appeals.queries.access import (
+    overdue_condition,
+    scope_condition,
+    warning_condition,
+)
 from civicgrid.appeals.states import TERMINAL_STATUSES, AppealStatus
 from civicgrid.auth.actor import Actor
 
@@ -112,6 +118,60 @@ def received_per_region_for(
         .group_by(Appeal.region_id)
     )
     return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class RegionOpen:
+    """Open appeals of one region now, by the colour of their running deadline (an open
+    appeal without a running deadline counts in ``open`` only)."""
+
+    open: int = 0
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+
+    @property
+    def warning(self) -> WarningLevel | None:
+        """The worst colour among the region's open appeals (None when none shows one)."""
+        if self.red:
+            return WarningLevel.RED
+        if self.yellow:
+            return WarningLevel.YELLOW
+        return WarningLevel.GREEN if self.green else None
+
+
+def open_per_region_for(
+    session: Session, actor: Actor, *, region_ids: Sequence[int], now: datetime
+) -> dict[int, RegionOpen]:
+    """Open appeals in scope per region of ``region_ids`` with their warning colours at
+    ``now``, counted in SQL (one row per region; the colours from ``warning_condition``, the SQL
+    form of ``warning_for``), so no appeal row is loaded however many are open."""
+    if not region_ids:
+        return {}
+
+    def tally(level: WarningLevel) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((warning_condition(level, now), 1), else_=0)), 0)
+
+    stmt = (
+        select(
+            Appeal.region_id,
+            func.count(Appeal.id),
+            tally(WarningLevel.RED),
+            tally(WarningLevel.YELLOW),
+            tally(WarningLevel.GREEN),
+        )
+        .where(
+            scope_condition(actor),
+            Appeal.region_id.in_(sorted(region_ids)),
+            Appeal.status.in_(OPEN_STATUSES),
+        )
+        .group_by(Appeal.region_id)
+    )
+    return {
+        int(rid): RegionOpen(int(n), int(red), int(yellow), int(green))
+        for rid, n, red, yellow, green in session.execute(stmt)
+        if rid is not None
+    }
 
 
 def open_in_regions_for(

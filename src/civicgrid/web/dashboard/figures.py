@@ -27,10 +27,8 @@ from civicgrid.errors import NotFound
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
 
-MAX_OPEN_SCAN = appeal_queries.MAX_WARNING_SCAN
 TOP_CATEGORIES = 10
 TOP_HOT_PROBLEMS = 10
-_RANK = {None: 0, WarningLevel.GREEN: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,19 +137,11 @@ def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) ->
     for region_id, n in received.items():
         if region_id in grids:
             grids[region_id].received = n
-    open_appeals = appeal_queries.open_in_regions_for(
-        session, actor, region_ids=ids, limit=MAX_OPEN_SCAN
-    )
-    for appeal in open_appeals:
-        grid = grids.get(appeal.region_id) if appeal.region_id is not None else None
-        if grid is None:
-            continue
-        grid.open_now += 1
-        level = appeal_queries.warning_for(appeal, now)
-        if level is WarningLevel.RED:
-            grid.overdue += 1
-        if _RANK[level] > _RANK[grid.warning]:
-            grid.warning = level
+    open_now = appeal_queries.open_per_region_for(session, actor, region_ids=ids, now=now)
+    for region_id, counts in open_now.items():
+        if region_id in grids:
+            grid = grids[region_id]
+            grid.open_now, grid.overdue, grid.warning = counts.open, counts.red, counts.warning
     return list(grids.values())
 
 

@@ -27,7 +27,6 @@ MEASURES = {
     "open": "未办结诉求（件）",
 }
 SHADES = ("#e3ecf7", "#b6cde9", "#7fa7d6", "#3f76b8", "#1a4a87")
-MAX_OPEN_SCAN = 20000
 
 
 def per_thousand(appeals: int, residents: int) -> float | None:
@@ -113,15 +112,10 @@ def community_map(
     received = appeal_queries.received_per_region_for(
         session, actor, region_ids=ids, start=now - timedelta(days=365), end=now
     )
-    open_counts: dict[int, int] = {}
-    for appeal in appeal_queries.open_in_regions_for(
-        session, actor, region_ids=ids, limit=MAX_OPEN_SCAN
-    ):
-        if appeal.region_id is not None:
-            open_counts[appeal.region_id] = open_counts.get(appeal.region_id, 0) + 1
+    open_now = appeal_queries.open_per_region_for(session, actor, region_ids=ids, now=now)
     for row in rows:
         row["appeals"] = received.get(row["id"], 0)
-        row["open"] = open_counts.get(row["id"], 0)
+        row["open"] = open_now[row["id"]].open if row["id"] in open_now else 0
         row["appeals_per_1000"] = per_thousand(row["appeals"], row["residents"])
         row["value"] = row[chosen]
     classes = legend([float(row["value"]) for row in rows if row["value"] is not None])
