@@ -39,7 +39,12 @@ def test_every_api_operation_documents_the_error_answers(schema: dict[str, Any])
         for status in ERROR_STATUSES:
             answer = op["responses"].get(status)
             assert answer is not None, f"{method.upper()} {path} lacks {status}"
-            assert answer["content"]["application/json"]["schema"] == {"$ref": REF}
+            documented = answer["content"]["application/json"]["schema"]
+            if status == "422" and "anyOf" in documented:
+                # an import refused row by row answers its report; any other refusal the error body
+                assert {"$ref": REF} in documented["anyOf"], f"{method.upper()} {path} 422"
+            else:
+                assert documented == {"$ref": REF}, f"{method.upper()} {path} {status}"
         assert "Retry-After" in op["responses"]["429"]["headers"]
         assert "Retry-After" in op["responses"]["503"]["headers"]
     assert "HTTPValidationError" not in str([op for _, _, op in operations])
