@@ -83,7 +83,7 @@ class Appeal(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     dispatch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finish_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
