@@ -397,8 +397,8 @@ def next_status(
     """The status after ``role`` takes ``action`` on an order in ``status``.
 
     Raises :class:`InvalidTransition` when the table has no such row in ``flow`` or when the role
-    is not among the row's roles; the message names status, action and role in Chinese and
-    English, and ``detail`` carries the codes and the roles that would have been allowed.
+    is not among the row's roles; the message names status, action and role in Chinese, and
+    ``detail`` carries the codes and the roles that would have been allowed.
     """
     row = find_transition(status, action, flow=flow)
     if row is not None and role in row.roles:
@@ -411,16 +411,12 @@ def next_status(
         "allowed_roles": sorted(r.value for r in row.roles) if row else [],
     }
     if row is None:
-        message = (
-            f"工单状态“{status.label}”下不能执行“{action.label}”（角色：{role.label}）。"
-            f" Action '{action}' is not possible in status '{status}' (role '{role}')."
-        )
+        message = f"工单状态“{status.label}”下不能执行“{action.label}”（角色：{role.label}）。"
     else:
         allowed_zh = "、".join(r.label for r in sorted(row.roles))
         message = (
             f"角色“{role.label}”不能在工单状态“{status.label}”下执行“{action.label}”，"
             f"仅限：{allowed_zh}。"
-            f" Role '{role}' may not take action '{action}' in status '{status}'."
         )
     raise InvalidTransition(message, detail=detail)
 

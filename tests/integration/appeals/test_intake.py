@@ -86,7 +86,7 @@ def test_resident_snapshot_needs_photo_and_location(
 
 @pytest.mark.parametrize(
     ("photos", "message"),
-    [((b"GIF89a" + b"\x00" * 10,), "JPEG"), ((PNG + b"\x00" * MAX_BYTES,), "过大")],
+    [((b"GIF89a" + b"\x00" * 10,), "JPEG"), ((PNG + b"\x00" * MAX_BYTES,), "超过单张上限")],
 )
 def test_bad_photo_stores_nothing(
     session: Session, world: World, now: datetime, photos: tuple[bytes, ...], message: str
