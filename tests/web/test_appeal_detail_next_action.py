@@ -233,5 +233,5 @@ def test_the_merged_callers_tracking_says_the_appeal_is_handled_with_the_other(
     r = client.post("/portal/track", data={"number": dup.number, "phone_tail": "0000"})
     assert r.status_code == 200
     assert "已并单" in r.text
-    assert "与另一件相同问题的工单合并办理" in r.text
+    assert "与其他市民反映的相同问题合并办理" in r.text
     assert main_number not in r.text  # another caller's order stays out of the public answer

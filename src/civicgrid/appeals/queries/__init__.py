@@ -40,7 +40,7 @@ from civicgrid.appeals.queries.figures import (
     received_per_region_for,
     received_times_for,
 )
-from civicgrid.appeals.queries.pages import AppealRecord, PublicRecord, public_record
+from civicgrid.appeals.queries.pages import AppealRecord, PublicRecord, main_order, public_record
 from civicgrid.appeals.queries.records import (
     active_units,
     attachment_for,
@@ -95,6 +95,7 @@ __all__ = [
     "lead_unit",
     "list_for",
     "load_calendar",
+    "main_order",
     "merged_into",
     "open_in_regions_for",
     "open_per_region_for",

@@ -7,6 +7,8 @@ never imports ``civicgrid.appeals.models`` itself.
   (the caller's proof); nothing here widens that.
 * :func:`public_record`: what the caller sees of an appeal beside the appeal itself (the
   timeline and the caller's own rating), for an appeal already loaded through one of those.
+* :func:`main_order`: the order a merged (并单) appeal joined, whose status and public reply
+  that appeal's caller sees; the page shows nothing else of it (not its number, not its caller).
 """
 
 from __future__ import annotations
@@ -50,3 +52,12 @@ def public_record(session: Session, appeal: AppealRecord) -> PublicRecord:
             None,
         )
     return PublicRecord(events=events, rating=rating)
+
+
+def main_order(session: Session, appeal: AppealRecord) -> AppealRecord | None:
+    """The order ``appeal`` was merged into, or None when it was not merged. ``appeal`` was
+    reached through a scoped or proof-checked read; the caller of ``appeal`` may see the main
+    order's status and reply only, never its number or its caller (pages pick those fields)."""
+    if appeal.merged_into_id is None:
+        return None
+    return session.get(Appeal, appeal.merged_into_id)

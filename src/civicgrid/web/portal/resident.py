@@ -233,6 +233,31 @@ class PublicStep:
 PUBLIC_STEP_LABELS = {"submit": "诉求已受理"}
 
 
+@dataclass(frozen=True, slots=True)
+class MainOrderView:
+    """What the caller of a merged appeal sees of the order it joined: its status, lead unit
+    and public reply; never its number or anything of its own caller."""
+
+    status_label: str
+    status_colour: str
+    lead_unit: str
+    reply_text: str
+
+
+def _main_order_view(session: Session, appeal: queries.AppealRecord) -> MainOrderView | None:
+    main = queries.main_order(session, appeal)
+    if main is None:
+        return None
+    status = AppealStatus(main.status)
+    lead = queries.lead_unit(main)
+    return MainOrderView(
+        status_label=status.label,
+        status_colour=status.colour.value,
+        lead_unit=lead.unit_name if lead else "",
+        reply_text=main.reply_text or "",
+    )
+
+
 def public_view(session: Session, appeal: queries.AppealRecord) -> dict[str, Any]:
     """What the caller sees of an appeal: status, steps, units and the reply."""
     record = queries.public_record(session, appeal)
@@ -259,6 +284,7 @@ def public_view(session: Session, appeal: queries.AppealRecord) -> dict[str, Any
         "status_colour": status.colour.value,
         "steps": steps,
         "lead_unit": lead.unit_name if lead else "",
+        "main_order": _main_order_view(session, appeal),
         "awaiting_callback": awaiting,
         "can_rate": awaiting and rated is None,
         "rated": rated,
