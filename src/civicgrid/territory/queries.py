@@ -247,6 +247,21 @@ def grids_for(session: Session, actor: Actor) -> list[tuple[int, str, str, str |
     ]
 
 
+def grid_heads_for(session: Session, actor: Actor) -> list[tuple[int, str, str, bool]]:
+    """(id, code, name, whether it has a boundary) of the grids inside the actor's data scope,
+    by code: ``grids_for`` without reading the boundaries."""
+    stmt = (
+        select(Region.id, Region.code, Region.name, Region.boundary.is_not(None), Region.path)
+        .where(Region.level == RegionLevel.GRID.value)
+        .order_by(Region.code)
+    )
+    return [
+        (rid, code, name, bool(has_boundary))
+        for rid, code, name, has_boundary, path in session.execute(stmt)
+        if actor.scope.covers_path(path)
+    ]
+
+
 # --- set-based reads for the assessment (rollups over every appeal, unit lists) --------------
 
 

@@ -15,8 +15,11 @@ from fastapi.responses import Response
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.deps import DbSession, Now
 from civicgrid.register import queries as register_queries
+from civicgrid.register import rules as register_rules
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.forms import require
+from civicgrid.web.shared.http_cache import cached_response
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
@@ -27,6 +30,8 @@ MEASURES = {
     "open": "未办结诉求（件）",
 }
 SHADES = ("#e3ecf7", "#b6cde9", "#7fa7d6", "#3f76b8", "#1a4a87")
+BOUNDARIES_URL = "/community-map/boundaries.geojson"
+BOUNDARIES_MAX_AGE = 300  # seconds a browser reuses the boundaries before revalidating
 
 
 def per_thousand(appeals: int, residents: int) -> float | None:
@@ -58,12 +63,12 @@ def shade(value: float | None, classes: list[dict[str, Any]]) -> str:
 
 
 def grid_rows(
-    grids: list[tuple[int, str, str, str | None]],
+    grids: list[tuple[int, str, str, bool]],
     summaries: dict[int, register_queries.GridRegisterSummary],
 ) -> list[dict[str, Any]]:
     """One row of register figures per grid (grids without register data count zero)."""
     rows = []
-    for grid_id, code, name, _boundary in grids:
+    for grid_id, code, name, _has_boundary in grids:
         s = summaries.get(grid_id, register_queries.GridRegisterSummary(grid_id=grid_id))
         rows.append(
             {
@@ -81,18 +86,44 @@ def grid_rows(
 
 
 def community_map_data(
-    grids: list[tuple[int, str, str, str | None]], rows: list[dict[str, Any]]
+    grids: list[tuple[int, str, str, bool]], rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The grids that have a boundary as GeoJSON features with their figures as properties."""
+    """The figures of the grids that have a boundary, keyed by grid id (the boundaries come
+    from /community-map/boundaries.geojson, cached by the browser; the figures stay fresh)."""
     by_id = {row["id"]: row for row in rows}
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": json.loads(boundary), "properties": by_id[gid]}
-            for gid, _code, _name, boundary in grids
-            if boundary
-        ],
+        "boundaries": BOUNDARIES_URL,
+        "grids": {
+            str(gid): by_id[gid] for gid, _code, _name, has_boundary in grids if has_boundary
+        },
     }
+
+
+def boundaries_body(grids: list[tuple[int, str, str, str | None]]) -> bytes:
+    """The grids that have a boundary as a GeoJSON FeatureCollection with id, code and name as
+    properties. The stored boundaries are GeoJSON text already and go in unparsed."""
+    features = [
+        '{"type":"Feature","geometry":'
+        + boundary
+        + ',"properties":'
+        + json.dumps({"id": gid, "code": code, "name": name}, ensure_ascii=False)
+        + "}"
+        for gid, code, name, boundary in grids
+        if boundary
+    ]
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
+
+
+@router.get(BOUNDARIES_URL, include_in_schema=False)
+def community_map_boundaries(request: Request, actor: PageActor, session: DbSession) -> Response:
+    """The boundaries of the grids in the actor's scope (the same grids as the page), with a
+    strong ETag over the body: the browser keeps them for a while and then revalidates, and
+    gets an empty 304 while no boundary, name or grid in its scope has changed."""
+    require(actor, register_rules.READ_ROLES)
+    body = boundaries_body(territory_queries.grids_for(session, actor))
+    return cached_response(
+        request, body, media_type="application/geo+json", max_age=BOUNDARIES_MAX_AGE
+    )
 
 
 @router.get("/community-map", include_in_schema=False)
@@ -106,7 +137,7 @@ def community_map(
     """民情图: one map layer of grids shaded by the chosen measure, plus the same as a table."""
     chosen = measure if measure in MEASURES else "residents"
     summaries = register_queries.grid_summaries_for(session, actor)
-    grids = territory_queries.grids_for(session, actor)
+    grids = territory_queries.grid_heads_for(session, actor)
     rows = grid_rows(grids, summaries)
     ids = [row["id"] for row in rows]
     received = appeal_queries.received_per_region_for(
