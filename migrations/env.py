@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 import civicgrid.models_index  # noqa: F401  (registers every table on Base.metadata)
 from civicgrid.config import get_settings
 from civicgrid.db import Base, make_engine
+from civicgrid.migrate import include_object_for
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -24,6 +25,7 @@ def _configure(connection: Connection) -> None:
         "connection": connection,
         "target_metadata": target_metadata,
         "compare_type": True,
+        "include_object": include_object_for(connection.dialect.name),
     }
     if connection.dialect.name == "sqlite":
         kwargs["render_as_batch"] = True

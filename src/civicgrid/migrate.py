@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +22,23 @@ def alembic_config(url: str | None = None) -> Config:
     if url is not None:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def include_object_for(dialect_name: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook for autogenerate on ``dialect_name``: schema objects
+    declared with ``.ddl_if(dialect=...)`` for other dialects only (the PostgreSQL trigram
+    index on addresses) are left out, as ``create_all`` and the migrations leave them out."""
+
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        dialect = getattr(ddl_if, "dialect", None)
+        if dialect is None:
+            return True
+        return dialect_name == dialect if isinstance(dialect, str) else dialect_name in dialect
+
+    return include_object
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

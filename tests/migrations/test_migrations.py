@@ -23,7 +23,11 @@ def test_migration_chain_has_a_single_head() -> None:
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_object": migrate.include_object_for(conn.dialect.name),
+        }
+        ctx = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

@@ -26,6 +26,14 @@ class Address(Base):
     __table_args__ = (
         UniqueConstraint("grid_id", "name"),
         Index("ix_register_address_region_path", "region_path"),
+        # Substring search (``name LIKE '%…%'``) through a trigram index; PostgreSQL only
+        # (pg_trgm, migration search_0001); SQLite scans, which is fine at its sizes.
+        Index(
+            "ix_register_address_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,12 +69,20 @@ def list_addresses_for(
 ) -> Sequence[Address]:
     """Standard addresses in the actor's scope, optionally of one grid or matching text."""
     access.require_role(actor, rules.READ_ROLES, "查看人房信息")
+    stmt = address_search_stmt(actor, grid_id=grid_id, q=q)
+    return session.scalars(stmt.order_by(Address.id).limit(_limit(limit)).offset(offset)).all()
+
+
+def address_search_stmt(actor: Actor, *, grid_id: int | None = None, q: str = "") -> Select[Any]:
+    """Addresses in scope, of one grid, whose name contains ``q`` literally (``%`` and ``_``
+    escaped). ``name LIKE '%…%'`` is the expression the PostgreSQL trigram index
+    ``ix_register_address_name_trgm`` covers; keep them the same."""
     stmt = select(Address).where(access.scope_filter(Address.region_path, actor))
     if grid_id is not None:
         stmt = stmt.where(Address.grid_id == grid_id)
     if q:
         stmt = stmt.where(Address.name.contains(q, autoescape=True))
-    return session.scalars(stmt.order_by(Address.id).limit(_limit(limit)).offset(offset)).all()
+    return stmt
 
 
 def list_buildings_for(
