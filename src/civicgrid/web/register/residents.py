@@ -40,6 +40,7 @@ from civicgrid.web.shared.forms import (
     field_errors,
     new_form_token,
     submit_once,
+    use_once,
 )
 from civicgrid.web.shared.render import render
 
@@ -50,6 +51,7 @@ GENDER_LABELS = {"M": "男", "F": "女"}
 KINDS = [(k.value, k.label) for k in rules.ResidenceKind]
 NO_HOUSE = "没有找到该地址的房屋：请输入小区/路名、楼栋或房号中的字，从列表中选择"
 MANY_HOUSES = "找到多处房屋，请从下面选择一处"
+REVEAL_USED = "已查看，请重新申请：完整身份信息只显示一次，刷新或重复提交不会再次显示"
 
 
 def pick_house(
@@ -99,6 +101,7 @@ def _detail_context(
         "can_reveal": actor.has_role(*rules.REVEAL_ROLES),
         "house_search_url": HOUSE_SEARCH_URL,
         "today": visit_form_defaults(now)["visited_on"],
+        "reveal_token": new_form_token(),
     }
 
 
@@ -126,7 +129,7 @@ def _detail_page(
         flashes=flash(request),
     )
     response = render(request, "register/resident.html", ctx, status_code=status_code)
-    if revealed is not None:
+    if revealed is not None or opened == "reveal":
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -247,8 +250,19 @@ def reveal(
     cipher: Cipher,
     now: Now,
     form: Form,
+    settings: AppSettings,
 ) -> Response:
-    """Show the full ID number and phone once, after a reason; the reveal is audited."""
+    """Show the full ID number and phone once, after a reason; the reveal is audited. The
+    answer is not cached (no-store) and the form's one-time token makes a reload that re-posts
+    it answer 409 "已查看，请重新申请" without revealing or auditing again."""
+    if not use_once(
+        request, session, actor, form.get("form_token", ""),
+        now=now, keep_hours=settings.idempotency_hours,
+    ):  # fmt: skip
+        return _detail_page(
+            request, session, actor, resident_id, now,
+            errors={"reason": REVEAL_USED}, opened="reveal", status_code=409,
+        )  # fmt: skip
     try:
         shown = service.reveal_resident(
             session,

@@ -227,6 +227,60 @@ def _replayed(session: Session, scope: str, token: str) -> Response | None:
     return RedirectResponse(location, status_code=303)
 
 
+USED_ONCE = 200
+
+
+def _claim_form(
+    session: Session, scope: str, token: str, now: datetime, keep_hours: int
+) -> Claim | None:
+    """A new claim of ``token`` flushed in ``session``, or None (the session rolled back) when
+    the token was claimed already, answered or not."""
+    try:
+        outcome = find_or_claim(
+            session,
+            scope=scope,
+            key=token,
+            digest=_PAGE_FORM_DIGEST,
+            now=now,
+            keep=timedelta(hours=keep_hours),
+        )
+    except Conflict:
+        session.rollback()
+        return None
+    if isinstance(outcome, Response):
+        session.rollback()
+        return None
+    return outcome
+
+
+def use_once(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    token: str,
+    *,
+    now: datetime,
+    keep_hours: int,
+) -> bool:
+    """Claim a one-time form token for a post that shows something once and stores no answer
+    (the register's reveal): True the first time, with the claim marked used in ``session``'s
+    transaction (committed with what the use case writes, rolled back with its refusal, so a
+    refused post may be sent again); False when the token was used already (a reload re-posting
+    the form). Only the token's use is kept, never what the page showed. Without a valid token
+    (an old page) it claims nothing and returns True, as ``submit_once`` runs the use case."""
+    if not token or not is_valid_key(token):
+        return True
+    claim = _claim_form(session, _form_scope(request, actor), token, now, keep_hours)
+    if claim is None:
+        return False
+    session.execute(
+        update(IdempotentAnswer)
+        .where(IdempotentAnswer.id == claim.answer_id)
+        .values(status_code=USED_ONCE)
+    )
+    return True
+
+
 def submit_once(
     request: Request,
     session: Session,
@@ -247,24 +301,10 @@ def submit_once(
     scope = _form_scope(request, actor)
     claim: Claim | None = None
     if token and is_valid_key(token):
-        try:
-            outcome = find_or_claim(
-                session,
-                scope=scope,
-                key=token,
-                digest=_PAGE_FORM_DIGEST,
-                now=now,
-                keep=timedelta(hours=keep_hours),
-            )
-        except Conflict:
-            session.rollback()
+        claim = _claim_form(session, scope, token, now, keep_hours)
+        if claim is None:
             replay = _replayed(session, scope, token)
             return replay if replay is not None else refused({"": ALREADY_SENT}, 409)
-        if isinstance(outcome, Response):
-            session.rollback()
-            replay = _replayed(session, scope, token)
-            return replay if replay is not None else refused({"": ALREADY_SENT}, 409)
-        claim = outcome
     try:
         result = call()
     except refuse as exc:
