@@ -17,7 +17,7 @@ def mount_pages(app: FastAPI) -> None:
     from civicgrid.web.admin import exchange, manage, notices, open311_keys, webhooks
     from civicgrid.web.appeals import detail, intake, lists
     from civicgrid.web.auth import account, login
-    from civicgrid.web.dashboard import leader
+    from civicgrid.web.dashboard import leader, monthly_topic
     from civicgrid.web.dispatch import queue
     from civicgrid.web.grid import worker
     from civicgrid.web.home import start
@@ -36,6 +36,7 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(queue.router)
     app.include_router(resident.router)
     app.include_router(leader.router)
+    app.include_router(monthly_topic.router)
     app.include_router(worker.router)
     app.include_router(manage.router)
     app.include_router(exchange.router)

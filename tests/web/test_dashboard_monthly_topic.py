@@ -1,0 +1,137 @@
+"""每月一题 proposals for leaders (/dashboard/monthly-topic): the page with its district picker
+limited to the reader's scope, the one-page Excel export, and refusals (role, scope, bad
+month). The rules and the service are tested in tests/unit/insight and
+tests/integration/insight (test_insight_monthly_brief.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+from tests.builders.appeals import World, make_appeal
+from tests.builders.auth import MiniTerritory, make_user
+from tests.web.conftest import PASSWORD, LoginAs
+
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.auth.roles import Role
+
+pytestmark = pytest.mark.postgres
+
+NOISE = [
+    "建国里小区旁工地夜间施工噪音扰民",
+    "建国里工地夜间施工噪音太大睡不着",
+    "投诉建国里附近工地夜间施工噪音",
+]
+A = MiniTerritory.DISTRICT_A
+B = MiniTerritory.DISTRICT_B
+PAGE = "/dashboard/monthly-topic"
+
+
+def _noise(session: Session, world: World, now: datetime) -> None:
+    for i, title in enumerate(NOISE):
+        make_appeal(
+            session,
+            world=world,
+            now=now - timedelta(days=3 - i),
+            title=title,
+            content=f"{title}，已经持续一周。",
+            caller_phone="13900000000" if i else "13900000009",
+            status=AppealStatus.DISPATCHED,
+            lead=world.street_a,
+        )
+
+
+def test_the_leader_sees_the_districts_candidates_with_their_evidence(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    login("leader")
+
+    r = client.get(f"{PAGE}?month=2026-11&district={A}")
+
+    assert r.status_code == 200
+    assert "每月一题候选问题 · 朝阳区 · 2026年11月" in r.text
+    table = r.text[r.text.index('id="monthly-topic-candidates"') :]
+    assert "候选问题（1 个）" in table
+    assert "建国里社区" in table
+    assert "<td>3</td>" in table  # appeals
+    assert "8月 0，9月 0，10月 0" in table
+    assert "建外街道（3）" in table
+    assert "13900000000" not in r.text  # no personal data
+    assert f'<option value="{A}" selected>朝阳区</option>' in r.text
+    assert f'<option value="{B}">海淀区</option>' in r.text
+    assert f"/dashboard/monthly-topic.xlsx?month=2026-11&amp;district={A}" in r.text
+
+
+def test_the_page_defaults_to_this_month_and_the_first_district(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    login("supervisor")
+
+    r = client.get(PAGE)
+
+    assert r.status_code == 200
+    assert "朝阳区 · 2026年11月" in r.text
+
+
+def test_the_excel_export_opens_and_has_one_row_per_problem(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    login("leader")
+
+    r = client.get(f"{PAGE}.xlsx?month=2026-11&district={A}")
+
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in r.headers["content-disposition"]
+    sheet = load_workbook(BytesIO(r.content)).active
+    assert sheet is not None
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "每月一题候选问题 · 朝阳区 · 2026年11月"
+    assert rows[1][0] == "月份：2026年11月"
+    assert rows[2][0] == "序号"
+    assert len(rows) == 4
+    assert (rows[3][0], rows[3][2], rows[3][5], rows[3][6]) == (1, 3, 1, "建外街道（3）")
+
+
+def test_a_district_outside_the_scope_is_refused_and_not_offered(
+    client: TestClient, session: Session, world: World, now: datetime
+) -> None:
+    _noise(session, world, now)
+    user, _ = make_user(session, role=Role.LEADER, region_code=B, now=now)
+    session.commit()
+    r = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert r.status_code == 200
+
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert "海淀区" in page.text
+    assert f'<option value="{A}"' not in page.text
+    for url in (f"{PAGE}?district={A}", f"{PAGE}.xlsx?district={A}"):
+        refused = client.get(url)
+        assert refused.status_code == 404
+        assert "不在您的数据范围内" in refused.text
+
+
+def test_other_roles_bad_months_and_streets_are_refused(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    login("street_a")
+    assert client.get(f"{PAGE}?district={A}").status_code == 403
+    assert client.get(f"{PAGE}.xlsx?district={A}").status_code == 403
+
+    login("leader")
+    bad = client.get(f"{PAGE}?month=2026-13&district={A}")
+    assert bad.status_code == 422
+    assert "月份" in bad.text
+    week = client.get(f"{PAGE}?month=2026-W47&district={A}")
+    assert week.status_code == 422
+    street = client.get(f"{PAGE}?district={MiniTerritory.STREET_A}")
+    assert street.status_code == 404
+    assert "不是您数据范围内的区" in street.text
