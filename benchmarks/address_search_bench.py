@@ -1,0 +1,287 @@
+"""Benchmark of the register's address substring search on PostgreSQL, without and with the
+trigram index of migration ``search_0001`` (issue 19, city scale item 6: < 50 ms median over
+1,000,000 addresses).
+
+Run: ``.venv/bin/python benchmarks/address_search_bench.py [--addresses 1000000] [--queries 50]``
+
+Creates a fresh database ``civicgrid_bench_address_search`` on the server of
+``CIVICGRID_BENCH_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
+an existing one is dropped first, and it is dropped again at the end unless ``--keep``),
+migrates it, builds the demo ``small`` territory through the territory use case, drops the
+trigram index, and loads ``--addresses`` standard addresses with COPY: road and door plate
+(``幸福路128号``), compounds (``幸福路12号院``), estates (``阳光花园3期``, ``和平路8号阳光花园``),
+spread over every grid. Then, after ``ANALYZE``, it times ``--queries`` searches of realistic
+fragments (a road name, a building number, an estate name, a road with its number) through
+``register.queries.list_addresses_for`` (the use case behind the address list: first page of
+100, by id) and the count of every matching address (what a filter by address must find in
+full), for a city-wide admin and a grid worker of one community; creates the index (timed),
+runs ``ANALYZE`` and times the same fragments again. ``EXPLAIN`` of one search is printed for
+both states.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, make_url, select, text
+from sqlalchemy.orm import Session
+
+import civicgrid.models_index  # noqa: F401 - registers every table
+from civicgrid import migrate
+from civicgrid.auth.actor import Actor
+from civicgrid.auth.roles import Role
+from civicgrid.auth.scope import DataScope
+from civicgrid.clock import monotonic
+from civicgrid.db import make_engine, make_session_factory
+from civicgrid.demo.city import build_territory_spec
+from civicgrid.register import queries as register_queries
+from civicgrid.register.models import Address
+from civicgrid.territory import queries as territory_queries
+from civicgrid.territory import service as territory_service
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BENCH_DB = "civicgrid_bench_address_search"
+INDEX = "ix_register_address_name_trgm"
+
+CHARS = "幸福和平建设解放人民中山长江黄河朝阳光明文化新华胜利东风红旗友谊青年学府科技金融"
+CHARS += "振兴团结民主富强繁荣安定永安建国复兴华山泰山嵩山衡山滨河沿江望京锦绣春晖秋实"
+ROAD_KINDS = ("路", "街", "大道", "巷", "胡同", "东路", "西路", "南路", "北路")
+ESTATE_KINDS = ("花园", "小区", "苑", "家园", "新村", "公寓", "华庭", "雅居", "名城", "嘉园")
+
+
+def _fresh_database(base_url: str, name: str) -> str:
+    url = make_url(base_url)
+    admin = make_engine(url.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(base_url: str, name: str) -> None:
+    admin = make_engine(make_url(base_url).render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _names() -> tuple[list[str], list[str]]:
+    """3,000 road names and 1,400 estate names (the same for every run)."""
+    rng = random.Random(0)
+    chars = list(dict.fromkeys(CHARS))
+    pairs = [a + b for a in chars for b in chars if a != b]
+    rng.shuffle(pairs)
+    roads = [p + rng.choice(ROAD_KINDS) for p in pairs[:3000]]
+    estates = [p + rng.choice(ESTATE_KINDS) for p in pairs[3000:4400]]
+    return roads, estates
+
+
+def _address(rng: random.Random, roads: list[str], estates: list[str]) -> str:
+    shape = rng.random()
+    road = rng.choice(roads)
+    n = rng.randint(1, 400)
+    if shape < 0.45:
+        return f"{road}{n}号"
+    if shape < 0.75:
+        return f"{road}{n}号院"
+    if shape < 0.9:
+        return f"{rng.choice(estates)}{rng.randint(1, 9)}期"
+    return f"{road}{n}号{rng.choice(estates)}"
+
+
+def _rows(
+    n: int, seed: int, grids: list[tuple[int, str, str]]
+) -> Iterator[tuple[str, str, int, str, str, str]]:
+    rng = random.Random(seed)
+    roads, estates = _names()
+    seen: set[str] = set()
+    created = NOW.isoformat()
+    while len(seen) < n:
+        name = _address(rng, roads, estates)
+        if name in seen:
+            continue
+        seen.add(name)
+        grid_id, grid_code, path = grids[len(seen) % len(grids)]
+        yield f"{grid_code}{len(seen):08d}", name, grid_id, grid_code, path, created
+
+
+def _load(engine: Engine, rows: Iterator[tuple[str, str, int, str, str, str]]) -> int:
+    """COPY the rows into register_address through the driver connection."""
+    count = 0
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        columns = "code, name, grid_id, grid_code, region_path, created_at"
+        with cur.copy(f"COPY register_address ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        raw.commit()
+    finally:
+        raw.close()
+    return count
+
+
+def _fragments(rng: random.Random, names: list[str], n: int) -> list[str]:
+    """Realistic typed fragments cut from stored addresses, in turn: a road name (幸福路), a
+    building number (128号), an estate name (阳光花园) and a road with its number (幸福路12号)."""
+    roads, estates = (set(names_) for names_ in _names())
+    by_turn: list[list[str]] = [[], [], [], []]
+    for name in names:
+        road = next((name[:k] for k in range(3, 6) if name[:k] in roads), None)
+        estate = next(
+            (name[i : i + k] for i in range(len(name)) for k in (3, 4)
+             if name[i : i + k] in estates),
+            None,
+        )  # fmt: skip
+        if road is not None:
+            by_turn[0].append(road)
+            number = name[len(road) : name.index("号") + 1]
+            by_turn[1].append(number)
+            by_turn[3].append(road + number)
+        if estate is not None:
+            by_turn[2].append(estate)
+    return [rng.choice(by_turn[i % 4]) for i in range(n)]
+
+
+KINDS = ("road", "number", "estate", "road+number")
+
+
+def _time(fn: Callable[[str], object], fragments: list[str]) -> list[float]:
+    """Milliseconds per fragment, in the fragments' order, after a warm-up of five."""
+    for q in fragments[:5]:
+        fn(q)  # warm the caches and the connection
+    times = []
+    for q in fragments:
+        t0 = monotonic()
+        fn(q)
+        times.append((monotonic() - t0) * 1000)
+    return times
+
+
+def _summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    per_kind = ", ".join(
+        f"{kind} {statistics.median(times[i :: len(KINDS)]):.1f}"
+        for i, kind in enumerate(KINDS)
+        if times[i :: len(KINDS)]
+    )
+    return (f"median {statistics.median(ordered):8.2f} ms, p95 {p95:8.2f} ms "
+            f"(median by fragment: {per_kind})")  # fmt: skip
+
+
+def _explain(session: Session, actor: Actor, q: str) -> str:
+    stmt = register_queries.address_search_stmt(actor, q=q)
+    stmt = stmt.order_by(Address.id).limit(100)
+    dialect = session.get_bind().dialect
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    rows = session.connection().exec_driver_sql("EXPLAIN ANALYZE " + sql).all()
+    return "\n".join("    " + str(r[0]) for r in rows)
+
+
+def _measure(session: Session, actors: dict[str, Actor], fragments: list[str], state: str) -> None:
+    for label, actor in actors.items():
+
+        def page(q: str, actor: Actor = actor) -> object:
+            return register_queries.list_addresses_for(session, actor, q=q, limit=100)
+
+        def count(q: str, actor: Actor = actor) -> object:
+            stmt = register_queries.address_search_stmt(actor, q=q)
+            return session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+        for case, fn in (("first page of 100", page), ("count of all matches", count)):
+            print(f"{state:13} {label:26} {case:21}: {_summary(_time(fn, fragments))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--addresses", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--database", default=BENCH_DB, help="scratch database (dropped)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    base_url = os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_URL)
+    load = os.getloadavg()
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, database {args.database} on "
+          f"{make_url(base_url).host}")  # fmt: skip
+
+    url = _fresh_database(base_url, args.database)
+    engine = make_engine(url)
+    try:
+        _run(engine, args)
+    finally:
+        engine.dispose()
+        if not args.keep:
+            _drop_database(base_url, args.database)
+
+
+def _run(engine: Engine, args: argparse.Namespace) -> None:
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    system = Actor.system("bench")
+    with factory() as session:
+        territory_service.create_from_spec(
+            session, spec=build_territory_spec(args.seed, "small"), actor=system, now=NOW
+        )
+        grids = [
+            (rid, code, path) for rid, code, _, path, _ in territory_queries.grid_rows(session)
+        ]
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP INDEX {INDEX}"))
+    print(f"territory: demo 'small', {len(grids)} grids")
+
+    t0 = monotonic()
+    loaded = _load(engine, _rows(args.addresses, args.seed, grids))
+    t1 = monotonic()
+    print(f"loaded {loaded:,} addresses with COPY in {t1 - t0:.1f} s")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE register_address"))
+
+    rng = random.Random(args.seed + 1)
+    with factory() as session:
+        sample = list(session.scalars(text("SELECT name FROM register_address TABLESAMPLE "
+                                           "SYSTEM (1) REPEATABLE (7) LIMIT 5000")))  # fmt: skip
+        fragments = _fragments(rng, sample, args.queries)
+        print(f"fragments ({len(fragments)}): {' '.join(fragments)}")
+        first_grid = grids[0][2]
+        worker = Actor(
+            user_id=None, username="bench_worker", display_name="网格员",
+            roles=frozenset({Role.GRID_WORKER}),
+            scope=DataScope(region_paths=frozenset({first_grid.rsplit("/", 2)[0] + "/"})),
+        )  # fmt: skip
+        actors = {"admin (whole city)": system, "grid worker (1 community)": worker}
+        print("EXPLAIN ANALYZE without the index, first page for", fragments[0])
+        print(_explain(session, system, fragments[0]))
+        _measure(session, actors, fragments, "no index")
+
+    t0 = monotonic()
+    with engine.begin() as conn:
+        conn.execute(
+            text(f"CREATE INDEX {INDEX} ON register_address USING gin (name gin_trgm_ops)")
+        )
+    t1 = monotonic()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE register_address"))
+        size = conn.scalar(text(f"SELECT pg_size_pretty(pg_relation_size('{INDEX}'))"))
+    print(f"created {INDEX} in {t1 - t0:.1f} s ({size})")
+
+    with factory() as session:
+        print("EXPLAIN ANALYZE with the index, first page for", fragments[0])
+        print(_explain(session, system, fragments[0]))
+        _measure(session, actors, fragments, "trigram index")
+
+
+if __name__ == "__main__":
+    main()
