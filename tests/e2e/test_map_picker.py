@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.conftest import DemoCity, LiveServer, screenshot
+from tests.e2e.conftest import DemoCity, LiveServer, login_page, screenshot
 
 Page = Any
 Browser = Any
+
+DESKTOP = {"width": 1280, "height": 800}
 
 
 def _login(browser: Browser, server: LiveServer, password: str, viewport: dict[str, int]) -> Page:
@@ -106,3 +108,33 @@ def test_the_community_map_has_labels_a_legend_and_a_measure(
         expect(page.locator("#community-map .map-label").first).to_be_visible()
         screenshot(page, f"community-map-{size}")
         context.close()
+
+
+_OUTSIDE_THE_MAP = """() => {
+  const map = document.querySelector('.map-picker .map').getBoundingClientRect();
+  const grids = Array.from(document.querySelectorAll('.map-picker path.own-grid'));
+  const outside = grids.map((p) => p.getBoundingClientRect()).filter((g) =>
+    g.left < map.left - 1 || g.right > map.right + 1 ||
+    g.top < map.top - 1 || g.bottom > map.bottom + 1);
+  return {own: grids.length, outside: outside.length};
+}"""
+
+
+def test_at_desktop_size_the_picker_opens_with_my_grids_inside_the_map(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity
+) -> None:
+    from playwright.sync_api import expect
+
+    page = login_page(browser, live_server, "grid", demo_city.password, DESKTOP)
+    page.goto(f"{live_server.url}/grid/report")
+    expect(page.locator(".map-picker .map")).to_have_attribute("data-fitted", "true")
+    own = page.locator("#region_id option:not([value=''])").count()
+    expect(page.locator(".map-picker path.own-grid")).to_have_count(own)
+    page.wait_for_function(f"() => ({_OUTSIDE_THE_MAP})().outside === 0")
+    assert page.evaluate(_OUTSIDE_THE_MAP) == {"own": own, "outside": 0}
+    screenshot(page, "grid-map-picker-desktop-fitted")
+    # The layout changes the map's width after it was drawn (Leaflet remembers the old size and
+    # would leave the grids off to the right): the picker measures again and refits.
+    page.evaluate("() => { document.querySelector('.map-picker .map').style.width = '360px'; }")
+    page.wait_for_function(f"() => ({_OUTSIDE_THE_MAP})().outside === 0")
+    screenshot(page, "grid-map-picker-desktop-narrowed")

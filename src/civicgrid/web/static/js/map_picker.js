@@ -39,9 +39,43 @@
       Object.keys(byId).forEach(function (id) { byId[id].setStyle(styleOf(id)); });
       if (select && select.value && byId[select.value]) {
         byId[select.value].bringToFront();
-        if (pan) map.fitBounds(byId[select.value].getBounds(), { maxZoom: 17 });
+        if (pan) fit();
       }
       mapDiv.setAttribute("data-chosen", select ? select.value : "");
+    }
+
+    // The map is drawn before the page's layout settles (fonts, the form's columns), so
+    // Leaflet's remembered size can be stale and the grids open partly off the map. Measure
+    // the container first, then fit; refit while it changes size until the user moves the map.
+    var moved = false;
+    ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {
+      mapDiv.addEventListener(type, function () { moved = true; }, { passive: true });
+    });
+
+    var startBounds = null;
+
+    // What the map should show: the chosen grid, else the user's own grids (else all).
+    function target() {
+      if (select && select.value && byId[select.value]) {
+        return { bounds: byId[select.value].getBounds(), maxZoom: 17 };
+      }
+      return startBounds ? { bounds: startBounds, maxZoom: 17 } : null;
+    }
+
+    function fit() {
+      var t = target();
+      if (!t) return;
+      map.invalidateSize(false);
+      map.fitBounds(t.bounds, { padding: [16, 16], maxZoom: t.maxZoom, animate: false });
+      mapDiv.setAttribute("data-fitted", "true");
+    }
+
+    function fitOnceSized(bounds) {
+      startBounds = bounds;
+      fit();
+      if (typeof ResizeObserver !== "undefined") {
+        new ResizeObserver(function () { if (!moved) fit(); }).observe(mapDiv);
+      }
     }
 
     function place(lat, lon, pan) {
@@ -77,6 +111,9 @@
             onEachFeature: function (feature, lyr) {
               var id = String(feature.properties.id);
               byId[id] = lyr;
+              if (own[id]) {
+                lyr.on("add", function () { lyr.getElement().classList.add("own-grid"); });
+              }
               if (own[id]) mine.addLayer(L.geoJSON(feature));
               if (feature.properties.name) {
                 lyr.bindTooltip(feature.properties.name, {
@@ -93,7 +130,7 @@
             }
           }).addTo(map);
           var start = mine.getLayers().length ? mine : layer;
-          map.fitBounds(start.getBounds());
+          fitOnceSized(start.getBounds());
           highlight(Boolean(select && select.value));
           fromInputs();
         })
