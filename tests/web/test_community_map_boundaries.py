@@ -67,6 +67,12 @@ def drawn(session: Session, world: World, now: datetime) -> None:
     )
 
 
+def _embedded(html: str, node_id: str) -> Any:
+    """The JSON a page embeds in ``<script type="application/json" id=node_id>``."""
+    start = html.index(f'id="{node_id}">') + len(f'id="{node_id}">')
+    return json.loads(html[start : html.index("</script>", start)])
+
+
 def _codes(body: bytes) -> set[str]:
     collection = json.loads(body)
     assert collection["type"] == "FeatureCollection"
@@ -175,8 +181,20 @@ def test_the_page_carries_fresh_figures_and_no_geometry(
     r = client.get("/community-map")
     assert r.status_code == 200
     assert r.headers.get("etag") is None
-    start = r.text.index('id="community-map-data">') + len('id="community-map-data">')
-    data = json.loads(r.text[start : r.text.index("</script>", start)])
+    data = _embedded(r.text, "community-map-data")
     assert data["boundaries"] == URL
     assert [g["code"] for g in data["grids"].values()] == [GRID_A1_2]
     assert "coordinates" not in r.text
+
+
+def test_the_dashboard_map_takes_its_boundaries_from_the_same_endpoint(
+    client: TestClient, login: LoginAs, drawn: None
+) -> None:
+    login("leader")
+    r = client.get("/dashboard")
+    assert r.status_code == 200
+    grids = _embedded(r.text, "dashboard-data")["grids"]
+    assert grids["boundaries"] == URL
+    assert {g["code"] for g in grids["figures"].values()} == {GRID_A1_2, GRID_B1_1}
+    assert "coordinates" not in r.text
+    assert _codes(client.get(grids["boundaries"]).content) == {GRID_A1_2, GRID_B1_1}

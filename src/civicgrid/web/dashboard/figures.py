@@ -26,6 +26,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
+from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL
 
 TOP_CATEGORIES = 10
 TOP_HOT_PROBLEMS = 10
@@ -117,16 +118,15 @@ class GridLoad:
     open_now: int = 0
     overdue: int = 0
     warning: WarningLevel | None = None
-    geometry: dict[str, Any] = field(default_factory=dict)
 
 
 def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) -> list[GridLoad]:
-    """The grids in the actor's scope with their load and warning colour."""
-    scope = actor.scope
+    """The grids in the actor's scope that have a boundary, with their load and warning
+    colour (the boundaries themselves are fetched by the browser from their cached endpoint)."""
     grids = {
-        r.id: GridLoad(r.id, r.code, r.name, geometry=json.loads(r.boundary))
-        for r in territory_queries.all_regions(session)
-        if r.level == "grid" and r.boundary and (scope.is_global or scope.covers_path(r.path))
+        rid: GridLoad(rid, code, name)
+        for rid, code, name, has_boundary in territory_queries.grid_heads_for(session, actor)
+        if has_boundary
     }
     if not grids:
         return []
@@ -145,27 +145,24 @@ def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) ->
     return list(grids.values())
 
 
-def grids_geojson(loads: list[GridLoad]) -> dict[str, Any]:
-    """The grids as a GeoJSON FeatureCollection with their figures as properties."""
+def grid_map_data(loads: list[GridLoad]) -> dict[str, Any]:
+    """The map's figures per grid, keyed by grid id, and where the browser gets the boundaries
+    (cached, revalidated by ETag); the figures come fresh with every page."""
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": g.geometry,
-                "properties": {
-                    "id": g.region_id,
-                    "code": g.code,
-                    "name": g.name,
-                    "received": g.received,
-                    "open": g.open_now,
-                    "overdue": g.overdue,
-                    "warning": g.warning.value if g.warning else "",
-                    "warning_label": g.warning.label if g.warning else "无在办",
-                },
+        "boundaries": GRID_BOUNDARIES_URL,
+        "figures": {
+            str(g.region_id): {
+                "id": g.region_id,
+                "code": g.code,
+                "name": g.name,
+                "received": g.received,
+                "open": g.open_now,
+                "overdue": g.overdue,
+                "warning": g.warning.value if g.warning else "",
+                "warning_label": g.warning.label if g.warning else "无在办",
             }
             for g in loads
-        ],
+        },
     }
 
 

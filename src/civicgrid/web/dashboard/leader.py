@@ -87,7 +87,7 @@ def dashboard(
         "ranking": [{"name": r["name"], "score": r["score"]} for r in rankings if r["has_data"]][
             :15
         ],
-        "grids": figures.grids_geojson(loads),
+        "grids": figures.grid_map_data(loads),
     }
     return render(
         request,

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from civicgrid.appeals import queries as appeal_queries
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession, Now, ReadSession
 from civicgrid.register import queries as register_queries
 from civicgrid.register import rules as register_rules
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import require
-from civicgrid.web.shared.http_cache import cached_response
+from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL, cached_response
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
@@ -30,7 +30,7 @@ MEASURES = {
     "open": "未办结诉求（件）",
 }
 SHADES = ("#e3ecf7", "#b6cde9", "#7fa7d6", "#3f76b8", "#1a4a87")
-BOUNDARIES_URL = "/community-map/boundaries.geojson"
+BOUNDARIES_URL = GRID_BOUNDARIES_URL
 BOUNDARIES_MAX_AGE = 300  # seconds a browser reuses the boundaries before revalidating
 
 
@@ -115,10 +115,11 @@ def boundaries_body(grids: list[tuple[int, str, str, str | None]]) -> bytes:
 
 
 @router.get(BOUNDARIES_URL, include_in_schema=False)
-def community_map_boundaries(request: Request, actor: PageActor, session: DbSession) -> Response:
+def community_map_boundaries(request: Request, actor: PageActor, session: ReadSession) -> Response:
     """The boundaries of the grids in the actor's scope (the same grids as the page), with a
     strong ETag over the body: the browser keeps them for a while and then revalidates, and
-    gets an empty 304 while no boundary, name or grid in its scope has changed."""
+    gets an empty 304 while no boundary, name or grid in its scope has changed. Read from the
+    read database, as the dashboard whose map draws them too."""
     require(actor, register_rules.READ_ROLES)
     body = boundaries_body(territory_queries.grids_for(session, actor))
     return cached_response(

@@ -8,6 +8,10 @@ import hashlib
 from fastapi import Request
 from fastapi.responses import Response
 
+# The grid boundaries in the viewer's scope, cached by the browser (served by the community
+# map's page module; the dashboard map draws them too).
+GRID_BOUNDARIES_URL = "/community-map/boundaries.geojson"
+
 
 def strong_etag(body: bytes) -> str:
     """A strong entity tag for ``body`` (quoted, as HTTP wants it)."""

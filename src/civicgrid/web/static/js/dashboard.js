@@ -1,5 +1,6 @@
 // Leader dashboard: ECharts charts and a Leaflet map (no tile server: only the grid polygons
-// on a plain background) drawn from the JSON embedded in the page. The page shows the same
+// on a plain background) drawn from the JSON embedded in the page, the grid boundaries
+// fetched from their cached endpoint. The page shows the same
 // figures as tables without JavaScript.
 (function () {
   "use strict";
@@ -40,29 +41,45 @@
     });
   }
 
+  // The grid boundaries are cached by the browser (ETag); the figures come with the page.
   function drawMap(data) {
     var el = document.getElementById("grid-map");
-    if (!el || typeof L === "undefined" || !data.grids.features.length) return;
+    var figures = data.grids.figures;
+    if (!el || typeof L === "undefined" || !Object.keys(figures).length) return;
     var max = 1;
-    data.grids.features.forEach(function (f) { max = Math.max(max, f.properties.received); });
-    var map = L.map(el, { attributionControl: false });
-    if (window.civicgridBasemap) window.civicgridBasemap(map);
-    var layer = L.geoJSON(data.grids, {
-      style: function (f) {
-        var p = f.properties;
-        return {
-          color: "#3b4452", weight: 1,
-          fillColor: COLOURS[p.warning] || COLOURS[""],
-          fillOpacity: 0.25 + 0.6 * (p.received / max)
-        };
-      },
-      onEachFeature: function (f, lyr) {
-        var p = f.properties;
-        lyr.bindTooltip(p.name + "<br>本期诉求 " + p.received + " 件 · 在办 " + p.open +
-          " 件 · 超期 " + p.overdue + " 件<br>预警：" + p.warning_label);
-      }
-    }).addTo(map);
-    map.fitBounds(layer.getBounds());
+    Object.keys(figures).forEach(function (k) { max = Math.max(max, figures[k].received); });
+    fetch(data.grids.boundaries, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("boundaries " + r.status);
+        return r.json();
+      })
+      .then(function (geo) {
+        var features = geo.features.filter(function (f) { return figures[f.properties.id]; });
+        if (!features.length) return;
+        var map = L.map(el, { attributionControl: false });
+        if (window.civicgridBasemap) window.civicgridBasemap(map);
+        var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
+          style: function (f) {
+            var p = figures[f.properties.id];
+            return {
+              color: "#3b4452", weight: 1,
+              fillColor: COLOURS[p.warning] || COLOURS[""],
+              fillOpacity: 0.25 + 0.6 * (p.received / max)
+            };
+          },
+          onEachFeature: function (f, lyr) {
+            var p = figures[f.properties.id];
+            lyr.bindTooltip(p.name + "<br>本期诉求 " + p.received + " 件 · 在办 " + p.open +
+              " 件 · 超期 " + p.overdue + " 件<br>预警：" + p.warning_label);
+          }
+        }).addTo(map);
+        map.fitBounds(layer.getBounds());
+        el.setAttribute("data-state", "ready");
+      })
+      .catch(function () {
+        el.setAttribute("data-state", "failed");
+        el.textContent = "网格边界加载失败，请刷新页面重试。";
+      });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
