@@ -17,7 +17,7 @@ from civicgrid.db import make_session_factory
 from civicgrid.deps import field_cipher
 from civicgrid.media.store import LocalMediaStore
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import DemoCity, LiveServer, screenshot, tiny_png
+from tests.e2e.conftest import DemoCity, LiveServer, login_page, screenshot, tiny_png
 
 Page = Any
 Browser = Any
@@ -25,16 +25,6 @@ Browser = Any
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 REPLY = "已清理人行道上的建筑垃圾，并设置提示牌"
-
-
-def login(browser: Browser, server: LiveServer, username: str, password: str, size: Any) -> Page:
-    page = browser.new_context(viewport=size, locale="zh-CN").new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-    return page
 
 
 def _intake(
@@ -69,7 +59,7 @@ def test_dispatcher_sees_one_open_action_and_merges_a_duplicate_in_one_click(
     from playwright.sync_api import expect
 
     server = live_server
-    operator = login(browser, server, "operator", demo_city.password, DESKTOP)
+    operator = login_page(browser, server, "operator", demo_city.password, DESKTOP)
     first, first_url = _intake(
         operator,
         server,
@@ -93,7 +83,7 @@ def test_dispatcher_sees_one_open_action_and_merges_a_duplicate_in_one_click(
     assert_accessible(operator)
 
     # The dispatcher opens the first: dispatch open and prominent, everything else folded.
-    dispatcher = login(browser, server, "dispatcher", demo_city.password, DESKTOP)
+    dispatcher = login_page(browser, server, "dispatcher", demo_city.password, DESKTOP)
     dispatcher.goto(first_url)
     expect(dispatcher.locator(".primary-action h3")).to_have_text("下一步：派单")
     expect(dispatcher.locator("section.duplicates")).to_contain_text(second)  # loaded after
@@ -192,7 +182,7 @@ def test_grid_worker_judges_the_reply_with_its_photo_on_a_phone(
     from playwright.sync_api import expect
 
     aid, number, handler = _awaiting_verification(live_server, demo_city)
-    page = login(browser, live_server, "grid", demo_city.password, PHONE)
+    page = login_page(browser, live_server, "grid", demo_city.password, PHONE)
     page.goto(f"{live_server.url}/grid/tasks")
     item = page.locator(f"#task-{aid}")
     expect(item).to_contain_text(REPLY)

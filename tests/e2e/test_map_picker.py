@@ -13,17 +13,8 @@ Page = Any
 Browser = Any
 
 DESKTOP = {"width": 1280, "height": 800}
-
-
-def _login(browser: Browser, server: LiveServer, password: str, viewport: dict[str, int]) -> Page:
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "grid")
-    page.fill("#password", password)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-    return page
+WIDE = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def test_a_tap_on_my_grid_chooses_and_highlights_it(
@@ -31,7 +22,7 @@ def test_a_tap_on_my_grid_chooses_and_highlights_it(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _login(browser, live_server, demo_city.password, {"width": 390, "height": 844})
+    page = login_page(browser, live_server, "grid", demo_city.password, PHONE)
     page.goto(f"{live_server.url}/grid/report")
     own = page.locator("#region_id option:not([value=''])").first
     grid_id = own.get_attribute("value")
@@ -59,7 +50,7 @@ def test_the_report_page_at_desktop_size_shows_labelled_grids(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _login(browser, live_server, demo_city.password, {"width": 1366, "height": 900})
+    page = login_page(browser, live_server, "grid", demo_city.password, WIDE)
     page.goto(f"{live_server.url}/grid/report")
     expect(page.locator(".map-label").first).to_be_visible()
     screenshot(page, "grid-map-picker-desktop")
@@ -70,7 +61,7 @@ def test_a_refused_report_focuses_the_field_and_keeps_the_choice(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _login(browser, live_server, demo_city.password, {"width": 390, "height": 844})
+    page = login_page(browser, live_server, "grid", demo_city.password, PHONE)
     page.goto(f"{live_server.url}/grid/report")
     grid_id = page.locator("#region_id option:not([value=''])").first.get_attribute("value")
     assert grid_id
@@ -95,19 +86,13 @@ def test_the_community_map_has_labels_a_legend_and_a_measure(
 
     for size, viewport in (("desktop", {"width": 1366, "height": 900}),
                            ("phone", {"width": 390, "height": 844})):  # fmt: skip
-        context = browser.new_context(viewport=viewport, locale="zh-CN")
-        page = context.new_page()
-        page.goto(f"{live_server.url}/login")
-        page.fill("#username", "leader")
-        page.fill("#password", demo_city.password)
-        page.click("form.stacked button[type=submit]")
-        page.wait_for_url(re.compile(r"/$"))
+        page = login_page(browser, live_server, "leader", demo_city.password, viewport)
         page.goto(f"{live_server.url}/community-map?measure=open")
         expect(page.locator("h1")).to_contain_text("未办结诉求")
         expect(page.locator("#map-legend")).to_be_visible()
         expect(page.locator("#community-map .map-label").first).to_be_visible()
         screenshot(page, f"community-map-{size}")
-        context.close()
+        page.context.close()
 
 
 _OUTSIDE_THE_MAP = """() => {
