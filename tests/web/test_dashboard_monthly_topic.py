@@ -58,7 +58,7 @@ def test_the_leader_sees_the_districts_candidates_with_their_evidence(
     table = r.text[r.text.index('id="monthly-topic-candidates"') :]
     assert "候选问题（1 个）" in table
     assert "建国里社区" in table
-    assert "<td>3</td>" in table  # appeals
+    assert '<td data-label="诉求件数">3</td>' in table
     assert "8月 0，9月 0，10月 0" in table
     assert "建外街道（3）" in table
     assert "13900000000" not in r.text  # no personal data

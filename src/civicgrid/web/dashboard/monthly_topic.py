@@ -74,6 +74,7 @@ def monthly_topic(
         {
             "brief": brief,
             "districts": [(d.code, d.name) for d in briefs.districts_for(session, actor)],
+            "headers": briefs.HEADERS,
             "rows": [briefs.brief_row(brief, c) for c in brief.candidates],
         },
     )
