@@ -29,6 +29,7 @@ import statistics
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+from bench_db import drop_database, fresh_database
 from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -54,23 +55,6 @@ CHARS = "幸福和平建设解放人民中山长江黄河朝阳光明文化新�
 CHARS += "振兴团结民主富强繁荣安定永安建国复兴华山泰山嵩山衡山滨河沿江望京锦绣春晖秋实"
 ROAD_KINDS = ("路", "街", "大道", "巷", "胡同", "东路", "西路", "南路", "北路")
 ESTATE_KINDS = ("花园", "小区", "苑", "家园", "新村", "公寓", "华庭", "雅居", "名城", "嘉园")
-
-
-def _fresh_database(base_url: str, name: str) -> str:
-    url = make_url(base_url)
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(base_url: str, name: str) -> None:
-    admin = make_engine(make_url(base_url).render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _names() -> tuple[list[str], list[str]]:
@@ -216,14 +200,14 @@ def main() -> None:
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, database {args.database} on "
           f"{make_url(base_url).host}")  # fmt: skip
 
-    url = _fresh_database(base_url, args.database)
+    url = fresh_database(base_url, args.database)
     engine = make_engine(url)
     try:
         _run(engine, args)
     finally:
         engine.dispose()
         if not args.keep:
-            _drop_database(base_url, args.database)
+            drop_database(base_url, args.database)
 
 
 def _run(engine: Engine, args: argparse.Namespace) -> None:

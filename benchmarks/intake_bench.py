@@ -60,6 +60,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from bench_db import drop_database, fresh_database
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from psycopg import sql
@@ -146,23 +147,6 @@ class PhaseResult:
     @property
     def rate(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
-
-
-def _fresh_database(base_url: str, name: str) -> str:
-    url = make_url(base_url)
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(base_url: str, name: str) -> None:
-    admin = make_engine(base_url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _free_port() -> int:
@@ -538,7 +522,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, database {args.database} on {host}; client {client}, "
           f"{args.connections} connections, {args.workers} uvicorn worker(s)")  # fmt: skip
 
-    url = _fresh_database(base_url, args.database)
+    url = fresh_database(base_url, args.database)
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     field_key = Fernet.generate_key().decode("ascii")
     engine = make_engine(url)
@@ -645,7 +629,7 @@ def main() -> None:
         if args.keep:
             print(f"kept database {args.database}")
         else:
-            _drop_database(base_url, args.database)
+            drop_database(base_url, args.database)
             print(f"dropped database {args.database}")
 
 

@@ -54,7 +54,7 @@ intake_bench: Any = importlib.import_module("intake_bench")
 DEFAULT_URL: str = intake_bench.DEFAULT_URL
 GridPoint: Any = intake_bench.GridPoint
 _appeal_bodies: Any = intake_bench._appeal_bodies
-_fresh_database: Any = intake_bench._fresh_database
+_fresh_database: Any = intake_bench.fresh_database
 
 PROFILE_DB = "civicgrid_bench_intake_profile"
 PATH = "/api/v1/appeals"

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench_db import fresh_database
 from cryptography.fernet import Fernet
 from sqlalchemy import make_url, text
 
@@ -58,16 +59,6 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "civicgrid_bench_register"
 
 
-def _fresh_database(base_url: str, name: str) -> str:
-    url = make_url(base_url)
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def _latency(fn: Callable[[int], object], n: int) -> tuple[float, float]:
     times = []
     for i in range(n):
@@ -89,7 +80,7 @@ def main() -> None:
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, database {args.database} "
           f"on {make_url(base_url).host}")  # fmt: skip
 
-    url = _fresh_database(base_url, args.database)
+    url = fresh_database(base_url, args.database)
     engine = make_engine(url)
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
