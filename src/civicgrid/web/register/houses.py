@@ -7,6 +7,7 @@ register read: houses outside the actor's grids answer 404.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,23 +21,23 @@ from civicgrid.register import access, lookups, queries, rules, service
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.register.visiting import (
     Choice,
-    change_tag,
+    create_once,
+    detail_context,
+    done_redirect,
     flash,
-    required_day,
-    visit_form_defaults,
-    visit_kinds,
-    visit_time,
-    visit_views,
+    tag_step,
+    visit_step,
 )
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form
-from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token, submit_once
+from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token
 from civicgrid.web.shared.pickers import region_groups
 from civicgrid.web.shared.render import render
 
 router = APIRouter(tags=["pages"])
 
 ADDRESS_SEARCH_URL = "/api/v1/register/addresses"
+HOUSES_URL = "/register/houses"
 USES = [(u.value, u.label) for u in rules.HouseUse]
 GENDER_LABELS = {"M": "男", "F": "女"}
 
@@ -82,25 +83,22 @@ def _detail_page(
     detail = lookups.house_detail_for(session, actor, house_id)
     grid_id = detail.house.grid_id
     grid = territory_queries.regions_by_ids(session, [grid_id]).get(grid_id)
-    visits = lookups.visits_of(session, actor, house_id=house_id)
-    ctx: dict[str, Any] = {
+    ctx: dict[str, Any] = detail_context(
+        session,
+        actor,
+        now,
+        target=rules.TagTarget.HOUSE,
+        tags=detail.tags,
+        visits=lookups.visits_of(session, actor, house_id=house_id),
+        visit_action=f"{HOUSES_URL}/{house_id}/visits",
+    )
+    ctx |= {
         "d": detail,
         "h": detail.house,
         "grid_name": grid.name if grid else "",
         "use_labels": {u.value: u.label for u in rules.HouseUse},
         "kind_labels": {k.value: k.label for k in rules.ResidenceKind},
         "genders": GENDER_LABELS,
-        "tag_choices": [
-            (t.name, t.name)
-            for t in queries.list_tags(session, target=rules.TagTarget.HOUSE.value)
-            if t.name not in detail.tags
-        ],
-        "visits": visit_views(visits),
-        "visit_kinds": visit_kinds(),
-        "visit_action": f"/register/houses/{house_id}/visits",
-        "visit_defaults": visit_form_defaults(now),
-        "today": visit_form_defaults(now)["visited_on"],
-        "can_write": actor.has_role(*rules.WRITE_ROLES),
         "errors": errors or {},
         "form": form or {},
         "opened": opened,
@@ -216,17 +214,11 @@ def create_house(
         )
         return house.id
 
-    return submit_once(
-        request,
-        session,
-        actor,
-        form.get("form_token", ""),
-        call,
-        redirect=lambda hid: f"/register/houses/{hid}?done=created",
+    return create_once(
+        request, session, actor, form, call, pages_url=HOUSES_URL,
         refused=lambda errors, code: _new_page(request, session, actor, form, errors, [], code),
-        now=now,
-        keep_hours=settings.idempotency_hours,
-    )
+        now=now, keep_hours=settings.idempotency_hours,
+    )  # fmt: skip
 
 
 @router.get("/register/houses/{house_id}", include_in_schema=False)
@@ -286,7 +278,7 @@ def save_house(
     except (Invalid, Conflict) as exc:
         session.rollback()
         return _edit_page(request, house_id, label, form, field_errors(exc), exc.status_code)
-    return RedirectResponse(f"/register/houses/{house_id}?done=updated", status_code=303)
+    return done_redirect(f"{HOUSES_URL}/{house_id}", "updated")
 
 
 @router.post("/register/houses/{house_id}/tags", include_in_schema=False)
@@ -294,23 +286,16 @@ def tag(
     request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """Add (``op=add``) or remove (``op=remove``) one tag."""
-    try:
-        done = change_tag(
-            form,
-            lambda name: service.tag_house(
-                session, house_id=house_id, tag=name, actor=actor, now=now
-            ),
-            lambda name: service.untag_house(
-                session, house_id=house_id, tag=name, actor=actor, now=now
-            ),
-        )
-    except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _detail_page(
-            request, session, actor, house_id, now, errors={"tag": exc.message},
-            opened="tags", status_code=exc.status_code,
-        )  # fmt: skip
-    return RedirectResponse(f"/register/houses/{house_id}?done={done}", status_code=303)
+    return tag_step(
+        session,
+        form,
+        lambda name: service.tag_house(session, house_id=house_id, tag=name, actor=actor, now=now),
+        lambda name: service.untag_house(
+            session, house_id=house_id, tag=name, actor=actor, now=now
+        ),
+        page_url=f"{HOUSES_URL}/{house_id}",
+        page=partial(_detail_page, request, session, actor, house_id, now),
+    )
 
 
 @router.post("/register/houses/{house_id}/visits", include_in_schema=False)
@@ -318,22 +303,13 @@ def visit(
     request: Request, house_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """登记走访 from the house's page (the visit concerns the house)."""
-    label = lookups.house_label_for(session, actor, house_id).label
-    try:
-        service.record_visit(
-            session,
-            visited_at=visit_time(required_day(form.get("visited_on", ""), "visited_on"), now),
-            kind=form.get("kind", ""),
-            place=label,
-            content=form.get("content", ""),
-            house_ids=[house_id],
-            actor=actor,
-            now=now,
-        )
-    except Invalid as exc:
-        session.rollback()
-        return _detail_page(
-            request, session, actor, house_id, now, errors=field_errors(exc), form=form,
-            opened="visit", status_code=422,
-        )  # fmt: skip
-    return RedirectResponse(f"/register/houses/{house_id}?done=visit", status_code=303)
+    return visit_step(
+        session,
+        actor,
+        now,
+        form,
+        place=lookups.house_label_for(session, actor, house_id).label,
+        house_ids=[house_id],
+        page_url=f"{HOUSES_URL}/{house_id}",
+        page=partial(_detail_page, request, session, actor, house_id, now),
+    )

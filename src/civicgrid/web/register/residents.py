@@ -10,11 +10,12 @@ and edits only the residents of his grids; out-of-scope ids answer 404 like miss
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Form as FormField
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
@@ -23,14 +24,14 @@ from civicgrid.errors import Conflict, Invalid
 from civicgrid.register import access, lookups, queries, rules, service
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.register.visiting import (
-    change_tag,
+    create_once,
+    detail_context,
+    done_redirect,
     flash,
     parse_day,
     required_day,
-    visit_form_defaults,
-    visit_kinds,
-    visit_time,
-    visit_views,
+    tag_step,
+    visit_step,
 )
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form
@@ -39,7 +40,6 @@ from civicgrid.web.shared.forms import (
     FieldErrors,
     field_errors,
     new_form_token,
-    submit_once,
     use_once,
 )
 from civicgrid.web.shared.render import render
@@ -47,6 +47,7 @@ from civicgrid.web.shared.render import render
 router = APIRouter(tags=["pages"])
 
 HOUSE_SEARCH_URL = "/api/v1/register/pickers/houses"
+RESIDENTS_URL = "/register/residents"
 GENDER_LABELS = {"M": "男", "F": "女"}
 KINDS = [(k.value, k.label) for k in rules.ResidenceKind]
 NO_HOUSE = "没有找到该地址的房屋：请输入小区/路名、楼栋或房号中的字，从列表中选择"
@@ -78,8 +79,15 @@ def _detail_context(
     resident = detail.resident
     grid = territory_queries.regions_by_ids(session, [resident.grid_id]).get(resident.grid_id)
     current = [r for r in detail.residences if r.to_on is None]
-    visits = lookups.visits_of(session, actor, resident_id=resident_id)
-    return {
+    return detail_context(
+        session,
+        actor,
+        now,
+        target=rules.TagTarget.RESIDENT,
+        tags=detail.tags,
+        visits=lookups.visits_of(session, actor, resident_id=resident_id),
+        visit_action=f"{RESIDENTS_URL}/{resident_id}/visits",
+    ) | {
         "r": resident,
         "gender": GENDER_LABELS.get(resident.gender, resident.gender),
         "grid_name": grid.name if grid else "",
@@ -87,20 +95,9 @@ def _detail_context(
         "current": current,
         "kind_labels": {k.value: k.label for k in rules.ResidenceKind},
         "tags": detail.tags,
-        "tag_choices": [
-            (t.name, t.name)
-            for t in queries.list_tags(session, target=rules.TagTarget.RESIDENT.value)
-            if t.name not in detail.tags
-        ],
-        "visit_action": f"/register/residents/{resident_id}/visits",
-        "visit_defaults": visit_form_defaults(now),
-        "visits": visit_views(visits),
-        "visit_kinds": visit_kinds(),
         "kinds": KINDS,
-        "can_write": actor.has_role(*rules.WRITE_ROLES),
         "can_reveal": actor.has_role(*rules.REVEAL_ROLES),
         "house_search_url": HOUSE_SEARCH_URL,
-        "today": visit_form_defaults(now)["visited_on"],
         "reveal_token": new_form_token(),
     }
 
@@ -220,17 +217,11 @@ def create_resident(
         )
         return resident.id
 
-    return submit_once(
-        request,
-        session,
-        actor,
-        form.get("form_token", ""),
-        call,
-        redirect=lambda rid: f"/register/residents/{rid}?done=created",
+    return create_once(
+        request, session, actor, form, call, pages_url=RESIDENTS_URL,
         refused=lambda errors, code: _new_page(request, session, actor, kept, errors, [], code),
-        now=now,
-        keep_hours=settings.idempotency_hours,
-    )
+        now=now, keep_hours=settings.idempotency_hours,
+    )  # fmt: skip
 
 
 @router.get("/register/residents/{resident_id}", include_in_schema=False)
@@ -346,17 +337,12 @@ def save_resident(
 
 
 def _redirect(resident_id: int, done: str) -> Response:
-    return RedirectResponse(f"/register/residents/{resident_id}?done={done}", status_code=303)
+    return done_redirect(f"{RESIDENTS_URL}/{resident_id}", done)
 
 
 @router.post("/register/residents/{resident_id}/move", include_in_schema=False)
 def move(
-    request: Request,
-    resident_id: int,
-    actor: PageActor,
-    session: DbSession,
-    now: Now,
-    form: Form,
+    request: Request, resident_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """迁居: end the current residence and start one in the chosen house."""
     house_id, candidates = pick_house(
@@ -390,62 +376,38 @@ def move(
 
 @router.post("/register/residents/{resident_id}/tags", include_in_schema=False)
 def tag(
-    request: Request,
-    resident_id: int,
-    actor: PageActor,
-    session: DbSession,
-    now: Now,
-    form: Form,
+    request: Request, resident_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """Add (``op=add``) or remove (``op=remove``) one tag."""
-    try:
-        done = change_tag(
-            form,
-            lambda name: service.tag_resident(
-                session, resident_id=resident_id, tag=name, actor=actor, now=now
-            ),
-            lambda name: service.untag_resident(
-                session, resident_id=resident_id, tag=name, actor=actor, now=now
-            ),
-        )
-    except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _detail_page(
-            request, session, actor, resident_id, now, errors={"tag": exc.message},
-            opened="tags", status_code=exc.status_code,
-        )  # fmt: skip
-    return _redirect(resident_id, done)
+    return tag_step(
+        session,
+        form,
+        lambda name: service.tag_resident(
+            session, resident_id=resident_id, tag=name, actor=actor, now=now
+        ),
+        lambda name: service.untag_resident(
+            session, resident_id=resident_id, tag=name, actor=actor, now=now
+        ),
+        page_url=f"{RESIDENTS_URL}/{resident_id}",
+        page=partial(_detail_page, request, session, actor, resident_id, now),
+    )
 
 
 @router.post("/register/residents/{resident_id}/visits", include_in_schema=False)
 def visit(
-    request: Request,
-    resident_id: int,
-    actor: PageActor,
-    session: DbSession,
-    now: Now,
-    form: Form,
+    request: Request, resident_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """登记走访 from the person's page: date, kind and what was found."""
     detail = queries.resident_detail_for(session, actor, resident_id)
     current = [r for r in detail.residences if r.to_on is None]
-    place = current[0].address_text if current else "入户走访"
-    try:
-        service.record_visit(
-            session,
-            visited_at=visit_time(required_day(form.get("visited_on", ""), "visited_on"), now),
-            kind=form.get("kind", ""),
-            place=place,
-            content=form.get("content", ""),
-            resident_ids=[resident_id],
-            house_ids=[current[0].house_id] if current else [],
-            actor=actor,
-            now=now,
-        )
-    except Invalid as exc:
-        session.rollback()
-        return _detail_page(
-            request, session, actor, resident_id, now, errors=field_errors(exc), form=form,
-            opened="visit", status_code=422,
-        )  # fmt: skip
-    return _redirect(resident_id, "visit")
+    return visit_step(
+        session,
+        actor,
+        now,
+        form,
+        place=current[0].address_text if current else "入户走访",
+        resident_ids=[resident_id],
+        house_ids=[current[0].house_id] if current else [],
+        page_url=f"{RESIDENTS_URL}/{resident_id}",
+        page=partial(_detail_page, request, session, actor, resident_id, now),
+    )

@@ -1,19 +1,25 @@
 """What the register's person and house pages share (not a page module): the flash messages
 of their post/redirect/get steps, reading a typed day, the time a visit recorded by day is
-stored at, and visits as the pages list them."""
+stored at, visits as the pages list them, the tag and visit parts of a detail page's context,
+and the route steps both pages take (create once, change a tag, record a visit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any, Protocol
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from civicgrid.auth.actor import Actor
 from civicgrid.clock import BEIJING, to_beijing
-from civicgrid.errors import Invalid
-from civicgrid.register import rules
+from civicgrid.errors import Conflict, Invalid
+from civicgrid.register import queries, rules, service
 from civicgrid.register.models import Visit
+from civicgrid.web.shared.forms import FieldErrors, field_errors, submit_once
 
 DONE_MESSAGES = {
     "created": "已登记。",
@@ -115,3 +121,121 @@ def visit_views(visits: Sequence[Visit]) -> list[VisitView]:
         )
         for v in visits
     ]
+
+
+class DetailPage(Protocol):
+    """A person's or house's page shown again after a refused post on it."""
+
+    def __call__(
+        self, *, errors: FieldErrors, form: dict[str, str] | None = None, opened: str,
+        status_code: int,
+    ) -> Response: ...  # fmt: skip
+
+
+def detail_context(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    target: rules.TagTarget,
+    tags: Collection[str],
+    visits: Sequence[Visit],
+    visit_action: str,
+) -> dict[str, Any]:
+    """The tag and visit parts of a detail page: tags still to add, visits, the visit form."""
+    defaults = visit_form_defaults(now)
+    return {
+        "tag_choices": [
+            (t.name, t.name)
+            for t in queries.list_tags(session, target=target.value)
+            if t.name not in tags
+        ],
+        "visits": visit_views(visits),
+        "visit_kinds": visit_kinds(),
+        "visit_action": visit_action,
+        "visit_defaults": defaults,
+        "today": defaults["visited_on"],
+        "can_write": actor.has_role(*rules.WRITE_ROLES),
+    }
+
+
+def done_redirect(page_url: str, done: str) -> Response:
+    """Back to the page (post/redirect/get) with the flash named ``done``."""
+    return RedirectResponse(f"{page_url}?done={done}", status_code=303)
+
+
+def create_once(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    form: dict[str, str],
+    call: Callable[[], int],
+    *,
+    pages_url: str,
+    refused: Callable[[FieldErrors, int], Response],
+    now: datetime,
+    keep_hours: int,
+) -> Response:
+    """Create through ``call`` once per form token, then show the new page (``pages_url/id``)."""
+    return submit_once(
+        request,
+        session,
+        actor,
+        form.get("form_token", ""),
+        call,
+        redirect=lambda new_id: f"{pages_url}/{new_id}?done=created",
+        refused=refused,
+        now=now,
+        keep_hours=keep_hours,
+    )
+
+
+def tag_step(
+    session: Session,
+    form: dict[str, str],
+    add: Callable[[str], object],
+    remove: Callable[[str], object],
+    *,
+    page_url: str,
+    page: DetailPage,
+) -> Response:
+    """Add or remove the posted tag, then back to the page; a refusal shows it with the tags
+    open and the message."""
+    try:
+        done = change_tag(form, add, remove)
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        return page(errors={"tag": exc.message}, opened="tags", status_code=exc.status_code)
+    return done_redirect(page_url, done)
+
+
+def visit_step(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    form: dict[str, str],
+    *,
+    place: str,
+    resident_ids: Sequence[int] = (),
+    house_ids: Sequence[int] = (),
+    page_url: str,
+    page: DetailPage,
+) -> Response:
+    """Record the posted visit (day, kind, what was found), then back to the page; a refusal
+    shows it with the visit form open and what was typed."""
+    try:
+        service.record_visit(
+            session,
+            visited_at=visit_time(required_day(form.get("visited_on", ""), "visited_on"), now),
+            kind=form.get("kind", ""),
+            place=place,
+            content=form.get("content", ""),
+            resident_ids=resident_ids,
+            house_ids=house_ids,
+            actor=actor,
+            now=now,
+        )
+    except Invalid as exc:
+        session.rollback()
+        return page(errors=field_errors(exc), form=form, opened="visit", status_code=422)
+    return done_redirect(page_url, "visit")
