@@ -25,12 +25,14 @@ from civicgrid.web.register.visiting import (
     detail_context,
     done_redirect,
     flash,
+    new_form_context,
+    page_state,
     tag_step,
     visit_step,
 )
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.form_actions import Form
-from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token
+from civicgrid.web.shared.forms import FieldErrors, field_errors
 from civicgrid.web.shared.pickers import region_groups
 from civicgrid.web.shared.render import render
 
@@ -99,11 +101,8 @@ def _detail_page(
         "use_labels": {u.value: u.label for u in rules.HouseUse},
         "kind_labels": {k.value: k.label for k in rules.ResidenceKind},
         "genders": GENDER_LABELS,
-        "errors": errors or {},
-        "form": form or {},
-        "opened": opened,
-        "flashes": flash(request),
     }
+    ctx |= page_state(request, errors, form, opened)
     return render(request, "register/house.html", ctx, status_code=status_code)
 
 
@@ -138,13 +137,10 @@ def _new_page(
     return render(
         request,
         "register/house_form.html",
-        {
-            "form": form,
-            "errors": errors,
-            "candidates": candidates,
+        new_form_context(form, errors, candidates)
+        | {
             "uses": USES,
             "address_search_url": ADDRESS_SEARCH_URL,
-            "form_token": form.get("form_token") or new_form_token(),
             "house_id": None,
             "grid_groups": region_groups(session, actor, ("grid",)),
             "address_form": address_form,

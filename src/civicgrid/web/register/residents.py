@@ -27,7 +27,8 @@ from civicgrid.web.register.visiting import (
     create_once,
     detail_context,
     done_redirect,
-    flash,
+    new_form_context,
+    page_state,
     parse_day,
     required_day,
     tag_step,
@@ -117,14 +118,8 @@ def _detail_page(
     status_code: int = 200,
 ) -> Response:
     ctx = _detail_context(session, actor, resident_id, now)
-    ctx.update(
-        errors=errors or {},
-        form=form or {},
-        opened=opened,
-        candidates=candidates or [],
-        revealed=revealed,
-        flashes=flash(request),
-    )
+    ctx |= page_state(request, errors, form, opened)
+    ctx.update(candidates=candidates or [], revealed=revealed)
     response = render(request, "register/resident.html", ctx, status_code=status_code)
     if revealed is not None or opened == "reveal":
         response.headers["Cache-Control"] = "no-store"
@@ -160,15 +155,12 @@ def _new_page(
     return render(
         request,
         "register/resident_new.html",
-        {
-            "form": form,
-            "errors": errors,
-            "candidates": candidates,
+        new_form_context(form, errors, candidates)
+        | {
             "kinds": KINDS,
             "tag_choices": [t.name for t in tags],
             "chosen_tags": form.get("tags_list", "").split("\n") if form.get("tags_list") else [],
             "house_search_url": HOUSE_SEARCH_URL,
-            "form_token": form.get("form_token") or new_form_token(),
         },
         status_code=status_code,
     )

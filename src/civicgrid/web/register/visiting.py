@@ -19,7 +19,7 @@ from civicgrid.clock import BEIJING, to_beijing
 from civicgrid.errors import Conflict, Invalid
 from civicgrid.register import queries, rules, service
 from civicgrid.register.models import Visit
-from civicgrid.web.shared.forms import FieldErrors, field_errors, submit_once
+from civicgrid.web.shared.forms import FieldErrors, field_errors, new_form_token, submit_once
 
 DONE_MESSAGES = {
     "created": "已登记。",
@@ -156,6 +156,27 @@ def detail_context(
         "visit_defaults": defaults,
         "today": defaults["visited_on"],
         "can_write": actor.has_role(*rules.WRITE_ROLES),
+    }
+
+
+def page_state(
+    request: Request, errors: FieldErrors | None, form: dict[str, str] | None, opened: str
+) -> dict[str, Any]:
+    """What a detail page shows of a refused post (errors, what was typed, the form left open)
+    and the flash of a done one."""
+    return {"errors": errors or {}, "form": form or {}, "opened": opened, "flashes": flash(request)}
+
+
+def new_form_context(
+    form: dict[str, str], errors: FieldErrors, candidates: Sequence[object]
+) -> dict[str, Any]:
+    """A form adding a record: what was typed, errors, the picker's candidates and the form's
+    one-time token (kept across a refusal, so a re-post still counts once)."""
+    return {
+        "form": form,
+        "errors": errors,
+        "candidates": candidates,
+        "form_token": form.get("form_token") or new_form_token(),
     }
 
 
