@@ -16,6 +16,7 @@ from tests.builders.appeals import World, make_appeal
 from tests.builders.auth import MiniTerritory, make_user
 from tests.web.conftest import PASSWORD, LoginAs
 
+from civicgrid.appeals.models import Appeal
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.roles import Role
 
@@ -31,8 +32,8 @@ B = MiniTerritory.DISTRICT_B
 PAGE = "/dashboard/monthly-topic"
 
 
-def _noise(session: Session, world: World, now: datetime) -> None:
-    for i, title in enumerate(NOISE):
+def _noise(session: Session, world: World, now: datetime) -> list[Appeal]:
+    return [
         make_appeal(
             session,
             world=world,
@@ -43,12 +44,14 @@ def _noise(session: Session, world: World, now: datetime) -> None:
             status=AppealStatus.DISPATCHED,
             lead=world.street_a,
         )
+        for i, title in enumerate(NOISE)
+    ]
 
 
 def test_the_leader_sees_the_districts_candidates_with_their_evidence(
     client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
 ) -> None:
-    _noise(session, world, now)
+    appeals = _noise(session, world, now)
     login("leader")
 
     r = client.get(f"{PAGE}?month=2026-11&district={A}")
@@ -62,6 +65,8 @@ def test_the_leader_sees_the_districts_candidates_with_their_evidence(
     assert "8月 0，9月 0，10月 0" in table
     assert "建外街道（3）" in table
     assert "13900000000" not in r.text  # no personal data
+    # members are linked by their tracking numbers, as staff know them
+    assert f'<a href="/appeals/{appeals[0].id}">{appeals[0].number}</a>' in table
     assert f'<option value="{A}" selected>朝阳区</option>' in r.text
     assert f'<option value="{B}">海淀区</option>' in r.text
     assert f"/dashboard/monthly-topic.xlsx?month=2026-11&amp;district={A}" in r.text

@@ -48,6 +48,7 @@ class Candidate:
     units: tuple[tuple[str, int], ...]
     first_at: datetime
     member_ids: tuple[int, ...] = ()
+    member_numbers: tuple[str, ...] = ()  # the tracking numbers of member_ids, same order
     trend: tuple[int, ...] = ()
     rank: int = 0
 
@@ -82,6 +83,7 @@ def candidate(
     first_at: datetime,
     members: Sequence[MemberFacts],
     member_ids: Sequence[int] = (),
+    member_numbers: Sequence[str] = (),
 ) -> Candidate:
     """A candidate from a group and its members' facts."""
     return Candidate(
@@ -93,6 +95,7 @@ def candidate(
         units=units_involved(m.unit for m in members),
         first_at=first_at,
         member_ids=tuple(member_ids),
+        member_numbers=tuple(member_numbers),
     )
 
 

@@ -133,6 +133,7 @@ def monthly_brief_for(
                 for m in members
             ],
             member_ids=[m.id for m in members],
+            member_numbers=[m.number for m in members],
         )
         candidates.append(c)
         keys[c.member_ids] = rules.TrendInput(raw.terms, frozenset(raw.places))
