@@ -4,14 +4,10 @@ server error and no answer outside the documented contract. Run with ``-m contra
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
-from schemathesis.core.result import Err
-from tests.api.test_api_fuzz import CHECKS
+from tests.api.contract import check_operations
 from tests.builders.appeals import World
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
@@ -23,31 +19,9 @@ def test_the_exchange_operations_keep_their_contract(app: FastAPI, world: World)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app).include(
         path_regex="^/api/v1/exchange/"
     )
-    headers = world["admin"].headers
-    failures: dict[str, str] = {}
-    labels: list[str] = []
-    for result in schema.get_all_operations():
-        if isinstance(result, Err):
-            failures[f"schema error {len(labels)}"] = str(result.err())
-            continue
-        operation = result.ok()
-        labels.append(operation.label)
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as exc:  # collected: all failing operations
-            failures[operation.label] = " | ".join(str(exc).splitlines()[:12])[:600]
+    labels, failures = check_operations(
+        schema, world["admin"].headers, examples=EXAMPLES_PER_OPERATION
+    )
     assert sorted(labels) == [
         "GET /api/v1/exchange/export",
         "GET /api/v1/exchange/imports",
