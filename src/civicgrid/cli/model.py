@@ -297,6 +297,9 @@ def _current_or_none(directory: Path) -> str | None:
 @app.command()
 def retrain(
     models_dir: Path | None = typer.Option(None, help="default: CIVICGRID_VAR_DIR/models"),
+    catalogue_terms: bool = typer.Option(
+        True, help="use the names of the database catalogue as features of the candidate"
+    ),
 ) -> None:
     """Run the retraining job now, whatever its schedule: train a candidate on closed
     appeals and corrections, compare it with the current model on the most recent labelled
@@ -309,7 +312,10 @@ def retrain(
     try:
         with cli_session() as session:
             result = run_retrain(
-                session, now=SystemClock().now(), models_dir=_models_dir(models_dir)
+                session,
+                now=SystemClock().now(),
+                models_dir=_models_dir(models_dir),
+                catalogue_features=catalogue_terms,
             )
     except SQLAlchemyError as exc:
         raise fail(

@@ -138,6 +138,21 @@ class Catalogue:
         """The level-3 items, the ones appeals are classified into."""
         return [i for i in self.items if i.level == 3]
 
+    def branch_names(self, code: str) -> list[str]:
+        """Names of the catalogue branch of ``code`` that can appear in an appeal's text: the
+        item and its ancestors below level 1, then everything under it (a level-1 label gets
+        its level-2/3 names). Level-1 names are left out: they are headings (城乡建设), not
+        words residents write. Unknown codes have none."""
+        if code not in self.by_code:
+            return []
+        names = [i.name for i in self.path(code) if i.level > 1]
+        frontier = [code]
+        while frontier:
+            below = [i for c in frontier for i in self.children(c)]
+            names.extend(i.name for i in below)
+            frontier = [i.code for i in below]
+        return names
+
 
 def _flag(value: str, column: str, where: str, problems: list[str]) -> bool:
     v = value.strip().lower()

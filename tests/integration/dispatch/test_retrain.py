@@ -118,6 +118,37 @@ def test_a_worse_candidate_is_stored_but_the_current_model_stays(
     assert [e["action"] for e in promotion_history(models)] == ["kept"]
 
 
+def test_the_candidate_reads_the_catalogue_names_of_its_categories_unless_told_not_to(
+    session: Session, world: World, now: datetime, trained_models: Path, tmp_path: Path
+) -> None:
+    _labelled_history(session, world, now, old_labels_wrong=False)
+    with_names = service.retrain(
+        session, now=now, models_dir=_copy(trained_models, tmp_path / "a"), min_held_back=6
+    )
+    without = service.retrain(
+        session,
+        now=now,
+        models_dir=_copy(trained_models, tmp_path / "b"),
+        min_held_back=6,
+        catalogue_features=False,
+    )
+
+    def terms(models: Path, version: str | None) -> set[tuple[str, str]]:
+        assert version is not None
+        features = read_info(models, version).manifest["config"]["features"]
+        return {(name, label) for name, label in features["catalogue_terms"]}
+
+    assert terms(tmp_path / "a" / "models", with_names.candidate) == {
+        ("环境卫生", GARBAGE),
+        ("暴露垃圾", GARBAGE),
+        ("施工扰民", NOISE),
+        ("夜间施工噪声", NOISE),
+        ("供水", WATER),
+        ("停水", WATER),
+    }
+    assert terms(tmp_path / "b" / "models", without.candidate) == set()
+
+
 def test_corrections_replace_the_stored_category_in_the_training_data(
     session: Session, world: World, now: datetime, trained_models: Path
 ) -> None:

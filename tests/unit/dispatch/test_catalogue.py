@@ -112,3 +112,12 @@ def test_csv_needs_version_and_columns() -> None:
         ["# version: 2\n", header + "\n", "01,,1,甲,none,,L3,7,false,false,\n"]
     )
     assert catalogue.version == "2"
+
+
+def test_branch_names_are_the_words_of_a_category_not_its_heading() -> None:
+    catalogue = load_default_catalogue()
+    assert catalogue.branch_names("040101") == ["供水", "停水"]
+    level_1 = catalogue.branch_names("01")
+    assert "城市管理与市容环境" not in level_1
+    assert {"环境卫生", "暴露垃圾", "垃圾清运不及时"} <= set(level_1)
+    assert catalogue.branch_names("999999") == []
