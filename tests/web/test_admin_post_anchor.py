@@ -67,3 +67,13 @@ def test_an_unknown_role_is_refused_with_the_input_kept(
     assert 'value="no_role"' in r.text
     session.expire_all()
     assert service.find_user_id(session, "no_role") is None
+
+
+def test_the_users_list_says_what_a_post_without_a_place_reaches(
+    client: TestClient, login: LoginAs, world: World
+) -> None:
+    login("admin")
+    page = client.get("/admin/users").text
+    assert "居民 · 仅本人" in page
+    assert "系统管理员 · 全局" in page
+    assert "未指定" not in page

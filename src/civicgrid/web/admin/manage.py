@@ -142,6 +142,10 @@ class UserLine:
     posts: list[PostLine]
 
 
+UNANCHORED_SCOPE = {Role.ADMIN.value: "全局", Role.RESIDENT.value: "仅本人"}
+"""What a post without a place reaches, as the users list shows it."""
+
+
 def _user_lines(session: Session, actor: Actor) -> list[UserLine]:
     """Every account with its posts; the anchors' names are looked up once for all users."""
     users = auth_service.list_users(session, actor=actor)
@@ -161,7 +165,7 @@ def _user_lines(session: Session, actor: Actor) -> list[UserLine]:
             elif p.utility_id is not None:
                 anchor = utilities.get(p.utility_id, f"企业 {p.utility_id}")
             else:
-                anchor = "全局" if p.role == Role.ADMIN.value else "未指定"
+                anchor = UNANCHORED_SCOPE.get(p.role, "未指定")
             posts.append(PostLine(Role(p.role).label, anchor, p.title))
         lines.append(UserLine(user.id, user.username, user.display_name, user.is_active, posts))
     return lines
