@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.deadlines import WarningLevel
-from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.appeals.queries.access import (
     overdue_condition,
     scope_condition,
@@ -23,6 +23,7 @@ from civicgrid.appeals.queries.access import (
 )
 from civicgrid.appeals.states import TERMINAL_STATUSES, AppealStatus
 from civicgrid.auth.actor import Actor
+from civicgrid.kit.sql_dates import BeijingDate
 
 OPEN_STATUSES = tuple(sorted(s.value for s in AppealStatus if s not in TERMINAL_STATUSES))
 
@@ -61,6 +62,70 @@ def count_open_for(session: Session, actor: Actor) -> int:
 def count_overdue_for(session: Session, actor: Actor, *, now: datetime) -> int:
     """Appeals in ``actor``'s scope whose running deadline passed before ``now``."""
     return _count(session, scope_condition(actor), overdue_condition(now))
+
+
+def open_and_overdue_for(session: Session, actor: Actor, *, now: datetime) -> tuple[int, int]:
+    """(open, overdue) appeals in ``actor``'s scope now, in one statement: the same figures as
+    :func:`count_open_for` and :func:`count_overdue_for`."""
+    overdue = func.coalesce(func.sum(case((overdue_condition(now), 1), else_=0)), 0)
+    row = session.execute(
+        select(func.count(Appeal.id), overdue).where(
+            scope_condition(actor), Appeal.status.in_(OPEN_STATUSES)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def received_per_day_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> dict[date, int]:
+    """Appeals in scope received in ``[start, end)`` per Beijing day, counted in SQL."""
+    day = BeijingDate(Appeal.received_at)
+    stmt = (
+        select(day, func.count(Appeal.id))
+        .where(scope_condition(actor), _received_in(start, end))
+        .group_by(day)
+    )
+    return {d: int(n) for d, n in session.execute(stmt)}
+
+
+def closed_per_day_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> dict[date, int]:
+    """Appeals in scope closed (已结案) in ``[start, end)`` per Beijing day, counted in SQL."""
+    day = BeijingDate(Appeal.closed_at)
+    stmt = (
+        select(day, func.count(Appeal.id))
+        .where(scope_condition(actor), _closed_in(start, end))
+        .group_by(day)
+    )
+    return {d: int(n) for d, n in session.execute(stmt)}
+
+
+def received_by_region_for(
+    session: Session, actor: Actor, *, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Appeals in scope received in ``[start, end)`` per region (every region that has any)."""
+    stmt = (
+        select(Appeal.region_id, func.count(Appeal.id))
+        .where(scope_condition(actor), _received_in(start, end), Appeal.region_id.is_not(None))
+        .group_by(Appeal.region_id)
+    )
+    return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
+
+
+def earliest_received_changed_after(session: Session, event_id: int) -> datetime | None:
+    """The earliest receipt instant among the appeals with a timeline event above
+    ``event_id`` (None when no appeal changed since): every figure over appeals received or
+    closed before that instant is unchanged since ``event_id`` (an appeal is closed after it is
+    received, and the timeline records every change of an appeal)."""
+    stmt = (
+        select(func.min(Appeal.received_at))
+        .select_from(TimelineEvent)
+        .join(Appeal, Appeal.id == TimelineEvent.appeal_id)
+        .where(TimelineEvent.id > event_id)
+    )
+    return session.scalar(stmt)
 
 
 def received_times_for(

@@ -1,12 +1,17 @@
 """Read-only figures for the leader's dashboard that the assessment rollup does not hold: the
 period's appeal counts, the daily trend, the category distribution and the per-grid load and
-warning colour — all within the viewer's data scope, computed from the appeals on read — and
-the hot problems, read from the snapshot the ``insight.hotspots`` job keeps (mining them on
-read would take seconds).
+warning colour — all within the viewer's data scope, counted in SQL (grouped by Beijing day,
+catalogue code and region) — and the hot problems, read from the snapshot the
+``insight.hotspots`` job keeps (mining them on read would take seconds).
+
+The received/closed figures of closed months (every calendar month of the period before the
+current one) come through :class:`~civicgrid.web.shared.figure_cache.FigureCache` when the
+page passes one: recounted only when an appeal received before the month's end changed since.
+The current month's figures, the open and overdue counts and the grid colours are counted on
+every view.
 
 No use case and no writes. The 三率 and the rankings come from ``assessment.service``; the
-counts come from ``appeals.queries`` (which applies the data scope); this module only groups
-them by Beijing day, first-level category and grid.
+counts come from ``appeals.queries`` (which applies the data scope).
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries as appeal_queries
 from civicgrid.appeals.deadlines import WarningLevel
+from civicgrid.appeals.queries import figures as appeal_figures
 from civicgrid.assessment.periods import Period, PeriodKind, local_date
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
+from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures, scope_key, stretches
 from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL
 
 TOP_CATEGORIES = 10
@@ -57,44 +64,79 @@ def trend_days(period: Period, today: date) -> list[date]:
     return [d for d in period.each_day() if d <= today]
 
 
-def daily_trend(session: Session, actor: Actor, period: Period, now: datetime) -> Trend:
+def count_stretch(session: Session, actor: Actor, start: datetime, end: datetime) -> StretchFigures:
+    """The received/closed figures of ``[start, end)`` in the actor's scope: four grouped
+    statements, no appeal row loaded."""
+    return StretchFigures(
+        received_per_day=appeal_figures.received_per_day_for(session, actor, start=start, end=end),
+        closed_per_day=appeal_figures.closed_per_day_for(session, actor, start=start, end=end),
+        per_category=appeal_queries.category_counts_for(session, actor, start=start, end=end),
+        per_region=appeal_figures.received_by_region_for(session, actor, start=start, end=end),
+    )
+
+
+def _merge(parts: list[StretchFigures]) -> StretchFigures:
+    received: Counter[date] = Counter()
+    closed: Counter[date] = Counter()
+    categories: Counter[str] = Counter()
+    regions: Counter[int] = Counter()
+    for part in parts:
+        received.update(part.received_per_day)
+        closed.update(part.closed_per_day)
+        categories.update(part.per_category)
+        regions.update(part.per_region)
+    return StretchFigures(dict(received), dict(closed), dict(categories), dict(regions))
+
+
+def period_figures(
+    session: Session,
+    actor: Actor,
+    period: Period,
+    now: datetime,
+    cache: FigureCache | None = None,
+) -> StretchFigures:
+    """The period's received and closed appeals per day, per catalogue code and per region
+    within the actor's scope; the months before today through ``cache`` when given."""
+    past, live = stretches(period, local_date(now))
+
+    def count(start: datetime, end: datetime) -> StretchFigures:
+        return count_stretch(session, actor, start, end)
+
+    if cache is not None:
+        parts = cache.stretches(session, scope_key(actor), past, now=now, count=count)
+    else:
+        parts = [count(start, end) for start, end in past]
+    if live is not None:
+        parts.append(count(*live))
+    return _merge(parts)
+
+
+def daily_trend(figures: StretchFigures, period: Period, now: datetime) -> Trend:
     """Received and closed appeals per day of ``period``, ending at today's Beijing date."""
-    start, end = period.start_utc, period.end_utc
-    received: Counter[date] = Counter(
-        local_date(at)
-        for at in appeal_queries.received_times_for(session, actor, start=start, end=end)
-    )
-    closed: Counter[date] = Counter(
-        local_date(at)
-        for at in appeal_queries.closed_times_for(session, actor, start=start, end=end)
-    )
     days = trend_days(period, local_date(now))
     return Trend(
         days=[d.strftime("%m-%d") for d in days],
-        received=[received[d] for d in days],
-        closed=[closed[d] for d in days],
+        received=[figures.received_per_day.get(d, 0) for d in days],
+        closed=[figures.closed_per_day.get(d, 0) for d in days],
     )
 
 
 def period_counts(session: Session, actor: Actor, trend: Trend, now: datetime) -> PeriodCounts:
-    """The period's received and closed counts (the sums of its daily ``trend``, read once)
-    and the open and overdue appeals now."""
+    """The period's received and closed counts (the sums of its daily ``trend``) and the open
+    and overdue appeals now (one statement, never cached)."""
+    open_now, overdue_now = appeal_figures.open_and_overdue_for(session, actor, now=now)
     return PeriodCounts(
         received=sum(trend.received),
         closed=sum(trend.closed),
-        open_now=appeal_queries.count_open_for(session, actor),
-        overdue_now=appeal_queries.count_overdue_for(session, actor, now=now),
+        open_now=open_now,
+        overdue_now=overdue_now,
     )
 
 
-def category_counts(
-    session: Session, actor: Actor, period: Period, names: dict[str, str]
-) -> list[tuple[str, int]]:
-    """Appeals received in the period per first-level catalogue category (名称 from ``names``,
-    code → "一级 / 二级 / 三级"), most frequent first; unclassified appeals count as 未分类."""
-    per_code = appeal_queries.category_counts_for(
-        session, actor, start=period.start_utc, end=period.end_utc
-    )
+def category_counts(per_code: dict[str, int], names: dict[str, str]) -> list[tuple[str, int]]:
+    """Appeals per first-level catalogue category (名称 from ``names``, code → "一级 / 二级 /
+    三级"), most frequent first, from the counts per code ("" = unclassified, counted as
+    未分类)."""
     totals: Counter[str] = Counter()
     for code, n in per_code.items():
         full = names.get(code, "")
@@ -120,9 +162,12 @@ class GridLoad:
     warning: WarningLevel | None = None
 
 
-def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) -> list[GridLoad]:
-    """The grids in the actor's scope that have a boundary, with their load and warning
-    colour (the boundaries themselves are fetched by the browser from their cached endpoint)."""
+def grid_loads(
+    session: Session, actor: Actor, received: dict[int, int], now: datetime
+) -> list[GridLoad]:
+    """The grids in the actor's scope that have a boundary, with the period's appeals received
+    per region (``received``), and their open appeals and warning colour now (the boundaries
+    themselves are fetched by the browser from their cached endpoint)."""
     grids = {
         rid: GridLoad(rid, code, name)
         for rid, code, name, has_boundary in territory_queries.grid_heads_for(session, actor)
@@ -131,9 +176,6 @@ def grid_loads(session: Session, actor: Actor, period: Period, now: datetime) ->
     if not grids:
         return []
     ids = sorted(grids)
-    received = appeal_queries.received_per_region_for(
-        session, actor, region_ids=ids, start=period.start_utc, end=period.end_utc
-    )
     for region_id, n in received.items():
         if region_id in grids:
             grids[region_id].received = n

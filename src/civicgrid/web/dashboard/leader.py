@@ -6,8 +6,9 @@ appeals (/dashboard/hot-problems/{rank}); and the grid outlines every map picker
 
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
-computed on read by ``web.dashboard.figures``; the hot problems come from the snapshot of the
-``insight.hotspots`` job. Everything is read through :data:`civicgrid.deps.ReadSession` (the
+counted in SQL by ``web.dashboard.figures`` (closed months through the app's ``FigureCache``,
+checked against the appeals' timeline on every view); the hot problems come from the snapshot
+of the ``insight.hotspots`` job. Everything is read through :data:`civicgrid.deps.ReadSession` (the
 read-only replica when one is configured). Charts and the map are drawn by
 ``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
 """
@@ -28,6 +29,7 @@ from civicgrid.web.dashboard import figures
 from civicgrid.web.shared.appeal_rows import appeal_row
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names
+from civicgrid.web.shared.figure_cache import figure_cache
 from civicgrid.web.shared.forms import require
 from civicgrid.web.shared.render import error_page, render
 
@@ -60,10 +62,11 @@ def dashboard(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    trend = figures.daily_trend(session, actor, chosen, now)
+    period_figures = figures.period_figures(session, actor, chosen, now, figure_cache(request))
+    trend = figures.daily_trend(period_figures, chosen, now)
     counts = figures.period_counts(session, actor, trend, now)
-    categories = figures.category_counts(session, actor, chosen, category_names())
-    loads = figures.grid_loads(session, actor, chosen, now)
+    categories = figures.category_counts(period_figures.per_category, category_names())
+    loads = figures.grid_loads(session, actor, period_figures.per_region, now)
     hot = figures.hot_problems(session, actor, chosen, now)
     rankings = [
         {

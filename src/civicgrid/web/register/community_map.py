@@ -1,23 +1,36 @@
 """The community map (民情图, /community-map): the grids in the actor's scope coloured by a chosen
-measure (residents, appeals per 1,000 residents over the last 365 days, open appeals) with a
+measure (residents, appeals per 1,000 residents over the last 365 Beijing days — the closed
+months of them through the app's figure cache — open appeals) with a
 legend and permanent grid labels, and buildings, houses, vacant houses and tag counts per grid.
 Counts only; no personal data leaves the register here."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from civicgrid.appeals import queries as appeal_queries
+from civicgrid.appeals.queries import figures as appeal_figures
+from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now, ReadSession
+from civicgrid.kit.periods import Period, day_range, local_date
 from civicgrid.register import queries as register_queries
 from civicgrid.register import rules as register_rules
 from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.context import PageActor
+from civicgrid.web.shared.figure_cache import (
+    FigureCache,
+    StretchFigures,
+    figure_cache,
+    scope_key,
+    stretches,
+)
 from civicgrid.web.shared.forms import require
 from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL, cached_response
 from civicgrid.web.shared.render import render
@@ -114,6 +127,36 @@ def boundaries_body(grids: list[tuple[int, str, str, str | None]]) -> bytes:
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
 
 
+def last_year(today: date) -> Period:
+    """The 365 Beijing days ending with ``today``: the window of the appeals measure."""
+    return day_range(today - timedelta(days=364), today)
+
+
+def appeals_per_region_last_year(
+    session: Session, actor: Actor, now: datetime, cache: FigureCache | None = None
+) -> dict[int, int]:
+    """Appeals in the actor's scope received per region over :func:`last_year`: the closed
+    months through ``cache`` when given (checked against the appeals' timeline on every view),
+    the current month counted now."""
+    past, live = stretches(last_year(local_date(now)), local_date(now))
+
+    def count(start: datetime, end: datetime) -> StretchFigures:
+        return StretchFigures(
+            per_region=appeal_figures.received_by_region_for(session, actor, start=start, end=end)
+        )
+
+    if cache is not None:
+        parts = cache.stretches(session, "regions " + scope_key(actor), past, now=now, count=count)
+    else:
+        parts = [count(start, end) for start, end in past]
+    if live is not None:
+        parts.append(count(*live))
+    total: Counter[int] = Counter()
+    for part in parts:
+        total.update(part.per_region)
+    return dict(total)
+
+
 @router.get(BOUNDARIES_URL, include_in_schema=False)
 def community_map_boundaries(request: Request, actor: PageActor, session: ReadSession) -> Response:
     """The boundaries of the grids in the actor's scope (the same grids as the page), with a
@@ -141,9 +184,7 @@ def community_map(
     grids = territory_queries.grid_heads_for(session, actor)
     rows = grid_rows(grids, summaries)
     ids = [row["id"] for row in rows]
-    received = appeal_queries.received_per_region_for(
-        session, actor, region_ids=ids, start=now - timedelta(days=365), end=now
-    )
+    received = appeals_per_region_last_year(session, actor, now, figure_cache(request))
     open_now = appeal_queries.open_per_region_for(session, actor, region_ids=ids, now=now)
     for row in rows:
         row["appeals"] = received.get(row["id"], 0)
