@@ -155,13 +155,20 @@ def build_session(conn: Connection) -> Session:
 
 
 def analyze(conn: Connection) -> None:
-    """Give the query planner statistics of what the build wrote (PostgreSQL: autovacuum may be
-    off or not have run yet; SQLite: ``PRAGMA optimize`` analyses the tables that need it)."""
+    """Give the query planner statistics of what the build wrote and, on PostgreSQL, clear the
+    dead rows it left: every appeal is updated several times as it walks the workflow, so a
+    year leaves tens of thousands of dead row versions (≈ 84,000 in the small city) that
+    autovacuum, which may be off or not have run yet, would otherwise leave for the first
+    visitors' queries. ``VACUUM ANALYZE`` cannot run inside a transaction: the connection's
+    transaction is committed first and the statement runs in autocommit (the connection goes
+    back to the pool's isolation level when it is returned). SQLite: ``PRAGMA optimize``
+    analyses the tables that need it."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("ANALYZE"))
+        conn.commit()
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     else:
         conn.execute(text("PRAGMA optimize"))
-    conn.commit()
+        conn.commit()
 
 
 def _train(engine: Engine, models_dir: Path, now: datetime) -> str | None:

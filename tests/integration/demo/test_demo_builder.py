@@ -298,6 +298,22 @@ def test_the_cli_builds_the_history_in_a_background_process(
         config.get_settings.cache_clear()
 
 
+def _vacuumed(engine: Engine, table: str) -> bool:
+    """Whether the build left ``table`` vacuumed and analysed (PostgreSQL): the manual VACUUM
+    and ANALYZE are recorded (autovacuum records its own columns), and VACUUM marked pages
+    all-visible, which the build's own writes never do."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT s.last_vacuum IS NOT NULL, s.last_analyze IS NOT NULL, c.relallvisible "
+                "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                "WHERE s.relname = :t"
+            ),
+            {"t": table},
+        ).one()
+    return bool(row[0]) and bool(row[1]) and int(row[2]) > 0
+
+
 @pytest.mark.postgres
 def test_the_tiny_demo_builds_on_postgres(tmp_path: Path) -> None:
     base = make_url(os.environ.get("CIVICGRID_TEST_DATABASE_URL", DEFAULT_PG_URL))
@@ -315,6 +331,8 @@ def test_the_tiny_demo_builds_on_postgres(tmp_path: Path) -> None:
         assert summary.appeals + history.appeals == 80
         assert _progress(engine).state == COMPLETE
         assert _check_timelines(engine) == 80
+        assert _vacuumed(engine, "appeal")
+        assert _vacuumed(engine, "appeal_event")
         sqlite = _sqlite(tmp_path / "same.db")
         try:
             _build(sqlite, tmp_path / "media", appeals=80)
