@@ -19,11 +19,12 @@ by default, so serve the app with the same one). Deterministic per ``--seed``. P
    of grids, loaded by the register's bulk use case (``create_register_bulk``: Fernet-encrypted
    ID numbers and phones, keyed hashes, masked copies, houses, addresses, tags; COPY), one
    transaction per chunk. ID numbers drawn twice across chunks are skipped.
-3. **template year**: ``--template`` appeals over the year that ends at ``--year-end`` (default:
-   now) walked through the real appeal use cases by the demo year's simulation
-   (``demo.appeals_year``): intake, dispatch, send-backs, extensions, parking, whistles,
-   supervision, replies, callbacks, reopenings — the mix of statuses and timelines the app
-   produces, with the last weeks still open.
+3. **template year**: ``--template`` appeals (default 2,000) over the year that ends at
+   ``--year-end`` (default: now) walked through the real appeal use cases by the demo year's
+   simulation (``demo.appeals_year``): intake, dispatch, send-backs, extensions, parking,
+   whistles, supervision, replies, callbacks, reopenings — the mix of statuses and timelines the
+   app produces, with the last weeks still open. (The demo's supervisor watches one district; a
+   city-wide supervisor, ``supervisor_city``, is added for the city's six.)
 4. **clones**: the template appeals copied until ``--appeals`` exist, each copy with its own
    id, number (per Beijing day, after the template's), grid (another grid of the same district,
    so departments stay right; the street units, the address, the point and the timeline's unit
@@ -111,7 +112,7 @@ from civicgrid.territory.models import Region
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_DATABASE = "civicgrid_scale"
-SCALE = "city"
+SCALES = ("tiny", "small", "city")
 GRID_CHUNK = 600  # grids per register transaction (≈ 28,000 residents)
 CALLER_POOL = 200_000
 ADDRESSES_PER_GRID = 6
@@ -162,9 +163,9 @@ class Phases:
 # --- 1. the city --------------------------------------------------------------------------------
 
 
-def build_city(engine: Engine, *, seed: int, now: datetime) -> list[GridInfo]:
+def build_city(engine: Engine, *, seed: int, scale: str, now: datetime) -> list[GridInfo]:
     """Territory, accounts and catalogue; answers the grids (code, name) in code order."""
-    spec = build_territory_spec(seed, SCALE)
+    spec = build_territory_spec(seed, scale)
     system = Actor.system("scale-dataset")
     factory = make_session_factory(engine)
     with factory() as session:
@@ -236,6 +237,7 @@ def build_template(
     engine: Engine,
     *,
     seed: int,
+    scale: str,
     count: int,
     year_end: datetime,
     addresses: dict[str, list[str]],
@@ -262,19 +264,19 @@ def build_template(
             region_id=city_id,
         )  # fmt: skip
         actors.supervisor = auth_service.actor_for_user(session, user.id)
-        plan = plan_year(seed=seed, scale=SCALE, year_end=year_end, count=count)
+        plan = plan_year(seed=seed, scale=scale, year_end=year_end, count=count)
         created = 0
         for part, label in (("recent", "样板诉求（近期）"), ("history", "样板诉求（历史）")):
             tracker.start(label, len(plan.times(part)))
             year = build_appeals_year(
-                session, seed=seed, scale=SCALE, plan=plan, part=part, actors=actors,
+                session, seed=seed, scale=scale, plan=plan, part=part, actors=actors,
                 field_key=field_key, media_dir=media_dir, addresses=addresses,
                 progress=tracker.update,
             )  # fmt: skip
             created += year.created
         session.add(
             DemoCity(
-                seed=seed, scale=SCALE, year_end=year_end, recent_from=plan.recent_from,
+                seed=seed, scale=scale, year_end=year_end, recent_from=plan.recent_from,
                 residents_per_grid=residents_per_grid, appeals_total=plan.total,
                 history_total=len(plan.history), history_done=len(plan.history),
                 history_state=demo_status.COMPLETE, history_message="", created_at=year_end,
@@ -405,6 +407,7 @@ class Cloner:
         seed: int,
         cipher: FieldCipher,
         addresses: dict[str, list[str]],
+        callers: int = CALLER_POOL,
     ) -> None:
         self.seed = seed
         self.appeals = _read(conn, Appeal)
@@ -413,7 +416,7 @@ class Cloner:
         self.items: dict[str, CatalogueItem] = {
             i.code: i for i in load_default_catalogue().leaves()
         }
-        self.callers = Callers(seed, cipher, CALLER_POOL)
+        self.callers = Callers(seed, cipher, callers)
         # (template street, new street id, name, path) of the appeal being copied.
         self._street: tuple[int, int, str, str] = (-1, -1, "", "")
         counters = conn.execute(select(DailySequence.day, DailySequence.last_value))
@@ -614,12 +617,13 @@ def clone_appeals(
     total: int,
     cipher: FieldCipher,
     addresses: dict[str, list[str]],
+    callers: int = CALLER_POOL,
     tracker: Tracker,
 ) -> Counter[str]:
     """Copy the template until ``total`` appeals exist; answers rows written per table."""
     written: Counter[str] = Counter()
     with engine.connect() as conn:
-        cloner = Cloner(conn, seed=seed, cipher=cipher, addresses=addresses)
+        cloner = Cloner(conn, seed=seed, cipher=cipher, addresses=addresses, callers=callers)
         conn.rollback()
         k = cloner.template_count
         if k == 0:
@@ -716,14 +720,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="dropped and rebuilt")
     parser.add_argument("--appeals", type=int, default=1_000_000)
     parser.add_argument("--residents", type=int, default=1_000_000)
-    parser.add_argument("--template", type=int, default=4000,
+    parser.add_argument("--template", type=int, default=2000,
                         help="appeals walked through the use cases, then copied")  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", choices=SCALES, default="city", help="demo territory")
+    parser.add_argument("--callers", type=int, default=CALLER_POOL, help="caller pool size")
+    parser.add_argument("--field-key", help="Fernet key (default: the configured one)")
+    parser.add_argument("--media-dir", type=Path, help="photos (default: the configured folder)")
     parser.add_argument("--year-end", help="ISO time the year ends (default: now)")
     parser.add_argument("--check", action="store_true", help="run scale_smoke.py afterwards")
     args = parser.parse_args(argv)
     settings = get_settings()
-    field_key = settings.resolved_field_key()
+    field_key = args.field_key or settings.resolved_field_key()
     cipher = FieldCipher(field_key)
     year_end = _parse_time(args.year_end)
     template = min(args.template, args.appeals)
@@ -738,7 +746,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     phases.done("database created and migrated")
-    grids = build_city(engine, seed=args.seed, now=year_end - timedelta(days=400))
+    grids = build_city(engine, seed=args.seed, scale=args.scale, now=year_end - timedelta(days=400))
     phases.done(f"city: territory ({len(grids):,} grids), accounts, catalogue")
     with progress_bar("居民", args.residents) as tracker:
         residents, houses, addresses = load_residents(
@@ -748,15 +756,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     phases.done(f"residents: {residents:,} residents, {houses:,} houses")
     with progress_bar("样板诉求") as tracker:
         made = build_template(
-            engine, seed=args.seed, count=template, year_end=year_end, addresses=addresses,
-            field_key=field_key, media_dir=settings.media_dir,
+            engine, seed=args.seed, scale=args.scale, count=template, year_end=year_end,
+            addresses=addresses, field_key=field_key,
+            media_dir=args.media_dir or settings.media_dir,
             residents_per_grid=max(1, args.residents // len(grids)), tracker=tracker,
         )  # fmt: skip
     phases.done(f"template year: {made:,} appeals through the use cases")
     with progress_bar("复制诉求", args.appeals) as tracker:
         written = clone_appeals(
             engine, seed=args.seed, total=args.appeals, cipher=cipher, addresses=addresses,
-            tracker=tracker,
+            callers=args.callers, tracker=tracker,
         )  # fmt: skip
     phases.done("copies: " + ", ".join(f"{n} {v:,}" for n, v in written.items() if v))
     with make_session_factory(engine)() as session:
