@@ -14,6 +14,10 @@ the community map and register searches. Every page is requested ``--repeat`` ti
 page: HTTP status, the first and the best time (ms), the body size and whether the text that
 shows the page has content was found. Exits non-zero when a page does not answer 200 or lacks
 its text. Timings are wall-clock under whatever load the machine has: note ``uptime``.
+
+``--sql N`` serves the app in this process instead (the same pages through the ASGI client) and
+prints, per page, its number of SQL statements, their total time and the ``N`` slowest with
+their parameters — the statements to ``EXPLAIN ANALYZE`` when a page is slow.
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import make_url, text
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, make_url, text
 
-from civicgrid.db import make_engine
+from civicgrid.app import create_app
+from civicgrid.config import get_settings
+from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.accounts import DEMO_PASSWORD
 
 CLI = str(Path(sys.executable).parent / "civicgrid")
@@ -175,8 +182,14 @@ def pages(s: dict[str, str]) -> list[Page]:
 
 def login(base: str, username: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=300.0)
+    return _logged_in(client, username)
+
+
+def _logged_in(client: httpx.Client, username: str) -> httpx.Client:
     response = client.post(
-        "/login", data={"username": username, "password": DEMO_PASSWORD, "next": "/"}
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "next": "/"},
+        follow_redirects=False,
     )
     if response.status_code != 303:
         raise SystemExit(f"login as {username} failed: {response.status_code}")
@@ -207,6 +220,67 @@ def run(base: str, todo: Sequence[Page], repeat: int) -> bool:
     return ok
 
 
+@dataclass
+class Statements:
+    """SQL statements seen since the last :meth:`take`, with their seconds."""
+
+    seen: list[tuple[float, str, object]]
+
+    def take(self) -> list[tuple[float, str, object]]:
+        out, self.seen = self.seen, []
+        return out
+
+
+def _record(engine: Engine) -> Statements:
+    recorded = Statements([])
+    started: dict[int, float] = {}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(_conn: object, cursor: object, *_args: object) -> None:
+        started[id(cursor)] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(
+        _conn: object, cursor: object, statement: str, parameters: object, *_args: object
+    ) -> None:
+        t0 = started.pop(id(cursor), None)
+        if t0 is not None:
+            recorded.seen.append((time.perf_counter() - t0, statement, parameters))
+
+    return recorded
+
+
+def run_sql(url: str, todo: Sequence[Page], top: int) -> None:
+    """The pages in this process, with each page's slowest statements."""
+    engine = make_engine(url)
+    recorded = _record(engine)
+    settings = get_settings().model_copy(update={"database_url": url, "run_jobs_in_process": False})
+    app = create_app(settings, session_factory=make_session_factory(engine))
+    clients: dict[str, TestClient] = {}
+    with TestClient(app) as anonymous:
+        anonymous.get("/login")
+        for page in todo:
+            client = clients.get(page.role)
+            if client is None:
+                client = TestClient(app)
+                _logged_in(client, page.role)
+                clients[page.role] = client
+            recorded.take()
+            t0 = time.perf_counter()
+            status = client.get(page.path).status_code
+            ms = (time.perf_counter() - t0) * 1000
+            seen = recorded.take()
+            total = sum(s for s, _, _ in seen) * 1000
+            print(f"\n== {page.role} {page.label}: {status}, {ms:.0f} ms, {len(seen)} statements "
+                  f"{total:.0f} ms  {page.path}")  # fmt: skip
+            for seconds, statement, parameters in sorted(seen, key=lambda x: -x[0])[:top]:
+                flat = " ".join(statement.split())
+                print(
+                    f"  {seconds * 1000:8.0f} ms  {flat[:1500]}\n{'':14}params {parameters!r:.400}"
+                )
+    engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -214,11 +288,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument("--sql", type=int, default=0, help="in-process, N slowest statements")
     args = parser.parse_args(argv)
     url = make_url(args.url).render_as_string(hide_password=False)
     print(f"load average {os.getloadavg()[0]:.1f}; database {make_url(url).database}")
     found = samples(url)
     todo = [p for p in pages(found) if args.only in p.label]
+    if args.sql:
+        run_sql(url, todo, args.sql)
+        return
     with tempfile.TemporaryDirectory() as tmp, served(url, Path(tmp) / "serve.log") as base:
         ok = run(base, todo, args.repeat)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
