@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
@@ -114,6 +115,17 @@ class Appeal(Base):
     units: Mapped[list[AppealUnit]] = relationship(
         back_populates="appeal", lazy="selectin", order_by="AppealUnit.id"
     )
+
+
+# The list's text search (``lower(column) LIKE '%…%'``, ``queries.access.text_condition``)
+# through trigram indexes; PostgreSQL only (pg_trgm, migration search_0002), SQLite scans.
+for _column in (Appeal.title, Appeal.content, Appeal.address):
+    Index(
+        f"ix_appeal_{_column.key}_trgm",
+        func.lower(_column).label(f"lower_{_column.key}"),
+        postgresql_using="gin",
+        postgresql_ops={f"lower_{_column.key}": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
 
 
 class AppealUnit(Base):

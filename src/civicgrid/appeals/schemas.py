@@ -225,8 +225,11 @@ class AppealListItem(_Out):
 class AppealPageOut(_Out):
     items: list[AppealListItem]
     total: int
+    """Number of all matches; with ``total_capped``, at least this many (a search for one or
+    two characters counts up to 1,000)."""
     offset: int
     limit: int
+    total_capped: bool = False
 
 
 class EventOut(_Out):

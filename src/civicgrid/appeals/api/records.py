@@ -144,6 +144,7 @@ def list_appeals(
     return AppealPageOut(
         items=[read_models.list_item(a, now) for a in page.items],
         total=page.total,
+        total_capped=page.total_capped,
         offset=offset,
         limit=limit,
     )

@@ -67,6 +67,11 @@ FEEDBACK_CLOCK = frozenset(
 )
 
 MAX_WARNING_SCAN = 5000
+# A text fragment of fewer characters has no trigram (pg_trgm), so no index can answer it: its
+# page is read newest first (a frequent word fills a page after a few rows) and its matches
+# are counted up to TEXT_COUNT_CAP only (AppealPage.total_capped beyond).
+TRIGRAM = 3
+TEXT_COUNT_CAP = 1000
 
 
 def _not_found(appeal_id: int | str) -> NotFound:
@@ -314,6 +319,34 @@ def warning_condition(
     return and_(running, ~red, ~yellow)
 
 
+def text_condition(text: str) -> ColumnElement[bool]:
+    """Appeals whose title, content or address contains ``text`` (case-insensitive, ``%`` and
+    ``_`` literal), or whose number is ``text`` exactly (the list's ``?q=``).
+
+    On PostgreSQL each ``lower(column) LIKE '%…%'`` is answered by the trigram index of
+    migration ``search_0002`` on exactly that expression (``ix_appeal_<column>_trgm``) and the
+    number by its unique index, so the OR becomes a bitmap OR of index scans; keep the
+    expressions and the indexes the same. A fragment of fewer than :data:`TRIGRAM` characters
+    has no trigram, so it is a scan anyway; when it has no letter with a case (Chinese, digits)
+    it is matched without ``lower()``, which finds the same rows and scans three times faster.
+    SQLite always scans."""
+    typed = text.strip()
+    needle = contains_pattern(typed.lower())
+    if len(typed) < TRIGRAM and all(c.lower() == c == c.upper() for c in typed):
+        return or_(
+            Appeal.title.like(needle, escape=LIKE_ESCAPE),
+            Appeal.content.like(needle, escape=LIKE_ESCAPE),
+            Appeal.number == typed,
+            Appeal.address.like(needle, escape=LIKE_ESCAPE),
+        )
+    return or_(
+        func.lower(Appeal.title).like(needle, escape=LIKE_ESCAPE),
+        func.lower(Appeal.content).like(needle, escape=LIKE_ESCAPE),
+        Appeal.number == typed,
+        func.lower(Appeal.address).like(needle, escape=LIKE_ESCAPE),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppealFilters:
     """Filters of the appeal list; every field is optional."""
@@ -335,10 +368,12 @@ class AppealFilters:
 
 @dataclass(frozen=True, slots=True)
 class AppealPage:
-    """One page of appeals and the number of all matches."""
+    """One page of appeals and the number of all matches (at least ``total`` matches when
+    ``total_capped``: a short text fragment's count stops at :data:`TEXT_COUNT_CAP`)."""
 
     items: list[Appeal]
     total: int
+    total_capped: bool = False
 
 
 def list_for(
@@ -373,19 +408,65 @@ def list_for(
         conds.append(Appeal.received_at >= filters.received_from)
     if filters.received_to is not None:
         conds.append(Appeal.received_at < filters.received_to)
-    if filters.text:
-        needle = contains_pattern(filters.text.strip().lower())
-        conds.append(
-            or_(
-                func.lower(Appeal.title).like(needle, escape=LIKE_ESCAPE),
-                func.lower(Appeal.content).like(needle, escape=LIKE_ESCAPE),
-                Appeal.number == filters.text.strip(),
-                func.lower(Appeal.address).like(needle, escape=LIKE_ESCAPE),
-            )
-        )
+    if filters.text and filters.text.strip():
+        conds.append(text_condition(filters.text))
     if filters.warning is not None:
         conds.append(warning_condition(filters.warning, now))
+    if filters.text and filters.text.strip():
+        if len(filters.text.strip()) < TRIGRAM:
+            return _short_text_page(session, conds, filters)
+        return _text_search_page(session, conds, filters)
     stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
     total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
     items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
     return AppealPage(list(items), int(total))
+
+
+def _text_search_page(
+    session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
+) -> AppealPage:
+    """One page of a text search and the number of all matches in ONE statement: the ids of
+    the matches newest first with ``count(*) OVER ()``, then their rows.
+
+    A text search must find every match anyway to count them; counting in a second statement
+    ran the search twice, and a separate page query let PostgreSQL walk ``received_at``
+    backwards filtering every row until it had a page, which is fast for a word in every
+    tenth appeal and a scan of the whole table for a rare fragment (the planner cannot tell
+    them apart from its estimates). With the window count the page costs what the matches
+    cost: a bitmap scan of the trigram indexes for fragments of three or more characters. Only
+    a page past the last match (no row to carry the count) needs a separate count."""
+    matches = (
+        select(Appeal.id, Appeal.received_at, func.count().over().label("total"))
+        .where(*conds)
+        .order_by(Appeal.received_at.desc(), Appeal.id.desc())
+        .offset(filters.offset)
+        .limit(filters.limit)
+        .subquery("text_matches")
+    )
+    rows = session.execute(
+        select(Appeal, matches.c.total)
+        .join(matches, matches.c.id == Appeal.id)
+        .order_by(matches.c.received_at.desc(), matches.c.id.desc())
+    ).all()
+    if rows:
+        return AppealPage([appeal for appeal, _ in rows], int(rows[0][1]))
+    if filters.offset == 0:
+        return AppealPage([], 0)
+    total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
+    return AppealPage([], int(total))
+
+
+def _short_text_page(
+    session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
+) -> AppealPage:
+    """A page of a search for a fragment shorter than :data:`TRIGRAM` (no index can help):
+    newest first, which stops after a few rows for a frequent word (噪音, 停水), and the count
+    of matches up to :data:`TEXT_COUNT_CAP`, which stops as early. A rare short fragment is a
+    scan of every appeal in scope either way."""
+    stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
+    items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
+    capped = select(Appeal.id).where(*conds).limit(TEXT_COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    if total > TEXT_COUNT_CAP:
+        return AppealPage(list(items), TEXT_COUNT_CAP, total_capped=True)
+    return AppealPage(list(items), total)
