@@ -1,6 +1,9 @@
-"""每月一题 proposals for a district-month (use case): the miner's groups among the appeals the
-reader may see in the district and month, as ranked candidates with their evidence (rules in
-:mod:`civicgrid.insight.monthly_brief`), and the one-page Excel brief for the leaders' meeting.
+"""每月一题 proposals for a district-month or a street-month: the miner's groups among the
+appeals the reader may see in the area and month, as ranked candidates with their evidence
+(rules in :mod:`civicgrid.insight.monthly_brief`), the one-page Excel brief for the leaders'
+meeting (the PDF is in :mod:`civicgrid.insight.monthly_brief_pdf`), and the use case that
+adopts a candidate as a problem of the month's topic (:func:`adopt_candidate`, through the
+governance service :func:`civicgrid.insight.service.add_task`).
 
 Mined on read (seconds for a district-month, like
 :func:`civicgrid.insight.analysis.hotspots_for`): a brief is opened for a meeting, not on
@@ -21,49 +24,72 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals.queries import scoped_facts
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
+from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
-from civicgrid.errors import NotFound
+from civicgrid.db import use_case
+from civicgrid.errors import Conflict, Forbidden, NotFound
 from civicgrid.insight import analysis, hotspots
 from civicgrid.insight import monthly_brief as rules
+from civicgrid.insight import queries as insight_queries
+from civicgrid.insight import service as insight_service
+from civicgrid.insight.governance import MAX_TASKS_PER_TOPIC, TaskStatus
+from civicgrid.insight.models import GovernanceTask, TaskAppealLink
 from civicgrid.kit.periods import Period, local_date
 from civicgrid.kit.spreadsheet import safe_cell
 from civicgrid.territory import queries as territory_queries
 
 DISTRICT: str = "district"
+STREET: str = "street"
+AREA_LEVELS = frozenset({DISTRICT, STREET})
+LEVEL_LABELS = {DISTRICT: "区", STREET: "街道"}
 
 
 @dataclass(frozen=True, slots=True)
-class District:
-    """A district a reader may pick: its code and name."""
+class Area:
+    """A district or a street a reader may pick: its code, name and level."""
 
     code: str
     name: str
+    level: str = DISTRICT
 
 
 @dataclass(frozen=True, slots=True)
 class MonthlyBrief:
-    """The top candidate problems of one district-month; ``trend_months`` names the previous
+    """The top candidate problems of one area-month; ``trend_months`` names the previous
     months of each candidate's trend (oldest first)."""
 
     period: Period
-    district: District
+    area: Area
     appeals: int
     trend_months: tuple[Period, ...]
     candidates: list[rules.Candidate]
 
 
-def districts_for(session: Session, actor: Actor) -> list[District]:
-    """The districts whose whole area lies in ``actor``'s data scope, by code."""
-    found = territory_queries.regions_at_level(session, DISTRICT)
+def areas_for(session: Session, actor: Actor) -> list[Area]:
+    """The areas ``actor`` may pick: the districts whose whole area lies in the data scope, then
+    the streets of the scope that lie in no such district (a street leader's own streets), each
+    by code."""
+    districts = [
+        (Area(code, name), path)
+        for code, name, path in _regions_at(session, DISTRICT)
+        if actor.scope.covers_path(path)
+    ]
+    if actor.scope.is_global:
+        return [a for a, _ in districts]
+    covered = tuple(path for _, path in districts)
+    streets = [
+        Area(code, name, STREET)
+        for code, name, path in _regions_at(session, STREET)
+        if actor.scope.covers_path(path) and not any(path.startswith(c) for c in covered)
+    ]
+    return [a for a, _ in districts] + streets
+
+
+def _regions_at(session: Session, level: str) -> list[tuple[str, str, str]]:
+    """(code, name, path) of every region of ``level``, by code."""
+    found = territory_queries.regions_at_level(session, level)
     regions = territory_queries.regions_by_ids(session, [rid for rid, _, _ in found])
-    return sorted(
-        (
-            District(regions[rid].code, name)
-            for rid, name, path in found
-            if actor.scope.covers_path(path)
-        ),
-        key=lambda d: d.code,
-    )
+    return [(regions[rid].code, name, path) for rid, name, path in found]
 
 
 def _unit_name(unit: str) -> str:
@@ -93,16 +119,16 @@ def monthly_brief_for(
     *,
     actor: Actor,
     period: Period,
-    district_code: str,
+    area_code: str,
     limit: int = rules.TOP,
     config: hotspots.HotspotConfig | None = None,
 ) -> MonthlyBrief:
-    """The top ``limit`` candidate problems of ``period`` in the district ``district_code``
-    among the appeals ``actor`` may see. Raises NotFound for a code that is not a district
-    of the reader's scope (the same answer as for an unknown code)."""
-    region = territory_queries.get_region_for(session, actor, district_code)
-    if region.level != DISTRICT:
-        raise NotFound(f"“{district_code}”不是您数据范围内的区")
+    """The top ``limit`` candidate problems of ``period`` in the district or street
+    ``area_code`` among the appeals ``actor`` may see. Raises NotFound for a code that is not a
+    district or street of the reader's scope (the same answer as for an unknown code)."""
+    region = territory_queries.get_region_for(session, actor, area_code)
+    if region.level not in AREA_LEVELS:
+        raise NotFound(f"“{area_code}”不是您数据范围内的区或街道")
     rows = scoped_facts.appeal_facts_for(
         session,
         actor,
@@ -143,11 +169,153 @@ def monthly_brief_for(
     ]
     return MonthlyBrief(
         period=period,
-        district=District(region.code, region.name),
+        area=Area(region.code, region.name, region.level),
         appeals=len(rows),
         trend_months=months,
         candidates=top,
     )
+
+
+# --- adopting a candidate as a problem of the month's topic ---------------------------------
+
+SOURCE = "monthly_brief"
+"""``source_stats["source"]`` of a task adopted from a brief."""
+MAX_NUMBERS_KEPT = 200
+"""Tracking numbers kept in a task's evidence (every member is linked to the task anyway)."""
+
+
+def problem_key(brief: MonthlyBrief, label: str) -> str:
+    """The task's ``problem_key`` for a candidate: month, area and label, so that the page can
+    tell which candidate was adopted and the same one is not adopted twice."""
+    return f"每月一题:{brief.period.key}:{brief.area.code}:{label}"[:200]
+
+
+def evidence(brief: MonthlyBrief, c: rules.Candidate) -> dict[str, object]:
+    """What made ``c`` a candidate, kept with the task (``source_stats``): counts, places,
+    trend, units and the member appeals' tracking numbers (never callers)."""
+    return {
+        "source": SOURCE,
+        "period": brief.period.key,
+        "area_code": brief.area.code,
+        "area_name": brief.area.name,
+        "rank": c.rank,
+        "appeals": c.appeals,
+        "repeat_callers": c.repeat_callers,
+        "places": list(c.places),
+        "trend": [
+            {"month": m.key, "appeals": n} for m, n in zip(brief.trend_months, c.trend, strict=True)
+        ],
+        "units": [[name, n] for name, n in c.units],
+        "appeal_numbers": list(c.member_numbers[:MAX_NUMBERS_KEPT]),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """A candidate of the brief already adopted: its task and the month's theme."""
+
+    task_id: int
+    status: str
+    theme: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthTopic:
+    """The month's topic as the brief shows it: the theme ("" before the first adoption), the
+    active tasks of the month, and the brief's candidates adopted (by label)."""
+
+    theme: str
+    active_tasks: int
+    adopted: dict[str, Adopted]
+
+    @property
+    def full(self) -> bool:
+        return self.active_tasks >= MAX_TASKS_PER_TOPIC
+
+
+def month_topic_for(session: Session, brief: MonthlyBrief) -> MonthTopic:
+    """The month's topic and which of ``brief``'s candidates were adopted under it (a
+    cancelled task no longer counts)."""
+    topic = insight_queries.find_topic(session, brief.period.first.year, brief.period.first.month)
+    if topic is None:
+        return MonthTopic("", 0, {})
+    active = [t for t in topic.tasks if t.status != TaskStatus.CANCELLED.value]
+    keys = {problem_key(brief, c.label): c.label for c in brief.candidates}
+    adopted = {
+        keys[t.problem_key]: Adopted(t.id, TaskStatus(t.status).label, topic.theme)
+        for t in active
+        if t.problem_key in keys
+    }
+    return MonthTopic(topic.theme, len(active), adopted)
+
+
+@use_case
+def adopt_candidate(
+    session: Session,
+    *,
+    brief: MonthlyBrief,
+    label: str,
+    theme: str,
+    lead_department_code: str,
+    actor: Actor,
+    now: datetime,
+) -> GovernanceTask:
+    """设为本月一题: adopt the candidate ``label`` of ``brief`` (computed for ``actor`` just
+    before, outside this transaction: mining takes seconds) as a governance task of the brief's
+    month, with its evidence (:func:`evidence`), its area as the task's region and its member
+    appeals linked. The governance rules apply (:func:`civicgrid.insight.service.add_task`:
+    leaders and admins, the month's theme, at most three problems). Conflict when the candidate
+    is no longer among the brief's (the appeals changed) or was adopted already (one task per
+    candidate and month: adopting twice changes nothing)."""
+    if not actor.has_role(*insight_service.ADOPTING_ROLES):
+        labels = "、".join(r.label for r in sorted(insight_service.ADOPTING_ROLES))
+        raise Forbidden(f"没有权限设为本月一题：需要以下角色之一：{labels}")
+    chosen = next((c for c in brief.candidates if c.label == label), None)
+    if chosen is None:
+        raise Conflict(f"候选问题“{label}”已不在本月候选之列，请刷新页面后重试")
+    key = problem_key(brief, chosen.label)
+    done = month_topic_for(session, brief).adopted.get(chosen.label)
+    if done is not None:
+        raise Conflict(
+            f"“{chosen.label}”已设为{brief.period.label}的每月一题（治理任务 #{done.task_id}）"
+        )
+    task = insight_service.add_task(
+        session,
+        data=insight_service.NewTask(
+            year=brief.period.first.year,
+            month=brief.period.first.month,
+            theme=theme,
+            title=chosen.label,
+            lead_department_code=lead_department_code,
+            problem_key=key,
+            region_code=brief.area.code,
+            source_stats=evidence(brief, chosen),
+        ),
+        actor=actor,
+        now=now,
+    )
+    for appeal_id in sorted(set(chosen.member_ids)):
+        session.add(
+            TaskAppealLink(
+                task_id=task.id, appeal_id=appeal_id, linked_at=now, linked_by_user_id=actor.user_id
+            )
+        )
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="insight.task.link",
+        subject_type="governance_task",
+        subject_id=task.id,
+        now=now,
+        detail={
+            "appeal_ids": sorted(set(chosen.member_ids))[:100],
+            "new": len(set(chosen.member_ids)),
+            "requested": len(set(chosen.member_ids)),
+            "source": SOURCE,
+        },
+    )
+    return task
 
 
 # --- the one-page Excel brief ----------------------------------------------------------------
@@ -159,37 +327,45 @@ def _month_label(p: Period) -> str:
     return f"{p.first.month}月"
 
 
-def brief_row(brief: MonthlyBrief, c: rules.Candidate) -> list[object]:
-    """One row of the brief: a candidate and its evidence."""
-    trend = "，".join(
+def trend_text(brief: MonthlyBrief, c: rules.Candidate) -> str:
+    """A candidate's trend as "8月 1，9月 2，10月 0"."""
+    return "，".join(
         f"{_month_label(m)} {n}" for m, n in zip(brief.trend_months, c.trend, strict=True)
     )
-    units = "、".join(f"{name}（{n}）" for name, n in c.units) or "未派单"
+
+
+def units_text(c: rules.Candidate) -> str:
+    """A candidate's lead units with their counts, "未派单" when none."""
+    return "、".join(f"{name}（{n}）" for name, n in c.units) or "未派单"
+
+
+def brief_row(brief: MonthlyBrief, c: rules.Candidate) -> list[object]:
+    """One row of the brief: a candidate and its evidence."""
     return [
         c.rank,
         c.label,
         c.appeals,
         "、".join(c.places) or "—",
-        trend,
+        trend_text(brief, c),
         c.repeat_callers,
-        units,
+        units_text(c),
     ]
 
 
 def to_xlsx(brief: MonthlyBrief, generated_at: datetime) -> bytes:
     """The brief as a one-sheet workbook set to print on one landscape page: a title row, the
-    month and district, the header and one row per candidate."""
+    month and area, the header and one row per candidate."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "每月一题"
-    sheet.append([f"每月一题候选问题 · {brief.district.name} · {brief.period.label}"])
+    sheet.append([f"每月一题候选问题 · {brief.area.name} · {brief.period.label}"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(
         [
             f"月份：{brief.period.label}",
             "",
-            f"区：{brief.district.name}",
+            f"{LEVEL_LABELS[brief.area.level]}：{brief.area.name}",
             "",
             f"本月诉求 {brief.appeals} 件",
             "",
@@ -202,7 +378,7 @@ def to_xlsx(brief: MonthlyBrief, generated_at: datetime) -> bytes:
     for c in brief.candidates:
         sheet.append([safe_cell(v) for v in brief_row(brief, c)])
     if not brief.candidates:
-        sheet.append(["", "本月该区没有可提议的问题"])
+        sheet.append(["", "本月该区域没有可提议的问题"])
     for column, width in zip("ABCDEFG", (6, 40, 10, 28, 22, 12, 32), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=4):

@@ -87,7 +87,15 @@ def _department_ids(session: Session, codes: Sequence[str]) -> list[int]:
 
 @use_case
 def adopt_task(session: Session, *, data: NewTask, actor: Actor, now: datetime) -> GovernanceTask:
-    """Adopt a problem as a governance task of month ``data.year``-``data.month``.
+    """Adopt a problem as a governance task of month ``data.year``-``data.month`` (see
+    :func:`add_task`)."""
+    return add_task(session, data=data, actor=actor, now=now)
+
+
+def add_task(session: Session, *, data: NewTask, actor: Actor, now: datetime) -> GovernanceTask:
+    """Adopt a problem as a governance task of month ``data.year``-``data.month``: the joiner
+    behind :func:`adopt_task` and the 每月一题 brief's adoption
+    (:func:`civicgrid.insight.monthly_brief_service.adopt_candidate`); the caller commits.
 
     Creates the month's topic with ``data.theme`` on first adoption; a later adoption must
     name the same theme (or none). At most three tasks per month (DOMAIN §1.7). Raises

@@ -4,18 +4,27 @@ lead units; limited to the reader's scope. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World
-from tests.builders.auth import MiniTerritory
+from tests.builders.auth import MiniTerritory, make_user
+from tests.builders.pdf_text import page_count, text_lines
 from tests.integration.insight.conftest import file_appeal
 
-from civicgrid.errors import NotFound
+from civicgrid.audit.models import AuditEntry
+from civicgrid.auth import service as auth_service
+from civicgrid.auth.roles import Role
+from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
+from civicgrid.insight import monthly_brief_pdf, queries
 from civicgrid.insight import monthly_brief_service as briefs
+from civicgrid.insight import service as insight_service
+from civicgrid.insight.models import GovernanceTask, TaskAppealLink
 from civicgrid.insight.periods import parse_period
 
 pytestmark = [pytest.mark.usefixtures("world"), pytest.mark.postgres]
@@ -75,7 +84,7 @@ def build(session: Session, world: World, now: datetime) -> None:
 
 def _brief(session: Session, world: World, district: str) -> briefs.MonthlyBrief:
     return briefs.monthly_brief_for(
-        session, actor=world.actor("leader"), period=NOV, district_code=district
+        session, actor=world.actor("leader"), period=NOV, area_code=district
     )
 
 
@@ -86,7 +95,7 @@ def test_the_brief_ranks_the_districts_problems_with_their_evidence(
 
     brief = _brief(session, world, MiniTerritory.DISTRICT_A)
 
-    assert brief.district.name == "朝阳区"
+    assert brief.area.name == "朝阳区"
     assert brief.appeals == 7
     assert [p.key for p in brief.trend_months] == ["2026-08", "2026-09", "2026-10"]
     assert len(brief.candidates) == 2
@@ -113,7 +122,7 @@ def test_the_other_district_has_its_own_problems(
     assert brief.candidates == []  # one appeal is no group
 
 
-def test_a_district_outside_the_scope_or_a_street_is_refused(
+def test_a_district_outside_the_scope_or_a_community_is_refused(
     session: Session, world: World, now: datetime
 ) -> None:
     build(session, world, now)
@@ -121,17 +130,42 @@ def test_a_district_outside_the_scope_or_a_street_is_refused(
 
     with pytest.raises(NotFound):
         briefs.monthly_brief_for(
-            session, actor=outsider, period=NOV, district_code=MiniTerritory.DISTRICT_A
+            session, actor=outsider, period=NOV, area_code=MiniTerritory.DISTRICT_A
         )
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="不是您数据范围内的区或街道"):
         briefs.monthly_brief_for(
-            session, actor=world.actor("leader"), period=NOV, district_code=MiniTerritory.STREET_A
+            session,
+            actor=world.actor("leader"),
+            period=NOV,
+            area_code=MiniTerritory.COMMUNITY_A1,
         )
-    assert [d.code for d in briefs.districts_for(session, outsider)] == [MiniTerritory.DISTRICT_B]
-    assert [d.code for d in briefs.districts_for(session, world.actor("leader"))] == [
+    assert [a.code for a in briefs.areas_for(session, outsider)] == [MiniTerritory.DISTRICT_B]
+    assert [a.code for a in briefs.areas_for(session, world.actor("leader"))] == [
         MiniTerritory.DISTRICT_A,
         MiniTerritory.DISTRICT_B,
     ]
+
+
+def test_a_street_leader_gets_the_brief_of_the_street_only(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    user, _ = make_user(session, role=Role.LEADER, region_code=MiniTerritory.STREET_A, now=now)
+    session.flush()
+    street_leader = auth_service.actor_for_user(session, user.id)
+
+    areas = briefs.areas_for(session, street_leader)
+    assert [(a.code, a.level) for a in areas] == [(MiniTerritory.STREET_A, "street")]
+    brief = briefs.monthly_brief_for(
+        session, actor=street_leader, period=NOV, area_code=MiniTerritory.STREET_A
+    )
+    assert (brief.area.name, brief.area.level) == ("建外街道", "street")
+    assert brief.appeals == 7  # the district's appeals all lie in this street
+    assert [c.appeals for c in brief.candidates] == [4, 3]
+    assert brief.candidates[0].trend == (1, 2, 0)
+    for code in (MiniTerritory.DISTRICT_A, MiniTerritory.STREET_B, MiniTerritory.DISTRICT_B):
+        with pytest.raises(NotFound):
+            briefs.monthly_brief_for(session, actor=street_leader, period=NOV, area_code=code)
 
 
 def test_the_excel_brief_has_a_title_the_month_the_district_and_one_row_per_problem(
@@ -152,3 +186,166 @@ def test_the_excel_brief_has_a_title_the_month_the_district_and_one_row_per_prob
     assert rows[3][4] == "8月 1，9月 2，10月 0"
     assert (rows[4][0], rows[4][2], rows[4][6]) == (2, 3, "未派单")
     assert sheet.page_setup.orientation == "landscape"
+
+
+# --- 设为本月一题: adopting a candidate through the governance service ------------------------
+
+
+def _audits(session: Session, action: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+        )
+        or 0
+    )
+
+
+def test_a_leader_adopts_a_candidate_with_its_evidence_and_appeals(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    leader = world.actor("leader")
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    noise = brief.candidates[0]
+    assert briefs.month_topic_for(session, brief) == briefs.MonthTopic("", 0, {})
+
+    task = briefs.adopt_candidate(
+        session,
+        brief=brief,
+        label=noise.label,
+        theme="夜间施工噪音治理",
+        lead_department_code=MiniTerritory.DEPARTMENT,
+        actor=leader,
+        now=now,
+    )
+
+    assert (task.topic.year, task.topic.month, task.topic.theme) == (2026, 11, "夜间施工噪音治理")
+    assert task.title == noise.label
+    assert task.region_path == world.territory.region(MiniTerritory.DISTRICT_A).path
+    stats = task.source_stats
+    assert (stats["source"], stats["period"], stats["area_code"]) == (
+        "monthly_brief",
+        "2026-11",
+        MiniTerritory.DISTRICT_A,
+    )
+    assert (stats["appeals"], stats["repeat_callers"], stats["rank"]) == (4, 1, 1)
+    assert "建国里社区" in stats["places"]
+    assert [t["appeals"] for t in stats["trend"]] == [1, 2, 0]
+    assert sorted(stats["appeal_numbers"]) == sorted(noise.member_numbers)
+    assert "13900000001" not in str(stats)  # no caller in the evidence
+    assert sorted(queries.linked_appeal_ids(session, task.id)) == sorted(noise.member_ids)
+    assert _audits(session, "insight.task.adopt") == 1
+    assert _audits(session, "insight.task.link") == 1
+
+    topic = briefs.month_topic_for(session, _brief(session, world, MiniTerritory.DISTRICT_A))
+    assert topic.theme == "夜间施工噪音治理"
+    assert topic.active_tasks == 1
+    assert list(topic.adopted) == [noise.label]
+    assert topic.adopted[noise.label].task_id == task.id
+    assert topic.adopted[noise.label].status == "已立项"
+
+
+def test_adopting_the_same_candidate_again_is_refused_and_changes_nothing(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    noise, lamps = brief.candidates
+    adopt = functools.partial(
+        briefs.adopt_candidate,
+        session,
+        brief=brief,
+        theme="",
+        lead_department_code=MiniTerritory.DEPARTMENT,
+        actor=world.actor("leader"),
+        now=now,
+    )
+    with pytest.raises(Invalid, match="请填写本月主题"):
+        adopt(label=noise.label)
+    first = adopt(label=noise.label, theme="城市管理")
+
+    with pytest.raises(Conflict, match=f"已设为2026年11月的每月一题（治理任务 #{first.id}）"):
+        adopt(label=noise.label)
+    with pytest.raises(Conflict, match="已不在本月候选之列"):
+        adopt(label="不存在的问题")
+    with pytest.raises(Forbidden):
+        briefs.adopt_candidate(
+            session,
+            brief=brief,
+            label=lamps.label,
+            theme="",
+            lead_department_code=MiniTerritory.DEPARTMENT,
+            actor=world.actor("supervisor"),
+            now=now,
+        )
+    with pytest.raises(Invalid, match="牵头部门"):
+        adopt(label=lamps.label, lead_department_code="NOPE")
+    assert session.scalar(select(func.count()).select_from(GovernanceTask)) == 1
+    assert _audits(session, "insight.task.adopt") == 1
+
+    second = adopt(label=lamps.label)  # the month's theme is kept
+    assert second.topic_id == first.topic_id
+    assert briefs.month_topic_for(session, brief).active_tasks == 2
+
+
+def test_a_full_month_refuses_a_fourth_problem(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    leader = world.actor("leader")
+    for title in ("一", "二", "三"):
+        insight_service.adopt_task(
+            session,
+            data=insight_service.NewTask(
+                year=2026,
+                month=11,
+                theme="城市管理",
+                title=f"问题{title}",
+                lead_department_code=MiniTerritory.DEPARTMENT,
+            ),
+            actor=leader,
+            now=now,
+        )
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    assert briefs.month_topic_for(session, brief).full
+
+    with pytest.raises(Conflict, match="每月最多 3 个"):
+        briefs.adopt_candidate(
+            session,
+            brief=brief,
+            label=brief.candidates[0].label,
+            theme="",
+            lead_department_code=MiniTerritory.DEPARTMENT,
+            actor=leader,
+            now=now,
+        )
+    assert session.scalar(select(func.count()).select_from(TaskAppealLink)) == 0
+
+
+def test_the_pdf_brief_is_one_page_with_each_candidates_evidence(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    noise = brief.candidates[0]
+    adopted = {noise.label: briefs.Adopted(7, "已立项", "城市管理")}
+
+    pdf = monthly_brief_pdf.to_pdf(brief, now, adopted, "城市管理")
+
+    assert pdf.startswith(b"%PDF-")
+    assert page_count(pdf) == 1
+    lines = text_lines(pdf)
+    assert lines[0] == "每月一题候选问题 · 朝阳区 · 2026年11月"
+    assert "区：朝阳区　月份：2026年11月　本月诉求 7 件　候选问题 2 个" in lines
+    assert "本月主题：城市管理" in lines
+    assert f"1. {noise.label}" in lines
+    assert f"2. {brief.candidates[1].label}" in lines
+    assert "诉求 4 件 · 重复来电 1 人（按号码摘要计数，不含个人信息）" in lines
+    assert "近三月趋势：8月 1，9月 2，10月 0" in lines
+    assert any(line.startswith("涉及地点：") and "建国里社区" in line for line in lines)
+    assert "承办单位：朝阳区城管执法局（3）、建外街道（1）" in lines
+    assert "承办单位：未派单" in lines
+    assert any(line.startswith("诉求编号：") and noise.member_numbers[0] in line for line in lines)
+    assert "已设为本月一题（治理任务 #7，已立项）" in lines
+    assert lines[-1].startswith("生成于 2026-11-")
+    assert not any("1390000" in line for line in lines)  # no caller's number
