@@ -24,6 +24,10 @@ How items are grouped (docs/domain/insight.md has the reasoning and the measured
    (:mod:`civicgrid.insight.grouping`).
 5. A second pass joins the items whose titles share a rare, distinctive word — one problem
    told in very different words (:mod:`civicgrid.insight.rare_terms`).
+6. A third pass gathers the items whose titles name no specific place and share a topic
+   phrase: one city-wide question (a subsidy, an admission rule) asked by many people in
+   their own words. Such a group is a *topic* problem, labelled without a place
+   (:mod:`civicgrid.insight.policy_topics`).
 
 Each group is scored (:class:`HeatWeights`) and explained with its key terms, places, date
 range and the items nearest its centre.
@@ -39,7 +43,15 @@ from datetime import datetime
 
 import numpy as np
 
-from civicgrid.insight import grouping, labels, linking, places, rare_terms, similarity
+from civicgrid.insight import (
+    grouping,
+    labels,
+    linking,
+    places,
+    policy_topics,
+    rare_terms,
+    similarity,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +152,7 @@ class HotspotConfig:
     samples: int = 3
     weights: HeatWeights = field(default_factory=HeatWeights)
     rare_terms: rare_terms.RareTermConfig = field(default_factory=rare_terms.RareTermConfig)
+    topics: policy_topics.TopicConfig = field(default_factory=policy_topics.TopicConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +185,16 @@ class Hotspot:
     samples: tuple[Sample, ...]
     members: tuple[str, ...]
     heat_parts: dict[str, float]
+    topic: str = ""
+    """The phrase of a topic problem, which names no single place (empty for the others)."""
 
     @property
     def label(self) -> str:
         """A short Chinese title: the main place and the problem's distinctive terms, without
-        stop words and pieces of the place (:func:`civicgrid.insight.labels.hot_label`)."""
+        stop words and pieces of the place (:func:`civicgrid.insight.labels.hot_label`); for a
+        topic problem its scope and phrase (:func:`civicgrid.insight.labels.topic_label`)."""
+        if self.topic:
+            return labels.topic_label(self.topic, self.areas, self.terms)
         return labels.hot_label(self.places, self.areas, self.terms)
 
 
@@ -280,6 +298,7 @@ def find_hotspots(
             if len(core) >= config.min_size:
                 cores.append(core)
     place_counts = Counter(p for it in ordered for p in it.places)
+    place_names = frozenset(p for p, c in place_counts.items() if c >= 2)
     cores = rare_terms.merge_by_rare_terms(
         cores,
         words=vectors.words,
@@ -288,13 +307,29 @@ def find_hotspots(
         times=times,
         titles=[t[2] for t in texts],
         areas=areas,
-        place_names=frozenset(p for p, c in place_counts.items() if c >= 2),
+        place_names=place_names,
         config=config.rare_terms,
+    )
+    cores, topic_of = policy_topics.merge_topics(
+        cores,
+        policy_topics.find_topics(
+            titles=[t[2] for t in texts],
+            placed=policy_topics.titles_naming_places(
+                [(it.title, it.places & specific) for it in ordered]
+            ),
+            places=[it.places & specific for it in ordered],
+            place_names=place_names,
+            callers=[it.caller for it in ordered],
+            times=times,
+            config=config.topics,
+        ),
+        callers=[it.caller for it in ordered],
+        config=config.topics,
     )
     centre_sims = grouping.centre_sims(x, cores)
     found = [
-        _explain(core, sims, ordered, vectors, span_ts, config)
-        for core, sims in zip(cores, centre_sims, strict=True)
+        _explain(core, sims, ordered, vectors, span_ts, config, topic_of.get(k, ""))
+        for k, (core, sims) in enumerate(zip(cores, centre_sims, strict=True))
     ]
     found.sort(key=ranking_key)
     if limit is not None:
@@ -319,6 +354,7 @@ def _explain(
     vectors: similarity.Vectors,
     span: tuple[float, float],
     config: HotspotConfig,
+    topic: str = "",
 ) -> Hotspot:
     group = [ordered[m] for m in members]
     n = len(group)
@@ -347,11 +383,17 @@ def _explain(
     area_counts = Counter(a for g in group for a in g.areas)
     place_counts = Counter(p for g in group for p in g.places)
     min_share = 2 if n > 2 else 1
-    named = labels.usable_places(
-        [p for p, c in _most_common(place_counts, 5) if c >= min_share],
-        [f"{g.title} {g.text[: config.body_chars]}" for g in group],
-    )
-    key_terms = labels.label_terms(key_terms, named[:1], config.key_terms)
+    if topic:
+        # A topic names no single place; its district only when every member names it.
+        named: tuple[str, ...] = ()
+        area_counts = Counter({a: c for a, c in area_counts.items() if c == n})
+        key_terms = labels.label_terms(key_terms, [topic], config.key_terms)
+    else:
+        named = labels.usable_places(
+            [p for p, c in _most_common(place_counts, 5) if c >= min_share],
+            [f"{g.title} {g.text[: config.body_chars]}" for g in group],
+        )
+        key_terms = labels.label_terms(key_terms, named[:1], config.key_terms)
     return Hotspot(
         rank=0,
         heat=round(sum(parts.values()), 4),
@@ -369,4 +411,5 @@ def _explain(
         samples=tuple(Sample(group[k].key, group[k].title, group[k].at) for k in nearest),
         members=tuple(g.key for g in sorted(group, key=lambda g: (g.at, g.key))),
         heat_parts={k: round(v, 4) for k, v in parts.items()},
+        topic=topic,
     )

@@ -239,3 +239,16 @@ def hot_label(
     if where and what:
         return f"{where}：{what}"
     return where or what or "未命名问题"
+
+
+CITY_WIDE: Final = "全市"
+
+
+def topic_label(phrase: str, areas: Sequence[str], terms: Sequence[str], *, limit: int = 2) -> str:
+    """The label of a topic problem, which names no single place: "scope · phrase：term、term"
+    — the district its members share (the first of ``areas``, which for a topic hold only
+    districts named by at least half its members), else 全市; the topic phrase; and up to
+    ``limit`` further terms that may stand in a label and are no piece of the phrase."""
+    where = areas[0] if areas else CITY_WIDE
+    what = "、".join(label_terms(terms, [phrase], limit))
+    return f"{where} · {phrase}：{what}" if what else f"{where} · {phrase}"

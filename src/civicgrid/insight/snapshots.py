@@ -188,6 +188,7 @@ def to_json(g: StoredHotspot) -> dict[str, Any]:
         "member_ids": list(g.member_ids),
         "member_paths": list(g.member_paths),
         "heat_parts": dict(h.heat_parts),
+        "topic": h.topic,
     }
 
 
@@ -215,6 +216,7 @@ def from_json(d: dict[str, Any]) -> StoredHotspot:
             ),
             members=tuple(d["members"]),
             heat_parts={k: float(v) for k, v in d["heat_parts"].items()},
+            topic=str(d.get("topic", "")),  # snapshots stored before topics have none
         ),
         member_ids=tuple(int(i) for i in d["member_ids"]),
         member_paths=tuple(d["member_paths"]),
