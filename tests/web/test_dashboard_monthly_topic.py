@@ -127,6 +127,8 @@ def test_a_district_outside_the_scope_is_refused_and_not_offered(
     assert page.status_code == 200
     assert "海淀区" in page.text
     assert f'<option value="{A}"' not in page.text
+    assert '<p class="muted" id="monthly-topic-none">本月该区没有可提议的问题。</p>' in page.text
+    assert '<table class="monthly-topic">' not in page.text  # no empty table on a phone
     for url in (f"{PAGE}?district={A}", f"{PAGE}.xlsx?district={A}"):
         refused = client.get(url)
         assert refused.status_code == 404
