@@ -14,16 +14,57 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 
-def components(n: int, edges: tuple[np.ndarray, np.ndarray]) -> list[list[int]]:
-    rows, cols = edges
-    if rows.size == 0:
-        return [[i] for i in range(n)]
-    graph = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    groups: list[list[int]] = [[] for _ in range(count)]
-    for idx, label in enumerate(labels.tolist()):
-        groups[label].append(idx)
-    return groups
+def chain_free_components(
+    n: int,
+    links: tuple[np.ndarray, np.ndarray, np.ndarray],
+    times: np.ndarray,
+    *,
+    max_span: float,
+    start: float,
+    step: float,
+) -> list[list[int]]:
+    """Connected components of the ``links`` (i, j, similarity) among ``n`` items; a component
+    whose items spread over more than ``max_span`` (seconds, like ``times``) has chained
+    problems together link by link, so it is split at its weakest links: its components
+    are recomputed over its links of similarity at least ``start + step`` (``start`` is the
+    lowest bar of any link), then ``start + 2·step``, …, until every piece lies within
+    ``max_span`` or no link is left. Items without a link are
+    singletons. Components come with their items ascending."""
+    rows, cols, sims = links
+    out: list[list[int]] = []
+    linked = np.zeros(n, dtype=bool)
+    linked[rows] = True
+    linked[cols] = True
+    out.extend([int(k)] for k in np.flatnonzero(~linked).tolist())
+    stack = [(np.flatnonzero(linked), rows, cols, sims, start)]
+    while stack:
+        nodes, a, b, s, bar = stack.pop()
+        la, lb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+        graph = sp.coo_matrix((np.ones(a.size), (la, lb)), shape=(nodes.size, nodes.size))
+        count, labels = connected_components(graph, directed=False)
+        by_label = np.argsort(labels, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(labels, minlength=count))]
+        link_label = labels[la]
+        links_by_label = np.argsort(link_label, kind="stable")
+        link_bounds = np.r_[0, np.cumsum(np.bincount(link_label, minlength=count))]
+        for c in range(count):
+            members = nodes[by_label[bounds[c] : bounds[c + 1]]]
+            spread = float(times[members].max() - times[members].min())
+            if members.size <= 2 or spread <= max_span:
+                out.append(members.tolist())
+                continue
+            own = links_by_label[link_bounds[c] : link_bounds[c + 1]]
+            higher = bar + step
+            strong = own[s[own] >= higher - 1e-9]
+            if strong.size == 0:
+                out.extend([int(m)] for m in members.tolist())
+                continue
+            kept = np.zeros(members.size, dtype=bool)
+            kept[np.searchsorted(members, a[strong])] = True
+            kept[np.searchsorted(members, b[strong])] = True
+            out.extend([int(m)] for m in members[~kept].tolist())
+            stack.append((members[kept], a[strong], b[strong], s[strong], higher))
+    return out
 
 
 def split_by_area(

@@ -7,21 +7,26 @@ How items are grouped (docs/domain/insight.md has the reasoning and the measured
    normalised, city and district names are removed (places are compared separately), and the
    text becomes a TF-IDF vector of jieba words and character bigrams, L2-normalised
    (:mod:`civicgrid.insight.similarity`).
-2. Items are sorted by time. For each block of items, cosine similarities are computed only
-   against the items within ``window_days`` of the block (a sparse matrix product), and each
-   item keeps its ``neighbours`` most similar items within ``window_days`` of itself
+2. Items are sorted by time. Items naming a district are compared only with the items of
+   that district and those naming none (``block_by_area``; items of two districts are never
+   linked). For each block of items, cosine similarities are computed only against the items
+   within ``window_days`` of the block (a sparse matrix product), and each item keeps its
+   ``neighbours`` most similar items within ``window_days`` of itself
    (:func:`civicgrid.insight.similarity.neighbour_links`, vectorised). The cost grows with
-   n × (items per window), not n², so a year of a large city's appeals stays tractable.
+   n × (items per window and district), not n², so a year of a large city's appeals stays
+   tractable.
 3. Two items are linked when their similarity reaches ``link_threshold``; the bar is lower
    (``place_link_threshold``) when they name the same compound, road or village, and higher
    (``other_place_threshold``) when both name places but none in common — the same complaint
    about two different compounds is two problems. Items are never linked when they name
    different districts (:func:`civicgrid.insight.places.compatible`) or lie more than
    ``window_days`` apart (:mod:`civicgrid.insight.linking`).
-4. Groups are the connected components of the links, kept when they hold ``min_size`` items;
-   a component that grew by chaining is cut back to the items close to its centre
-   (``core_threshold``), so that one loose link cannot glue two problems together
-   (:mod:`civicgrid.insight.grouping`).
+4. Groups are the connected components of the links, kept when they hold ``min_size`` items.
+   A component whose items spread over more than ``max_span_days`` has chained problems
+   together link by link; it is split at its weakest links (the bar rises by ``split_step``
+   until every piece lies within ``max_span_days``). A group is then cut back to the items
+   close to its centre (``core_threshold``), so that one loose link cannot glue two problems
+   together (:mod:`civicgrid.insight.grouping`).
 5. A second pass joins the items whose titles share a rare, distinctive word — one problem
    told in very different words (:mod:`civicgrid.insight.rare_terms`).
 6. A third pass gathers the items whose titles name no specific place and share a topic
@@ -139,7 +144,9 @@ class HotspotConfig:
     core_threshold: float = 0.3
     window_days: int = 45
     neighbours: int = 15
-    block_by_area: bool = False
+    block_by_area: bool = True
+    max_span_days: int = 180
+    split_step: float = 0.02
     min_size: int = 2
     title_repeat: int = 2
     title_weight: float = 0.0
@@ -288,7 +295,15 @@ def find_hotspots(
         else (times[len(times) // 100], times[-1])
     )
     cores: list[list[int]] = []
-    for component in grouping.components(len(ordered), edges):
+    components = grouping.chain_free_components(
+        len(ordered),
+        edges,
+        np.asarray(times),
+        max_span=config.max_span_days * 86400.0,
+        start=low,
+        step=config.split_step,
+    )
+    for component in components:
         if len(component) < config.min_size:
             continue
         for group in grouping.split_by_area(component, areas, x):

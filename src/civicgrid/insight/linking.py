@@ -68,11 +68,11 @@ def edges(
     lj: np.ndarray,
     sims: np.ndarray,
     thresholds: Thresholds,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate links (li, lj, sims) that pass: never between items of different areas
-    (districts), and with the similarity ``thresholds`` asks given the items' specific
-    places ``named``. Vectorised; pairs where an item names several areas or places are
-    decided one by one."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate links (li, lj, sims) that pass, with their similarities: never between
+    items of different areas (districts), and with the similarity ``thresholds`` asks given
+    the items' specific places ``named``. Vectorised; pairs where an item names several areas
+    or places are decided one by one."""
     area = _codes(areas)
     place = _codes(named)
     ai, aj, pi, pj = area[li], area[lj], place[li], place[lj]
@@ -95,4 +95,4 @@ def edges(
         else:
             need = thresholds.otherwise
         keep[k] = places.compatible(areas[i], areas[j]) and bool(sims[k] >= need)
-    return li[keep], lj[keep]
+    return li[keep], lj[keep], sims[keep]

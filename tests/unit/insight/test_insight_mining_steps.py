@@ -5,6 +5,7 @@ different words without joining appeals that merely share a common word."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -93,6 +94,52 @@ def test_district_blocks_compare_each_district_with_itself_and_the_unplaced() ->
     as_lists = [(q.tolist(), c.tolist()) for q, c in blocks]
     assert as_lists == [([0, 3], [0, 2, 3]), ([1, 4], [1, 2, 4]), ([2], [0, 1, 2, 3, 4])]
     assert linking.area_blocks([a, a, none]) is None
+
+
+def _split(links: list[tuple[int, int, float]], days: Sequence[float], n: int) -> list[list[int]]:
+    rows = np.array([i for i, _, _ in links], dtype=np.int64)
+    cols = np.array([j for _, j, _ in links], dtype=np.int64)
+    sims = np.array([s for _, _, s in links])
+    found = grouping.chain_free_components(
+        n,
+        (rows, cols, sims),
+        np.array(days) * DAY,
+        max_span=60 * DAY,
+        start=0.3,
+        step=0.05,
+    )
+    return sorted(found)
+
+
+def test_a_compact_component_is_kept_whole_with_its_weak_links() -> None:
+    links = [(0, 1, 0.9), (1, 2, 0.31), (2, 3, 0.8), (4, 5, 0.5)]
+
+    groups = _split(links, [0, 10, 20, 30, 100, 101], 7)
+
+    assert groups == [[0, 1, 2, 3], [4, 5], [6]]
+
+
+def test_a_chain_over_months_is_cut_at_its_weakest_links_until_each_piece_is_compact() -> None:
+    # Two tight problems 100 days apart, joined through a loose bridge (items 3 and 4), and a
+    # third problem joined to the second by a link only a little weaker than its own.
+    links = [
+        (0, 1, 0.9),
+        (1, 2, 0.85),
+        (2, 3, 0.4),
+        (3, 4, 0.35),
+        (4, 5, 0.45),
+        (5, 6, 0.9),
+        (6, 7, 0.8),
+        (7, 8, 0.7),
+        (8, 9, 0.9),
+    ]
+    days = [0, 1, 2, 40, 80, 100, 101, 102, 170, 171]
+
+    groups = _split(links, days, 10)
+
+    # Links below 0.4 go first: 0–3 spans 40 days and stays; 4–9 (91 days) loses 4–5 below
+    # 0.5 and, still spanning 71 days, 7–8 below 0.75.
+    assert groups == [[0, 1, 2, 3], [4], [5, 6, 7], [8, 9]]
 
 
 def test_links_need_a_higher_similarity_between_different_places() -> None:
