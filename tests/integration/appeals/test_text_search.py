@@ -184,7 +184,7 @@ def _statements(session: Session) -> Iterator[list[str]]:
         event.remove(conn, "before_cursor_execute", listener)
 
 
-def test_a_search_page_and_its_count_are_one_statement(
+def test_a_search_is_a_bounded_count_and_one_page(
     session: Session, world: World, now: datetime
 ) -> None:
     _submit(session, world, now)
@@ -194,8 +194,10 @@ def test_a_search_page_and_its_count_are_one_statement(
             session, world.actor("operator"), access.AppealFilters(text="幸福路"), now=now
         )
     assert page.total == 2
-    assert len(seen) == 1, seen
-    assert "COUNT(*) OVER ()" in seen[0]
+    assert len(seen) == 2, seen
+    assert "COUNT(*)" in seen[0]
+    assert "LIMIT" in seen[0]  # the count stops at the cap
+    assert "COUNT(*) OVER ()" in seen[1]  # the page collects the matches, then sorts them
 
 
 def test_postgresql_answers_the_text_condition_from_the_trigram_indexes(
@@ -215,17 +217,21 @@ def test_postgresql_answers_the_text_condition_from_the_trigram_indexes(
     assert session.scalar(stmt) == 1
 
 
-def test_a_short_fragment_is_counted_up_to_the_cap(
-    session: Session, world: World, now: datetime, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("q", ["号", "幸福路"])
+def test_a_search_is_counted_up_to_the_cap(
+    session: Session, world: World, now: datetime, monkeypatch: pytest.MonkeyPatch, q: str
 ) -> None:
+    """More matches than the cap: the count says "at least the cap", the page is still the
+    newest matches; at most the cap: the exact count."""
     _submit(session, world, now)
     operator = world.actor("operator")
+    expected = _expected(session, world, "operator", q, now)
+    assert len(expected) >= 2
     monkeypatch.setattr(access, "TEXT_COUNT_CAP", 1)
-    page = access.list_for(session, operator, access.AppealFilters(text="号", limit=2), now=now)
+    page = access.list_for(session, operator, access.AppealFilters(text=q, limit=2), now=now)
     assert (page.total, page.total_capped) == (1, True)
-    assert [a.id for a in page.items] == _expected(session, world, "operator", "号", now)[:2]
-    few = access.list_for(session, operator, access.AppealFilters(text="噪音"), now=now)
-    assert (few.total, few.total_capped) == (1, False)
-    # Three characters and more are counted in full, whatever the cap.
-    full = access.list_for(session, operator, access.AppealFilters(text="幸福路"), now=now)
-    assert (full.total, full.total_capped) == (2, False)
+    assert [a.id for a in page.items] == expected[:2]
+    monkeypatch.setattr(access, "TEXT_COUNT_CAP", len(expected))
+    page = access.list_for(session, operator, access.AppealFilters(text=q, limit=2), now=now)
+    assert (page.total, page.total_capped) == (len(expected), False)
+    assert [a.id for a in page.items] == expected[:2]

@@ -67,10 +67,10 @@ FEEDBACK_CLOCK = frozenset(
 )
 
 MAX_WARNING_SCAN = 5000
-# A text fragment of fewer characters has no trigram (pg_trgm), so no index can answer it: its
-# page is read newest first (a frequent word fills a page after a few rows) and its matches
-# are counted up to TEXT_COUNT_CAP only (AppealPage.total_capped beyond).
+# A text fragment of fewer characters has no trigram (pg_trgm), so no index can answer it.
 TRIGRAM = 3
+# A text search counts its matches up to this number (AppealPage.total_capped beyond): the
+# exact count of a frequent word or phrase costs as much as reading every match.
 TEXT_COUNT_CAP = 1000
 
 
@@ -369,7 +369,7 @@ class AppealFilters:
 @dataclass(frozen=True, slots=True)
 class AppealPage:
     """One page of appeals and the number of all matches (at least ``total`` matches when
-    ``total_capped``: a short text fragment's count stops at :data:`TEXT_COUNT_CAP`)."""
+    ``total_capped``: a text search's count stops at :data:`TEXT_COUNT_CAP`)."""
 
     items: list[Appeal]
     total: int
@@ -413,8 +413,6 @@ def list_for(
     if filters.warning is not None:
         conds.append(warning_condition(filters.warning, now))
     if filters.text and filters.text.strip():
-        if len(filters.text.strip()) < TRIGRAM:
-            return _short_text_page(session, conds, filters)
         return _text_search_page(session, conds, filters)
     stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
     total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
@@ -425,16 +423,28 @@ def list_for(
 def _text_search_page(
     session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
 ) -> AppealPage:
-    """One page of a text search and the number of all matches in ONE statement: the ids of
-    the matches newest first with ``count(*) OVER ()``, then their rows.
+    """A page of a text search and the number of matches up to :data:`TEXT_COUNT_CAP`.
 
-    A text search must find every match anyway to count them; counting in a second statement
-    ran the search twice, and a separate page query let PostgreSQL walk ``received_at``
-    backwards filtering every row until it had a page, which is fast for a word in every
-    tenth appeal and a scan of the whole table for a rare fragment (the planner cannot tell
-    them apart from its estimates). With the window count the page costs what the matches
-    cost: a bitmap scan of the trigram indexes for fragments of three or more characters. Only
-    a page past the last match (no row to carry the count) needs a separate count."""
+    The count comes first and stops at the cap (``LIMIT``): from the trigram indexes for a
+    fragment of three characters or more, scanning for a shorter one, where a frequent word
+    stops after a few thousand rows. Then the page, in the shape that suits what the count
+    found:
+
+    * **more than the cap** (a frequent word or phrase): newest first, which fills a page
+      after reading a few rows since the matches are everywhere;
+    * **at most the cap**: the matches themselves sorted, with ``count(*) OVER ()`` so that
+      PostgreSQL must collect them (from the indexes) rather than walk ``received_at``
+      backwards filtering every appeal until it has a page — for a rare fragment that walk is
+      a scan of the whole table, and the planner cannot tell rare from frequent from its
+      estimates."""
+    bounded = select(Appeal.id).where(*conds).limit(TEXT_COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    if total > TEXT_COUNT_CAP:
+        stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
+        items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
+        return AppealPage(list(items), TEXT_COUNT_CAP, total_capped=True)
+    if total == 0 or filters.offset >= total:
+        return AppealPage([], total)
     matches = (
         select(Appeal.id, Appeal.received_at, func.count().over().label("total"))
         .where(*conds)
@@ -443,30 +453,10 @@ def _text_search_page(
         .limit(filters.limit)
         .subquery("text_matches")
     )
+    # The window count is selected (not only computed) so that the planner cannot drop it.
     rows = session.execute(
         select(Appeal, matches.c.total)
         .join(matches, matches.c.id == Appeal.id)
         .order_by(matches.c.received_at.desc(), matches.c.id.desc())
     ).all()
-    if rows:
-        return AppealPage([appeal for appeal, _ in rows], int(rows[0][1]))
-    if filters.offset == 0:
-        return AppealPage([], 0)
-    total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
-    return AppealPage([], int(total))
-
-
-def _short_text_page(
-    session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
-) -> AppealPage:
-    """A page of a search for a fragment shorter than :data:`TRIGRAM` (no index can help):
-    newest first, which stops after a few rows for a frequent word (噪音, 停水), and the count
-    of matches up to :data:`TEXT_COUNT_CAP`, which stops as early. A rare short fragment is a
-    scan of every appeal in scope either way."""
-    stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
-    items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
-    capped = select(Appeal.id).where(*conds).limit(TEXT_COUNT_CAP + 1).subquery()
-    total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
-    if total > TEXT_COUNT_CAP:
-        return AppealPage(list(items), TEXT_COUNT_CAP, total_capped=True)
-    return AppealPage(list(items), total)
+    return AppealPage([appeal for appeal, _ in rows], total)
