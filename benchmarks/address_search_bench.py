@@ -17,6 +17,13 @@ fragments (a road name, a building number, an estate name, a road with its numbe
 full), for a city-wide admin and a grid worker of one community; creates the index (timed),
 runs ``ANALYZE`` and times the same fragments again. ``EXPLAIN`` of one search is printed for
 both states.
+
+With ``--residents N`` (e.g. 1000000) it then loads a register on those addresses with COPY
+(a building with two houses on every fifth address, ``N`` residents over the houses, each with
+a current residence) and times the residents search by address (``register.queries.
+search_residents_for``: page of 50 and the count, capped at 1,000) against the statement it ran
+before (every matching resident joined and counted, then the first 50 by id), for the admin
+and the grid worker, with the fragments above and a broad one (``东路``).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from bench_db import drop_database, fresh_database
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -41,8 +49,10 @@ from civicgrid.auth.scope import DataScope
 from civicgrid.clock import monotonic
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.city import build_territory_spec
+from civicgrid.kit.crypto import FieldCipher
+from civicgrid.register import access as register_access
 from civicgrid.register import queries as register_queries
-from civicgrid.register.models import Address
+from civicgrid.register.models import Address, Building, House, Residence, Resident
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
 
@@ -193,6 +203,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database", default=BENCH_DB, help="scratch database (dropped)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--residents", type=int, default=0, help="also time residents search")
     args = parser.parse_args()
     base_url = os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_URL)
     load = os.getloadavg()
@@ -265,6 +276,109 @@ def _run(engine: Engine, args: argparse.Namespace) -> None:
         print("EXPLAIN ANALYZE with the index, first page for", fragments[0])
         print(_explain(session, system, fragments[0]))
         _measure(session, actors, fragments, "trigram index")
+    if args.residents:
+        _residents(engine, factory, args.residents, actors, [*fragments, "东路"])
+
+
+def _load_register(engine: Engine, residents: int) -> None:
+    """Buildings, houses, residents and residences with COPY, on every fifth address."""
+    created = NOW.isoformat()
+    houses = max(1, residents * 2 // 5)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT id, grid_id, region_path FROM register_address ORDER BY id")
+        addresses = cur.fetchall()[::5][: (houses + 1) // 2]
+        with cur.copy("COPY register_building (id, address_id, name, grid_id, region_path, "
+                      "created_at) FROM STDIN") as copy:  # fmt: skip
+            for i, (aid, grid, path) in enumerate(addresses, 1):
+                copy.write_row((i, aid, "1号楼", grid, path, created))
+        with cur.copy("COPY register_house (id, building_id, unit, room, use, is_vacant, "
+                      "grid_id, region_path, created_at) FROM STDIN") as copy:  # fmt: skip
+            for h in range(1, houses + 1):
+                _, grid, path = addresses[(h - 1) // 2]
+                copy.write_row((h, (h + 1) // 2, "1单元", f"{100 + h % 2}", "residential",
+                                False, grid, path, created))  # fmt: skip
+        cur.execute("SELECT id, grid_id, region_path FROM register_house ORDER BY id")
+        house_rows = cur.fetchall()
+        columns = ("id, name, gender, birth_on, id_no_enc, id_no_hash, id_no_masked, "
+                   "phone_masked, ethnicity, household_place, grid_id, region_path, created_at, "
+                   "updated_at")  # fmt: skip
+        with cur.copy(f"COPY register_resident ({columns}) FROM STDIN") as copy:
+            for r in range(1, residents + 1):
+                _, grid, path = house_rows[r % len(house_rows)]
+                copy.write_row((r, f"居民{r}", "M", "1980-01-01", "x", f"h{r}", "1101**", "",
+                                "", "", grid, path, created, created))  # fmt: skip
+        with cur.copy("COPY register_residence (id, resident_id, house_id, kind, "
+                      "relation_to_owner, grid_id, region_path) FROM STDIN") as copy:  # fmt: skip
+            for r in range(1, residents + 1):
+                hid, grid, path = house_rows[r % len(house_rows)]
+                copy.write_row((r, r, hid, "自住", "", grid, path))
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("building", "house", "resident", "residence"):
+            conn.execute(text(f"VACUUM ANALYZE register_{table}"))
+
+
+def _former_residents_search(session: Session, actor: Actor, q: str) -> object:
+    """The residents search by address as it ran before: every matching resident joined and
+    counted, then the first 50 by id."""
+    stmt = select(Resident).where(
+        register_access.scope_filter(Resident.region_path, actor),
+        Resident.id.in_(
+            select(Residence.resident_id)
+            .join(House, House.id == Residence.house_id)
+            .join(Building, Building.id == House.building_id)
+            .join(Address, Address.id == Building.address_id)
+            .where(Residence.to_on.is_(None))
+            .where(Address.name.contains(q, autoescape=True))
+        ),
+    )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(Resident.id).limit(50)).all()
+    session.expunge_all()
+    return total, rows
+
+
+def _residents(
+    engine: Engine,
+    factory: Callable[[], Session],
+    residents: int,
+    actors: dict[str, Actor],
+    fragments: list[str],
+) -> None:
+    t0 = monotonic()
+    _load_register(engine, residents)
+    print(f"loaded a register of {residents:,} residents with COPY in {monotonic() - t0:.1f} s",
+          flush=True)  # fmt: skip
+    cipher = FieldCipher(Fernet.generate_key().decode())
+    with factory() as session:
+        for q in ("东路", fragments[0]):
+            _, total = register_queries.search_residents_for(
+                session, actors["admin (whole city)"], register_queries.ResidentSearch(address=q),
+                cipher=cipher,
+            )  # fmt: skip
+            print(f"  residents at {q}: {total:,} (1,001 = more than 1,000)")
+        for label, actor in actors.items():
+
+            def now_(q: str, actor: Actor = actor) -> object:
+                found = register_queries.search_residents_for(
+                    session, actor, register_queries.ResidentSearch(address=q), cipher=cipher
+                )
+                session.expunge_all()
+                return found
+
+            def before(q: str, actor: Actor = actor) -> object:
+                return _former_residents_search(session, actor, q)
+
+            for case, fn in (("before (join all, count)", before),
+                             ("now (addresses first)", now_)):  # fmt: skip
+                times = _time(fn, fragments)
+                broad = times[-1]
+                print(f"residents     {label:26} {case:25}: {_summary(times[:-1])}; "
+                      f"东路 {broad:.1f} ms", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from tests.builders.register import csv_file, id_number, import_row, make_house,
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.auth.roles import Role
-from civicgrid.register import service
+from civicgrid.register import queries, service
 from civicgrid.register.models import Building, House, Resident
 
 P = "/api/v1/register"
@@ -197,7 +197,21 @@ def test_search_by_id_phone_name_tag_and_address(client: TestClient, world: Worl
         assert [i["id"] for i in r.json()["items"]] == [world.res_a1.id], params
     everyone = client.get(f"{P}/residents", headers=h).json()
     assert everyone["total"] == 2
+    assert everyone["total_capped"] is False
     assert world.id_a1 not in str(everyone)
+
+
+def test_search_counts_up_to_the_cap_and_says_so(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = world.h("admin")
+    monkeypatch.setattr(queries, "RESIDENT_COUNT_CAP", 1)
+    for params in ({}, {"address": "路"}):
+        body = client.get(f"{P}/residents", params=params, headers=h).json()
+        assert (body["total"], body["total_capped"]) == (1, True), params
+        assert len(body["items"]) == 2
+    body = client.get(f"{P}/residents", params={"address": "幸福路"}, headers=h).json()
+    assert (body["total"], body["total_capped"]) == (1, False)
 
 
 def test_reveal_needs_a_reason_a_role_and_is_audited(

@@ -207,3 +207,22 @@ def test_admin_picks_a_post_anchor_by_typing_part_of_its_name(
     expect(page.locator("#anchor option:checked")).to_have_text(
         re.compile(re.escape(demo_city.street_name))
     )
+
+
+def test_street_handler_sees_a_capped_count_for_a_broad_address_search(
+    browser: Browser, live_server: LiveServer, demo_city: DemoCity, monkeypatch: Any
+) -> None:
+    """A broad search counts up to the cap and says "more than" instead of an exact figure
+    (the cap is lowered to the demo city's size); desktop and phone."""
+    from playwright.sync_api import expect
+
+    monkeypatch.setattr(register_queries, "RESIDENT_COUNT_CAP", 5)
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = login(browser, live_server, "street", demo_city.password, viewport)
+        page.goto(f"{live_server.url}/register?address=%E5%8F%B7")  # 号: every door plate
+        results = page.locator("#register-results")
+        expect(results.locator("p.muted").first).to_have_text("超过 5 人，请增加条件缩小范围")
+        assert results.locator("tbody tr").count() > 5  # a page of 50 beyond the cap of 5
+        assert_accessible(page)
+        screenshot(page, f"register-search-capped-street-{size}")
+        page.context.close()

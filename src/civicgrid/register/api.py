@@ -245,7 +245,10 @@ def search_residents(
     rows, total = queries.search_residents_for(
         session, actor, criteria, cipher=cipher, limit=limit, offset=offset
     )
-    return schemas.ResidentPage(items=_resident_items(session, list(rows)), total=total)
+    cap = queries.RESIDENT_COUNT_CAP
+    return schemas.ResidentPage(
+        items=_resident_items(session, list(rows)), total=min(total, cap), total_capped=total > cap
+    )
 
 
 @router.get("/residents/{resident_id}", response_model=schemas.ResidentRead)

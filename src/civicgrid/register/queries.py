@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
@@ -155,42 +155,91 @@ class ResidentSearch:
     grid_id: int | None = None
 
 
-def _resident_search_stmt(
+# A resident search counts its matches up to this number; beyond it the list says "more
+# than 1,000" (the count of every match of a broad fragment such as a road name costs as much as
+# listing them all, hundreds of milliseconds on a city's register).
+RESIDENT_COUNT_CAP = 1000
+# Matching addresses are joined to their residents this many at a time at first (then four
+# times as many each round), so a broad fragment stops after the first page's addresses.
+ADDRESS_CHUNK = 256
+ADDRESS_CHUNK_MAX = 4096
+
+
+def _resident_conditions(
     actor: Actor, criteria: ResidentSearch, cipher: FieldCipher
-) -> Select[Any]:
-    stmt = select(Resident).where(access.scope_filter(Resident.region_path, actor))
+) -> list[ColumnElement[bool]]:
+    """Every criterion but the address, and the actor's data scope, on ``Resident``."""
+    conds = [access.scope_filter(Resident.region_path, actor)]
     if criteria.name:
-        stmt = stmt.where(Resident.name.startswith(criteria.name.strip(), autoescape=True))
+        conds.append(Resident.name.startswith(criteria.name.strip(), autoescape=True))
     if criteria.id_no:
-        stmt = stmt.where(
-            Resident.id_no_hash == cipher.keyed_hash(idcard.normalise(criteria.id_no))
-        )
+        conds.append(Resident.id_no_hash == cipher.keyed_hash(idcard.normalise(criteria.id_no)))
     if criteria.phone:
-        stmt = stmt.where(
+        conds.append(
             Resident.phone_hash == cipher.keyed_hash(rules.normalise_phone(criteria.phone))
         )
     if criteria.grid_id is not None:
-        stmt = stmt.where(Resident.grid_id == criteria.grid_id)
+        conds.append(Resident.grid_id == criteria.grid_id)
     if criteria.tag:
-        stmt = stmt.where(
+        conds.append(
             Resident.id.in_(
                 select(ResidentTag.resident_id)
                 .join(Tag, Tag.id == ResidentTag.tag_id)
                 .where((Tag.code == criteria.tag) | (Tag.name == criteria.tag))
             )
         )
-    if criteria.address:
-        stmt = stmt.where(
-            Resident.id.in_(
-                select(Residence.resident_id)
-                .join(House, House.id == Residence.house_id)
-                .join(Building, Building.id == House.building_id)
-                .join(Address, Address.id == Building.address_id)
-                .where(Residence.to_on.is_(None))
-                .where(Address.name.contains(criteria.address.strip(), autoescape=True))
+    return conds
+
+
+def _residents_by_address(
+    session: Session, conds: Sequence[ColumnElement[bool]], fragment: str, wanted: int
+) -> tuple[list[int], bool]:
+    """Ids of the residents matching ``conds`` who currently live at an address whose name
+    contains ``fragment``, ordered by their first such address (by id), then by id; at most
+    ``wanted``, and whether there are more.
+
+    Addresses first: the matching addresses are read by id a chunk at a time (from the trigram
+    index ``ix_register_address_name_trgm`` on PostgreSQL when the fragment is narrow), and
+    their residents joined (building → house → current residence → resident, all by index)
+    until more than ``wanted`` residents are found or the addresses run out. A resident who
+    lives at two matching addresses is listed once, at the first."""
+    found: dict[int, None] = {}
+    size, last = ADDRESS_CHUNK, 0
+    while len(found) <= wanted:
+        # The next matching addresses by id (keyset): a broad fragment reads them in id order
+        # and stops, a narrow one takes them from the trigram index.
+        chunk = list(
+            session.scalars(
+                select(Address.id)
+                .where(Address.name.contains(fragment, autoescape=True), Address.id > last)
+                .order_by(Address.id)
+                .limit(size)
             )
         )
-    return stmt
+        if not chunk:
+            break
+        rows = session.execute(
+            select(Building.address_id, Resident.id)
+            .join(House, House.building_id == Building.id)
+            .join(Residence, Residence.house_id == House.id)
+            .join(Resident, Resident.id == Residence.resident_id)
+            .where(Building.address_id.in_(chunk), Residence.to_on.is_(None), *conds)
+            .order_by(Building.address_id, Resident.id)
+        )
+        for _, resident_id in rows:
+            found.setdefault(int(resident_id))
+        if len(chunk) < size:
+            break
+        last, size = chunk[-1], min(size * 4, ADDRESS_CHUNK_MAX)
+    ids = list(found)
+    return ids[:wanted], len(ids) > wanted
+
+
+def _city_wide(actor: Actor) -> bool:
+    """Whether the actor's scope is the whole territory (or a top-level region such as the
+    city, path ``/1/``): then most residents are in scope and the address is the narrow part."""
+    scope = actor.scope
+    return scope.is_global or any(p.count("/") == 2 for p in scope.minimal_paths())
 
 
 def search_residents_for(
@@ -203,14 +252,42 @@ def search_residents_for(
     offset: int = 0,
 ) -> tuple[Sequence[Resident], int]:
     """Residents in scope matching ``criteria`` (exact ID number and phone through the keyed
-    hash; name by prefix; tag by code or name; address by text), and the total count."""
+    hash; name by prefix; tag by code or name; address by text), a page of them and their
+    number: exact up to :data:`RESIDENT_COUNT_CAP`, ``RESIDENT_COUNT_CAP + 1`` meaning "more".
+
+    By id; with an address and a city-wide scope, by the first matching address and then by
+    id (addresses first keeps a search for a road name fast over a city's register, see
+    :func:`_residents_by_address`); a narrower scope (a street, a community) starts from its
+    own residents instead, by id."""
     access.require_role(actor, rules.READ_ROLES, "查看人房信息")
-    stmt = _resident_search_stmt(actor, criteria, cipher)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    limit = _limit(limit)
+    conds = _resident_conditions(actor, criteria, cipher)
+    fragment = criteria.address.strip()
+    if fragment and not _city_wide(actor):
+        conds.append(
+            Resident.id.in_(
+                select(Residence.resident_id)
+                .join(House, House.id == Residence.house_id)
+                .join(Building, Building.id == House.building_id)
+                .join(Address, Address.id == Building.address_id)
+                .where(Residence.to_on.is_(None))
+                .where(Address.name.contains(fragment, autoescape=True))
+            )
+        )
+    elif fragment:
+        wanted = max(RESIDENT_COUNT_CAP, offset + limit)
+        ids, more = _residents_by_address(session, conds, fragment, wanted)
+        page_ids = ids[offset : offset + limit]
+        found = select(Resident).where(Resident.id.in_(page_ids))
+        by_id = {r.id: r for r in session.scalars(found)}
+        return [by_id[i] for i in page_ids], min(len(ids) + int(more), RESIDENT_COUNT_CAP + 1)
+    stmt = select(Resident).where(*conds)
+    capped = select(Resident.id).where(*conds).limit(RESIDENT_COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     rows: Sequence[Resident] = session.scalars(
-        stmt.order_by(Resident.id).limit(_limit(limit)).offset(offset)
+        stmt.order_by(Resident.id).limit(limit).offset(offset)
     ).all()
-    return rows, total
+    return rows, int(total)
 
 
 def resident_tags(session: Session, resident_ids: Sequence[int]) -> dict[int, list[str]]:

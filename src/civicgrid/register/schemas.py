@@ -130,6 +130,8 @@ class ResidentRead(ResidentListItem):
 class ResidentPage(BaseModel):
     items: list[ResidentListItem]
     total: int
+    """Number of matches, counted up to 1,000 (``total_capped`` when there are more)."""
+    total_capped: bool = False
 
 
 class RevealRequest(BaseModel):

@@ -84,7 +84,8 @@ def register_search(
         "register/search.html",
         {
             "lines": lines,
-            "total": total,
+            "total": min(total, register_queries.RESIDENT_COUNT_CAP),
+            "total_capped": total > register_queries.RESIDENT_COUNT_CAP,
             "offset": offset,
             "page_size": PAGE_SIZE,
             "query": query,
