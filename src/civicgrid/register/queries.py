@@ -161,8 +161,8 @@ class ResidentSearch:
 RESIDENT_COUNT_CAP = 1000
 # Matching addresses are joined to their residents this many at a time at first (then four
 # times as many each round), so a broad fragment stops after the first page's addresses.
-ADDRESS_CHUNK = 256
-ADDRESS_CHUNK_MAX = 4096
+ADDRESS_CHUNK = 1024
+ADDRESS_CHUNK_MAX = 8192
 
 
 def _resident_conditions(

@@ -155,7 +155,7 @@ def _expected_residents(
     return out if by_address_first else sorted(out)
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 256])
+@pytest.mark.parametrize("chunk", [1, 2, 1024])
 @pytest.mark.parametrize("where", ["CITY", "GRID_A1"])
 def test_residents_by_address_in_address_order_for_every_chunk_size(
     session: Session,
