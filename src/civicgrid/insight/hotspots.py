@@ -383,7 +383,9 @@ def _explain(
     key_terms: tuple[str, ...] = ()
     if vocab:
         # Document frequency within the group, over the words the group uses only.
-        cols, present = np.unique(w[members].indices, return_counts=True)
+        # (Read from the CSR arrays: slicing the matrix costs more for the many small groups.)
+        used = [w.indices[w.indptr[m] : w.indptr[m + 1]] for m in members]
+        cols, present = np.unique(np.concatenate(used), return_counts=True)
         if cols.size:
             share = present.astype(np.float32) / n
             # A key term is one most members use, and rare elsewhere.

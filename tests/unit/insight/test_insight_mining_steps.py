@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from civicgrid.clock import BEIJING
@@ -59,6 +60,36 @@ def test_neighbour_links_agree_with_a_brute_force_search(k: int, block_rows: int
     assert set(found) == set(expected)
     assert all(np.isclose(found[p], expected[p]) for p in found)
     assert all(i < j for i, j in found)
+
+
+@pytest.mark.parametrize(("min_df", "max_df"), [(1, 1.0), (2, 0.5)])
+def test_the_bigram_vectors_are_those_of_scikit_learns_char_analyser(
+    min_df: int, max_df: float
+) -> None:
+    texts = [
+        "A2区丽发新城小区搅拌站噪音扰民  夜间施工",
+        "丽发新城 搅拌站\n\n粉尘严重",
+        "伊景园滨河苑捆绑销售车位",
+        "伊景园滨河苑车位捆绑销售，强制购买",
+        "58车贷 案件进展",
+        "",
+        "x",
+        "𠀀𠀁 rare plane",
+    ]
+    reference = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(2, 2),
+        lowercase=False,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_df=max_df,
+        dtype=np.float32,
+    ).fit_transform(texts)
+
+    found = similarity._char_tfidf(texts, min_df, max_df)
+
+    assert found.shape == reference.shape
+    assert np.allclose(found.toarray(), reference.toarray(), atol=1e-6)
 
 
 def test_an_empty_matrix_has_no_links() -> None:
