@@ -4,16 +4,19 @@ timeout and absolute expiry, logout, and password-for-token exchange."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 from tests.builders.auth import make_user
 
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
 from civicgrid.auth.models import LoginLock, User
+from civicgrid.auth.passwords import hash_password
 from civicgrid.auth.roles import Role
 from civicgrid.auth.service import BAD_CREDENTIALS
 from civicgrid.clock import FrozenClock
@@ -330,3 +333,48 @@ def test_password_for_token_shares_the_address_lock(
             settings=settings,
             ip="10.0.0.1",
         )
+
+
+@contextmanager
+def _password_changed_before_the_row_lock(
+    session: Session, user_id: int, new_password: str
+) -> Iterator[None]:
+    """Change the user's password hash once, right before the login's locked read of the user
+    row, i.e. after its password check: what a password change committed by another request in
+    between looks like to the login."""
+    pending = [hash_password(new_password)]
+
+    def change(state: ORMExecuteState) -> None:
+        for_update = getattr(state.statement, "_for_update_arg", None)
+        if not pending or for_update is None or state.bind_mapper is not User.__mapper__:
+            return
+        state.session.execute(
+            update(User).where(User.id == user_id).values(password_hash=pending.pop())
+        )
+
+    event.listen(session, "do_orm_execute", change)
+    try:
+        yield
+    finally:
+        event.remove(session, "do_orm_execute", change)
+    assert not pending, "the login took no locked read of the user row"
+
+
+def test_a_password_changed_during_the_check_is_checked_again_under_the_row_lock(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    """The argon2 check runs before the row lock; a hash that changed meanwhile decides."""
+    with _password_changed_before_the_row_lock(session, user.id, "N3w-Passw0rd!"):
+        status, message = _refusal(session, clock, settings, "operator1", PASSWORD)
+    assert (status, message) == (401, BAD_CREDENTIALS)
+
+    with _password_changed_before_the_row_lock(session, user.id, "Th1rd-Passw0rd!"):
+        actor, _cookie, _csrf = service.login(
+            session,
+            username="operator1",
+            password="Th1rd-Passw0rd!",
+            now=clock.now(),
+            settings=settings,
+            ip="10.0.0.1",
+        )
+    assert actor.user_id == user.id

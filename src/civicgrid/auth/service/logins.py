@@ -185,12 +185,32 @@ def _authenticate(
 ) -> User | DomainError:
     """Check a username, password and (with 2FA) the one-time code. Writes the failure count
     of the (username, address) pair and the audit rows; returns the user or the error to
-    raise after commit. Joins the caller's transaction."""
+    raise after commit. Joins the caller's transaction.
+
+    The argon2 verification runs before the user row is locked: under the lock, logins to one
+    account (a shared duty account, or a user on two devices) would wait for each other's
+    verification one after the other. The row is then locked and read afresh for the writes
+    (rehash, last login, second factor); if its password hash changed in between (a password
+    change, or a concurrent login's rehash), the password is checked again against the hash
+    under the lock."""
     username = username.strip()
     detail = {"channel": channel, "ip": ip}
     lock = locks.current_lock(session, username=username, ip=ip, now=now, settings=settings)
-    user = session.scalar(select(User).where(User.username == username).with_for_update())
-    reason = _first_factor_problem(user, password, locked_here=locks.is_locked(lock, now), now=now)
+    locked_here = locks.is_locked(lock, now)
+    user = session.scalar(select(User).where(User.username == username))
+    reason = _first_factor_problem(user, password, locked_here=locked_here, now=now)
+    if user is not None:
+        checked_hash = user.password_hash
+        user = session.scalar(
+            select(User)
+            .where(User.id == user.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if user is not None and user.password_hash != checked_hash:
+            reason = _first_factor_problem(user, password, locked_here=locked_here, now=now)
+        elif user is not None and reason is None:
+            reason = _account_problem(user, now)
     if reason is None and user is not None:
         reason = twofactor.second_factor_problem(
             session, user=user, otp=otp, now=now, settings=settings
