@@ -198,7 +198,7 @@ def load_residents(
 ) -> tuple[int, int, dict[str, list[str]]]:
     """About ``total`` residents spread evenly over ``grids``; answers (residents, houses,
     addresses per grid code) — the addresses are the places the appeals use."""
-    per_grid = max(1, total // len(grids) - 1)  # households overshoot the quota a little
+    overshoot = 1.0  # households overshoot a grid's quota; measured per chunk
     taken: set[str] = set()
     addresses: dict[str, list[str]] = {}
     system = Actor.system("scale-dataset")
@@ -209,7 +209,9 @@ def load_residents(
         if residents >= total:
             break
         chunk = list(grids[start : start + GRID_CHUNK])
+        per_grid = max(1, round((total - residents) / (len(grids) - start) - overshoot))
         spec = build_register_spec(seed, chunk, residents_per_grid=per_grid)
+        overshoot = len(spec.rows) / len(chunk) - per_grid
         rows = [r for r in spec.rows if r.id_no not in taken][: total - residents]
         taken.update(r.id_no for r in rows)
         for house in spec.houses:
