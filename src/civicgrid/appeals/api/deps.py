@@ -13,6 +13,7 @@ from civicgrid.appeals import queries, service
 from civicgrid.appeals.read_models import render_detail
 from civicgrid.appeals.schemas import AppealRead
 from civicgrid.auth.actor import Actor
+from civicgrid.config import Settings
 from civicgrid.deps import field_cipher, settings_of
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.media.store import LocalMediaStore
@@ -27,7 +28,11 @@ async def _cipher(request: Request) -> FieldCipher:
 
 
 async def _media(request: Request) -> service.MediaPolicy:
-    settings = settings_of(request)
+    return media_policy(settings_of(request))
+
+
+def media_policy(settings: Settings) -> service.MediaPolicy:
+    """Where the photos of ``settings`` go and how large they may be."""
     return service.MediaPolicy(
         store=LocalMediaStore(settings.media_dir), max_bytes=settings.media_max_bytes
     )

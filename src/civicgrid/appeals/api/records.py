@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
 from civicgrid.appeals import queries, read_models, service
-from civicgrid.appeals.api.deps import PREFIX, Cipher, Media, detail_after
+from civicgrid.appeals.api.deps import PREFIX, Cipher, Media, detail_after, media_policy
 from civicgrid.appeals.channels import AppealType, Channel
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.appeals.models import Appeal
@@ -27,7 +27,7 @@ from civicgrid.appeals.schemas import (
 from civicgrid.appeals.self_service_rules import NO_MATCH_MESSAGE, TrackingProof
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.deps import CurrentActor, OptionalActor
-from civicgrid.deps import DbSession, Now
+from civicgrid.deps import DbSession, Now, clock_of, field_cipher, settings_of
 from civicgrid.errors import Invalid, NotFound
 from civicgrid.media.store import read_photo
 from civicgrid.protect.idempotency import IDEMPOTENT_FOR_USER
@@ -45,24 +45,33 @@ router = APIRouter()
     "is at the ``Location`` header (``GET /api/v1/appeals/{id}``).",
 )
 def create_appeal(
-    body: AppealCreate,
-    response: Response,
-    session: DbSession,
-    actor: CurrentActor,
-    now: Now,
-    cipher: Cipher,
-    media: Media,
-) -> AppealCreated:
+    body: AppealCreate, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
     """Record a new appeal (hotline, web, 随手拍, grid patrol or API).
 
     The answer is short: number, status, located grid (``region_id``), deadlines and version;
     the timeline, caller and the other records are read with ``GET`` at ``Location``."""
+    # The busiest write of the API takes no more dependencies than it needs (each costs CPU
+    # on every request): the clock, cipher and media policy come from the app's settings here.
+    settings = settings_of(request)
+    now = clock_of(request).now()
     data = service.NewAppeal(**body.model_dump(exclude={"photos"}), photos=tuple(body.photos))
     appeal = service.submit_appeal(
-        session, data=data, actor=actor, cipher=cipher, media=media, now=now
+        session,
+        data=data,
+        actor=actor,
+        cipher=field_cipher(settings),
+        media=media_policy(settings),
+        now=now,
     )
-    response.headers["Location"] = f"{PREFIX}/{appeal.id}"
-    return _created(appeal, now)
+    # The answer is serialised here, in the endpoint's thread: a returned model would be
+    # validated again against ``response_model`` in another trip to the thread pool.
+    return Response(
+        _created(appeal, now).model_dump_json(),
+        status_code=status.HTTP_201_CREATED,
+        media_type="application/json",
+        headers={"Location": f"{PREFIX}/{appeal.id}"},
+    )
 
 
 def _created(appeal: Appeal, now: datetime) -> AppealCreated:
