@@ -1,15 +1,23 @@
 """Where one app process spends its CPU on ``POST /api/v1/appeals``: cProfile and statement
 counts, in-process (no HTTP server, no load client).
 
-Run: ``.venv/bin/python benchmarks/intake_profile.py [--n 1000] [--top 40] [--reuse]``
+Run: ``.venv/bin/python benchmarks/intake_profile.py [--n 1000] [--top 40] [--reuse]
+[--no-profile] [--instructions]``
 
 Creates the database ``civicgrid_bench_intake_profile`` on the server of
 ``CIVICGRID_BENCH_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
 with the ``tiny`` demo city, unless ``--reuse`` keeps the one a previous run left. The app is
-driven through ``httpx.AsyncClient`` over ``ASGITransport`` on an event loop in this thread, so
-the request passes the same middleware, dependencies and thread-pool hops as under uvicorn
-(without uvicorn's HTTP parsing). Every thread (the loop's and the thread pool's) gets its own
-profiler; their statistics are merged.
+called as an ASGI application on an event loop in this thread (a minimal driver that hands it
+the request as uvicorn does, without HTTP parsing and without an HTTP client), so the request
+passes the same middleware, dependencies and thread-pool hops as under uvicorn. Every thread
+(the loop's and the thread pool's) gets its own profiler; their statistics are merged.
+
+``--instructions`` counts instead of timing: the script runs itself under valgrind's
+callgrind with instrumentation off, switches it on (``callgrind_control -i on``) for the
+measured requests only, and prints the instructions executed per request by the whole
+process (every thread; PostgreSQL is another process and is not counted). Unlike CPU seconds
+the count barely moves with the machine's load, so it compares two versions of the code on a
+shared machine; it runs ≈ 50 times slower, so use ``--n 200`` or so.
 
 Printed figures: CPU per request of the whole process (``time.process_time``: the client's
 share is small but included), SQL statements and transactions per request by kind, and the
@@ -24,9 +32,12 @@ import asyncio
 import cProfile
 import importlib
 import io
+import json
 import os
 import pstats
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,12 +52,13 @@ from sqlalchemy import event, make_url
 
 import civicgrid.models_index  # noqa: F401 - registers every table
 from civicgrid import migrate
-from civicgrid.app import create_app
-from civicgrid.clock import SystemClock
+from civicgrid.app import create_app, tune_gc_for_serving
+from civicgrid.clock import Clock, FrozenClock, SystemClock
 from civicgrid.config import Settings
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.builder import DEMO_PASSWORD, build_demo_city
 from civicgrid.territory import queries as territory_queries
+from civicgrid.territory.locate import CACHE as LOCATE_CACHE
 
 # The intake benchmark's request bodies, database helper and defaults (a sibling script).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -115,13 +127,60 @@ def _setup(url: str, reuse: bool, key_file: Path) -> str:
     return field_key
 
 
+async def _asgi_post(app: Any, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
+    """POST ``body`` to ``app`` as uvicorn would hand it over; returns the answer's status.
+
+    After the body, ``receive`` waits for the answer to finish and then reports the client's
+    disconnect (what a server says to an app that listens for one)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("ascii"),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [*headers, (b"content-length", str(len(body)).encode("ascii"))],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    done = asyncio.Event()
+    body_sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            done.set()
+
+    await app(scope, receive, send)
+    return status
+
+
 async def _post_all(app: Any, token: str, bodies: list[dict[str, Any]]) -> None:
-    transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        for body in bodies:
-            r = await client.post(PATH, json=body, headers=headers)
-            assert r.status_code == 201, r.text
+    headers = [
+        (b"host", b"127.0.0.1"),
+        (b"authorization", f"Bearer {token}".encode("ascii")),
+        (b"content-type", b"application/json"),
+        (b"accept", b"application/json"),
+    ]
+    for body in bodies:
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        status = await _asgi_post(app, PATH, raw, headers)
+        assert status == 201, status
 
 
 async def _login(app: Any) -> str:
@@ -135,21 +194,63 @@ async def _login(app: Any) -> str:
         return str(login.json()["token"])
 
 
-def _run(app: Any, n: int, profiles: ThreadProfiles | None, grids: list[Any]) -> float:
+def _callgrind(switch: str) -> None:
+    """Switch callgrind's instrumentation of this process on or off."""
+    done = subprocess.run(
+        ["callgrind_control", "--instr=" + switch, str(os.getpid())],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    if "not detected" in done.stdout + done.stderr:  # callgrind_control exits 0 then too
+        sys.exit(f"callgrind_control could not reach this process: {done.stdout}")
+
+
+def _run(
+    app: Any, n: int, profiles: ThreadProfiles | None, grids: list[Any], *, callgrind: bool
+) -> float:
     """Warm up (caches, statement compilation) on one event loop, then time ``n`` requests on
     a new one: anyio's worker threads belong to a loop, so the timed phase's threads start
     while the profilers are on."""
     token = asyncio.run(_login(app))
-    bodies = _appeal_bodies(n + 50, grids, seed=random.randrange(10**6))
+    seed = 7 if callgrind else random.randrange(10**6)  # the same appeals for every count
+    bodies = _appeal_bodies(n + 50, grids, seed=seed)
     asyncio.run(_post_all(app, token, bodies[:50]))
     if profiles is not None:
         profiles.enable()
+    if callgrind:
+        _callgrind("on")
     cpu0 = time.process_time()
     asyncio.run(_post_all(app, token, bodies[50:]))
     cpu = time.process_time() - cpu0
+    if callgrind:
+        _callgrind("off")
     if profiles is not None:
         profiles.disable()
     return cpu
+
+
+def _count_instructions(args: argparse.Namespace) -> None:
+    """Run this script under callgrind (instrumented for the measured requests only) and print
+    the instructions per request."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    with tempfile.TemporaryDirectory(prefix="civicgrid-intake-callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+            sys.executable, str(Path(__file__).resolve()), "--n", str(args.n), "--reuse",
+            "--no-profile", "--under-callgrind",
+        ]  # fmt: skip
+        subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+        # "totals:" sums the counts of every thread ("summary:" stays 0 without instrumentation
+        # at start).
+        totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
+    instructions = int(totals[0].split()[1])
+    print(
+        f"{args.n} requests: {instructions / args.n / 1e6:.3f} million instructions per request "
+        f"(whole process, callgrind); load average (1 min) {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main() -> None:
@@ -158,10 +259,18 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--reuse", action="store_true", help="reuse the last run's database")
     parser.add_argument("--no-profile", action="store_true", help="CPU and statements only")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under callgrind"
+    )
+    parser.add_argument("--stats-file", type=Path, help="also save the merged profile (pstats)")
+    parser.add_argument("--under-callgrind", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     base = os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_URL)
     key_file = Path(tempfile.gettempdir()) / f"{PROFILE_DB}.key"
     field_key = _setup(base, args.reuse, key_file)
+    if args.instructions:
+        _count_instructions(args)
+        return
     url = make_url(base).set(database=PROFILE_DB).render_as_string(hide_password=False)
     engine = make_engine(url)
     statements: Counter[str] = Counter()
@@ -192,14 +301,26 @@ def main() -> None:
             throttle_intake="1000000/minute",
         )
         factory = make_session_factory(engine)
-        app = create_app(settings, session_factory=factory, clock=SystemClock())
+        clock: Clock = SystemClock()
+        if args.under_callgrind:
+            # Under callgrind a request takes ≈ 50 times as long, so work done once per period
+            # of wall time (the token's last use, once a minute; the grid index's check of the
+            # database, once a second) would be counted into far more requests than at full
+            # speed: the clock stands still and the grid index is checked once.
+            clock = FrozenClock(clock.now())
+            LOCATE_CACHE._check_seconds = float("inf")
+        app = create_app(settings, session_factory=factory, clock=clock)
+        tune_gc_for_serving()  # as ``civicgrid serve`` does
         with make_session_factory(engine)() as session:
             rows = territory_queries.grid_rows(session)
         grids = _grid_points(app, [(code, name) for _id, code, name, _p, _b in rows])
         profiles = None if args.no_profile else ThreadProfiles()
         counting = True
-        cpu = _run(app, args.n, profiles, grids)
+        cpu = _run(app, args.n, profiles, grids, callgrind=args.under_callgrind)
         counting = False
+    if args.under_callgrind:
+        engine.dispose()
+        return
     load = os.getloadavg()[0]
     print(
         f"{args.n} requests: CPU {cpu * 1000 / args.n:.2f} ms per request (whole process"
@@ -209,6 +330,8 @@ def main() -> None:
     print("statements per request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
     if profiles is not None:
         stats = profiles.stats()
+        if args.stats_file is not None:
+            stats.dump_stats(args.stats_file)
         print(f"{len(profiles.profiles)} threads profiled")
         print(by_package(stats, args.n))
         for order in ("cumulative", "tottime"):
