@@ -148,7 +148,8 @@ def samples(url: str) -> dict[str, str]:
 
 def pages(s: dict[str, str]) -> list[Page]:
     timeline = r'class="timeline"'
-    rows = r"<tbody>\s*<tr"
+    rows = r'href="/appeals/\d+"'  # at least one appeal listed
+    people = r"共\s*[1-9]|超过\s*\d"  # a register result count above zero (or capped)
     return [
         Page("dispatcher", "workbench", "/", "工作台|待"),
         Page("dispatcher", "inbox (open)", "/appeals/inbox", rows),
@@ -173,9 +174,9 @@ def pages(s: dict[str, str]) -> list[Page]:
         Page("grid", "grid tasks", "/grid/tasks", "核查|网格"),
         Page("admin", "dashboard", "/dashboard", "满意率|解决率|响应率"),
         Page("admin", "community map", "/community-map", "社区|网格"),
-        Page("admin", "register: name prefix", f"/register?name={s['name']}", rows),
-        Page("admin", "register: tag", "/register?tag=出租房", rows),
-        Page("admin", "register: address", f"/register?address={s['road']}", rows),
+        Page("admin", "register: name prefix", f"/register?name={s['name']}", people),
+        Page("admin", "register: tag", "/register?tag=独居老人", people),
+        Page("admin", "register: address", f"/register?address={s['road']}", people),
         Page("admin", "inbox search q=", "/appeals/inbox?q=噪音", "工单"),
     ]
 
