@@ -147,3 +147,22 @@ def trim_to_core(members: list[int], x: sp.csr_matrix, threshold: float) -> list
             return current
         current = kept
     return current
+
+
+def trim_all_to_core(
+    groups: Sequence[list[int]], x: sp.csr_matrix, threshold: float
+) -> list[list[int]]:
+    """:func:`trim_to_core` of every group, in order; the first round for all groups at once
+    (:func:`centre_sims`), as most groups keep every member and need no second."""
+    out = [list(g) for g in groups]
+    pending = [k for k, g in enumerate(groups) if len(g) > 2]
+    for k, sums in zip(pending, centre_sims(x, [groups[k] for k in pending]), strict=True):
+        total = float(sums.sum())
+        if total <= 0.0:
+            continue
+        sims = sums / math.sqrt(total)
+        if bool((sims >= threshold).all()):
+            continue
+        kept = [m for m, s in zip(groups[k], sims.tolist(), strict=True) if s >= threshold]
+        out[k] = trim_to_core(kept, x, threshold)
+    return out

@@ -303,15 +303,16 @@ def find_hotspots(
         start=low,
         step=config.split_step,
     )
-    for component in components:
-        if len(component) < config.min_size:
-            continue
-        for group in grouping.split_by_area(component, areas, x):
-            if len(group) < config.min_size:
-                continue
-            core = grouping.trim_to_core(group, x, config.core_threshold)
-            if len(core) >= config.min_size:
-                cores.append(core)
+    groups = [
+        group
+        for component in components
+        if len(component) >= config.min_size
+        for group in grouping.split_by_area(component, areas, x)
+        if len(group) >= config.min_size
+    ]
+    for core in grouping.trim_all_to_core(groups, x, config.core_threshold):
+        if len(core) >= config.min_size:
+            cores.append(core)
     place_counts = Counter(p for it in ordered for p in it.places)
     place_names = frozenset(p for p, c in place_counts.items() if c >= 2)
     cores = rare_terms.merge_by_rare_terms(

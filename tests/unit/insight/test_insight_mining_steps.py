@@ -116,6 +116,16 @@ def test_batched_centre_similarities_equal_one_group_at_a_time() -> None:
         assert np.allclose(sims, direct, atol=1e-4)
 
 
+def test_trimming_all_groups_at_once_equals_one_group_at_a_time() -> None:
+    x = _random_unit_rows(300, seed=5)
+    groups = [[0, 1], list(range(2, 9)), list(range(10, 60)), list(range(60, 290)), [295]]
+
+    together = grouping.trim_all_to_core(groups, x, 0.8)
+
+    assert together == [grouping.trim_to_core(g, x, 0.8) for g in groups]
+    assert any(len(t) < len(g) for t, g in zip(together, groups, strict=True))
+
+
 def test_district_blocks_compare_each_district_with_itself_and_the_unplaced() -> None:
     a, b, none = frozenset({"A1区"}), frozenset({"A2区"}), frozenset[str]()
 
