@@ -1,0 +1,50 @@
+"""The handler's default inbox (本单位待办, ``queue=mine``): the open orders the unit leads or
+helps with (co-unit), not the orders of other units in the same street, nor answered ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from tests.builders.appeals import World, make_appeal
+from tests.web.conftest import LoginAs
+
+from civicgrid.appeals import service
+from civicgrid.appeals.states import AppealStatus
+
+S = AppealStatus
+
+
+def test_own_work_lists_led_and_co_unit_orders_only(
+    client: TestClient, login: LoginAs, session: Session, world: World, now: datetime
+) -> None:
+    led = make_appeal(session, world=world, status=S.IN_PROGRESS, now=now)
+    helping = make_appeal(session, world=world, status=S.PENDING_DISPATCH, now=now)
+    service.dispatch(
+        session,
+        appeal_id=helping.id,
+        lead=world.department,
+        co_units=[world.street_a],
+        actor=world.actor("dispatcher"),
+        now=now,
+    )
+    # In street A, but led by the utility (street A not a unit), or led by street B.
+    utility_led = make_appeal(
+        session, world=world, status=S.DISPATCHED, now=now, lead=world.utility
+    )
+    other_street = make_appeal(
+        session, world=world, status=S.DISPATCHED, now=now, lead=world.street_b
+    )
+    answered = make_appeal(session, world=world, status=S.REPLIED, now=now)
+    session.commit()
+
+    login("street_a")
+    for url in ("/appeals/inbox", "/appeals/inbox?queue=mine"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert led.number in page.text
+        assert helping.number in page.text
+        for other in (utility_led, other_street, answered):
+            assert other.number not in page.text
+        assert "共 2 件" in page.text
