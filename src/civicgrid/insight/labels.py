@@ -160,9 +160,11 @@ def shows_problem(term: str) -> bool:
     return len(term) >= 2 and not _generic(term) and similarity.describes_problem(term)
 
 
+@functools.lru_cache(maxsize=65536)
 def generic_place(name: str) -> bool:
     """Whether a place name says nothing about where: its name before the suffix starts with a
-    digit or Latin letter ("18班幼儿园"), or is made of generic words only ("严重影响小区")."""
+    digit or Latin letter ("18班幼儿园"), or is made of generic words only ("严重影响小区").
+    Remembered: a mining run asks about the same few thousand names for every group."""
     if name.startswith("#") and name[1:].isdigit():
         return False  # a region of the register, named by its id until it is shown
     stem = places.stem_of(name)
