@@ -14,12 +14,10 @@ nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, case, false, func, insert, literal, or_, select, true, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, false, func, insert, literal, or_, select, true, union_all
 
 from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.assessment.models import COUNTERS, AssessmentDaily, AssessmentFact
@@ -35,25 +33,8 @@ from civicgrid.assessment.rates import (
 )
 from civicgrid.assessment.snapshots import ANSWER_DIRECTLY_DISPOSITION
 from civicgrid.db import UTCDateTime
+from civicgrid.kit.sql_dates import BeijingDate
 from civicgrid.territory import queries as territory_queries
-
-
-class BeijingDate(FunctionElement[date]):
-    """The Beijing calendar date of a UTC timestamp column (same as ``periods.local_date``)."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(BeijingDate, "postgresql")
-def _beijing_date_pg(element: BeijingDate, compiler: Any, **kw: Any) -> str:
-    return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai')::date"
-
-
-@compiles(BeijingDate, "sqlite")
-def _beijing_date_sqlite(element: BeijingDate, compiler: Any, **kw: Any) -> str:
-    # SQLite stores naive UTC text; Beijing has kept UTC+8 without daylight saving since 1991.
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 def facts_select(now: datetime) -> Any:
