@@ -55,6 +55,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+POSTGRES_OPTIONS = "-c jit=off"
+"""Session settings of the app's PostgreSQL connections. No JIT: the app's statements are
+short, and compiling a count over a large table cost 69 of its 502 ms at a million appeals
+(docs/benchmarks.md, load test)."""
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for SQLite or PostgreSQL (psycopg 3) with the project's pragmas."""
     if url.startswith("postgresql://"):
@@ -65,7 +71,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"options": POSTGRES_OPTIONS},
+    )
 
 
 def make_read_engine(url: str) -> Engine:
@@ -81,7 +94,7 @@ def make_read_engine(url: str) -> Engine:
             pool_pre_ping=True,
             pool_size=5,
             max_overflow=10,
-            connect_args={"options": "-c default_transaction_read_only=on"},
+            connect_args={"options": f"{POSTGRES_OPTIONS} -c default_transaction_read_only=on"},
         )
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -43,6 +43,17 @@ def test_a_read_engine_refuses_every_write(engine: Engine) -> None:
         reader.dispose()
 
 
+@pytest.mark.postgres
+def test_the_apps_postgresql_connections_do_not_jit_compile(postgres_engine: Engine) -> None:
+    url = postgres_engine.url.render_as_string(hide_password=False)
+    for engine in (make_engine(url), make_read_engine(url)):
+        try:
+            with engine.connect() as conn:
+                assert conn.scalar(text("SHOW jit")) == "off"
+        finally:
+            engine.dispose()
+
+
 def _grid_collection() -> dict[str, Any]:
     """A city down to one grid with a boundary, for the replica only."""
     ring = [[115.99, 38.99], [116.01, 38.99], [116.01, 39.01], [115.99, 39.01], [115.99, 38.99]]
