@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+import pytest
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, inspect, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, submit
 
@@ -70,3 +71,17 @@ def test_appeal_insert_binds_only_the_intake_columns() -> None:
     params = set(intake._INSERT_APPEAL.compile().params)
     assert params == {"v_" + key for key in intake._INTAKE_COLUMNS}
     assert len(params) < 50
+
+
+def test_a_default_intake_cannot_write_as_a_constant_is_refused_at_import() -> None:
+    table = Table(
+        "t",
+        MetaData(),
+        Column("stamped", DateTime, server_default=func.now()),
+        Column("computed", Integer, default=lambda: 1),
+        Column("plain", Integer, default=3),
+    )
+    for name in ("stamped", "computed"):
+        with pytest.raises(TypeError, match=f"appeal.{name}"):
+            intake._column_default(table.c[name])
+    assert intake._column_default(table.c.plain) == 3

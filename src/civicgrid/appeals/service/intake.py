@@ -399,6 +399,8 @@ def _column_default(column: Column[Any]) -> object:
     defaults can be written into the statement once; a computed one must become an intake
     column."""
     default = column.default
+    if default is None and column.server_default is not None:
+        raise TypeError(f"appeal.{column.key}: intake would write NULL over the server default")
     if default is None:
         return None
     if not isinstance(default, ScalarElementColumnDefault):
