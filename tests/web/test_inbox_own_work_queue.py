@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.builders.appeals import World, make_appeal
+from tests.builders.appeals import World, make_appeal, submit
 from tests.web.conftest import LoginAs
 
 from civicgrid.appeals import service
+from civicgrid.appeals.queries import access
 from civicgrid.appeals.states import AppealStatus
 
 S = AppealStatus
@@ -48,3 +50,22 @@ def test_own_work_lists_led_and_co_unit_orders_only(
         for other in (utility_led, other_street, answered):
             assert other.number not in page.text
         assert "共 2 件" in page.text
+
+
+def test_a_text_search_beyond_the_count_cap_says_there_are_more(
+    client: TestClient,
+    login: LoginAs,
+    session: Session,
+    world: World,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for _ in range(3):
+        submit(session, world, now=now, title="路灯不亮", content="小区路灯坏了很久。")
+    session.commit()
+    login("dispatcher")
+    assert "共 3 件" in client.get("/appeals/inbox", params={"q": "路灯不亮"}).text
+    monkeypatch.setattr(access, "TEXT_COUNT_CAP", 2)
+    capped = client.get("/appeals/inbox", params={"q": "路灯不亮"}).text
+    assert "超过 2 件，请增加条件缩小范围" in capped
+    assert "共 2 件" not in capped

@@ -17,7 +17,13 @@ from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.roles import Role
 from civicgrid.deps import DbSession, Now
 from civicgrid.errors import Invalid
-from civicgrid.web.shared.appeal_rows import OPEN_STATUSES, PAGE_SIZE, appeal_row, list_rows
+from civicgrid.web.shared.appeal_rows import (
+    OPEN_STATUSES,
+    PAGE_SIZE,
+    appeal_row,
+    capped_rows,
+    list_rows,
+)
 from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.forms import require
 from civicgrid.web.shared.render import render
@@ -107,12 +113,13 @@ def inbox(
         queue = "mine"
     filters = InboxFilters(status, overdue in ("1", "true", "on"), warning, q, offset, queue)
     queue_label = ""
+    capped = False
     if queue:
         page = workbench.list_queue(session, actor, queue, now=now, offset=offset, limit=PAGE_SIZE)
         rows, total = [appeal_row(a, now) for a in page.items], page.total
         queue_label = workbench.queue(queue).label
     else:
-        rows, total = list_rows(
+        rows, total, capped = capped_rows(
             session,
             actor,
             now,
@@ -128,6 +135,7 @@ def inbox(
         {
             "rows": rows,
             "total": total,
+            "total_capped": capped,
             "filters": filters,
             "queue_label": queue_label,
             "page_size": PAGE_SIZE,

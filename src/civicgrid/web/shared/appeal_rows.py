@@ -94,6 +94,34 @@ def list_rows(
     limit: int = PAGE_SIZE,
 ) -> tuple[list[AppealRow], int]:
     """One page of the appeals ``actor`` may see, as list rows, and the number of matches."""
+    rows, total, _capped = capped_rows(
+        session,
+        actor,
+        now,
+        statuses=statuses,
+        overdue=overdue,
+        warning=warning,
+        text=text,
+        offset=offset,
+        limit=limit,
+    )
+    return rows, total
+
+
+def capped_rows(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    statuses: list[str],
+    overdue: bool = False,
+    warning: WarningLevel | None = None,
+    text: str = "",
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[AppealRow], int, bool]:
+    """:func:`list_rows`, and whether the number of matches is only a lower bound (a text
+    search counts up to :data:`~civicgrid.appeals.queries.access.TEXT_COUNT_CAP`)."""
     page = queries.list_for(
         session,
         actor,
@@ -107,4 +135,4 @@ def list_rows(
         ),
         now=now,
     )
-    return [appeal_row(a, now) for a in page.items], page.total
+    return [appeal_row(a, now) for a in page.items], page.total, page.total_capped
