@@ -32,11 +32,11 @@ import argparse
 import os
 import platform
 import random
-import statistics
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from bench_db import drop_database, fresh_database
+from bench_timing import summary, time_each
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
@@ -149,30 +149,6 @@ def _fragments(rng: random.Random, names: list[str], n: int) -> list[str]:
 KINDS = ("road", "number", "estate", "road+number")
 
 
-def _time(fn: Callable[[str], object], fragments: list[str]) -> list[float]:
-    """Milliseconds per fragment, in the fragments' order, after a warm-up of five."""
-    for q in fragments[:5]:
-        fn(q)  # warm the caches and the connection
-    times = []
-    for q in fragments:
-        t0 = monotonic()
-        fn(q)
-        times.append((monotonic() - t0) * 1000)
-    return times
-
-
-def _summary(times: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    per_kind = ", ".join(
-        f"{kind} {statistics.median(times[i :: len(KINDS)]):.1f}"
-        for i, kind in enumerate(KINDS)
-        if times[i :: len(KINDS)]
-    )
-    return (f"median {statistics.median(ordered):8.2f} ms, p95 {p95:8.2f} ms "
-            f"(median by fragment: {per_kind})")  # fmt: skip
-
-
 def _explain(session: Session, actor: Actor, q: str) -> str:
     stmt = register_queries.address_search_stmt(actor, q=q)
     stmt = stmt.order_by(Address.id).limit(100)
@@ -193,7 +169,8 @@ def _measure(session: Session, actors: dict[str, Actor], fragments: list[str], s
             return session.scalar(select(func.count()).select_from(stmt.subquery()))
 
         for case, fn in (("first page of 100", page), ("count of all matches", count)):
-            print(f"{state:13} {label:26} {case:21}: {_summary(_time(fn, fragments))}")
+            times = time_each(fn, fragments, warmup=5)
+            print(f"{state:13} {label:26} {case:21}: {summary(times, KINDS)}")
 
 
 def main() -> None:
@@ -375,9 +352,9 @@ def _residents(
 
             for case, fn in (("before (join all, count)", before),
                              ("now (addresses first)", now_)):  # fmt: skip
-                times = _time(fn, fragments)
+                times = time_each(fn, fragments, warmup=5)
                 broad = times[-1]
-                print(f"residents     {label:26} {case:25}: {_summary(times[:-1])}; "
+                print(f"residents     {label:26} {case:25}: {summary(times[:-1], KINDS)}; "
                       f"东路 {broad:.1f} ms", flush=True)  # fmt: skip
 
 

@@ -30,13 +30,13 @@ import argparse
 import os
 import platform
 import random
-import statistics
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from address_search_bench import _names
 from bench_db import drop_database, fresh_database
+from bench_timing import summary, time_each
 from sqlalchemy import ColumnElement, Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -158,29 +158,6 @@ def _conds(actor: Actor, q: str) -> list[ColumnElement[bool]]:
     return [access.scope_condition(actor), access.text_condition(q)]
 
 
-def _time(fn: Callable[[str], object], fragments: list[str]) -> list[float]:
-    for q in fragments[:3]:
-        fn(q)  # warm the caches and the connection
-    times = []
-    for q in fragments:
-        t0 = monotonic()
-        fn(q)
-        times.append((monotonic() - t0) * 1000)
-    return times
-
-
-def _summary(times: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    per_kind = ", ".join(
-        f"{kind} {statistics.median(times[i :: len(KINDS)]):.1f}"
-        for i, kind in enumerate(KINDS)
-        if times[i :: len(KINDS)]
-    )
-    return (f"median {statistics.median(ordered):8.2f} ms, p95 {p95:8.2f} ms "
-            f"(median by fragment: {per_kind})")  # fmt: skip
-
-
 def _explain(session: Session, actor: Actor, q: str, *, count: bool) -> str:
     conds = _conds(actor, q)
     if count:
@@ -224,8 +201,8 @@ def _measure(session: Session, actors: dict[str, Actor], fragments: list[str], s
 
         for case, fn in (("page+count, 2 statements", two_statements),
                          ("list_for (window count)", list_for)):  # fmt: skip
-            print(f"{state:13} {label:20} {case:25}: {_summary(_time(fn, fragments))}",
-                  flush=True)  # fmt: skip
+            times = time_each(fn, fragments, warmup=3)
+            print(f"{state:13} {label:20} {case:25}: {summary(times, KINDS)}", flush=True)
 
 
 def _insert_rate(engine: Engine, n: int, seed: int, grid: tuple[int, str, str, str]) -> float:
