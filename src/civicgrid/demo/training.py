@@ -39,6 +39,9 @@ def train_demo_model(session: Session, *, models_dir: Path, now: datetime) -> De
     store it as a new version and make it current; None when there are fewer than two
     categories with enough examples (a tiny city early in its year)."""
     pairs = usable_pairs(training_pairs(session, now))
+    # End the read transaction before the minutes of training: on PostgreSQL an open
+    # transaction keeps VACUUM from removing the dead rows the demo build left behind.
+    session.rollback()
     if len({label for _, label in pairs}) < 2:
         return None
     classifier = train(pairs)

@@ -41,6 +41,7 @@ from civicgrid.demo.status import (
     demo_city,
     history_progress,
 )
+from civicgrid.demo.training import train_demo_model
 from civicgrid.dispatch.artifacts import current_version
 from civicgrid.dispatch.service import classify_text
 
@@ -147,6 +148,18 @@ def test_the_tiny_demo_marks_itself_and_trains_a_dispatch_model(
     assert answer.model_version == summary.model_version
     assert answer.suggestions
     assert all(s.item is not None and s.path for s in answer.suggestions)
+
+
+def test_training_holds_no_transaction_open(
+    tiny: tuple[Engine, DemoSummary], tmp_path: Path
+) -> None:
+    """The appeals are read, then the transaction ends before the model is fitted (an open one
+    would keep PostgreSQL's VACUUM from cleaning up after the build for minutes)."""
+    engine, _ = tiny
+    with make_session_factory(engine)() as session:
+        model = train_demo_model(session, models_dir=tmp_path / "models", now=FROZEN_AT)
+        assert model is not None
+        assert not session.in_transaction()
 
 
 def test_every_timeline_replays_to_the_appeals_status(tiny: tuple[Engine, DemoSummary]) -> None:
