@@ -71,17 +71,28 @@ def _ids(pattern: re.Pattern[str], text: str | None) -> list[int]:
     return [int(x) for x in pattern.findall(text or "")]
 
 
-class District(FastHttpUser):
-    """A user bound to one server who logs in once; subclasses say who and what they do."""
+class Bound(FastHttpUser):
+    """A simulated user bound to one of the servers in turn, as a balancer with sticky
+    connections would spread them."""
 
     abstract = True
     wait_time = between(1, 3)
-    username: ClassVar[str] = ""
 
     def __init__(self, environment: Any) -> None:
         host = _next_host()
         if host:
             self.host = host
+        super().__init__(environment)
+
+
+class District(Bound):
+    """A staff member or resident who logs in once and goes back to the workbench now and then;
+    subclasses say who it is and what else they do."""
+
+    abstract = True
+    username: ClassVar[str] = ""
+
+    def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.csrf = ""
         self.seen: list[int] = []
@@ -114,6 +125,11 @@ class District(FastHttpUser):
 
     def workbench(self) -> None:
         self._page("/", "GET / (workbench)")
+
+    @task(1)
+    def home(self) -> None:
+        """Every role goes back to its workbench now and then (weight 1 beside its own tasks)."""
+        self.workbench()
 
     def inbox(self, query: str, name: str) -> list[int]:
         ids = _ids(APPEAL_LINK, self._page(f"/appeals/inbox?{query}", f"GET /appeals/inbox?{name}"))
@@ -206,10 +222,6 @@ class Dispatcher(District):
     def manual_queue(self) -> None:
         self._page("/dispatch/queue", "GET /dispatch/queue")
 
-    @task(1)
-    def home(self) -> None:
-        self.workbench()
-
 
 class StreetHandler(District):
     """街道承办人: the unit's queues, signing dispatched orders and contacting callers."""
@@ -246,10 +258,6 @@ class StreetHandler(District):
     def register(self) -> None:
         self.register_search()
 
-    @task(1)
-    def home(self) -> None:
-        self.workbench()
-
 
 class GridWorker(District):
     """网格员: the grid's tasks, the register and the community map."""
@@ -272,10 +280,6 @@ class GridWorker(District):
     def community_map(self) -> None:
         self.open_community_map()
 
-    @task(1)
-    def home(self) -> None:
-        self.workbench()
-
 
 class Leader(District):
     """区领导: the dashboard, the community map, the red orders."""
@@ -296,10 +300,6 @@ class Leader(District):
         self.inbox("queue=red", "queue=red")
         self.open_one()
 
-    @task(1)
-    def home(self) -> None:
-        self.workbench()
-
 
 class Resident(District):
     """居民 with an account: their own appeals and one of them."""
@@ -313,23 +313,12 @@ class Resident(District):
         if ids:
             self._page(f"/portal/appeals/{random.choice(ids)}", "GET /portal/appeals/{id}")
 
-    @task(1)
-    def home(self) -> None:
-        self.workbench()
 
-
-class Caller(FastHttpUser):
+class Caller(Bound):
     """A caller without an account: 查询进度 by the order number and the phone's last four
     digits they were given on the phone."""
 
     weight = 6
-    wait_time = between(1, 3)
-
-    def __init__(self, environment: Any) -> None:
-        host = _next_host()
-        if host:
-            self.host = host
-        super().__init__(environment)
 
     @task
     def track(self) -> None:
@@ -351,17 +340,13 @@ class Caller(FastHttpUser):
                 r.failure(f"track: {r.status_code}")
 
 
-class ApiClient(FastHttpUser):
+class ApiClient(Bound):
     """督办 through the JSON API (a supervisor's tool): a bearer token once, then the overdue
     orders of the district and one of them with its timeline."""
 
     weight = 2
-    wait_time = between(1, 3)
 
     def __init__(self, environment: Any) -> None:
-        host = _next_host()
-        if host:
-            self.host = host
         super().__init__(environment)
         self.auth: dict[str, str] = {}
 
