@@ -32,11 +32,18 @@ from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
 from civicgrid.insight import snapshots as insight_snapshots
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures, scope_key, stretches
+from civicgrid.web.shared.figure_cache import (
+    FigureCache,
+    Stretch,
+    StretchFigures,
+    scope_key,
+    stretches,
+)
 from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL
 
 TOP_CATEGORIES = 10
 TOP_HOT_PROBLEMS = 10
+GRIDS_PER_PAGE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,18 @@ def count_stretch(session: Session, actor: Actor, start: datetime, end: datetime
     )
 
 
+def count_stretch_without_regions(
+    session: Session, actor: Actor, start: datetime, end: datetime
+) -> StretchFigures:
+    """:func:`count_stretch` without the appeals per region (three statements): what the
+    dashboard page shows; the per-grid figures are fetched by its map and grid list."""
+    return StretchFigures(
+        received_per_day=appeal_figures.received_per_day_for(session, actor, start=start, end=end),
+        closed_per_day=appeal_figures.closed_per_day_for(session, actor, start=start, end=end),
+        per_category=appeal_queries.category_counts_for(session, actor, start=start, end=end),
+    )
+
+
 def _merge(parts: list[StretchFigures]) -> StretchFigures:
     received: Counter[date] = Counter()
     closed: Counter[date] = Counter()
@@ -88,27 +107,57 @@ def _merge(parts: list[StretchFigures]) -> StretchFigures:
     return StretchFigures(dict(received), dict(closed), dict(categories), dict(regions))
 
 
+def _past_figures(
+    session: Session, actor: Actor, past: list[Stretch], now: datetime, cache: FigureCache | None
+) -> list[StretchFigures]:
+    def count(start: datetime, end: datetime) -> StretchFigures:
+        return count_stretch(session, actor, start, end)
+
+    if cache is not None:
+        return cache.stretches(session, scope_key(actor), past, now=now, count=count)
+    return [count(start, end) for start, end in past]
+
+
 def period_figures(
     session: Session,
     actor: Actor,
     period: Period,
     now: datetime,
     cache: FigureCache | None = None,
+    *,
+    regions: bool = True,
 ) -> StretchFigures:
-    """The period's received and closed appeals per day, per catalogue code and per region
-    within the actor's scope; the months before today through ``cache`` when given."""
+    """The period's received and closed appeals per day, per catalogue code and (unless
+    ``regions`` is False: then ``per_region`` is empty) per region within the actor's scope;
+    the months before today through ``cache`` when given."""
     past, live = stretches(period, local_date(now))
-
-    def count(start: datetime, end: datetime) -> StretchFigures:
-        return count_stretch(session, actor, start, end)
-
-    if cache is not None:
-        parts = cache.stretches(session, scope_key(actor), past, now=now, count=count)
-    else:
-        parts = [count(start, end) for start, end in past]
+    parts = _past_figures(session, actor, past, now, cache)
     if live is not None:
-        parts.append(count(*live))
-    return _merge(parts)
+        counter = count_stretch if regions else count_stretch_without_regions
+        parts.append(counter(session, actor, *live))
+    merged = _merge(parts)
+    if not regions:
+        return StretchFigures(merged.received_per_day, merged.closed_per_day, merged.per_category)
+    return merged
+
+
+def period_regions(
+    session: Session,
+    actor: Actor,
+    period: Period,
+    now: datetime,
+    cache: FigureCache | None = None,
+) -> dict[int, int]:
+    """The period's received appeals per region within the actor's scope: the closed months
+    through ``cache`` when given, the live stretch by one grouped statement."""
+    past, live = stretches(period, local_date(now))
+    regions: Counter[int] = Counter()
+    for part in _past_figures(session, actor, past, now, cache):
+        regions.update(part.per_region)
+    if live is not None:
+        start, end = live
+        regions.update(appeal_figures.received_by_region_for(session, actor, start=start, end=end))
+    return dict(regions)
 
 
 def daily_trend(figures: StretchFigures, period: Period, now: datetime) -> Trend:
@@ -187,25 +236,46 @@ def grid_loads(
     return list(grids.values())
 
 
-def grid_map_data(loads: list[GridLoad]) -> dict[str, Any]:
-    """The map's figures per grid, keyed by grid id, and where the browser gets the boundaries
-    (cached, revalidated by ETag); the figures come fresh with every page."""
+def grid_map_figures(loads: list[GridLoad]) -> dict[str, Any]:
+    """The map's figures, fetched by the dashboard's map on its own (not embedded in the page):
+    where the browser gets the boundaries (cached, revalidated by ETag; they carry each grid's
+    name) and, per grid id, ``[received, open, overdue, warning]`` — only grids with any of
+    them (a city holds tens of thousands of grids, most of them quiet in a given month); a
+    grid left out has zeros and no warning."""
     return {
         "boundaries": GRID_BOUNDARIES_URL,
-        "figures": {
-            str(g.region_id): {
-                "id": g.region_id,
-                "code": g.code,
-                "name": g.name,
-                "received": g.received,
-                "open": g.open_now,
-                "overdue": g.overdue,
-                "warning": g.warning.value if g.warning else "",
-                "warning_label": g.warning.label if g.warning else "无在办",
-            }
+        "grids": {
+            str(g.region_id): [
+                g.received,
+                g.open_now,
+                g.overdue,
+                g.warning.value if g.warning else "",
+            ]
             for g in loads
+            if g.received or g.open_now
         },
     }
+
+
+@dataclass(frozen=True, slots=True)
+class GridPage:
+    """One page of the grid list: the most pressing grids first (overdue, then open, then
+    received in the period), ``total`` grids in all."""
+
+    rows: list[GridLoad]
+    page: int
+    pages: int
+    total: int
+
+
+def grid_page(loads: list[GridLoad], page: int, per_page: int = GRIDS_PER_PAGE) -> GridPage:
+    """Page ``page`` (from 1; past the last page gives the last) of ``loads`` ranked by
+    overdue, open and received appeals, then by code."""
+    ranked = sorted(loads, key=lambda g: (-g.overdue, -g.open_now, -g.received, g.code))
+    pages = max(1, -(-len(ranked) // per_page))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * per_page
+    return GridPage(ranked[first : first + per_page], page, pages, len(ranked))
 
 
 def grid_outlines(session: Session) -> dict[str, Any]:

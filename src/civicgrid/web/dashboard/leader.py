@@ -1,8 +1,9 @@
 """The leader's dashboard (/dashboard): 三率 cards, the period's appeal counts, trend lines,
-category distribution, the ranking table, a map of grids coloured by warning level and
-appeal density, and the month's top hot problems (热点问题), each linking to the list of its
-appeals (/dashboard/hot-problems/{rank}); and the grid outlines every map picker draws
-(/maps/grids.geojson).
+category distribution, the ranking table and the month's top hot problems (热点问题), each
+linking to the list of its appeals (/dashboard/hot-problems/{rank}); the map of grids coloured
+by warning level and appeal density, whose figures the page fetches on their own
+(/dashboard/grids.json), and the grids as a list, most pressing first, a page at a time
+(/dashboard/grids); and the grid outlines every map picker draws (/maps/grids.geojson).
 
 三率 and rankings come from ``assessment.service.ranking`` (the rollup tables the
 ``assessment.refresh`` job keeps current); the counts, trend, categories and grid loads are
@@ -10,19 +11,26 @@ counted in SQL by ``web.dashboard.figures`` (closed months through the app's ``F
 checked against the appeals' timeline on every view); the hot problems come from the snapshot
 of the ``insight.hotspots`` job. Everything is read through :data:`civicgrid.deps.ReadSession` (the
 read-only replica when one is configured). Charts and the map are drawn by
-``static/js/dashboard.js`` from the JSON embedded in the page; every figure is also in HTML.
+``static/js/dashboard.js``; every figure is also in HTML. The page's size and cost do not grow
+with the territory: the per-grid figures (tens of thousands of grids in a city) are only
+counted when the map or the grid list asks for them.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from civicgrid.assessment import service as assessment_service
-from civicgrid.assessment.periods import local_date, month_period, parse_period
+from civicgrid.assessment.periods import Period, local_date, month_period, parse_period
 from civicgrid.assessment.ranking import UnitType, parse_unit_type
+from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.deps import AppSettings, DbSession, Now, ReadSession
 from civicgrid.web.dashboard import figures
@@ -31,6 +39,7 @@ from civicgrid.web.shared.context import PageActor
 from civicgrid.web.shared.dispatch_choices import category_names
 from civicgrid.web.shared.figure_cache import figure_cache
 from civicgrid.web.shared.forms import require
+from civicgrid.web.shared.http_cache import cached_response
 from civicgrid.web.shared.render import error_page, render
 
 router = APIRouter(tags=["pages"])
@@ -54,19 +63,19 @@ def dashboard(
 ) -> Response:
     """The period (default: this month) at a glance for the leader's data scope."""
     require(actor, DASHBOARD_ROLES)
-    today = local_date(now)
-    chosen = parse_period(period) if period else month_period(today.year, today.month)
+    chosen = _chosen_period(period, now)
     kind = parse_unit_type(unit_type)
     config = assessment_service.load_config(settings.var_dir)
     table = assessment_service.ranking(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    period_figures = figures.period_figures(session, actor, chosen, now, figure_cache(request))
+    period_figures = figures.period_figures(
+        session, actor, chosen, now, figure_cache(request), regions=False
+    )
     trend = figures.daily_trend(period_figures, chosen, now)
     counts = figures.period_counts(session, actor, trend, now)
     categories = figures.category_counts(period_figures.per_category, category_names())
-    loads = figures.grid_loads(session, actor, period_figures.per_region, now)
     hot = figures.hot_problems(session, actor, chosen, now)
     rankings = [
         {
@@ -90,7 +99,7 @@ def dashboard(
         "ranking": [{"name": r["name"], "score": r["score"]} for r in rankings if r["has_data"]][
             :15
         ],
-        "grids": figures.grid_map_data(loads),
+        "grids": f"/dashboard/grids.json?period={quote(chosen.key)}",
     }
     return render(
         request,
@@ -112,10 +121,63 @@ def dashboard(
             "trend": trend,
             "categories": categories,
             "rankings": rankings,
-            "loads": sorted(loads, key=lambda g: (-g.open_now, g.code)),
             "hot": hot,
             "data": data,
         },
+    )
+
+
+def _chosen_period(period: str, now: datetime) -> Period:
+    today = local_date(now)
+    return parse_period(period) if period else month_period(today.year, today.month)
+
+
+def _grid_loads(
+    request: Request, actor: Actor, session: Session, period: Period, now: datetime
+) -> list[figures.GridLoad]:
+    received = figures.period_regions(session, actor, period, now, figure_cache(request))
+    return figures.grid_loads(session, actor, received, now)
+
+
+@router.get("/dashboard/grids.json", include_in_schema=False)
+def grid_figures(
+    request: Request,
+    actor: PageActor,
+    session: ReadSession,
+    now: Now,
+    period: Annotated[str, Query(max_length=30)] = "",
+) -> Response:
+    """The dashboard map's figures per grid (received in the period, open and overdue now,
+    warning colour now), fetched by the map: the page does not grow with the territory.
+    Counted on every request; the ETag spares the transfer when nothing changed."""
+    require(actor, DASHBOARD_ROLES)
+    chosen = _chosen_period(period, now)
+    body = json.dumps(
+        figures.grid_map_figures(_grid_loads(request, actor, session, chosen, now)),
+        separators=(",", ":"),
+    ).encode()
+    return cached_response(request, body, media_type="application/json", max_age=0)
+
+
+@router.get("/dashboard/grids", include_in_schema=False)
+def grid_list(
+    request: Request,
+    actor: PageActor,
+    session: ReadSession,
+    now: Now,
+    period: Annotated[str, Query(max_length=30)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The grids of the dashboard's scope, most pressing first (overdue, open, received in the
+    period), a page at a time: the dashboard's 网格明细 loads its first page when opened."""
+    require(actor, DASHBOARD_ROLES)
+    chosen = _chosen_period(period, now)
+    grids = figures.grid_page(_grid_loads(request, actor, session, chosen, now), page)
+    return render(
+        request,
+        "dashboard/grids.html",
+        {"period": chosen, "grids": grids},
+        fragment="dashboard/_grids.html",
     )
 
 
@@ -131,8 +193,7 @@ def hot_problem(
     """The appeals of one hot problem of the dashboard (its rank in the month's list), with
     its label, terms, places and dates: what the leader opens from the dashboard's label."""
     require(actor, DASHBOARD_ROLES)
-    today = local_date(now)
-    chosen = parse_period(period) if period else month_period(today.year, today.month)
+    chosen = _chosen_period(period, now)
     found = figures.hot_problem_members(session, actor, chosen, now, rank)
     if found is None:
         return error_page(

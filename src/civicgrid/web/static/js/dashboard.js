@@ -1,7 +1,7 @@
 // Leader dashboard: ECharts charts and a Leaflet map (no tile server: only the grid polygons
-// on a plain background) drawn from the JSON embedded in the page, the grid boundaries
-// fetched from their cached endpoint. The page shows the same
-// figures as tables without JavaScript.
+// on a plain background): the charts from the JSON embedded in the page, the map from the
+// per-grid figures and the grid boundaries fetched when it comes into view. Every figure is
+// also in HTML without JavaScript (the grids on /dashboard/grids).
 (function () {
   "use strict";
   var COLOURS = { red: "#c62828", yellow: "#e0a100", green: "#2e7d32", "": "#9aa3ad" };
@@ -41,36 +41,46 @@
     });
   }
 
-  // The grid boundaries are cached by the browser (ETag); the figures come with the page.
-  function drawMap(data) {
+  var LABELS = { red: "超期", yellow: "临期", green: "正常", "": "无在办" };
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(url + " " + r.status);
+      return r.json();
+    });
+  }
+
+  // The map's figures per grid come from their own endpoint ([received, open, overdue,
+  // warning] per grid id, quiet grids left out), fetched when the map comes into view; the
+  // grid boundaries (with the names) are cached by the browser (ETag).
+  function drawMap(url) {
     var el = document.getElementById("grid-map");
-    var figures = data.grids.figures;
-    if (!el || typeof L === "undefined" || !Object.keys(figures).length) return;
-    var max = 1;
-    Object.keys(figures).forEach(function (k) { max = Math.max(max, figures[k].received); });
-    fetch(data.grids.boundaries, { credentials: "same-origin" })
-      .then(function (r) {
-        if (!r.ok) throw new Error("boundaries " + r.status);
-        return r.json();
+    if (!el || typeof L === "undefined") return;
+    getJSON(url)
+      .then(function (figures) {
+        return getJSON(figures.boundaries).then(function (geo) { return [figures.grids, geo]; });
       })
-      .then(function (geo) {
-        var features = geo.features.filter(function (f) { return figures[f.properties.id]; });
+      .then(function (both) {
+        var grids = both[0], features = both[1].features;
         if (!features.length) return;
+        var max = 1;
+        Object.keys(grids).forEach(function (k) { max = Math.max(max, grids[k][0]); });
+        function of(f) { return grids[f.properties.id] || [0, 0, 0, ""]; }
         var map = L.map(el, { attributionControl: false });
         if (window.civicgridBasemap) window.civicgridBasemap(map);
         var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
           style: function (f) {
-            var p = figures[f.properties.id];
+            var p = of(f);
             return {
               color: "#3b4452", weight: 1,
-              fillColor: COLOURS[p.warning] || COLOURS[""],
-              fillOpacity: 0.25 + 0.6 * (p.received / max)
+              fillColor: COLOURS[p[3]] || COLOURS[""],
+              fillOpacity: 0.25 + 0.6 * (p[0] / max)
             };
           },
           onEachFeature: function (f, lyr) {
-            var p = figures[f.properties.id];
-            lyr.bindTooltip(p.name + "<br>本期诉求 " + p.received + " 件 · 在办 " + p.open +
-              " 件 · 超期 " + p.overdue + " 件<br>预警：" + p.warning_label);
+            var p = of(f);
+            lyr.bindTooltip(f.properties.name + "<br>本期诉求 " + p[0] + " 件 · 在办 " + p[1] +
+              " 件 · 超期 " + p[2] + " 件<br>预警：" + (LABELS[p[3]] || LABELS[""]));
           }
         }).addTo(map);
         map.fitBounds(layer.getBounds());
@@ -78,8 +88,19 @@
       })
       .catch(function () {
         el.setAttribute("data-state", "failed");
-        el.textContent = "网格边界加载失败，请刷新页面重试。";
+        el.textContent = "网格地图加载失败，请刷新页面重试。";
       });
+  }
+
+  function whenVisible(el, then) {
+    if (!el || typeof IntersectionObserver === "undefined") { then(); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        seen.disconnect();
+        then();
+      }
+    }, { rootMargin: "200px" });
+    seen.observe(el);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -87,6 +108,6 @@
     if (!node) return;
     var data = JSON.parse(node.textContent);
     drawCharts(data);
-    drawMap(data);
+    whenVisible(document.getElementById("grid-map"), function () { drawMap(data.grids); });
   });
 })();
