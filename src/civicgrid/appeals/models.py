@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     func,
 )
@@ -151,6 +152,29 @@ class AppealUnit(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     appeal: Mapped[Appeal] = relationship(back_populates="units")
+
+
+# The data scope's path ranges under the "C" collation (``queries.access``) are answered on
+# PostgreSQL by indexes on ``path COLLATE "C"`` (migration perf_0001, the source of truth: the
+# database reports such an index as one on the plain column, so it is declared that way here);
+# SQLite compares bytes and uses the plain path indexes. The handlers' own-unit questions read
+# ``ix_appeal_unit_active`` alone.
+Index("ix_appeal_region_path_c", Appeal.region_path).ddl_if(dialect="postgresql")
+Index(
+    "ix_appeal_unit_region_path_c",
+    AppealUnit.unit_path,
+    AppealUnit.appeal_id,
+    postgresql_where=and_(AppealUnit.unit_kind == "region", AppealUnit.released_at.is_(None)),
+).ddl_if(dialect="postgresql")
+Index(
+    "ix_appeal_unit_active",
+    AppealUnit.unit_kind,
+    AppealUnit.unit_id,
+    AppealUnit.role,
+    AppealUnit.appeal_id,
+    postgresql_where=AppealUnit.released_at.is_(None),
+    sqlite_where=AppealUnit.released_at.is_(None),
+)
 
 
 class TimelineEvent(Base):
