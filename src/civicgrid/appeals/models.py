@@ -56,6 +56,7 @@ class Appeal(Base):
         Index("ix_appeal_resident_user_id", "resident_user_id"),
         Index("ix_appeal_merged_into_id", "merged_into_id"),
         Index("ix_appeal_caller_phone_hash", "caller_phone_hash"),
+        Index("ix_appeal_created_by_user_id", "created_by_user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
