@@ -113,10 +113,16 @@ def same_problem(terms: Sequence[str], places: Iterable[str], earlier: EarlierAp
     wanted = frozenset(places)
     if wanted and not wanted & earlier.places:
         return False
+    return may_match(terms, earlier.text)
+
+
+def may_match(terms: Sequence[str], text: str) -> bool:
+    """Whether ``text`` contains at least :data:`MIN_SHARED_TERMS` of ``terms`` (all of them
+    when there are fewer; never for no terms): the text half of :func:`same_problem`."""
     if not terms:
         return False
     need = min(MIN_SHARED_TERMS, len(terms))
-    return sum(1 for t in terms if t in earlier.text) >= need
+    return sum(1 for t in terms if t in text) >= need
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +148,8 @@ def trend_counts(
 def with_trend(c: Candidate, trend: Sequence[int]) -> Candidate:
     """``c`` with its trend counts."""
     return replace(c, trend=tuple(trend))
+
+
+def with_units(c: Candidate, units: Iterable[str]) -> Candidate:
+    """``c`` with the lead units of its members (their names, "" when not dispatched)."""
+    return replace(c, units=units_involved(units))

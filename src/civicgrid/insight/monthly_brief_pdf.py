@@ -29,6 +29,7 @@ from civicgrid.insight.monthly_brief_service import (
     LEVEL_LABELS,
     Adopted,
     MonthlyBrief,
+    source_text,
     trend_text,
     units_text,
 )
@@ -194,7 +195,7 @@ def to_pdf(
         canvas.drawString(MARGIN, y, ellipsis(f"本月主题：{theme}", width, body))
         y -= LEADING
     for line in wrap(
-        "候选问题取自热点问题聚类，按诉求件数、重复来电人数排序；趋势为前三个月同一地点、"
+        f"{source_text(brief)}，按诉求件数、重复来电人数排序；趋势为前三个月同一地点、"
         "同类诉求的件数。",
         width,
         body,

@@ -26,9 +26,10 @@ from civicgrid.appeals.queries import scoped_facts
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
+from civicgrid.clock import to_beijing
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, Forbidden, NotFound
-from civicgrid.insight import analysis, hotspots
+from civicgrid.insight import analysis, hotspots, snapshots
 from civicgrid.insight import monthly_brief as rules
 from civicgrid.insight import queries as insight_queries
 from civicgrid.insight import service as insight_service
@@ -63,6 +64,8 @@ class MonthlyBrief:
     appeals: int
     trend_months: tuple[Period, ...]
     candidates: list[rules.Candidate]
+    computed_at: datetime | None = None
+    """When the hot problems the candidates come from were mined (the snapshot's time)."""
 
 
 def areas_for(session: Session, actor: Actor) -> list[Area]:
@@ -103,9 +106,15 @@ def _previous_months(period: Period) -> tuple[Period, ...]:
     return tuple(reversed(months))
 
 
-def _earlier(rows: Sequence[AppealFacts], months: Sequence[Period]) -> list[rules.EarlierAppeal]:
+def _earlier(
+    rows: Sequence[AppealFacts], months: Sequence[Period], wanted: Sequence[rules.TrendInput]
+) -> list[rules.EarlierAppeal]:
+    """The earlier appeals the trend matcher sees; only those whose text could match one of
+    ``wanted`` (:func:`rules.may_match`) have their places extracted, which is the costly step."""
     out: list[rules.EarlierAppeal] = []
     for r in rows:
+        if not any(rules.may_match(w.terms, f"{r.title} {r.content} {r.address}") for w in wanted):
+            continue
         index = next(
             (i for i, m in enumerate(months) if m.start_utc <= r.received_at < m.end_utc), -1
         )
@@ -120,59 +129,77 @@ def monthly_brief_for(
     actor: Actor,
     period: Period,
     area_code: str,
+    now: datetime,
+    write: Session | None = None,
     limit: int = rules.TOP,
     config: hotspots.HotspotConfig | None = None,
 ) -> MonthlyBrief:
     """The top ``limit`` candidate problems of ``period`` in the district or street
     ``area_code`` among the appeals ``actor`` may see. Raises NotFound for a code that is not a
-    district or street of the reader's scope (the same answer as for an unknown code)."""
+    district or street of the reader's scope (the same answer as for an unknown code).
+
+    The candidates are the groups of the district-month's hot-problem snapshot
+    (:func:`civicgrid.insight.service.district_hotspots`: the hourly job's, or mined now and
+    stored through ``write`` when there is none that serves) lying wholly in the area and in
+    the reader's scope; only their lead units (which change as appeals are dispatched) and
+    their trend are read for the request."""
     region = territory_queries.get_region_for(session, actor, area_code)
     if region.level not in AREA_LEVELS:
         raise NotFound(f"“{area_code}”不是您数据范围内的区或街道")
-    rows = scoped_facts.appeal_facts_for(
+    area = Area(region.code, region.name, region.level)
+    district = insight_service.district_hotspots(
         session,
-        actor,
-        start=period.start_utc,
-        end=period.end_utc,
-        region_path=region.path,
-        with_units=True,
+        period=period,
+        district_path=analysis.district_path(region.path),
+        now=now,
+        write=write,
+        config=config,
     )
-    found = analysis.find_in_facts(rows, period=period, limit=None, config=config)
-    named = analysis.with_region_names(session, found)
-    by_number = {r.number: r for r in rows}
-    months = _previous_months(period)
-    earlier_rows = scoped_facts.appeal_facts_for(
-        session, actor, start=months[0].start_utc, end=period.start_utc, region_path=region.path
+    groups = snapshots.visible_groups(session, actor, district.groups, under=region.path)
+    appeals = scoped_facts.count_received_in(
+        session, actor, start=period.start_utc, end=period.end_utc, region_path=region.path
     )
-    earlier = _earlier(earlier_rows, months)
-    candidates: list[rules.Candidate] = []
     keys: dict[tuple[int, ...], rules.TrendInput] = {}
-    for raw, shown in zip(found, named, strict=True):
-        members = [by_number[k] for k in raw.members]
-        c = rules.candidate(
-            label=shown.label,
-            terms=shown.terms,
-            places=shown.places or shown.areas,
-            first_at=raw.first_at,
-            members=[
-                rules.MemberFacts(analysis.appeal_item(m).caller, _unit_name(m.lead_unit))
-                for m in members
-            ],
-            member_ids=[m.id for m in members],
-            member_numbers=[m.number for m in members],
+    candidates: list[rules.Candidate] = []
+    for g in groups:
+        h = g.hotspot
+        candidates.append(
+            rules.Candidate(
+                label=h.label,
+                terms=h.terms,
+                places=h.places or h.areas,
+                appeals=len(g.member_ids),
+                repeat_callers=g.repeat_callers or 0,
+                units=(),
+                first_at=h.first_at,
+                member_ids=g.member_ids,
+                member_numbers=h.members,
+            )
         )
-        candidates.append(c)
-        keys[c.member_ids] = rules.TrendInput(raw.terms, frozenset(raw.places))
-    top = [
-        rules.with_trend(c, rules.trend_counts(keys[c.member_ids], earlier))
-        for c in rules.rank(candidates, limit)
-    ]
+        keys[g.member_ids] = rules.TrendInput(h.terms, frozenset(g.place_keys or ()))
+    top = rules.rank(candidates, limit)
+    months = _previous_months(period)
+    earlier = _earlier(
+        scoped_facts.appeal_facts_for(
+            session, actor, start=months[0].start_utc, end=period.start_utc, region_path=region.path
+        ),
+        months,
+        [keys[c.member_ids] for c in top],
+    )
+    leads = scoped_facts.lead_units(session, (i for c in top for i in c.member_ids))
     return MonthlyBrief(
         period=period,
-        area=Area(region.code, region.name, region.level),
-        appeals=len(rows),
+        area=area,
+        appeals=appeals,
         trend_months=months,
-        candidates=top,
+        candidates=[
+            rules.with_units(
+                rules.with_trend(c, rules.trend_counts(keys[c.member_ids], earlier)),
+                (_unit_name(leads.get(i, "")) for i in c.member_ids),
+            )
+            for c in top
+        ],
+        computed_at=district.computed_at,
     )
 
 
@@ -323,6 +350,15 @@ def adopt_candidate(
 HEADERS = ("序号", "问题", "诉求件数", "涉及地点", "近三月趋势", "重复来电人数", "承办单位")
 
 
+def source_text(brief: MonthlyBrief) -> str:
+    """Where the candidates come from and when they were mined, for the page, the PDF and the
+    Excel file: "候选问题取自 2026-11-23 10:00（北京时间）的热点问题聚类"."""
+    if brief.computed_at is None:
+        return "候选问题取自热点问题聚类"
+    stamp = to_beijing(brief.computed_at).strftime("%Y-%m-%d %H:%M")
+    return f"候选问题取自 {stamp}（北京时间）的热点问题聚类"
+
+
 def _month_label(p: Period) -> str:
     return f"{p.first.month}月"
 
@@ -372,8 +408,9 @@ def to_xlsx(brief: MonthlyBrief, generated_at: datetime) -> bytes:
             f"生成于 {local_date(generated_at).isoformat()}",
         ]
     )
+    sheet.append([f"{source_text(brief)}，按诉求件数、重复来电人数排序"])
     sheet.append(list(HEADERS))
-    for cell in sheet[3]:
+    for cell in sheet[4]:
         cell.font = Font(bold=True)
     for c in brief.candidates:
         sheet.append([safe_cell(v) for v in brief_row(brief, c)])
@@ -381,7 +418,7 @@ def to_xlsx(brief: MonthlyBrief, generated_at: datetime) -> bytes:
         sheet.append(["", "本月该区域没有可提议的问题"])
     for column, width in zip("ABCDEFG", (6, 40, 10, 28, 22, 12, 32), strict=True):
         sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=4):
+    for row in sheet.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.page_setup.orientation = "landscape"

@@ -94,9 +94,18 @@ def snapshots_of(
     return {(s.period_key, s.region_path): s for s in session.scalars(stmt)}
 
 
-def delete_snapshots_except(session: Session, period_keys: Iterable[str]) -> None:
-    """Drop the snapshots of every period but ``period_keys`` (joins the caller's
-    transaction)."""
-    session.execute(
-        delete(HotspotSnapshot).where(HotspotSnapshot.period_key.not_in(sorted(set(period_keys))))
-    )
+def other_snapshot_times(
+    session: Session, period_keys: Iterable[str]
+) -> list[tuple[int, str, datetime]]:
+    """(id, period key, computed_at) of the snapshots of every period but ``period_keys``."""
+    stmt = select(
+        HotspotSnapshot.id, HotspotSnapshot.period_key, HotspotSnapshot.computed_at
+    ).where(HotspotSnapshot.period_key.not_in(sorted(set(period_keys))))
+    return [(i, key, at) for i, key, at in session.execute(stmt)]
+
+
+def delete_snapshots(session: Session, snapshot_ids: Iterable[int]) -> None:
+    """Drop the snapshots ``snapshot_ids`` (joins the caller's transaction)."""
+    ids = sorted(set(snapshot_ids))
+    if ids:
+        session.execute(delete(HotspotSnapshot).where(HotspotSnapshot.id.in_(ids)))

@@ -8,12 +8,14 @@ problems, trends, forecast, candidates) are read-only and live in :mod:`.analysi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.queries import scoped_facts
@@ -31,7 +33,8 @@ from civicgrid.insight.models import (
     TaskAppealLink,
     TaskMilestone,
 )
-from civicgrid.kit.periods import local_date, local_day_start
+from civicgrid.insight.periods import parse_period
+from civicgrid.kit.periods import Period, local_date, local_day_start
 from civicgrid.territory import queries as territory_queries
 
 ADOPTING_ROLES = frozenset({Role.LEADER, Role.ADMIN})
@@ -436,6 +439,7 @@ def store_hotspot_snapshots(
     those periods and deleting the snapshots of every other period. Idempotent. Derived data
     only: no audit row (nothing a person did changes)."""
     existing = queries.snapshots_of(session, list(mined))
+    earlier = queries.other_snapshot_times(session, list(mined))
     kept: set[tuple[str, str]] = set()
     summary: dict[str, int] = {}
     total_ms = 0
@@ -443,19 +447,87 @@ def store_hotspot_snapshots(
         for part in snapshots.with_region_names(session, regions):
             key = (period_key, part.region_path)
             kept.add(key)
-            row = existing.get(key)
-            if row is None:
-                row = HotspotSnapshot(period_key=period_key, region_path=part.region_path)
-                session.add(row)
-            row.appeals = part.appeals
-            row.hotspots = [snapshots.to_json(g) for g in part.groups]
-            row.compute_ms = part.compute_ms
-            row.computed_at = now
+            _put_snapshot(session, existing.get(key), period_key=period_key, part=part, now=now)
         summary[period_key] = regions[-1].appeals
         total_ms += regions[-1].compute_ms
     for key, row in existing.items():
         if key not in kept:
             session.delete(row)
-    queries.delete_snapshots_except(session, list(mined))
+    queries.delete_snapshots(
+        session,
+        (i for i, key, at in earlier if not snapshots.settled(at, parse_period(key))),
+    )
     session.flush()
     return SnapshotRefresh(periods=summary, snapshots=len(kept), compute_ms=total_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictGroups:
+    """The stored hot problems of one district-month, every group (not yet cut to a reader),
+    with the district's appeal count and when they were mined."""
+
+    groups: list[snapshots.StoredHotspot]
+    appeals: int
+    computed_at: datetime
+
+
+def district_hotspots(
+    session: Session,
+    *,
+    period: Period,
+    district_path: str,
+    now: datetime,
+    write: Session | None = None,
+    config: hotspots.HotspotConfig | None = None,
+) -> DistrictGroups:
+    """The hot problems of ``period`` in the district ``district_path`` for the 每月一题 brief:
+    from its snapshot when that serves (:func:`snapshots.serves_brief`: fresh, or taken after
+    the month ended), else mined now and stored (:func:`store_district_snapshot` through
+    ``write``, the request's primary session when ``session`` reads a replica), so that a
+    district-month is mined once and then read. Like :func:`refresh_hotspot_snapshots`, the
+    mining runs with no transaction open: ``session`` must hold no writes of its own."""
+    stored = queries.find_snapshot(session, period.key, district_path)
+    if stored is not None and snapshots.serves_brief(stored, period, now):
+        return DistrictGroups(
+            groups=[snapshots.from_json(d) for d in stored.hotspots],
+            appeals=stored.appeals,
+            computed_at=stored.computed_at,
+        )
+    rows = snapshots.read_district(session, period, district_path)
+    session.rollback()  # end the read transaction: nothing was written
+    mined = snapshots.mine_region(district_path, rows, period, config=config)
+    named = snapshots.with_region_names(session, [mined])[0]
+    session.rollback()
+    # IntegrityError: another request stored the same district-month first (the same groups)
+    with contextlib.suppress(IntegrityError):
+        store_district_snapshot(write or session, period_key=period.key, mined=named, now=now)
+    return DistrictGroups(groups=named.groups, appeals=named.appeals, computed_at=now)
+
+
+@use_case
+def store_district_snapshot(
+    session: Session, *, period_key: str, mined: snapshots.MinedRegion, now: datetime
+) -> None:
+    """Store the mined (and named) hot problems of one district-month, replacing its earlier
+    snapshot. Derived data only: no audit row."""
+    row = queries.find_snapshot(session, period_key, mined.region_path)
+    _put_snapshot(session, row, period_key=period_key, part=mined, now=now)
+    session.flush()
+
+
+def _put_snapshot(
+    session: Session,
+    row: HotspotSnapshot | None,
+    *,
+    period_key: str,
+    part: snapshots.MinedRegion,
+    now: datetime,
+) -> None:
+    """Write ``part`` into its snapshot ``row`` (a new row when None)."""
+    if row is None:
+        row = HotspotSnapshot(period_key=period_key, region_path=part.region_path)
+        session.add(row)
+    row.appeals = part.appeals
+    row.hotspots = [snapshots.to_json(g) for g in part.groups]
+    row.compute_ms = part.compute_ms
+    row.computed_at = now

@@ -34,7 +34,7 @@ from civicgrid.appeals.queries import scoped_facts
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.auth.actor import Actor
 from civicgrid.clock import monotonic
-from civicgrid.insight import analysis, hotspots, queries
+from civicgrid.insight import analysis, hotspots, monthly_brief, queries
 from civicgrid.insight.models import HotspotSnapshot
 from civicgrid.kit.periods import Period, local_date, month_period
 from civicgrid.territory import queries as territory_queries
@@ -64,6 +64,12 @@ class StoredHotspot:
     member_ids: tuple[int, ...]
     member_paths: tuple[str, ...]
     sample_ids: tuple[int, ...]
+    place_keys: tuple[str, ...] | None = None
+    """The place keys as mined (region ids and paths, before :func:`with_region_names`), which
+    the 每月一题 brief matches earlier appeals against; None in snapshots stored before."""
+    repeat_callers: int | None = None
+    """How many known callers called more than once about this problem (counted by the keyed
+    phone hash or the resident's user id, never stored); None in snapshots stored before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,12 @@ class MinedRegion:
     compute_ms: int
 
 
+def _caller_key(row: AppealFacts) -> str:
+    if row.caller_hash:
+        return f"phone:{row.caller_hash}"
+    return "" if row.resident_user_id is None else f"user:{row.resident_user_id}"
+
+
 def _stored(found: Sequence[hotspots.Hotspot], rows: Sequence[AppealFacts]) -> list[StoredHotspot]:
     by_number = {r.number: r for r in rows}
     return [
@@ -84,6 +96,10 @@ def _stored(found: Sequence[hotspots.Hotspot], rows: Sequence[AppealFacts]) -> l
             member_ids=tuple(by_number[k].id for k in h.members),
             member_paths=tuple(sorted({by_number[k].region_path for k in h.members})),
             sample_ids=tuple(by_number[s.key].id for s in h.samples),
+            place_keys=h.places,
+            repeat_callers=monthly_brief.repeat_callers(
+                _caller_key(by_number[k]) for k in h.members
+            ),
         )
         for h in found
     ]
@@ -135,22 +151,62 @@ def mine_period(
     city's last: the districts' groups together, plus those of appeals placed in no district.
     Pure (no database access): the area and place keys are still region ids and paths until
     :func:`with_region_names`."""
-    period = facts.period
     mined: list[MinedRegion] = []
     city_groups: list[StoredHotspot] = []
     city_ms = 0
     for path in sorted(facts.parts):
-        rows = facts.parts[path]
-        started = monotonic()
-        found = analysis.find_in_facts(rows, period=period, limit=limit, config=config)
-        groups = _stored(found, rows)
-        elapsed = round((monotonic() - started) * 1000)
-        city_groups.extend(groups)
-        city_ms += elapsed
+        part = mine_region(path, facts.parts[path], facts.period, limit=limit, config=config)
+        city_groups.extend(part.groups)
+        city_ms += part.compute_ms
         if path != CITY:
-            mined.append(MinedRegion(path, len(rows), groups, elapsed))
+            mined.append(part)
     mined.append(MinedRegion(CITY, facts.appeals, _ranked(city_groups, limit), city_ms))
     return mined
+
+
+def mine_region(
+    path: str,
+    rows: Sequence[AppealFacts],
+    period: Period,
+    *,
+    limit: int = STORED_LIMIT,
+    config: hotspots.HotspotConfig | None = None,
+) -> MinedRegion:
+    """The hot problems among ``rows``, the appeals of ``period`` in the district ``path``.
+    Pure, like :func:`mine_period`."""
+    started = monotonic()
+    found = analysis.find_in_facts(rows, period=period, limit=limit, config=config)
+    groups = _stored(found, rows)
+    return MinedRegion(path, len(rows), groups, round((monotonic() - started) * 1000))
+
+
+def read_district(session: Session, period: Period, district_path: str) -> list[AppealFacts]:
+    """Every appeal of ``period`` in the district ``district_path`` (a job's global view, as
+    :func:`read_period` reads them). Only reads."""
+    return scoped_facts.appeal_facts_for(
+        session,
+        Actor.system("insight.hotspots"),
+        start=period.start_utc,
+        end=period.end_utc,
+        region_path=district_path,
+    )
+
+
+def settled(computed_at: datetime, period: Period) -> bool:
+    """Whether a snapshot of ``period`` was taken after the period ended: appeals are filed
+    with the time they are received, so such a snapshot no longer ages (only a back-dated
+    import into a closed month would be missed until the month is mined again)."""
+    return computed_at >= period.end_utc
+
+
+def serves_brief(snapshot: HotspotSnapshot, period: Period, now: datetime) -> bool:
+    """Whether the 每月一题 brief of ``period`` may be cut from ``snapshot``: taken less than
+    :data:`FRESH_FOR` ago or after the month ended (:func:`settled`), and stored with the
+    fields the brief needs (place keys and repeat callers; every stored group has them since
+    they were added, none before)."""
+    if not (snapshot.computed_at >= now - FRESH_FOR or settled(snapshot.computed_at, period)):
+        return False
+    return all("place_keys" in d and "repeat_callers" in d for d in snapshot.hotspots)
 
 
 def with_region_names(session: Session, mined: Sequence[MinedRegion]) -> list[MinedRegion]:
@@ -189,6 +245,8 @@ def to_json(g: StoredHotspot) -> dict[str, Any]:
         "member_paths": list(g.member_paths),
         "heat_parts": dict(h.heat_parts),
         "topic": h.topic,
+        "place_keys": list(g.place_keys or ()),
+        "repeat_callers": g.repeat_callers or 0,
     }
 
 
@@ -221,6 +279,8 @@ def from_json(d: dict[str, Any]) -> StoredHotspot:
         member_ids=tuple(int(i) for i in d["member_ids"]),
         member_paths=tuple(d["member_paths"]),
         sample_ids=tuple(int(s["id"]) for s in samples),
+        place_keys=tuple(d["place_keys"]) if "place_keys" in d else None,
+        repeat_callers=int(d["repeat_callers"]) if "repeat_callers" in d else None,
     )
 
 
@@ -305,6 +365,18 @@ def hotspots_report(
     )
 
 
+def visible_groups(
+    session: Session, actor: Actor, groups: Sequence[StoredHotspot], *, under: str
+) -> list[StoredHotspot]:
+    """Those of ``groups`` whose every appeal lies under the region path ``under`` (any when
+    "") and is visible to ``actor``; a group straddling the reader's boundary is left out."""
+    kept = [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
+    if actor.scope.is_global:
+        return kept
+    visible = scoped_facts.visible_ids_for(session, actor, (i for g in kept for i in g.member_ids))
+    return [g for g in kept if all(i in visible for i in g.member_ids)]
+
+
 def _cut(
     session: Session,
     snapshot: HotspotSnapshot,
@@ -315,15 +387,8 @@ def _cut(
     region_name: str,
     limit: int,
 ) -> CachedHotspots:
-    groups = [from_json(d) for d in snapshot.hotspots]
-    if under:
-        groups = [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
+    groups = visible_groups(session, actor, [from_json(d) for d in snapshot.hotspots], under=under)
     narrowed = bool(under) or not actor.scope.is_global
-    if not actor.scope.is_global:
-        visible = scoped_facts.visible_ids_for(
-            session, actor, (i for g in groups for i in g.member_ids)
-        )
-        groups = [g for g in groups if all(i in visible for i in g.member_ids)]
     kept = _ranked(groups, limit)
     appeals = (
         scoped_facts.count_received_in(

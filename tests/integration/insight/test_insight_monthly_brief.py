@@ -17,11 +17,12 @@ from tests.builders.auth import MiniTerritory, make_user
 from tests.builders.pdf_text import page_count, text_lines
 from tests.integration.insight.conftest import file_appeal
 
+from civicgrid.appeals import service as appeals_service
 from civicgrid.audit.models import AuditEntry
 from civicgrid.auth import service as auth_service
 from civicgrid.auth.roles import Role
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.insight import monthly_brief_pdf, queries
+from civicgrid.insight import monthly_brief_pdf, queries, snapshots
 from civicgrid.insight import monthly_brief_service as briefs
 from civicgrid.insight import service as insight_service
 from civicgrid.insight.models import GovernanceTask, TaskAppealLink
@@ -82,9 +83,9 @@ def build(session: Session, world: World, now: datetime) -> None:
     )
 
 
-def _brief(session: Session, world: World, district: str) -> briefs.MonthlyBrief:
+def _brief(session: Session, world: World, district: str, now: datetime) -> briefs.MonthlyBrief:
     return briefs.monthly_brief_for(
-        session, actor=world.actor("leader"), period=NOV, area_code=district
+        session, actor=world.actor("leader"), period=NOV, area_code=district, now=now
     )
 
 
@@ -93,7 +94,7 @@ def test_the_brief_ranks_the_districts_problems_with_their_evidence(
 ) -> None:
     build(session, world, now)
 
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
 
     assert brief.area.name == "朝阳区"
     assert brief.appeals == 7
@@ -116,7 +117,7 @@ def test_the_other_district_has_its_own_problems(
 ) -> None:
     build(session, world, now)
 
-    brief = _brief(session, world, MiniTerritory.DISTRICT_B)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_B, now)
 
     assert brief.appeals == 1
     assert brief.candidates == []  # one appeal is no group
@@ -130,7 +131,7 @@ def test_a_district_outside_the_scope_or_a_community_is_refused(
 
     with pytest.raises(NotFound):
         briefs.monthly_brief_for(
-            session, actor=outsider, period=NOV, area_code=MiniTerritory.DISTRICT_A
+            session, actor=outsider, period=NOV, area_code=MiniTerritory.DISTRICT_A, now=now
         )
     with pytest.raises(NotFound, match="不是您数据范围内的区或街道"):
         briefs.monthly_brief_for(
@@ -138,6 +139,7 @@ def test_a_district_outside_the_scope_or_a_community_is_refused(
             actor=world.actor("leader"),
             period=NOV,
             area_code=MiniTerritory.COMMUNITY_A1,
+            now=now,
         )
     assert [a.code for a in briefs.areas_for(session, outsider)] == [MiniTerritory.DISTRICT_B]
     assert [a.code for a in briefs.areas_for(session, world.actor("leader"))] == [
@@ -157,7 +159,7 @@ def test_a_street_leader_gets_the_brief_of_the_street_only(
     areas = briefs.areas_for(session, street_leader)
     assert [(a.code, a.level) for a in areas] == [(MiniTerritory.STREET_A, "street")]
     brief = briefs.monthly_brief_for(
-        session, actor=street_leader, period=NOV, area_code=MiniTerritory.STREET_A
+        session, actor=street_leader, period=NOV, area_code=MiniTerritory.STREET_A, now=now
     )
     assert (brief.area.name, brief.area.level) == ("建外街道", "street")
     assert brief.appeals == 7  # the district's appeals all lie in this street
@@ -165,14 +167,16 @@ def test_a_street_leader_gets_the_brief_of_the_street_only(
     assert brief.candidates[0].trend == (1, 2, 0)
     for code in (MiniTerritory.DISTRICT_A, MiniTerritory.STREET_B, MiniTerritory.DISTRICT_B):
         with pytest.raises(NotFound):
-            briefs.monthly_brief_for(session, actor=street_leader, period=NOV, area_code=code)
+            briefs.monthly_brief_for(
+                session, actor=street_leader, period=NOV, area_code=code, now=now
+            )
 
 
 def test_the_excel_brief_has_a_title_the_month_the_district_and_one_row_per_problem(
     session: Session, world: World, now: datetime
 ) -> None:
     build(session, world, now)
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
 
     sheet = load_workbook(BytesIO(briefs.to_xlsx(brief, now))).active
     assert sheet is not None
@@ -180,11 +184,12 @@ def test_the_excel_brief_has_a_title_the_month_the_district_and_one_row_per_prob
 
     assert str(rows[0][0]).startswith("每月一题候选问题 · 朝阳区")
     assert (rows[1][0], rows[1][2]) == ("月份：2026年11月", "区：朝阳区")
-    assert rows[2][:3] == ("序号", "问题", "诉求件数")
-    assert len(rows) == 5
-    assert (rows[3][0], rows[3][2], rows[3][5]) == (1, 4, 1)
-    assert rows[3][4] == "8月 1，9月 2，10月 0"
-    assert (rows[4][0], rows[4][2], rows[4][6]) == (2, 3, "未派单")
+    assert str(rows[2][0]).startswith(f"候选问题取自 {now:%Y-%m-%d} ")  # the snapshot's time
+    assert rows[3][:3] == ("序号", "问题", "诉求件数")
+    assert len(rows) == 6
+    assert (rows[4][0], rows[4][2], rows[4][5]) == (1, 4, 1)
+    assert rows[4][4] == "8月 1，9月 2，10月 0"
+    assert (rows[5][0], rows[5][2], rows[5][6]) == (2, 3, "未派单")
     assert sheet.page_setup.orientation == "landscape"
 
 
@@ -205,7 +210,7 @@ def test_a_leader_adopts_a_candidate_with_its_evidence_and_appeals(
 ) -> None:
     build(session, world, now)
     leader = world.actor("leader")
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
     noise = brief.candidates[0]
     assert briefs.month_topic_for(session, brief) == briefs.MonthTopic("", 0, {})
 
@@ -237,7 +242,7 @@ def test_a_leader_adopts_a_candidate_with_its_evidence_and_appeals(
     assert _audits(session, "insight.task.adopt") == 1
     assert _audits(session, "insight.task.link") == 1
 
-    topic = briefs.month_topic_for(session, _brief(session, world, MiniTerritory.DISTRICT_A))
+    topic = briefs.month_topic_for(session, _brief(session, world, MiniTerritory.DISTRICT_A, now))
     assert topic.theme == "夜间施工噪音治理"
     assert topic.active_tasks == 1
     assert list(topic.adopted) == [noise.label]
@@ -249,7 +254,7 @@ def test_adopting_the_same_candidate_again_is_refused_and_changes_nothing(
     session: Session, world: World, now: datetime
 ) -> None:
     build(session, world, now)
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
     noise, lamps = brief.candidates
     adopt = functools.partial(
         briefs.adopt_candidate,
@@ -306,7 +311,7 @@ def test_a_full_month_refuses_a_fourth_problem(
             actor=leader,
             now=now,
         )
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
     assert briefs.month_topic_for(session, brief).full
 
     with pytest.raises(Conflict, match="每月最多 3 个"):
@@ -326,7 +331,7 @@ def test_the_pdf_brief_is_one_page_with_each_candidates_evidence(
     session: Session, world: World, now: datetime
 ) -> None:
     build(session, world, now)
-    brief = _brief(session, world, MiniTerritory.DISTRICT_A)
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
     noise = brief.candidates[0]
     adopted = {noise.label: briefs.Adopted(7, "已立项", "城市管理")}
 
@@ -349,3 +354,89 @@ def test_the_pdf_brief_is_one_page_with_each_candidates_evidence(
     assert "已设为本月一题（治理任务 #7，已立项）" in lines
     assert lines[-1].startswith("生成于 2026-11-")
     assert not any("1390000" in line for line in lines)  # no caller's number
+
+
+# --- served from the hot-problem snapshot ----------------------------------------------------
+
+
+def test_the_brief_is_mined_once_and_then_read_from_the_district_snapshot(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    first = _brief(session, world, MiniTerritory.DISTRICT_A, now)
+    district = world.territory.region(MiniTerritory.DISTRICT_A).path
+    stored = queries.find_snapshot(session, "2026-11", district)
+    assert stored is not None
+    assert (stored.computed_at, first.computed_at) == (now, now)
+
+    # a new lamp appeal and a dispatch after the snapshot: the groups stay those mined, the
+    # units are read now
+    file_appeal(session, world, at=now, title=LAMPS[0], region_code=MiniTerritory.COMMUNITY_A2)
+    lamp_id = first.candidates[1].member_ids[0]
+    appeals_service.dispatch(
+        session,
+        appeal_id=lamp_id,
+        lead=world.department,
+        actor=world.actor("dispatcher"),
+        now=now,
+    )
+    later = _brief(session, world, MiniTerritory.DISTRICT_A, now + timedelta(hours=1))
+    assert later.computed_at == now
+    assert [c.appeals for c in later.candidates] == [4, 3]
+    assert later.candidates[1].units[0][1] == 1
+    assert later.appeals == 8  # the month's count is read now
+
+    # past the snapshot's freshness the current month is mined again and stored
+    stale = now + snapshots.FRESH_FOR + timedelta(minutes=1)
+    again = _brief(session, world, MiniTerritory.DISTRICT_A, stale)
+    assert again.computed_at == stale
+    assert [c.appeals for c in again.candidates] == [4, 4]
+    assert queries.find_snapshot(session, "2026-11", district).computed_at == stale  # type: ignore[union-attr]
+
+
+def test_a_closed_months_snapshot_keeps_serving_and_the_jobs_snapshot_is_used(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    insight_service.refresh_hotspot_snapshots(session, now=now)  # the job: October and November
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now + timedelta(minutes=5))
+    assert brief.computed_at == now
+    assert [c.appeals for c in brief.candidates] == [4, 3]
+
+    september = parse_period("2026-09")
+    leader = world.actor("leader")
+    taken = briefs.monthly_brief_for(
+        session, actor=leader, period=september, area_code=MiniTerritory.DISTRICT_A, now=now
+    )
+    months_later = now + timedelta(days=40)
+    read = briefs.monthly_brief_for(
+        session,
+        actor=leader,
+        period=september,
+        area_code=MiniTerritory.DISTRICT_A,
+        now=months_later,
+    )
+    assert taken.computed_at == read.computed_at == now
+    insight_service.refresh_hotspot_snapshots(session, now=months_later)  # keeps September's
+    district = world.territory.region(MiniTerritory.DISTRICT_A).path
+    assert queries.find_snapshot(session, "2026-09", district) is not None
+
+
+def test_a_snapshot_stored_before_the_brief_fields_is_mined_again(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+    district = world.territory.region(MiniTerritory.DISTRICT_A).path
+    stored = queries.find_snapshot(session, "2026-11", district)
+    assert stored is not None
+    stored.hotspots = [
+        {k: v for k, v in d.items() if k not in ("place_keys", "repeat_callers")}
+        for d in stored.hotspots
+    ]
+    session.commit()
+
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now + timedelta(minutes=1))
+
+    assert brief.computed_at == now + timedelta(minutes=1)
+    assert brief.candidates[0].trend == (1, 2, 0)

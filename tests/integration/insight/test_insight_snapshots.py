@@ -96,21 +96,23 @@ def test_refresh_stores_this_and_last_month_per_district_and_for_the_city(
     assert rows[("2026-10", "")].hotspots == []
 
 
-def test_refreshing_again_replaces_the_rows_and_drops_older_months(
+def test_refreshing_again_replaces_the_rows_and_drops_older_months_unless_settled(
     session: Session, world: World, now: datetime
 ) -> None:
     _two_districts(session, world, now)
-    session.add(
-        HotspotSnapshot(
-            period_key="2026-08", region_path="", appeals=1, hotspots=[], computed_at=now
+    during = datetime(2026, 8, 20, tzinfo=now.tzinfo)  # taken while August ran: drops
+    for key, at in (("2026-08", during), ("2026-07", now)):  # July's, taken after: kept
+        session.add(
+            HotspotSnapshot(period_key=key, region_path="", appeals=1, hotspots=[], computed_at=at)
         )
-    )
-    session.flush()
+    session.commit()
 
     service.refresh_hotspot_snapshots(session, now=now)
     service.refresh_hotspot_snapshots(session, now=now + timedelta(hours=1))
 
     rows = session.scalars(select(HotspotSnapshot)).all()
+    assert ("2026-07", now) in {(r.period_key, r.computed_at) for r in rows}
+    rows = [r for r in rows if r.period_key != "2026-07"]
     assert sorted((r.period_key, r.region_path == "") for r in rows) == [
         ("2026-10", False),
         ("2026-10", False),

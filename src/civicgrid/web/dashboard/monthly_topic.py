@@ -51,7 +51,12 @@ def _month(text: str, now_month: Period) -> Period:
 
 
 def _brief_for(
-    session: Session, actor: Actor, now: datetime, month: str, district: str
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    month: str,
+    district: str,
+    write: Session | None = None,
 ) -> briefs.MonthlyBrief:
     require(actor, BRIEF_ROLES)
     today = local_date(now)
@@ -60,21 +65,25 @@ def _brief_for(
     code = district or (choices[0].code if choices else "")
     if not code:
         raise NotFound("您的数据范围内没有可选择的区或街道")
-    return briefs.monthly_brief_for(session, actor=actor, period=period, area_code=code)
+    return briefs.monthly_brief_for(
+        session, actor=actor, period=period, area_code=code, now=now, write=write
+    )
 
 
 def _brief(
     actor: PageActor,
     session: ReadSession,
+    write: DbSession,
     now: Now,
     month: Annotated[str, Query(max_length=30)] = "",
     district: Annotated[str, Query(max_length=30)] = "",
 ) -> briefs.MonthlyBrief:
     """The brief asked for: the month (default: this month) and the area (default: the first
-    of the reader's scope; ``district`` names a district or a street). Refusals are domain
-    errors, shown as error pages (403 for other roles, 422 for a bad month, 404 for an area
-    outside the scope)."""
-    return _brief_for(session, actor, now, month, district)
+    of the reader's scope; ``district`` names a district or a street). Read from the
+    district-month's hot-problem snapshot; one that has none yet is mined once and stored
+    through the primary session ``write``. Refusals are domain errors, shown as error pages
+    (403 for other roles, 422 for a bad month, 404 for an area outside the scope)."""
+    return _brief_for(session, actor, now, month, district, write)
 
 
 Brief = Annotated[briefs.MonthlyBrief, Depends(_brief)]
@@ -106,6 +115,7 @@ def _page(
         {
             "brief": brief,
             "area_label": briefs.LEVEL_LABELS[brief.area.level],
+            "source": briefs.source_text(brief),
             "areas": [(a.code, a.name) for a in briefs.areas_for(session, actor)],
             "query": _query(brief),
             "headers": briefs.HEADERS,
