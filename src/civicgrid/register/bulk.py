@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.kit.masking import mask_id_number, mask_phone
+from civicgrid.register import rules
 from civicgrid.register.grids import GridRef
 from civicgrid.register.models import (
     Address,
@@ -273,6 +274,7 @@ def _ensure_houses(
             "building_id": key[0],
             "unit": key[1],
             "room": key[2],
+            "label": rules.house_label(h.address, h.building, key[1], key[2]),
             "area_m2": h.area_m2,
             "use": h.use,
             "is_vacant": h.is_vacant and key not in occupied_keys,

@@ -23,7 +23,13 @@ from civicgrid.register.models import (
     Visit,
     VisitSubject,
 )
-from civicgrid.register.queries import house_address_text, house_tags
+from civicgrid.register.queries import (
+    address_parts,
+    house_address_text,
+    house_tags,
+    label_conditions,
+    search_start,
+)
 
 PICKER_LIMIT = 20
 
@@ -37,40 +43,56 @@ class HouseChoice:
     grid_id: int
 
 
+# From the index, the picker sorts at most this many matching houses (a broad term: type more).
+PICKER_POOL = 200
+
+
 def search_houses_for(
     session: Session, actor: Actor, q: str, *, limit: int = PICKER_LIMIT
 ) -> list[HouseChoice]:
-    """Houses in scope whose full address text (``幸福路12号院3号楼2单元501``) contains every
-    space-separated part of ``q``; at most ``limit``, by address. Empty ``q`` finds none."""
+    """Houses in scope whose full address text (``House.label``, ``幸福路12号院3号楼2单元501``)
+    contains every space-separated part of ``q``; at most ``limit``, by label. Empty ``q``
+    finds none.
+
+    A small scope (a grid worker's community, counted cheaply) is read whole and filtered (a
+    materialised CTE: PostgreSQL must not start from the trigram index of a frequent term); a
+    large one starts from the trigram index of the labels, takes at most ``PICKER_POOL``
+    matches in no order and sorts them (exactly the first by label whenever fewer match).
+    A large scope needs a part of at least ``rules.MIN_INDEXED_TERM`` characters (Invalid)."""
     access.require_role(actor, rules.READ_ROLES, "查看人房信息")
-    parts = [p for p in q.split() if p][:5]
+    parts = address_parts(q)
     if not parts:
         return []
-    text = Address.name + Building.name + House.unit + House.room
+    limit = max(1, min(limit, 100))
+    start = search_start(session, House.region_path, actor, parts)
+    if start is rules.SearchStart.SCOPE:
+        scoped = (
+            select(House.id, House.label, House.grid_id)
+            .where(access.scope_filter(House.region_path, actor))
+            .cte("scoped")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        stmt = (
+            select(scoped.c.id, scoped.c.label, scoped.c.grid_id)
+            .where(*label_conditions(scoped.c.label, parts))
+            .order_by(scoped.c.label, scoped.c.id)
+            .limit(limit)
+        )
+        return [HouseChoice(int(i), str(label), int(g)) for i, label, g in session.execute(stmt)]
     stmt = (
-        select(House.id, Address.name, Building.name, House.unit, House.room, House.grid_id)
-        .join(Building, Building.id == House.building_id)
-        .join(Address, Address.id == Building.address_id)
+        select(House.id, House.label, House.grid_id)
         .where(access.scope_filter(House.region_path, actor))
+        .where(*label_conditions(House.label, parts))
+        .limit(PICKER_POOL)
     )
-    for part in parts:
-        stmt = stmt.where(text.contains(part[:50], autoescape=True))
-    stmt = stmt.order_by(Address.name, Building.name, House.unit, House.room, House.id)
-    return [
-        HouseChoice(int(hid), house_address_text(a, b, u, r), int(g))
-        for hid, a, b, u, r, g in session.execute(stmt.limit(max(1, min(limit, 100))))
-    ]
+    found = sorted(session.execute(stmt), key=lambda row: (row[1], row[0]))
+    return [HouseChoice(int(i), str(label), int(g)) for i, label, g in found[:limit]]
 
 
 def house_label_for(session: Session, actor: Actor, house_id: int) -> HouseChoice:
     """One house in scope as the picker shows it (NotFound otherwise)."""
     house = access.get_for(session, House, house_id, actor)
-    a, b = session.execute(
-        select(Address.name, Building.name)
-        .join(Building, Building.address_id == Address.id)
-        .where(Building.id == house.building_id)
-    ).one()
-    return HouseChoice(house.id, house_address_text(a, b, house.unit, house.room), house.grid_id)
+    return HouseChoice(house.id, house.label, house.grid_id)
 
 
 def address_name_for(session: Session, actor: Actor, address_id: int) -> str:

@@ -67,18 +67,29 @@ class Building(Base):
 
 class House(Base):
     """A house or room (房屋) in a building: unit (单元, may be empty) and room number, floor
-    area, use, and whether it stands empty (空房)."""
+    area, use, and whether it stands empty (空房). ``label`` is its full address text
+    (address + building + unit + room, :func:`civicgrid.register.rules.house_label`), stored
+    so that the house picker and the residents search by address can match it through an
+    index; the use cases that create or change houses keep it (migration perf_0002)."""
 
     __tablename__ = "register_house"
     __table_args__ = (
         UniqueConstraint("building_id", "unit", "room"),
         Index("ix_register_house_region_path", "region_path"),
+        # Substring search over the label (PostgreSQL, pg_trgm); SQLite scans.
+        Index(
+            "ix_register_house_label_trgm",
+            "label",
+            postgresql_using="gin",
+            postgresql_ops={"label": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("register_building.id"))
     unit: Mapped[str] = mapped_column(String(20), default="")
     room: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200), default="", server_default="")
     area_m2: Mapped[float | None] = mapped_column(Float)
     use: Mapped[str] = mapped_column(String(16), default="residential")
     is_vacant: Mapped[bool] = mapped_column(default=False)

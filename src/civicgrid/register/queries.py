@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.auth.actor import Actor
+from civicgrid.errors import Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.register import access, idcard, rules
 from civicgrid.register.models import (
@@ -159,10 +160,9 @@ class ResidentSearch:
 # than 1,000" (the count of every match of a broad fragment such as a road name costs as much as
 # listing them all, hundreds of milliseconds on a city's register).
 RESIDENT_COUNT_CAP = 1000
-# Matching addresses are joined to their residents this many at a time at first (then four
-# times as many each round), so a broad fragment stops after the first page's addresses.
-ADDRESS_CHUNK = 1024
-ADDRESS_CHUNK_MAX = 8192
+# Typed address text: at most this many space-separated parts, each cut to this length.
+MAX_ADDRESS_PARTS = 5
+MAX_PART_LENGTH = 50
 
 
 def _resident_conditions(
@@ -191,55 +191,102 @@ def _resident_conditions(
     return conds
 
 
-def _residents_by_address(
-    session: Session, conds: Sequence[ColumnElement[bool]], fragment: str, wanted: int
-) -> tuple[list[int], bool]:
-    """Ids of the residents matching ``conds`` who currently live at an address whose name
-    contains ``fragment``, ordered by their first such address (by id), then by id; at most
-    ``wanted``, and whether there are more.
+def address_parts(text: str) -> list[str]:
+    """The space-separated parts of typed address text, each of which a house's label must
+    contain (``幸福路 3号楼 501``)."""
+    return [p[:MAX_PART_LENGTH] for p in text.split() if p][:MAX_ADDRESS_PARTS]
 
-    Addresses first: the matching addresses are read by id a chunk at a time (from the trigram
-    index ``ix_register_address_name_trgm`` on PostgreSQL when the fragment is narrow), and
-    their residents joined (building → house → current residence → resident, all by index)
-    until more than ``wanted`` residents are found or the addresses run out. A resident who
-    lives at two matching addresses is listed once, at the first."""
-    found: dict[int, None] = {}
-    size, last = ADDRESS_CHUNK, 0
-    while len(found) <= wanted:
-        # The next matching addresses by id (keyset): a broad fragment reads them in id order
-        # and stops, a narrow one takes them from the trigram index.
-        chunk = list(
-            session.scalars(
-                select(Address.id)
-                .where(Address.name.contains(fragment, autoescape=True), Address.id > last)
-                .order_by(Address.id)
-                .limit(size)
-            )
-        )
-        if not chunk:
-            break
-        rows = session.execute(
-            select(Building.address_id, Resident.id)
-            .join(House, House.building_id == Building.id)
-            .join(Residence, Residence.house_id == House.id)
-            .join(Resident, Resident.id == Residence.resident_id)
-            .where(Building.address_id.in_(chunk), Residence.to_on.is_(None), *conds)
-            .order_by(Building.address_id, Resident.id)
-        )
-        for _, resident_id in rows:
-            found.setdefault(int(resident_id))
-        if len(chunk) < size:
-            break
-        last, size = chunk[-1], min(size * 4, ADDRESS_CHUNK_MAX)
-    ids = list(found)
-    return ids[:wanted], len(ids) > wanted
+
+def label_conditions(column: Any, parts: Sequence[str]) -> list[ColumnElement[bool]]:
+    """``label LIKE '%part%'`` for every part (``%`` and ``_`` typed by a user stay literal):
+    the expression the trigram index ``ix_register_house_label_trgm`` covers."""
+    return [column.contains(p, autoescape=True) for p in parts]
 
 
 def _city_wide(actor: Actor) -> bool:
     """Whether the actor's scope is the whole territory (or a top-level region such as the
-    city, path ``/1/``): then most residents are in scope and the address is the narrow part."""
+    city, path ``/1/``): then it is large without counting."""
     scope = actor.scope
     return scope.is_global or any(p.count("/") == 2 for p in scope.minimal_paths())
+
+
+def scope_rows(session: Session, column: Any, actor: Actor) -> int | None:
+    """The cheap estimate of a scope's size: its rows in ``column``'s table counted up to
+    ``rules.SMALL_SCOPE_ROWS + 1`` through the region-path index (None when city-wide)."""
+    if _city_wide(actor):
+        return None
+    counted = (
+        select(column).where(access.scope_filter(column, actor)).limit(rules.SMALL_SCOPE_ROWS + 1)
+    )
+    return int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+
+
+def search_start(
+    session: Session, column: Any, actor: Actor, parts: list[str]
+) -> rules.SearchStart:
+    """Where a search by address text starts for this actor (``rules.address_search_start``);
+    Invalid with the message for the user when the term is too short for a large scope."""
+    try:
+        return rules.address_search_start(parts, scope_rows(session, column, actor))
+    except ValueError as exc:
+        raise Invalid(str(exc), detail={"field": "address"}) from exc
+
+
+def _residents_by_label(
+    session: Session,
+    conds: Sequence[ColumnElement[bool]],
+    parts: Sequence[str],
+    start: rules.SearchStart,
+    wanted: int,
+) -> tuple[list[int], bool]:
+    """Ids of the residents matching ``conds`` who currently live in a house whose label
+    contains every part, by id, at most ``wanted``, and whether there are more.
+
+    From the scope (``SearchStart.SCOPE``): the scope's current residences with their labels
+    are read whole (a materialised CTE, so that PostgreSQL does not start from the trigram
+    index of a frequent term and discard most of it) and filtered; exact. From the index: the
+    matching houses' current residents, read in no order and stopped after ``wanted`` + 1
+    distinct residents; exact and by id when there are at most ``wanted``, otherwise the first
+    ``wanted`` of those found (a broad term; the list says "more than 1,000")."""
+    current = (Residence.to_on.is_(None), *conds)
+    if start is rules.SearchStart.SCOPE:
+        scoped = (
+            select(Residence.resident_id.label("rid"), House.label.label("label"))
+            .join(House, House.id == Residence.house_id)
+            .join(Resident, Resident.id == Residence.resident_id)
+            .where(*current)
+            .cte("scoped")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        stmt = (
+            select(scoped.c.rid)
+            .where(*label_conditions(scoped.c.label, parts))
+            .distinct()
+            .order_by(scoped.c.rid)
+            .limit(wanted + 1)
+        )
+        ids = [int(i) for i in session.scalars(stmt)]
+        return ids[:wanted], len(ids) > wanted
+    found: dict[int, None] = {}
+    rows, fetch = 0, wanted + 1
+    while True:
+        stmt = (
+            select(Residence.resident_id)
+            .join(House, House.id == Residence.house_id)
+            .join(Resident, Resident.id == Residence.resident_id)
+            .where(*label_conditions(House.label, parts), *current)
+            .limit(fetch)
+        )
+        got = list(session.scalars(stmt))
+        rows = len(got)
+        found = dict.fromkeys(int(i) for i in got)
+        # Stop when the matches ran out or enough distinct residents were found; a resident
+        # with two matching current residences counts once, so read more rows then.
+        if rows < fetch or len(found) > wanted:
+            break
+        fetch *= 2
+    ids = sorted(found)
+    return ids[:wanted], len(ids) > wanted
 
 
 def search_residents_for(
@@ -252,31 +299,28 @@ def search_residents_for(
     offset: int = 0,
 ) -> tuple[Sequence[Resident], int]:
     """Residents in scope matching ``criteria`` (exact ID number and phone through the keyed
-    hash; name by prefix; tag by code or name; address by text), a page of them and their
-    number: exact up to :data:`RESIDENT_COUNT_CAP`, ``RESIDENT_COUNT_CAP + 1`` meaning "more".
+    hash; name by prefix; tag by code or name; address: every space-separated part in the
+    full address text of a current house, ``幸福路12号院3号楼2单元501``), a page of them by id
+    and their number: exact up to :data:`RESIDENT_COUNT_CAP`, ``RESIDENT_COUNT_CAP + 1``
+    meaning "more".
 
-    By id; with an address and a city-wide scope, by the first matching address and then by
-    id (addresses first keeps a search for a road name fast over a city's register, see
-    :func:`_residents_by_address`); a narrower scope (a street, a community) starts from its
-    own residents instead, by id."""
+    With an address, the search starts from the scope when it is small (a community, counted
+    cheaply) or an ID number or phone is given, else from the trigram index of the house labels
+    (:func:`_residents_by_label`); a large scope needs a part of at least
+    ``rules.MIN_INDEXED_TERM`` characters (Invalid otherwise)."""
     access.require_role(actor, rules.READ_ROLES, "查看人房信息")
     limit = _limit(limit)
     conds = _resident_conditions(actor, criteria, cipher)
-    fragment = criteria.address.strip()
-    if fragment and not _city_wide(actor):
-        conds.append(
-            Resident.id.in_(
-                select(Residence.resident_id)
-                .join(House, House.id == Residence.house_id)
-                .join(Building, Building.id == House.building_id)
-                .join(Address, Address.id == Building.address_id)
-                .where(Residence.to_on.is_(None))
-                .where(Address.name.contains(fragment, autoescape=True))
-            )
+    parts = address_parts(criteria.address)
+    if parts:
+        exact_key = bool(criteria.id_no or criteria.phone)
+        start = (
+            rules.SearchStart.SCOPE
+            if exact_key
+            else search_start(session, Resident.region_path, actor, parts)
         )
-    elif fragment:
         wanted = max(RESIDENT_COUNT_CAP, offset + limit)
-        ids, more = _residents_by_address(session, conds, fragment, wanted)
+        ids, more = _residents_by_label(session, conds, parts, start, wanted)
         page_ids = ids[offset : offset + limit]
         found = select(Resident).where(Resident.id.in_(page_ids))
         by_id = {r.id: r for r in session.scalars(found)}
@@ -332,8 +376,8 @@ class ResidentDetail:
 
 
 def house_address_text(address: str, building: str, unit: str, room: str) -> str:
-    """``幸福路12号院3号楼2单元501``."""
-    return f"{address}{building}{unit}{room}"
+    """``幸福路12号院3号楼2单元501`` (:func:`rules.house_label`)."""
+    return rules.house_label(address, building, unit, room)
 
 
 def resident_detail_for(session: Session, actor: Actor, resident_id: int) -> ResidentDetail:

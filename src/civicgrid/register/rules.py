@@ -193,3 +193,39 @@ def reason_problem(reason: str) -> str | None:
     if len(reason.strip()) < MIN_REASON_LENGTH:
         return f"查看完整信息必须填写事由（至少 {MIN_REASON_LENGTH} 个字）"
     return None
+
+
+def house_label(address: str, building: str, unit: str, room: str) -> str:
+    """A house's full address text, ``幸福路12号院3号楼2单元501``: what the picker shows and
+    what searches by address match (stored as ``House.label``)."""
+    return f"{address}{building}{unit}{room}"
+
+
+# Searches by address text (the house picker, residents by address) choose where to start by
+# a cheap estimate: the rows of the actor's scope are counted up to SMALL_SCOPE_ROWS; a scope
+# that small (a grid worker's community) is read whole and filtered, a larger one (a street,
+# the city) starts from the trigram index of the house labels, which needs a term of at least
+# MIN_INDEXED_TERM characters (shorter ones have no trigram and would scan every house).
+SMALL_SCOPE_ROWS = 5000
+MIN_INDEXED_TERM = 3
+
+
+class SearchStart(StrEnum):
+    """Where a search by address text starts."""
+
+    SCOPE = "scope"
+    INDEX = "index"
+
+
+def address_search_start(parts: list[str], scope_rows: int | None) -> SearchStart:
+    """Where to start for these typed parts, given the scope's rows counted up to
+    ``SMALL_SCOPE_ROWS + 1`` (None: the whole city, not counted). Raises ValueError with the
+    message for the user when the scope is large and no part is long enough for the index."""
+    if scope_rows is not None and scope_rows <= SMALL_SCOPE_ROWS:
+        return SearchStart.SCOPE
+    if max((len(p) for p in parts), default=0) < MIN_INDEXED_TERM:
+        raise ValueError(
+            f"查找范围较大，地址请至少输入 {MIN_INDEXED_TERM} 个连续的字"
+            "（如「幸福路」「12号院」「3号楼」）"
+        )
+    return SearchStart.INDEX

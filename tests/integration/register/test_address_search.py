@@ -1,7 +1,9 @@
-"""Substring search over standard addresses (the address list and residents by address): every
-fragment matches literally — ``%`` and ``_`` in the typed text are characters, not wildcards —
-on SQLite and PostgreSQL; on PostgreSQL the query's expression is the one the trigram index
-(migration search_0001) covers, so the planner can answer it from the index."""
+"""Substring search over standard addresses (the address list) and residents by address (the
+full address text of their current house, ``House.label``): every fragment matches literally —
+``%`` and ``_`` in the typed text are characters, not wildcards — on SQLite and PostgreSQL; on
+PostgreSQL the queries' expressions are the ones the trigram indexes (migrations search_0001,
+perf_0002) cover. Residents by address give the same answer whether the search starts from the
+actor's scope (a small one) or from the index (a large one)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from tests.builders.auth import SYSTEM, MiniTerritory
 from tests.builders.register import actor_at, cipher, make_house, make_resident
 
 from civicgrid.auth.roles import Role
-from civicgrid.register import queries, service
-from civicgrid.register.models import Address, Building, House, Resident
+from civicgrid.errors import Invalid
+from civicgrid.register import queries, rules, service
+from civicgrid.register.models import Address, Building, House, Residence, Resident
 from civicgrid.register.queries import ResidentSearch
 
 NAMES = (
@@ -96,30 +99,21 @@ def test_postgresql_answers_the_address_search_from_the_trigram_index(
     assert {a.name for a in session.scalars(stmt)} == {"幸福路12号院"}
 
 
-# --- residents by address: addresses first, a chunk of addresses at a time ---------------------
+# --- residents by address: from the scope or from the index, the same answer ------------------
 
 STREETS = ("幸福路1号", "幸福路2号", "和平里3号", "幸福路4号院", "阳光花园5期")
 
 
-def _address_of(session: Session, house: House) -> int:
-    return session.get_one(Building, house.building_id).address_id
-
-
-def _residents_at_addresses(
-    session: Session, now: datetime, territory: MiniTerritory
-) -> dict[int, list[int]]:
-    """Three residents per address name in turn over grids A1 and A2 (an address is a name in a
-    grid: ids by address id), and one who moved from 幸福路1号 to 和平里3号 (listed at the new
-    address only)."""
-    by_address: dict[int, list[int]] = {}
+def _residents_at_addresses(session: Session, now: datetime, territory: MiniTerritory) -> None:
+    """Three residents per address name in turn over grids A1 and A2, and one who moved from
+    幸福路1号 to 和平里3号 (found at the new address only)."""
     n = 0
     for round_ in range(3):
         for i, name in enumerate(STREETS):
             grid = territory.GRID_A1 if (i + round_) % 2 == 0 else territory.GRID_A2
             house = make_house(session, grid_code=grid, now=now, address=name, room=f"{round_}0{i}")
             n += 1
-            resident = make_resident(session, house=house, now=now, name=f"居民{n}", phone="")
-            by_address.setdefault(_address_of(session, house), []).append(resident.id)
+            make_resident(session, house=house, now=now, name=f"居民{n}", phone="")
     first = make_house(session, grid_code=territory.GRID_A1, now=now, address="幸福路1号", room="9")
     moved = make_resident(session, house=first, now=now, name="搬家", phone="")
     target = make_house(
@@ -129,56 +123,61 @@ def _residents_at_addresses(
         session, resident_id=moved.id, house_id=target.id, kind="自住",
         on=now.date(), actor=SYSTEM, now=now,
     )  # fmt: skip
-    by_address[_address_of(session, target)].append(moved.id)
-    return by_address
 
 
-def _expected_residents(
-    session: Session,
-    by_address: dict[int, list[int]],
-    q: str,
-    actor_path: str,
-    *,
-    by_address_first: bool = True,
-) -> list[int]:
-    """The rule read plainly: residents in scope at a matching address; by address (by id),
-    then by resident id (a city-wide scope), or by id (a narrower one)."""
-    addresses = session.scalars(select(Address).order_by(Address.id)).all()
-    out: list[int] = []
-    for address in addresses:
-        if q not in address.name:
-            continue
-        for rid in sorted(by_address.get(address.id, [])):
-            resident = session.get_one(Resident, rid)
-            if resident.region_path.startswith(actor_path) and rid not in out:
-                out.append(rid)
-    return out if by_address_first else sorted(out)
+def _expected_residents(session: Session, q: str, actor_path: str) -> list[int]:
+    """The rule read plainly: residents in scope with a current residence in a house whose
+    full address text (address, building, unit, room) contains every part of ``q``, by id."""
+    out: set[int] = set()
+    for residence in session.scalars(select(Residence).where(Residence.to_on.is_(None))):
+        house = session.get_one(House, residence.house_id)
+        building = session.get_one(Building, house.building_id)
+        address = session.get_one(Address, building.address_id)
+        text_ = address.name + building.name + house.unit + house.room
+        resident = session.get_one(Resident, residence.resident_id)
+        if all(p in text_ for p in q.split()) and resident.region_path.startswith(actor_path):
+            out.add(resident.id)
+    return sorted(out)
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 1024])
-@pytest.mark.parametrize("where", ["CITY", "GRID_A1"])
-def test_residents_by_address_in_address_order_for_every_chunk_size(
+STARTS = [
+    ("CITY", "index"),
+    ("GRID_A1", "scope"),
+    ("GRID_A1", "index"),
+    ("STREET_A", "index"),
+    ("STREET_A", "scope"),
+]
+
+
+@pytest.mark.parametrize(("where", "start"), STARTS)
+def test_residents_by_address_the_same_from_scope_or_index(
     session: Session,
     now: datetime,
     territory: MiniTerritory,
     monkeypatch: pytest.MonkeyPatch,
-    chunk: int,
     where: str,
+    start: str,
 ) -> None:
-    by_address = _residents_at_addresses(session, now, territory)
-    monkeypatch.setattr(queries, "ADDRESS_CHUNK", chunk)
+    _residents_at_addresses(session, now, territory)
+    if start == "index":  # every scope counts as large
+        monkeypatch.setattr(rules, "SMALL_SCOPE_ROWS", 0)
     actor = actor_at(territory, getattr(territory, where), Role.ADMIN)
     path = territory.region(getattr(territory, where)).path
-    for q in ("幸福路", "号", "和平里3号", "阳光", "不存在"):
-        expected = _expected_residents(
-            session, by_address, q, path, by_address_first=where == "CITY"
-        )
+    for q in (
+        "幸福路",
+        "幸福路1号3号楼",
+        "号楼 2单元 00",
+        "和平里3号",
+        "阳光花园",
+        "不存在的路",
+        "1_2号",
+    ):
+        expected = _expected_residents(session, q, path)
         rows, total = queries.search_residents_for(
             session, actor, ResidentSearch(address=q), cipher=cipher(), limit=500
         )
         assert [r.id for r in rows] == expected, q
         assert total == len(expected), q
-        # Page by page, the same order.
         paged: list[int] = []
         for offset in range(0, len(expected) + 2, 2):
             page, page_total = queries.search_residents_for(
@@ -188,50 +187,96 @@ def test_residents_by_address_in_address_order_for_every_chunk_size(
             assert page_total == total
             paged.extend(r.id for r in page)
         assert paged == expected, q
-    # Not vacuous: the grid worker's scope leaves residents of grid A2 out.
-    assert where == "CITY" or len(_expected_residents(session, by_address, "号", path)) < 16
+    # Not vacuous: the grid's scope leaves residents of grid A2 out.
+    assert where != "GRID_A1" or len(_expected_residents(session, "幸福路", path)) < len(
+        _expected_residents(session, "幸福路", "/")
+    )
+
+
+def test_a_short_term_needs_a_small_scope(
+    session: Session, now: datetime, territory: MiniTerritory
+) -> None:
+    _residents_at_addresses(session, now, territory)
+    worker = actor_at(territory, territory.GRID_A1, Role.GRID_WORKER)
+    path = territory.region(territory.GRID_A1).path
+    rows, total = queries.search_residents_for(
+        session, worker, ResidentSearch(address="1号"), cipher=cipher(), limit=500
+    )
+    assert [r.id for r in rows] == _expected_residents(session, "1号", path)
+    admin = actor_at(territory, territory.CITY, Role.ADMIN)
+    with pytest.raises(Invalid, match="至少输入 3 个"):
+        queries.search_residents_for(session, admin, ResidentSearch(address="1号"), cipher=cipher())
+    # An exact key (phone, ID number) makes any term cheap: the search starts from it.
+    house = make_house(session, grid_code=territory.GRID_A2, now=now, address="幸福路2号")
+    someone = make_resident(session, house=house, now=now, name="孙丽", phone="13966667777")
+    rows, total = queries.search_residents_for(
+        session, admin, ResidentSearch(address="2号", phone="13966667777"), cipher=cipher()
+    )
+    assert ([r.id for r in rows], total) == ([someone.id], 1)
 
 
 def test_address_with_other_criteria(
     session: Session, now: datetime, territory: MiniTerritory
 ) -> None:
-    by_address = _residents_at_addresses(session, now, territory)
+    _residents_at_addresses(session, now, territory)
     admin = actor_at(territory, territory.CITY, Role.ADMIN)
     rows, total = queries.search_residents_for(
         session, admin, ResidentSearch(address="幸福路", name="居民1"), cipher=cipher()
     )
     wanted = [
         rid
-        for rid in _expected_residents(session, by_address, "幸福路", "/")
+        for rid in _expected_residents(session, "幸福路", "/")
         if session.get_one(Resident, rid).name.startswith("居民1")
     ]
     assert [r.id for r in rows] == wanted
     assert total == len(wanted) > 0
 
 
+@pytest.mark.parametrize("start", ["scope", "index"])
 def test_counts_stop_at_the_cap(
-    session: Session, now: datetime, territory: MiniTerritory, monkeypatch: pytest.MonkeyPatch
+    session: Session,
+    now: datetime,
+    territory: MiniTerritory,
+    monkeypatch: pytest.MonkeyPatch,
+    start: str,
 ) -> None:
-    by_address = _residents_at_addresses(session, now, territory)
-    admin = actor_at(territory, territory.CITY, Role.ADMIN)
+    _residents_at_addresses(session, now, territory)
     monkeypatch.setattr(queries, "RESIDENT_COUNT_CAP", 4)
-    expected = _expected_residents(session, by_address, "幸福路", "/")
+    if start == "index":
+        monkeypatch.setattr(rules, "SMALL_SCOPE_ROWS", 0)
+    district = actor_at(territory, territory.STREET_A, Role.ADMIN)
+    expected = _expected_residents(session, "幸福路", "/")
     assert len(expected) > 5
     rows, total = queries.search_residents_for(
-        session, admin, ResidentSearch(address="幸福路"), cipher=cipher(), limit=3
+        session, district, ResidentSearch(address="幸福路"), cipher=cipher(), limit=3
     )
-    assert ([r.id for r in rows], total) == (expected[:3], 5)  # 5 = "more than 4"
-    rows, total = queries.search_residents_for(
-        session, admin, ResidentSearch(address="幸福路"), cipher=cipher(), limit=3, offset=6
-    )
-    assert [r.id for r in rows] == expected[6:9]
+    # More than the cap: "more than 4", a page of three of the matches, by id.
     assert total == 5
+    ids = [r.id for r in rows]
+    assert ids == sorted(ids)
+    assert set(ids) <= set(expected)
+    assert len(ids) == 3
+    if start == "scope":  # read whole: the first by id
+        assert ids == expected[:3]
     rows, total = queries.search_residents_for(
-        session, admin, ResidentSearch(name="居民"), cipher=cipher(), limit=2
-    )
-    assert total == 5
-    assert len(rows) == 2
-    rows, total = queries.search_residents_for(
-        session, admin, ResidentSearch(address="阳光"), cipher=cipher()
+        session, district, ResidentSearch(address="阳光花园"), cipher=cipher()
     )
     assert total == 3
+    rows, total = queries.search_residents_for(
+        session, district, ResidentSearch(name="居民"), cipher=cipher(), limit=2
+    )
+    assert (total, len(rows)) == (5, 2)
+
+
+def test_postgresql_answers_the_house_label_search_from_the_trigram_index(
+    session: Session, now: datetime, territory: MiniTerritory
+) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the trigram index exists on PostgreSQL only")
+    _residents_at_addresses(session, now, territory)
+    stmt = select(House.id).where(*queries.label_conditions(House.label, ["幸福路1号3号楼"]))
+    sql = str(stmt.compile(dialect=session.get_bind().dialect,
+                           compile_kwargs={"literal_binds": True}))  # fmt: skip
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(str(r[0]) for r in session.connection().exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_register_house_label_trgm" in plan, plan

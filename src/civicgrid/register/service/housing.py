@@ -128,11 +128,14 @@ def _add_house(
     actor: Actor,
     now: datetime,
 ) -> House:
-    """The house row with the building's grid, audited. Joins the caller's transaction."""
+    """The house row with the building's grid and its label, audited. Joins the caller's
+    transaction."""
+    address = session.get_one(Address, building.address_id)
     house = House(
         building_id=building.id,
         unit=unit,
         room=room,
+        label=rules.house_label(address.name, building.name, unit, room),
         area_m2=area_m2,
         use=use.value,
         is_vacant=is_vacant,
@@ -238,6 +241,10 @@ def update_house(
     changed = [key for key, value in new.items() if getattr(house, key) != value]
     for key, value in new.items():
         setattr(house, key, value)
+    if "unit" in changed or "room" in changed:
+        building = session.get_one(Building, house.building_id)
+        address = session.get_one(Address, building.address_id)
+        house.label = rules.house_label(address.name, building.name, unit, room)
     session.flush()
     audit(session, actor, "house.update", "house", house.id, now, fields=changed)
     return house

@@ -58,19 +58,19 @@ REVEAL_USED = "已查看，请重新申请：完整身份信息只显示一次�
 
 def pick_house(
     session: Session, actor: Actor, chosen: str, typed: str
-) -> tuple[int | None, list[lookups.HouseChoice]]:
+) -> tuple[int | None, list[lookups.HouseChoice], str]:
     """The house a form names: the picker's id, or the one house the typed text finds (the
-    form without JavaScript); otherwise None and the candidates to choose from."""
+    form without JavaScript); otherwise None, the candidates to choose from and the message
+    for the house field."""
     if chosen.strip().isdigit():
-        return int(chosen), []
-    found = lookups.search_houses_for(session, actor, typed, limit=10)
+        return int(chosen), [], ""
+    try:
+        found = lookups.search_houses_for(session, actor, typed, limit=10)
+    except Invalid as exc:
+        return None, [], exc.message
     if len(found) == 1:
-        return found[0].id, []
-    return None, found
-
-
-def _house_refusal(candidates: list[lookups.HouseChoice]) -> FieldErrors:
-    return {"house": MANY_HOUSES if candidates else NO_HOUSE}
+        return found[0].id, [], ""
+    return None, found, MANY_HOUSES if found else NO_HOUSE
 
 
 def _detail_context(
@@ -180,11 +180,11 @@ def create_resident(
     """Register the person; a repeated post of the same form shows the first result."""
     tags = [t for t in tags or [] if t]
     kept = dict(form, tags_list="\n".join(tags))
-    house_id, candidates = pick_house(
+    house_id, candidates, refusal = pick_house(
         session, actor, form.get("house", ""), form.get("house_q", "")
     )
     if house_id is None:
-        return _new_page(request, session, actor, kept, _house_refusal(candidates), candidates, 422)
+        return _new_page(request, session, actor, kept, {"house": refusal}, candidates, 422)
     try:
         from_on = parse_day(form.get("from_on", ""), "from_on")
     except Invalid as exc:
@@ -337,12 +337,12 @@ def move(
     request: Request, resident_id: int, actor: PageActor, session: DbSession, now: Now, form: Form
 ) -> Response:
     """迁居: end the current residence and start one in the chosen house."""
-    house_id, candidates = pick_house(
+    house_id, candidates, refusal = pick_house(
         session, actor, form.get("house", ""), form.get("house_q", "")
     )
     errors: FieldErrors = {}
     if house_id is None:
-        errors = _house_refusal(candidates)
+        errors = {"house": refusal}
     else:
         try:
             service.move_resident(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from civicgrid.deps import DbSession
+from civicgrid.errors import Invalid
 from civicgrid.register import queries as register_queries
 from civicgrid.register.rules import READ_ROLES, WRITE_ROLES
 from civicgrid.territory import queries as territory_queries
@@ -58,9 +59,13 @@ def register_search(
     criteria = register_queries.ResidentSearch(
         name=name, id_no=id_no, phone=phone, tag=tag, address=address
     )
-    residents, total = register_queries.search_residents_for(
-        session, actor, criteria, cipher=cipher, limit=PAGE_SIZE, offset=offset
-    )
+    error = ""
+    try:
+        residents, total = register_queries.search_residents_for(
+            session, actor, criteria, cipher=cipher, limit=PAGE_SIZE, offset=offset
+        )
+    except Invalid as exc:  # a term too short for a large scope: say so above the list
+        residents, total, error = [], 0, exc.message
     ids = [r.id for r in residents]
     tags = register_queries.resident_tags(session, ids)
     grids = territory_queries.regions_by_ids(session, {r.grid_id for r in residents})
@@ -86,6 +91,7 @@ def register_search(
             "lines": lines,
             "total": min(total, register_queries.RESIDENT_COUNT_CAP),
             "total_capped": total > register_queries.RESIDENT_COUNT_CAP,
+            "error": error,
             "offset": offset,
             "page_size": PAGE_SIZE,
             "query": query,
@@ -94,4 +100,5 @@ def register_search(
             "can_write": actor.has_role(*WRITE_ROLES),
         },
         fragment="register/_results.html",
+        status_code=422 if error else 200,
     )
