@@ -109,9 +109,10 @@ def test_the_excel_export_opens_and_has_one_row_per_problem(
     rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][0] == "每月一题候选问题 · 朝阳区 · 2026年11月"
     assert rows[1][0] == "月份：2026年11月"
-    assert rows[2][0] == "序号"
-    assert len(rows) == 4
-    assert (rows[3][0], rows[3][2], rows[3][5], rows[3][6]) == (1, 3, 1, "建外街道（3）")
+    assert str(rows[2][0]).startswith("候选问题取自 ")  # when the hot problems were mined
+    assert rows[3][0] == "序号"
+    assert len(rows) == 5
+    assert (rows[4][0], rows[4][2], rows[4][5], rows[4][6]) == (1, 3, 1, "建外街道（3）")
 
 
 def test_a_district_outside_the_scope_is_refused_and_not_offered(
@@ -227,7 +228,7 @@ def test_the_leader_sets_a_candidate_as_the_month_s_topic(
     assert r.headers["location"].endswith("done=adopt")
     shown = client.get(r.headers["location"])
     assert "已设为本月一题，候选问题的诉求已关联到治理任务。" in shown.text
-    assert "2026年11月主题：<strong>夜间施工噪音</strong>（全市已立项 1 个问题" in shown.text
+    assert "2026年11月主题：<strong>夜间施工噪音</strong>（本区已立项 1 个问题" in shown.text
     task = session.scalars(select(GovernanceTask)).one()
     assert f"已设为本月一题</strong>（治理任务 #{task.id}，已立项）" in shown.text
     assert 'action="/dashboard/monthly-topic/adopt"' not in shown.text

@@ -27,15 +27,18 @@ from civicgrid.db import Base, UTCDateTime
 
 
 class MonthlyTopic(Base):
-    """每月一题: the theme of one month (DOMAIN §1.7). Each month has one theme and 2–3
-    concrete problems, each adopted as a :class:`GovernanceTask` with a lead department."""
+    """每月一题: the theme of one month (DOMAIN §1.7) for the whole city (``region_path`` "")
+    or for one district (its materialised path). Each topic has one theme and 2–3 concrete
+    problems, each adopted as a :class:`GovernanceTask` with a lead department; the districts'
+    topics of a month and the city's do not clash."""
 
     __tablename__ = "insight_monthly_topic"
-    __table_args__ = (UniqueConstraint("year", "month"),)
+    __table_args__ = (UniqueConstraint("year", "month", "region_path"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)
+    region_path: Mapped[str] = mapped_column(String(255), default="", server_default="")
     theme: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -52,6 +52,7 @@ class Area:
     code: str
     name: str
     level: str = DISTRICT
+    path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ def monthly_brief_for(
     region = territory_queries.get_region_for(session, actor, area_code)
     if region.level not in AREA_LEVELS:
         raise NotFound(f"“{area_code}”不是您数据范围内的区或街道")
-    area = Area(region.code, region.name, region.level)
+    area = Area(region.code, region.name, region.level, region.path)
     district = insight_service.district_hotspots(
         session,
         period=period,
@@ -248,8 +249,9 @@ class Adopted:
 
 @dataclass(frozen=True, slots=True)
 class MonthTopic:
-    """The month's topic as the brief shows it: the theme ("" before the first adoption), the
-    active tasks of the month, and the brief's candidates adopted (by label)."""
+    """The month's topic of the brief's district as the brief shows it: the theme ("" before
+    the first adoption), the topic's active tasks, and the brief's candidates adopted (by
+    label)."""
 
     theme: str
     active_tasks: int
@@ -261,9 +263,14 @@ class MonthTopic:
 
 
 def month_topic_for(session: Session, brief: MonthlyBrief) -> MonthTopic:
-    """The month's topic and which of ``brief``'s candidates were adopted under it (a
-    cancelled task no longer counts)."""
-    topic = insight_queries.find_topic(session, brief.period.first.year, brief.period.first.month)
+    """The month's topic of the district of ``brief``'s area and which of the candidates were
+    adopted under it (a cancelled task no longer counts)."""
+    topic = insight_queries.find_topic(
+        session,
+        brief.period.first.year,
+        brief.period.first.month,
+        analysis.district_path(brief.area.path),
+    )
     if topic is None:
         return MonthTopic("", 0, {})
     active = [t for t in topic.tasks if t.status != TaskStatus.CANCELLED.value]
@@ -288,8 +295,9 @@ def adopt_candidate(
     now: datetime,
 ) -> GovernanceTask:
     """设为本月一题: adopt the candidate ``label`` of ``brief`` (computed for ``actor`` just
-    before, outside this transaction: mining takes seconds) as a governance task of the brief's
-    month, with its evidence (:func:`evidence`), its area as the task's region and its member
+    before, outside this transaction) as a governance task of the brief's month under the topic
+    of the brief's district (not the city-wide topic: districts' topics do not clash), with its
+    evidence (:func:`evidence`), its area as the task's region and its member
     appeals linked. The governance rules apply (:func:`civicgrid.insight.service.add_task`:
     leaders and admins, the month's theme, at most three problems). Conflict when the candidate
     is no longer among the brief's (the appeals changed) or was adopted already (one task per
@@ -316,6 +324,7 @@ def adopt_candidate(
             lead_department_code=lead_department_code,
             problem_key=key,
             region_code=brief.area.code,
+            district_topic=True,
             source_stats=evidence(brief, chosen),
         ),
         actor=actor,

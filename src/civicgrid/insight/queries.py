@@ -20,9 +20,16 @@ from civicgrid.insight.models import GovernanceTask, HotspotSnapshot, MonthlyTop
 # --- own tables ----------------------------------------------------------------------------
 
 
-def find_topic(session: Session, year: int, month: int) -> MonthlyTopic | None:
+def find_topic(
+    session: Session, year: int, month: int, region_path: str = ""
+) -> MonthlyTopic | None:
+    """The month's topic of the district ``region_path`` ("": the city-wide topic)."""
     return session.scalar(
-        select(MonthlyTopic).where(MonthlyTopic.year == year, MonthlyTopic.month == month)
+        select(MonthlyTopic).where(
+            MonthlyTopic.year == year,
+            MonthlyTopic.month == month,
+            MonthlyTopic.region_path == region_path,
+        )
     )
 
 

@@ -24,7 +24,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.db import use_case
 from civicgrid.errors import Conflict, Forbidden, Invalid, NotFound
-from civicgrid.insight import governance, hotspots, queries, snapshots, trends
+from civicgrid.insight import analysis, governance, hotspots, queries, snapshots, trends
 from civicgrid.insight.governance import MAX_TASKS_PER_TOPIC, TaskStatus
 from civicgrid.insight.models import (
     GovernanceTask,
@@ -73,6 +73,9 @@ class NewTask:
     problem_key: str = ""
     category: str = ""
     region_code: str | None = None
+    district_topic: bool = False
+    """Adopt under the topic of the district of ``region_code`` (required then) instead of the
+    city-wide topic."""
     source_stats: dict[str, Any] = field(default_factory=dict)
     milestones: Sequence[tuple[str, date]] = ()
 
@@ -118,13 +121,20 @@ def add_task(session: Session, *, data: NewTask, actor: Actor, now: datetime) ->
     region_path = ""
     if data.region_code:
         region_path = territory_queries.get_region_for(session, actor, data.region_code).path
-    topic = queries.find_topic(session, data.year, data.month)
+    elif data.district_topic:
+        raise Invalid("区级每月一题需要指定区域")
+    topic_path = analysis.district_path(region_path) if data.district_topic else ""
+    if data.district_topic and not topic_path:
+        raise Invalid("区级每月一题的区域须在某个区内")
+    scope = "本区" if topic_path else "全市"
+    topic = queries.find_topic(session, data.year, data.month, topic_path)
     if topic is None:
         if not theme:
             raise Invalid("本月尚未确定主题：请填写本月主题")
         topic = MonthlyTopic(
             year=data.year,
             month=data.month,
+            region_path=topic_path,
             theme=theme,
             created_at=now,
             created_by_user_id=actor.user_id,
@@ -132,11 +142,11 @@ def add_task(session: Session, *, data: NewTask, actor: Actor, now: datetime) ->
         session.add(topic)
         session.flush()
     elif theme and theme != topic.theme:
-        raise Conflict(f"{data.year}年{data.month}月的主题已定为“{topic.theme}”")
+        raise Conflict(f"{scope}{data.year}年{data.month}月的主题已定为“{topic.theme}”")
     active = [t for t in topic.tasks if t.status != TaskStatus.CANCELLED.value]
     if len(active) >= MAX_TASKS_PER_TOPIC:
         raise Conflict(
-            f"{data.year}年{data.month}月已有 {len(active)} 个治理问题（每月最多 "
+            f"{scope}{data.year}年{data.month}月已有 {len(active)} 个治理问题（每月最多 "
             f"{MAX_TASKS_PER_TOPIC} 个）"
         )
     task = GovernanceTask(
@@ -178,6 +188,7 @@ def add_task(session: Session, *, data: NewTask, actor: Actor, now: datetime) ->
         detail={
             "year": data.year,
             "month": data.month,
+            "topic_region_path": topic_path,
             "title": title,
             "lead_department_id": lead.id,
             "co_department_ids": co_ids,

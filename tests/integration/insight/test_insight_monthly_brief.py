@@ -307,6 +307,8 @@ def test_a_full_month_refuses_a_fourth_problem(
                 theme="城市管理",
                 title=f"问题{title}",
                 lead_department_code=MiniTerritory.DEPARTMENT,
+                region_code=MiniTerritory.STREET_A,  # the street's district: 朝阳区
+                district_topic=True,
             ),
             actor=leader,
             now=now,
@@ -440,3 +442,87 @@ def test_a_snapshot_stored_before_the_brief_fields_is_mined_again(
 
     assert brief.computed_at == now + timedelta(minutes=1)
     assert brief.candidates[0].trend == (1, 2, 0)
+
+
+# --- each district has its own topic ---------------------------------------------------------
+
+
+def test_districts_topics_do_not_clash_and_the_city_wide_topic_stays(
+    session: Session, world: World, now: datetime
+) -> None:
+    build(session, world, now)
+    leader = world.actor("leader")
+    for code, title, theme in (
+        (MiniTerritory.STREET_B, "中关村施工噪音", "施工噪音"),
+        (None, "全市问题", "全市主题"),
+    ):
+        insight_service.adopt_task(
+            session,
+            data=insight_service.NewTask(
+                year=2026,
+                month=11,
+                theme=theme,
+                title=title,
+                lead_department_code=MiniTerritory.DEPARTMENT,
+                region_code=code,
+                district_topic=code is not None,
+            ),
+            actor=leader,
+            now=now,
+        )
+    brief = _brief(session, world, MiniTerritory.DISTRICT_A, now)
+    assert briefs.month_topic_for(session, brief) == briefs.MonthTopic("", 0, {})
+
+    task = briefs.adopt_candidate(
+        session,
+        brief=brief,
+        label=brief.candidates[0].label,
+        theme="路灯与噪音",  # another theme than district B's and the city's
+        lead_department_code=MiniTerritory.DEPARTMENT,
+        actor=leader,
+        now=now,
+    )
+
+    district_a = world.territory.region(MiniTerritory.DISTRICT_A).path
+    district_b = world.territory.region(MiniTerritory.DISTRICT_B).path
+    assert (task.topic.region_path, task.topic.theme) == (district_a, "路灯与噪音")
+    themes = {
+        path: queries.find_topic(session, 2026, 11, path) for path in ("", district_a, district_b)
+    }
+    assert {p: (t.theme, len(t.tasks)) for p, t in themes.items() if t is not None} == {
+        "": ("全市主题", 1),
+        district_a: ("路灯与噪音", 1),
+        district_b: ("施工噪音", 1),
+    }
+    assert briefs.month_topic_for(session, brief).theme == "路灯与噪音"
+    other = _brief(session, world, MiniTerritory.DISTRICT_B, now)
+    assert briefs.month_topic_for(session, other).theme == "施工噪音"
+    with pytest.raises(Conflict, match="本区2026年11月的主题已定为“施工噪音”"):
+        insight_service.adopt_task(
+            session,
+            data=insight_service.NewTask(
+                year=2026,
+                month=11,
+                theme="别的主题",
+                title="又一个问题",
+                lead_department_code=MiniTerritory.DEPARTMENT,
+                region_code=MiniTerritory.DISTRICT_B,
+                district_topic=True,
+            ),
+            actor=leader,
+            now=now,
+        )
+    with pytest.raises(Invalid, match="区级每月一题需要指定区域"):
+        insight_service.adopt_task(
+            session,
+            data=insight_service.NewTask(
+                year=2026,
+                month=11,
+                theme="",
+                title="无区域",
+                lead_department_code=MiniTerritory.DEPARTMENT,
+                district_topic=True,
+            ),
+            actor=leader,
+            now=now,
+        )
