@@ -79,7 +79,19 @@ def test_a_refused_report_focuses_the_field_and_keeps_the_choice(
     screenshot(page, "grid-report-refused-phone")
 
 
-def test_the_community_map_has_labels_a_legend_and_a_measure(
+_LABELS_APART = """() => {
+  const boxes = Array.from(document.querySelectorAll('#community-map .map-label'))
+    .filter((l) => getComputedStyle(l).display !== 'none')
+    .map((l) => l.getBoundingClientRect());
+  let clashes = 0;
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) clashes++;
+  }));
+  return {shown: boxes.length, clashes: clashes};
+}"""
+
+
+def test_the_community_map_walks_down_with_labels_apart_a_legend_and_a_measure(
     browser: Browser, live_server: LiveServer, demo_city: DemoCity
 ) -> None:
     from playwright.sync_api import expect
@@ -90,8 +102,32 @@ def test_the_community_map_has_labels_a_legend_and_a_measure(
         page.goto(f"{live_server.url}/community-map?measure=open")
         expect(page.locator("h1")).to_contain_text("未办结诉求")
         expect(page.locator("#map-legend")).to_be_visible()
+        expect(page.locator("#community-map")).to_have_attribute("data-state", "ready")
         expect(page.locator("#community-map .map-label").first).to_be_visible()
+        labels = page.evaluate(_LABELS_APART)
+        assert labels["shown"] >= 1, labels
+        assert labels["clashes"] == 0, labels
         screenshot(page, f"community-map-{size}")
+        # Down one level through the table (keyboard and screen readers use it too).
+        first = page.locator("#grid-table tbody a").first
+        name = first.inner_text().strip()
+        first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_contain_text(name)
+        expect(page.locator('nav.crumbs [aria-current="page"]')).to_have_text(name)
+        expect(page.locator("#community-map")).to_have_attribute("data-state", "ready")
+        labels = page.evaluate(_LABELS_APART)
+        assert labels["shown"] >= 1, labels
+        assert labels["clashes"] == 0, labels
+        screenshot(page, f"community-map-down-{size}")
+        # Down once more from the map: a tap on a shape opens its figures and a link.
+        page.locator("#community-map path.leaflet-interactive").first.click(force=True)
+        link = page.locator(".leaflet-popup-content a")
+        expect(link).to_be_visible()
+        link.click()
+        expect(page.locator("nav.crumbs li")).to_have_count(3)
+        expect(page.locator("#community-map")).to_have_attribute("data-state", "ready")
+        screenshot(page, f"community-map-down2-{size}")
         page.context.close()
 
 

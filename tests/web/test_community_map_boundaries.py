@@ -24,6 +24,7 @@ from civicgrid.web.shared.http_cache import etag_matches
 pytestmark = pytest.mark.postgres
 
 URL = "/community-map/boundaries.geojson"
+PARTS = "/community-map/parts.geojson"
 GRID_A1_2 = "110105001001002"
 COMMUNITY_B1 = "110108001001"
 GRID_B1_1 = "110108001001001"
@@ -178,13 +179,31 @@ def test_the_page_carries_fresh_figures_and_no_geometry(
     client: TestClient, login: LoginAs, drawn: None
 ) -> None:
     login("street_a")
-    r = client.get("/community-map")
+    r = client.get(f"/community-map?region={MiniTerritory.COMMUNITY_A1}")
     assert r.status_code == 200
     assert r.headers.get("etag") is None
     data = _embedded(r.text, "community-map-data")
-    assert data["boundaries"] == URL
-    assert [g["code"] for g in data["grids"].values()] == [GRID_A1_2]
+    assert data["boundaries"] == f"{PARTS}?region={MiniTerritory.COMMUNITY_A1}"
+    assert {g["code"] for g in data["parts"].values()} == {MiniTerritory.GRID_A1, GRID_A1_2}
     assert "coordinates" not in r.text
+    parts = client.get(data["boundaries"])
+    assert _codes(parts.content) == {GRID_A1_2}  # the one part with a boundary
+    assert client.get(data["boundaries"], headers={"If-None-Match": parts.headers["etag"]}
+                      ).status_code == 304  # fmt: skip
+
+
+def test_the_parts_of_a_view_are_its_children_in_scope(
+    client: TestClient, login: LoginAs, drawn: None
+) -> None:
+    login("leader")
+    top = client.get(PARTS)
+    assert top.status_code == 200
+    assert _codes(top.content) == set()  # the districts have no boundary in this world
+    community_b1 = client.get(f"{PARTS}?region={COMMUNITY_B1}")
+    assert _codes(community_b1.content) == {GRID_B1_1}
+    login("street_a")
+    assert client.get(f"{PARTS}?region={COMMUNITY_B1}").status_code == 404
+    assert client.get("/community-map?region=" + COMMUNITY_B1).status_code == 404
 
 
 def test_the_dashboard_map_takes_its_boundaries_from_the_same_endpoint(
@@ -193,8 +212,7 @@ def test_the_dashboard_map_takes_its_boundaries_from_the_same_endpoint(
     login("leader")
     r = client.get("/dashboard")
     assert r.status_code == 200
-    grids = _embedded(r.text, "dashboard-data")["grids"]
+    grids = client.get(_embedded(r.text, "dashboard-data")["grids"]).json()
     assert grids["boundaries"] == URL
-    assert {g["code"] for g in grids["figures"].values()} == {GRID_A1_2, GRID_B1_1}
     assert "coordinates" not in r.text
     assert _codes(client.get(grids["boundaries"]).content) == {GRID_A1_2, GRID_B1_1}

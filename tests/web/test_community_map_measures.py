@@ -1,6 +1,7 @@
 """民情图 measures: the page is titled by the chosen measure (residents, appeals per 1,000
-residents, open appeals), draws a legend, colours each grid by its class and counts appeals
-per grid; an unknown measure falls back to residents."""
+residents, open appeals), draws a legend, colours each part of the region (district, street,
+community, grid) by its class and counts appeals per part; an unknown measure falls back to
+residents."""
 
 from __future__ import annotations
 
@@ -45,17 +46,25 @@ def test_open_appeals_measure_titles_the_map_and_shades_the_busier_grid(
     make_appeal(session, world=world, status=AppealStatus.IN_PROGRESS, now=now, grid=True)
     session.commit()
     login("leader")
-    r = client.get("/community-map?measure=open")
+    r = client.get(f"/community-map?region={MiniTerritory.STREET_A}&measure=open")
     assert r.status_code == 200
-    assert "民情图：各网格未办结诉求（件）" in r.text
+    assert "民情图：建外街道各社区(村)未办结诉求（件）" in r.text
     assert 'id="map-legend"' in r.text
     assert "颜色越深数值越高" in r.text
     rows = _rows(r.text)
-    assert rows[MiniTerritory.GRID_A1] == ("1", SHADES[-1])
-    assert rows[MiniTerritory.GRID_A2] == ("0", SHADES[0])
+    assert rows[MiniTerritory.COMMUNITY_A1] == ("1", SHADES[-1])
+    assert rows[MiniTerritory.COMMUNITY_A2] == ("0", SHADES[0])
+    # The measure is kept on the way down.
+    assert f"region={MiniTerritory.COMMUNITY_A1}&amp;measure=open" in r.text
+    grids = _rows(
+        client.get(f"/community-map?region={MiniTerritory.COMMUNITY_A1}&measure=open").text
+    )
+    assert grids == {MiniTerritory.GRID_A1: ("1", SHADES[-1])}
 
-    per_1000 = client.get("/community-map?measure=appeals_per_1000")
+    per_1000 = client.get(
+        f"/community-map?region={MiniTerritory.STREET_A}&measure=appeals_per_1000"
+    )
     assert "近一年每千人诉求量" in per_1000.text
     fallback = client.get("/community-map?measure=nonsense")
     assert fallback.status_code == 200
-    assert "民情图：各网格实有人口（人）" in fallback.text
+    assert "民情图：北京市各区实有人口（人）" in fallback.text

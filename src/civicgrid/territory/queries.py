@@ -98,6 +98,19 @@ def children_of_many(session: Session, parent_ids: Iterable[int]) -> Sequence[Re
     return result
 
 
+def grid_paths(session: Session) -> dict[int, str]:
+    """Id → materialised path of every grid (a city holds tens of thousands: no other column)."""
+    stmt = select(Region.id, Region.path).where(Region.level == RegionLevel.GRID.value)
+    return {int(rid): str(path) for rid, path in session.execute(stmt)}
+
+
+def roots(session: Session) -> Sequence[Region]:
+    """The regions without a parent (the cities), by code."""
+    return session.scalars(
+        select(Region).where(Region.parent_id.is_(None)).order_by(Region.code)
+    ).all()
+
+
 def ancestors(session: Session, region: Region) -> list[Region]:
     """The ancestors of a region, root (city) first, without the region itself."""
     ids = ancestor_ids(region.path)

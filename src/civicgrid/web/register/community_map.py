@@ -1,36 +1,37 @@
-"""The community map (民情图, /community-map): the grids in the actor's scope coloured by a chosen
-measure (residents, appeals per 1,000 residents over the last 365 Beijing days — the closed
-months of them through the app's figure cache — open appeals) with a
-legend and permanent grid labels, and buildings, houses, vacant houses and tag counts per grid.
-Counts only; no personal data leaves the register here."""
+"""The community map (民情图, /community-map): one region at a time — the top of the viewer's
+scope first, then one level down per click (district → street → community → grid) — its parts
+shaded by a chosen measure (residents, appeals per 1,000 residents over the last 365 Beijing
+days, open appeals) with a legend, labels that make way for each other, and the same figures in
+a table whose rows lead one level down (the page without its map, for keyboards and screen
+readers). A page holds a handful of parts whatever the size of the territory; their boundaries
+come from their own cached endpoint. The figures per grid are shared by every view
+(:mod:`civicgrid.web.register.map_figures`). Counts only; no personal data leaves the register
+here."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals import queries as appeal_queries
-from civicgrid.appeals.queries import figures as appeal_figures
+from civicgrid.appeals.queries import map_figures as appeal_map
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now, ReadSession
-from civicgrid.kit.periods import Period, day_range, local_date
 from civicgrid.register import queries as register_queries
 from civicgrid.register import rules as register_rules
 from civicgrid.territory import queries as territory_queries
+from civicgrid.territory.hierarchy import ancestor_ids
+from civicgrid.territory.levels import RegionLevel
+from civicgrid.territory.models import Region
+from civicgrid.web.register import map_figures
 from civicgrid.web.shared.context import PageActor
-from civicgrid.web.shared.figure_cache import (
-    FigureCache,
-    StretchFigures,
-    figure_cache,
-    scope_key,
-    stretches,
-)
+from civicgrid.web.shared.figure_cache import FigureCache, figure_cache
 from civicgrid.web.shared.forms import require
 from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL, cached_response
 from civicgrid.web.shared.render import render
@@ -44,6 +45,8 @@ MEASURES = {
 }
 SHADES = ("#e3ecf7", "#b6cde9", "#7fa7d6", "#3f76b8", "#1a4a87")
 BOUNDARIES_URL = GRID_BOUNDARIES_URL
+PARTS_URL = "/community-map/parts.geojson"
+COUNTS = ("buildings", "houses", "vacant_houses", "residents")  # register counts summed per part
 BOUNDARIES_MAX_AGE = 300  # seconds a browser reuses the boundaries before revalidating
 
 
@@ -75,46 +78,9 @@ def shade(value: float | None, classes: list[dict[str, Any]]) -> str:
     return str(classes[-1]["colour"])
 
 
-def grid_rows(
-    grids: list[tuple[int, str, str, bool]],
-    summaries: dict[int, register_queries.GridRegisterSummary],
-) -> list[dict[str, Any]]:
-    """One row of register figures per grid (grids without register data count zero)."""
-    rows = []
-    for grid_id, code, name, _has_boundary in grids:
-        s = summaries.get(grid_id, register_queries.GridRegisterSummary(grid_id=grid_id))
-        rows.append(
-            {
-                "id": grid_id,
-                "code": code,
-                "name": name,
-                "buildings": s.buildings,
-                "houses": s.houses,
-                "vacant_houses": s.vacant_houses,
-                "residents": s.residents,
-                "tags": s.tags,
-            }
-        )
-    return rows
-
-
-def community_map_data(
-    grids: list[tuple[int, str, str, bool]], rows: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The figures of the grids that have a boundary, keyed by grid id (the boundaries come
-    from /community-map/boundaries.geojson, cached by the browser; the figures stay fresh)."""
-    by_id = {row["id"]: row for row in rows}
-    return {
-        "boundaries": BOUNDARIES_URL,
-        "grids": {
-            str(gid): by_id[gid] for gid, _code, _name, has_boundary in grids if has_boundary
-        },
-    }
-
-
 def boundaries_body(grids: list[tuple[int, str, str, str | None]]) -> bytes:
-    """The grids that have a boundary as a GeoJSON FeatureCollection with id, code and name as
-    properties. The stored boundaries are GeoJSON text already and go in unparsed."""
+    """The regions that have a boundary as a GeoJSON FeatureCollection with id, code and name
+    as properties. The stored boundaries are GeoJSON text already and go in unparsed."""
     features = [
         '{"type":"Feature","geometry":'
         + boundary
@@ -127,44 +93,180 @@ def boundaries_body(grids: list[tuple[int, str, str, str | None]]) -> bytes:
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
 
 
-def last_year(today: date) -> Period:
-    """The 365 Beijing days ending with ``today``: the window of the appeals measure."""
-    return day_range(today - timedelta(days=364), today)
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A region the map shows: a part of the viewed region (a row and a shape) or a step of the
+    way down to it."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    path: str
+    boundary: str | None = None
+
+    @property
+    def level_label(self) -> str:
+        return RegionLevel(self.level).label
+
+
+@dataclass(frozen=True, slots=True)
+class MapView:
+    """What one view of the map shows: the ``parts`` of ``region`` (its children in the scope,
+    or the grid itself at the bottom), and the way down to it from the top of the viewer's
+    scope. ``region`` is None at the top of a scope made of several regions, whose parts are
+    those regions."""
+
+    region: Place | None
+    crumbs: list[Place]
+    parts: list[Place]
+
+    @property
+    def code(self) -> str:
+        return self.region.code if self.region else ""
+
+
+def _place(region: Region) -> Place:
+    return Place(region.id, region.code, region.name, region.level, region.path, region.boundary)
+
+
+def _scope_tops(session: Session, actor: Actor) -> list[Place]:
+    """The top regions of the actor's scope (the cities for a global scope), by code."""
+    if actor.scope.is_global:
+        return [_place(r) for r in territory_queries.roots(session)]
+    ids = [int(p.strip("/").split("/")[-1]) for p in actor.scope.minimal_paths() if p.strip("/")]
+    found = territory_queries.regions_by_ids(session, ids)
+    return sorted((_place(r) for r in found.values()), key=lambda p: p.code)
+
+
+def map_view(session: Session, actor: Actor, code: str = "") -> MapView:
+    """The view of region ``code`` (NotFound outside the scope), or of the top of the scope:
+    its one region, or its several regions as parts."""
+    tops = _scope_tops(session, actor)
+    if code:
+        region = _place(territory_queries.get_region_for(session, actor, code))
+    elif len(tops) == 1:
+        region = tops[0]
+    else:
+        return MapView(None, [], tops)
+    above = territory_queries.regions_by_ids(session, ancestor_ids(region.path))
+    crumbs = [
+        _place(r)
+        for r in sorted(above.values(), key=lambda r: len(r.path))
+        if r.id != region.id and actor.scope.covers_path(r.path)
+    ]
+    if region.level == RegionLevel.GRID.value:
+        parts = [region]
+    else:
+        parts = [_place(r) for r in territory_queries.children(session, region.id)]
+    return MapView(region, [*crumbs, region], parts)
+
+
+def part_of(path: str, parts: dict[str, int]) -> int | None:
+    """The id of the part (keyed by its materialised path) that holds the region with ``path``,
+    or None when none does."""
+    ids = path.strip("/").split("/")
+    for depth in range(len(ids), 0, -1):
+        found = parts.get("/" + "/".join(ids[:depth]) + "/")
+        if found is not None:
+            return found
+    return None
+
+
+def part_rows(
+    parts: list[Place],
+    grid_paths: dict[int, str],
+    register: dict[int, register_queries.GridRegisterSummary],
+    received: dict[int, int],
+    open_now: dict[int, int],
+) -> list[dict[str, Any]]:
+    """One row of figures per part: the sums over the grids under it (or the grid itself)."""
+    sums: dict[int, Counter[str]] = {p.id: Counter() for p in parts}
+    tags: dict[int, Counter[str]] = {p.id: Counter() for p in parts}
+    by_path = {p.path: p.id for p in parts}
+    for grid_id, path in grid_paths.items():
+        part = part_of(path, by_path)
+        if part is None:
+            continue
+        row = sums[part]
+        summary = register.get(grid_id)
+        if summary is not None:
+            for key in COUNTS:
+                row[key] += getattr(summary, key)
+            tags[part].update(summary.tags)
+        row["appeals"] += received.get(grid_id, 0)
+        row["open"] += open_now.get(grid_id, 0)
+    out: list[dict[str, Any]] = []
+    for p in parts:
+        row = sums[p.id]
+        figures = {key: row[key] for key in (*COUNTS, "appeals", "open")}
+        out.append(
+            {
+                "id": p.id,
+                "code": p.code,
+                "name": p.name,
+                "level": p.level,
+                **figures,
+                "appeals_per_1000": per_thousand(row["appeals"], row["residents"]),
+                "tags": dict(tags[p.id].most_common()),
+            }
+        )
+    return out
+
+
+def map_rows(
+    request: Request, session: Session, actor: Actor, view: MapView, now: datetime
+) -> list[dict[str, Any]]:
+    """The figures of the view's parts: territory-wide figures per grid (register counts and
+    the closed months cached per app, this month and the open appeals counted now), summed per
+    part."""
+    sensitive = actor.has_role(*register_rules.REVEAL_ROLES)
+    register = map_figures.register_counts(
+        session, sensitive=sensitive, now=now, cache=map_figures.register_cache(request)
+    ).per_grid
+    received = map_figures.received_last_year(session, now, figure_cache(request))
+    open_now: dict[int, int] = {}
+    for top in [view.region] if view.region is not None else view.parts:
+        open_now.update(appeal_map.open_per_region_under(session, top.path))
+    grids = territory_queries.grid_paths(session)
+    return part_rows(view.parts, grids, register, received, open_now)
 
 
 def appeals_per_region_last_year(
     session: Session, actor: Actor, now: datetime, cache: FigureCache | None = None
 ) -> dict[int, int]:
-    """Appeals in the actor's scope received per region over :func:`last_year`: the closed
-    months through ``cache`` when given (checked against the appeals' timeline on every view),
-    the current month counted now."""
-    past, live = stretches(last_year(local_date(now)), local_date(now))
-
-    def count(start: datetime, end: datetime) -> StretchFigures:
-        return StretchFigures(
-            per_region=appeal_figures.received_by_region_for(session, actor, start=start, end=end)
-        )
-
-    if cache is not None:
-        parts = cache.stretches(session, "regions " + scope_key(actor), past, now=now, count=count)
-    else:
-        parts = [count(start, end) for start, end in past]
-    if live is not None:
-        parts.append(count(*live))
-    total: Counter[int] = Counter()
-    for part in parts:
-        total.update(part.per_region)
-    return dict(total)
+    """Appeals received per region in the actor's scope over the last 365 Beijing days (the
+    closed months through ``cache`` when given)."""
+    received = map_figures.received_last_year(session, now, cache)
+    paths = territory_queries.region_paths(session, received)
+    return {rid: n for rid, n in received.items() if actor.scope.covers_path(paths.get(rid, ""))}
 
 
 @router.get(BOUNDARIES_URL, include_in_schema=False)
 def community_map_boundaries(request: Request, actor: PageActor, session: ReadSession) -> Response:
-    """The boundaries of the grids in the actor's scope (the same grids as the page), with a
-    strong ETag over the body: the browser keeps them for a while and then revalidates, and
+    """The boundaries of every grid in the actor's scope (the dashboard's map draws them), with
+    a strong ETag over the body: the browser keeps them for a while and then revalidates, and
     gets an empty 304 while no boundary, name or grid in its scope has changed. Read from the
-    read database, as the dashboard whose map draws them too."""
+    read database, as the dashboard."""
     require(actor, register_rules.READ_ROLES)
     body = boundaries_body(territory_queries.grids_for(session, actor))
+    return cached_response(
+        request, body, media_type="application/geo+json", max_age=BOUNDARIES_MAX_AGE
+    )
+
+
+@router.get(PARTS_URL, include_in_schema=False)
+def community_map_parts(
+    request: Request,
+    actor: PageActor,
+    session: ReadSession,
+    region: Annotated[str, Query(max_length=15)] = "",
+) -> Response:
+    """The boundaries of the parts of one view of the community map (a region's children in
+    the actor's scope, a handful at every level), cached by the browser like the grids'."""
+    require(actor, register_rules.READ_ROLES)
+    view = map_view(session, actor, region.strip())
+    body = boundaries_body([(p.id, p.code, p.name, p.boundary) for p in view.parts])
     return cached_response(
         request, body, media_type="application/geo+json", max_age=BOUNDARIES_MAX_AGE
     )
@@ -177,36 +279,44 @@ def community_map(
     session: DbSession,
     now: Now,
     measure: Annotated[str, Query(max_length=20)] = "residents",
+    region: Annotated[str, Query(max_length=15)] = "",
 ) -> Response:
-    """民情图: one map layer of grids shaded by the chosen measure, plus the same as a table."""
+    """民情图 of one region (the top of the viewer's scope by default): its parts (districts,
+    streets, communities or grids) shaded by the chosen measure on the map and listed in a
+    table, each leading one level down."""
+    require(actor, register_rules.READ_ROLES)
     chosen = measure if measure in MEASURES else "residents"
-    summaries = register_queries.grid_summaries_for(session, actor)
-    grids = territory_queries.grid_heads_for(session, actor)
-    rows = grid_rows(grids, summaries)
-    ids = [row["id"] for row in rows]
-    received = appeals_per_region_last_year(session, actor, now, figure_cache(request))
-    open_now = appeal_queries.open_per_region_for(session, actor, region_ids=ids, now=now)
+    view = map_view(session, actor, region.strip())
+    rows = map_rows(request, session, actor, view, now)
     for row in rows:
-        row["appeals"] = received.get(row["id"], 0)
-        row["open"] = open_now[row["id"]].open if row["id"] in open_now else 0
-        row["appeals_per_1000"] = per_thousand(row["appeals"], row["residents"])
         row["value"] = row[chosen]
+        row["href"] = (
+            None
+            if row["level"] == RegionLevel.GRID.value
+            else f"/community-map?region={row['code']}&measure={chosen}"
+        )
     classes = legend([float(row["value"]) for row in rows if row["value"] is not None])
     for row in rows:
         row["colour"] = shade(row["value"], classes)
-    data = community_map_data(grids, rows)
+    data = {
+        "boundaries": PARTS_URL + (f"?region={view.code}" if view.code else ""),
+        "parts": {str(row["id"]): row for row in rows},
+    }
     rows.sort(key=lambda p: (-p["residents"], p["code"]))
     totals = {
         key: sum(p[key] for p in rows)
-        for key in ("buildings", "houses", "vacant_houses", "residents")
+        for key in ("buildings", "houses", "vacant_houses", "residents", "appeals", "open")
     }
+    part_level = rows[0]["level"] if rows else RegionLevel.GRID.value
     return render(
         request,
         "register/map.html",
         {
             "map_data": data,
+            "view": view,
             "rows": rows,
             "totals": totals,
+            "part_label": RegionLevel(part_level).label,
             "measures": list(MEASURES.items()),
             "measure": chosen,
             "measure_label": MEASURES[chosen],

@@ -1,0 +1,91 @@
+"""民情图 figures per grid: the appeals of the last 365 days counted in one statement grouped by
+month equal the months counted one by one (with and without the figure cache), and the register
+counts are cached until a register write commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+from tests.builders.appeals import World, make_appeal
+from tests.builders.auth import MiniTerritory
+from tests.builders.register import make_house, make_resident
+
+from civicgrid.appeals.queries import map_figures as appeal_map
+from civicgrid.appeals.queries.figures import received_by_region_for
+from civicgrid.appeals.states import AppealStatus
+from civicgrid.auth.actor import Actor
+from civicgrid.kit.periods import day_range, local_date
+from civicgrid.register import service as register_service
+from civicgrid.territory import queries as territory_queries
+from civicgrid.web.register.community_map import part_of
+from civicgrid.web.register.map_figures import (
+    RegisterCountCache,
+    received_last_year,
+    register_counts,
+)
+from civicgrid.web.shared.figure_cache import FigureCache, stretches
+
+
+def test_a_grid_belongs_to_the_part_whose_path_starts_its_own() -> None:
+    parts = {"/1/2/": 2, "/1/3/": 3}
+    assert part_of("/1/2/8/40/500/", parts) == 2
+    assert part_of("/1/3/", parts) == 3
+    assert part_of("/1/4/9/", parts) is None
+    assert part_of("/1/22/9/", parts) is None  # a prefix of the text, not of the path
+
+
+@pytest.mark.postgres
+def test_the_year_in_one_statement_equals_the_months_counted_one_by_one(
+    session: Session, world: World, now: datetime
+) -> None:
+    for days, grid in ((3, True), (40, True), (100, False), (200, True), (400, True)):
+        make_appeal(
+            session, world=world, status=AppealStatus.CLOSED, now=now - timedelta(days=days),
+            grid=grid,
+        )  # fmt: skip
+    make_appeal(session, world=world, status=AppealStatus.RECEIVED, now=now, grid=True)
+    session.commit()
+    today = local_date(now)
+    past, live = stretches(day_range(today - timedelta(days=364), today), today)
+    months = [*past, *([live] if live else [])]
+    grouped = appeal_map.received_per_region_in(session, "", months)
+    system = Actor.system()
+    assert grouped == [received_by_region_for(session, system, start=s, end=e) for s, e in months]
+    year = received_last_year(session, now)
+    assert sum(year.values()) == 5  # the appeal of 400 days ago is out
+    cache = FigureCache()
+    assert received_last_year(session, now, cache) == year
+    assert received_last_year(session, now, cache) == year
+    assert cache.stats.hits == len(past)
+    district_b = territory_queries.region_paths(
+        session, [world.region_id(MiniTerritory.DISTRICT_B)]
+    )
+    assert received_last_year(session, now, path=next(iter(district_b.values()))) == {}
+
+
+@pytest.mark.postgres
+def test_register_counts_are_served_until_a_register_write(
+    session: Session, world: World, now: datetime
+) -> None:
+    register_service.ensure_default_tags(session, actor=Actor.system(), now=now)
+    house = make_house(session, grid_code=MiniTerritory.GRID_A1, now=now, room="101")
+    make_resident(session, house=house, now=now, name="张伟", tags=["低保"])
+    session.commit()
+    cache = RegisterCountCache()
+    grid = world.region_id(MiniTerritory.GRID_A1)
+    first = register_counts(session, sensitive=False, now=now, cache=cache)
+    assert first.per_grid[grid].residents == 1
+    assert "低保" not in first.per_grid[grid].tags  # a sensitive tag, left out
+    assert register_counts(session, sensitive=True, now=now, cache=cache).per_grid[grid].tags == {
+        "低保": 1
+    }
+    assert register_counts(session, sensitive=False, now=now, cache=cache) is first
+    assert cache.stats.hits == 1
+    make_resident(session, house=house, now=now, name="李娜")
+    session.commit()
+    after = register_counts(session, sensitive=False, now=now, cache=cache)
+    assert after.per_grid[grid].residents == 2
+    assert cache.stats.stale == 1
+    assert after == register_counts(session, sensitive=False, now=now)
