@@ -2,7 +2,8 @@
 community map: wall time per page view and the SQL statements each view runs.
 
 Run: ``.venv/bin/python benchmarks/dashboard_bench.py --url postgresql+psycopg://...
-[--repeat 30] [--warmup 3] [--users leader,street] [--year]``
+[--repeat 30] [--warmup 3] [--users leader,street] [--year] [--pages /dashboard,/dashboard/grids]
+[--slowest 5]``
 
 Builds the app over ``--url`` (a database that ``civicgrid demo`` filled; the demo accounts
 log in with the published password) with the in-process jobs off, logs each demo role in
@@ -13,7 +14,8 @@ app process per view (``time.process_time``: the Python side, less sensitive to 
 than wall time), the median wall time spent inside SQL statements, and the SQL statements of
 one view (counted by a ``before_cursor_execute`` listener on the engine; transaction control
 not counted). ``--year`` adds the dashboard over the last 365 days
-(``?period=YYYY-MM-DD..YYYY-MM-DD``). The 1-minute load average is printed before and after:
+(``?period=YYYY-MM-DD..YYYY-MM-DD``); ``--slowest N`` prints the N slowest statements of the
+counted view. The 1-minute load average is printed before and after:
 the machine may be shared.
 """
 
@@ -41,9 +43,16 @@ from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.accounts import DEMO_PASSWORD
 
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    "leader": ("/", "/dashboard", "/community-map"),
-    "supervisor": ("/", "/dashboard", "/community-map"),
-    "admin": ("/", "/dashboard", "/community-map", "/community-map/boundaries.geojson"),
+    "leader": ("/", "/dashboard", "/dashboard/grids.json", "/dashboard/grids", "/community-map"),
+    "supervisor": ("/", "/dashboard", "/dashboard/grids.json", "/community-map"),
+    "admin": (
+        "/",
+        "/dashboard",
+        "/dashboard/grids.json",
+        "/dashboard/grids",
+        "/community-map",
+        "/community-map/boundaries.geojson",
+    ),
     "dispatcher": ("/",),
     "operator": ("/",),
     "street": ("/", "/community-map"),
@@ -75,21 +84,27 @@ class StatementCounter:
         self.count = 0
         self.active = False
         self.sql_seconds = 0.0
+        self.timed: list[tuple[float, str]] = []
         self._started = 0.0
+        self._statement = ""
         event.listen(engine, "before_cursor_execute", self._on_execute)
         event.listen(engine, "after_cursor_execute", self._on_done)
 
     def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self._started = time.perf_counter()
+        self._statement = statement
         if self.active and not statement.lstrip().upper().startswith(_CONTROL):
             self.count += 1
 
     def _on_done(self, *_args: Any) -> None:
-        self.sql_seconds += time.perf_counter() - self._started
+        took = time.perf_counter() - self._started
+        self.sql_seconds += took
+        if self.active:
+            self.timed.append((took, self._statement))
 
     @contextmanager
     def counting(self) -> Iterator[None]:
-        self.count, self.active = 0, True
+        self.count, self.active, self.timed = 0, True, []
         try:
             yield
         finally:
@@ -118,7 +133,13 @@ def login(client: TestClient, username: str) -> None:
 
 
 def measure(
-    client: TestClient, counter: StatementCounter, user: str, path: str, warmup: int, repeat: int
+    client: TestClient,
+    counter: StatementCounter,
+    user: str,
+    path: str,
+    warmup: int,
+    repeat: int,
+    slowest: int = 0,
 ) -> Result:
     for _ in range(warmup):
         r = client.get(path)
@@ -127,6 +148,8 @@ def measure(
     with counter.counting():
         r = client.get(path)
     statements, size = counter.count, len(r.content) / 1024
+    for took, statement in sorted(counter.timed, reverse=True)[:slowest]:
+        print(f"    {took * 1000:7.1f} ms  {' '.join(statement.split())[:150]}")
     times, cpu, sql = [], [], []
     for _ in range(repeat):
         counter.sql_seconds = 0.0
@@ -156,6 +179,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--users", default="", help="comma-separated demo users (default all)")
     parser.add_argument("--year", action="store_true", help="also the dashboard over 12 months")
+    parser.add_argument("--pages", default="", help="comma-separated paths to keep (default all)")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="print the N slowest statements of one view"
+    )
     args = parser.parse_args()
 
     engine = make_engine(args.url)
@@ -169,10 +196,15 @@ def main() -> None:
         pages = list(ROLE_PAGES[user])
         if args.year and "/dashboard" in pages:
             pages.append(f"/dashboard?period={year_period()}")
+        if args.pages:
+            keep = args.pages.split(",")
+            pages = [p for p in pages if p.split("?")[0] in keep]
         with TestClient(app) as client:
             login(client, user)
             for path in pages:
-                result = measure(client, counter, user, path, args.warmup, args.repeat)
+                result = measure(
+                    client, counter, user, path, args.warmup, args.repeat, args.slowest
+                )
                 results.append(result)
                 print(
                     f"{user:<11} {path:<40} median {result.median_ms:7.1f} ms  "

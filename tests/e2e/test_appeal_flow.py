@@ -115,6 +115,8 @@ def test_report_dispatch_reply_callback_and_dashboard(
         assessment_service.refresh(session, now=server.clock.now())
     leader.reload()
     expect(leader.locator("#rate-cards")).to_contain_text("100.0%")
+    # The map fetches its figures when it comes into view.
+    leader.locator("#grid-map").scroll_into_view_if_needed()
     expect(leader.locator("#grid-map .leaflet-interactive").first).to_be_visible()
     expect(leader.locator("#trend-chart canvas")).to_be_visible()
     screenshot(leader, "flow-06-dashboard")

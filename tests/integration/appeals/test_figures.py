@@ -13,15 +13,14 @@ from tests.builders.auth import MiniTerritory
 from civicgrid.appeals import queries
 from civicgrid.appeals.deadlines import WarningLevel
 from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.queries import figures
 from civicgrid.appeals.states import AppealStatus
 
 S = AppealStatus
 
 
-def test_counts_respect_the_viewers_scope(session: Session, world: World, now: datetime) -> None:
-    in_a = make_appeal(session, world=world, status=S.CLOSED, now=now)
-    make_appeal(session, world=world, status=S.IN_PROGRESS, now=now)
-    in_b = make_appeal(
+def _dispatched_in_street_b(session: Session, world: World, now: datetime) -> Appeal:
+    return make_appeal(
         session,
         world=world,
         status=S.DISPATCHED,
@@ -30,6 +29,12 @@ def test_counts_respect_the_viewers_scope(session: Session, world: World, now: d
         lead=world.street_b,
         handler="street_b",
     )
+
+
+def test_counts_respect_the_viewers_scope(session: Session, world: World, now: datetime) -> None:
+    in_a = make_appeal(session, world=world, status=S.CLOSED, now=now)
+    make_appeal(session, world=world, status=S.IN_PROGRESS, now=now)
+    in_b = _dispatched_in_street_b(session, world, now)
     start, end = now - timedelta(hours=1), now + timedelta(hours=1)
     leader, district_b = world.actor("leader"), world.actor("district_b_operator")
 
@@ -119,3 +124,39 @@ def test_open_per_region_agrees_with_the_warning_rule_at_every_moment(
             for r, c in expected.items()
         }  # fmt: skip
     assert queries.open_per_region_for(session, leader, region_ids=[], now=now) == {}
+
+
+@pytest.mark.postgres
+def test_live_figures_in_one_statement_equal_the_separate_counts(
+    session: Session, world: World, now: datetime
+) -> None:
+    earlier = now - timedelta(days=3)
+    make_appeal(session, world=world, status=S.CLOSED, now=earlier)  # received and closed before
+    make_appeal(session, world=world, status=S.CLOSED, now=now)
+    make_appeal(session, world=world, status=S.IN_PROGRESS, now=now)
+    make_appeal(session, world=world, status=S.DISPATCHED, now=earlier - timedelta(days=30))
+    _dispatched_in_street_b(session, world, now)
+    session.commit()
+    start, end = now - timedelta(days=5), now + timedelta(days=1)
+    for later in (now, now + timedelta(days=60)):  # nothing overdue; every open one overdue
+        for name in ("leader", "district_b_operator"):
+            actor = world.actor(name)
+            live = figures.live_figures_for(session, actor, start=start, end=end, now=later)
+            assert live.received_per_day == figures.received_per_day_for(
+                session, actor, start=start, end=end
+            )
+            assert live.closed_per_day == figures.closed_per_day_for(
+                session, actor, start=start, end=end
+            )
+            assert live.per_category == queries.category_counts_for(
+                session, actor, start=start, end=end
+            )
+            assert (live.open_now, live.overdue_now) == figures.open_and_overdue_for(
+                session, actor, now=later
+            )
+    leader = figures.live_figures_for(
+        session, world.actor("leader"), start=start, end=end, now=now + timedelta(days=60)
+    )
+    assert sum(leader.received_per_day.values()) == 4
+    assert sum(leader.closed_per_day.values()) == 2
+    assert (leader.open_now, leader.overdue_now) == (3, 3)

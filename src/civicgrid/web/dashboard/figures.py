@@ -7,8 +7,10 @@ catalogue code and region) — and the hot problems, read from the snapshot the
 The received/closed figures of closed months (every calendar month of the period before the
 current one) come through :class:`~civicgrid.web.shared.figure_cache.FigureCache` when the
 page passes one: recounted only when an appeal received before the month's end changed since.
-The current month's figures, the open and overdue counts and the grid colours are counted on
-every view.
+The current month's figures and the open and overdue counts are counted on every view, by one
+statement that applies the data scope once (``page_figures``); the per-grid figures (received,
+open, overdue, colour) only when the map or the grid list asks for them — a city has tens of
+thousands of grids, so the page never carries them.
 
 No use case and no writes. The 三率 and the rankings come from ``assessment.service``; the
 counts come from ``appeals.queries`` (which applies the data scope).
@@ -82,18 +84,6 @@ def count_stretch(session: Session, actor: Actor, start: datetime, end: datetime
     )
 
 
-def count_stretch_without_regions(
-    session: Session, actor: Actor, start: datetime, end: datetime
-) -> StretchFigures:
-    """:func:`count_stretch` without the appeals per region (three statements): what the
-    dashboard page shows; the per-grid figures are fetched by its map and grid list."""
-    return StretchFigures(
-        received_per_day=appeal_figures.received_per_day_for(session, actor, start=start, end=end),
-        closed_per_day=appeal_figures.closed_per_day_for(session, actor, start=start, end=end),
-        per_category=appeal_queries.category_counts_for(session, actor, start=start, end=end),
-    )
-
-
 def _merge(parts: list[StretchFigures]) -> StretchFigures:
     received: Counter[date] = Counter()
     closed: Counter[date] = Counter()
@@ -124,21 +114,53 @@ def period_figures(
     period: Period,
     now: datetime,
     cache: FigureCache | None = None,
-    *,
-    regions: bool = True,
 ) -> StretchFigures:
-    """The period's received and closed appeals per day, per catalogue code and (unless
-    ``regions`` is False: then ``per_region`` is empty) per region within the actor's scope;
-    the months before today through ``cache`` when given."""
+    """The period's received and closed appeals per day, per catalogue code and per region
+    within the actor's scope; the months before today through ``cache`` when given."""
     past, live = stretches(period, local_date(now))
     parts = _past_figures(session, actor, past, now, cache)
     if live is not None:
-        counter = count_stretch if regions else count_stretch_without_regions
-        parts.append(counter(session, actor, *live))
+        parts.append(count_stretch(session, actor, *live))
+    return _merge(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PageFigures:
+    """What the dashboard page shows besides the 三率: the period's figures (``per_region``
+    left empty: the map and the grid list fetch those) and the open / overdue appeals now."""
+
+    figures: StretchFigures
+    open_now: int
+    overdue_now: int
+
+
+def page_figures(
+    session: Session,
+    actor: Actor,
+    period: Period,
+    now: datetime,
+    cache: FigureCache | None = None,
+) -> PageFigures:
+    """The dashboard page's figures: the closed months through ``cache`` when given; the live
+    stretch (this month) and the open / overdue counts now by one statement that applies the
+    data scope once (:func:`appeal_figures.live_figures_for`); never cached."""
+    past, live = stretches(period, local_date(now))
+    parts = _past_figures(session, actor, past, now, cache)
+    if live is None:
+        open_now, overdue_now = appeal_figures.open_and_overdue_for(session, actor, now=now)
+    else:
+        start, end = live
+        found = appeal_figures.live_figures_for(session, actor, start=start, end=end, now=now)
+        parts.append(
+            StretchFigures(found.received_per_day, found.closed_per_day, found.per_category)
+        )
+        open_now, overdue_now = found.open_now, found.overdue_now
     merged = _merge(parts)
-    if not regions:
-        return StretchFigures(merged.received_per_day, merged.closed_per_day, merged.per_category)
-    return merged
+    return PageFigures(
+        StretchFigures(merged.received_per_day, merged.closed_per_day, merged.per_category),
+        open_now,
+        overdue_now,
+    )
 
 
 def period_regions(
@@ -170,10 +192,9 @@ def daily_trend(figures: StretchFigures, period: Period, now: datetime) -> Trend
     )
 
 
-def period_counts(session: Session, actor: Actor, trend: Trend, now: datetime) -> PeriodCounts:
-    """The period's received and closed counts (the sums of its daily ``trend``) and the open
-    and overdue appeals now (one statement, never cached)."""
-    open_now, overdue_now = appeal_figures.open_and_overdue_for(session, actor, now=now)
+def period_counts(trend: Trend, open_now: int, overdue_now: int) -> PeriodCounts:
+    """The period's received and closed counts (the sums of its daily ``trend``) with the open
+    and overdue appeals now."""
     return PeriodCounts(
         received=sum(trend.received),
         closed=sum(trend.closed),

@@ -70,12 +70,10 @@ def dashboard(
         session, actor=actor, period=chosen, unit_type=kind, config=config
     )
     rates = table.total_rates
-    period_figures = figures.period_figures(
-        session, actor, chosen, now, figure_cache(request), regions=False
-    )
-    trend = figures.daily_trend(period_figures, chosen, now)
-    counts = figures.period_counts(session, actor, trend, now)
-    categories = figures.category_counts(period_figures.per_category, category_names())
+    shown = figures.page_figures(session, actor, chosen, now, figure_cache(request))
+    trend = figures.daily_trend(shown.figures, chosen, now)
+    counts = figures.period_counts(trend, shown.open_now, shown.overdue_now)
+    categories = figures.category_counts(shown.figures.per_category, category_names())
     hot = figures.hot_problems(session, actor, chosen, now)
     rankings = [
         {
