@@ -16,6 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civicgrid.db import Base, UTCDateTime
 
+# Region-path indexes serve the data-scope prefix (``LIKE '/1/4/%'``) on PostgreSQL under any
+# collation only with the pattern operator class (migration perf_0005).
+_PATTERN = {"region_path": "varchar_pattern_ops"}
+
 
 class Address(Base):
     """A standard address (标准地址): a road and door plate or a compound (小区/院) inside one
@@ -25,7 +29,7 @@ class Address(Base):
     __tablename__ = "register_address"
     __table_args__ = (
         UniqueConstraint("grid_id", "name"),
-        Index("ix_register_address_region_path", "region_path"),
+        Index("ix_register_address_region_path", "region_path", postgresql_ops=_PATTERN),
         # Substring search (``name LIKE '%…%'``) through a trigram index; PostgreSQL only
         # (pg_trgm, migration search_0001); SQLite scans, which is fine at its sizes.
         Index(
@@ -53,7 +57,7 @@ class Building(Base):
     __tablename__ = "register_building"
     __table_args__ = (
         UniqueConstraint("address_id", "name"),
-        Index("ix_register_building_region_path", "region_path"),
+        Index("ix_register_building_region_path", "region_path", postgresql_ops=_PATTERN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +79,7 @@ class House(Base):
     __tablename__ = "register_house"
     __table_args__ = (
         UniqueConstraint("building_id", "unit", "room"),
-        Index("ix_register_house_region_path", "region_path"),
+        Index("ix_register_house_region_path", "region_path", postgresql_ops=_PATTERN),
         # Substring search over the label (PostgreSQL, pg_trgm); SQLite scans.
         Index(
             "ix_register_house_label_trgm",
@@ -141,7 +145,7 @@ class Residence(Base):
     __table_args__ = (
         Index("ix_register_residence_resident_id", "resident_id"),
         Index("ix_register_residence_house_id", "house_id"),
-        Index("ix_register_residence_region_path", "region_path"),
+        Index("ix_register_residence_region_path", "region_path", postgresql_ops=_PATTERN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,7 +182,7 @@ class ResidentTag(Base):
     __table_args__ = (
         UniqueConstraint("resident_id", "tag_id"),
         Index("ix_register_resident_tag_tag_id", "tag_id"),
-        Index("ix_register_resident_tag_region_path", "region_path"),
+        Index("ix_register_resident_tag_region_path", "region_path", postgresql_ops=_PATTERN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,7 +215,9 @@ class Visit(Base):
     found, and whom it concerned."""
 
     __tablename__ = "register_visit"
-    __table_args__ = (Index("ix_register_visit_region_path", "region_path"),)
+    __table_args__ = (
+        Index("ix_register_visit_region_path", "region_path", postgresql_ops=_PATTERN),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -242,7 +248,9 @@ class PatrolTrack(Base):
     so tracks are scoped like residents."""
 
     __tablename__ = "register_patrol_track"
-    __table_args__ = (Index("ix_register_patrol_track_region_path", "region_path"),)
+    __table_args__ = (
+        Index("ix_register_patrol_track_region_path", "region_path", postgresql_ops=_PATTERN),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
