@@ -36,34 +36,33 @@ def chain_free_components(
     linked[rows] = True
     linked[cols] = True
     out.extend([int(k)] for k in np.flatnonzero(~linked).tolist())
-    stack = [(np.flatnonzero(linked), rows, cols, sims, start)]
-    while stack:
-        nodes, a, b, s, bar = stack.pop()
+    # Every component still to split has the same bar (one more ``step`` per round), so one
+    # round finds the components of all of them at once: the pieces of disjoint components
+    # are the components of their union.
+    nodes, a, b, s, bar = np.flatnonzero(linked), rows, cols, sims, start
+    while nodes.size:
         la, lb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
         graph = sp.coo_matrix((np.ones(a.size), (la, lb)), shape=(nodes.size, nodes.size))
         count, labels = connected_components(graph, directed=False)
         by_label = np.argsort(labels, kind="stable")
         bounds = np.r_[0, np.cumsum(np.bincount(labels, minlength=count))]
-        link_label = labels[la]
-        links_by_label = np.argsort(link_label, kind="stable")
-        link_bounds = np.r_[0, np.cumsum(np.bincount(link_label, minlength=count))]
-        for c in range(count):
-            members = nodes[by_label[bounds[c] : bounds[c + 1]]]
-            spread = float(times[members].max() - times[members].min())
-            if members.size <= 2 or spread <= max_span:
-                out.append(members.tolist())
-                continue
-            own = links_by_label[link_bounds[c] : link_bounds[c + 1]]
-            higher = bar + step
-            strong = own[s[own] >= higher - 1e-9]
-            if strong.size == 0:
-                out.extend([int(m)] for m in members.tolist())
-                continue
-            kept = np.zeros(members.size, dtype=bool)
-            kept[np.searchsorted(members, a[strong])] = True
-            kept[np.searchsorted(members, b[strong])] = True
-            out.extend([int(m)] for m in members[~kept].tolist())
-            stack.append((members[kept], a[strong], b[strong], s[strong], higher))
+        first, last = np.full(count, np.inf), np.full(count, -np.inf)
+        np.minimum.at(first, labels, times[nodes])
+        np.maximum.at(last, labels, times[nodes])
+        sizes = np.diff(bounds)
+        settled = (sizes <= 2) | (last - first <= max_span)
+        for c in np.flatnonzero(settled).tolist():
+            out.append(nodes[by_label[bounds[c] : bounds[c + 1]]].tolist())
+        # The links of the chained components at the next bar; their other members are
+        # left alone.
+        bar += step
+        strong = ~settled[labels[la]] & (s >= bar - 1e-9)
+        kept = np.zeros(nodes.size, dtype=bool)
+        kept[la[strong]] = True
+        kept[lb[strong]] = True
+        alone = ~settled[labels] & ~kept
+        out.extend([int(m)] for m in nodes[alone].tolist())
+        nodes, a, b, s = nodes[kept], a[strong], b[strong], s[strong]
     return out
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -89,7 +89,9 @@ class Topic:
     phrase: str
 
 
+@functools.lru_cache(maxsize=65536)
 def _content(word: str) -> bool:
+    """Whether ``word`` can be half of a topic phrase (remembered: titles share most words)."""
     return (
         len(word) >= 2
         and has_chinese(word)
@@ -99,11 +101,16 @@ def _content(word: str) -> bool:
     )
 
 
-def phrases(title: str) -> frozenset[tuple[str, str]]:
+Cut = Callable[[str], list[str]]
+"""jieba's words of a text: :func:`civicgrid.dispatch.features.words`, or the same read through
+a mining run's :class:`civicgrid.insight.similarity.Segmenter`."""
+
+
+def phrases(title: str, cut: Cut = words) -> frozenset[tuple[str, str]]:
     """The topic phrases of a (normalised) title, as word pairs: each two adjacent jieba
     words that are both content words — two characters or more, Chinese, not a stop word of
     the similarity or label lists, not a number or a vague time."""
-    tokens = words(title)
+    tokens = cut(title)
     ok = [_content(w) for w in tokens]
     return frozenset(
         (tokens[k], tokens[k + 1]) for k in range(len(tokens) - 1) if ok[k] and ok[k + 1]
@@ -133,12 +140,12 @@ def common_noun_phrase(first: str, second: str) -> bool:
     )
 
 
-def names_subject(title: str, phrase: str, max_general_frequency: int) -> bool:
+def names_subject(title: str, phrase: str, max_general_frequency: int, cut: Cut = words) -> bool:
     """Whether ``title`` holds, besides ``phrase``, a name of its own: at least two characters
     of words jieba knows at most ``max_general_frequency`` times, or of content characters
     standing alone (jieba cuts an unknown name into single characters)."""
     unknown = 0
-    for w in words(title.replace(phrase, " ")):
+    for w in cut(title.replace(phrase, " ")):
         if not has_chinese(w):
             continue
         if len(w) == 1:
@@ -176,17 +183,19 @@ def find_topics(
     callers: Sequence[str],
     times: Sequence[float],
     config: TopicConfig,
+    cut: Cut = words,
 ) -> list[Topic]:
     """The topic candidates among the rows (one per appeal, ascending in time): ``titles``
     normalised, ``placed`` whether the title names a specific place, ``places`` the specific
     places the whole text names, ``place_names`` the places named twice or more in the run
     (a phrase inside one is a place's name), ``callers`` who asked (empty when unknown: each
-    such row counts as its own asker)."""
+    such row counts as its own asker). ``cut`` segments the titles (a mining run passes its
+    :class:`~civicgrid.insight.similarity.Segmenter`, which has cut them already)."""
     n = len(titles)
     if not config.enabled or n == 0:
         return []
     seen: dict[str, frozenset[tuple[str, str]]] = {}
-    found = [seen[t] if t in seen else seen.setdefault(t, phrases(t)) for t in titles]
+    found = [seen[t] if t in seen else seen.setdefault(t, phrases(t, cut)) for t in titles]
     everywhere: dict[tuple[str, str], int] = defaultdict(int)
     placeless: dict[tuple[str, str], list[int]] = defaultdict(list)
     for row, own in enumerate(found):
@@ -206,7 +215,9 @@ def find_topics(
             continue
         if not common_noun_phrase(*pair) or any(phrase in p for p in place_names):
             continue
-        named = sum(names_subject(titles[r], phrase, config.max_general_frequency) for r in rows)
+        named = sum(
+            names_subject(titles[r], phrase, config.max_general_frequency, cut) for r in rows
+        )
         if named > config.max_named_share * len(rows):
             continue
         for run in _runs(rows, times, window):

@@ -14,7 +14,7 @@ half of their members are among them, and a first-pass group never loses members
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,10 +62,13 @@ def merge_by_rare_terms(
     areas: Sequence[frozenset[str]],
     place_names: frozenset[str],
     config: RareTermConfig,
+    terms: Callable[[str], list[str]] = similarity.terms,
 ) -> list[list[int]]:
     """``groups`` (lists of row numbers) with the rare-word groups added: rows sharing a rare
     word, together with the groups of which they make up at least half. Rows are the rows of
-    ``words`` (one per appeal, in time order); ``titles`` are their normalised titles."""
+    ``words`` (one per appeal, in time order); ``titles`` are their normalised titles;
+    ``terms`` gives a title's terms (:func:`civicgrid.insight.similarity.terms`, or a mining
+    run's :class:`~civicgrid.insight.similarity.Segmenter`, which has cut them already)."""
     n = words.shape[0]
     if not config.enabled or n == 0 or not vocabulary:
         return [list(g) for g in groups]
@@ -92,7 +95,7 @@ def merge_by_rare_terms(
     def in_title(row: int, word: str) -> bool:
         found = title_terms.get(row)
         if found is None:
-            found = title_terms[row] = frozenset(similarity.terms(titles[row]))
+            found = title_terms[row] = frozenset(terms(titles[row]))
         return word in found
 
     for c in candidates:

@@ -8,7 +8,7 @@ The text passes through :func:`civicgrid.dispatch.normalise.normalise_many` and 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -127,6 +127,11 @@ def describes_problem(term: str) -> bool:
     return not core or not all(ch in _NUMERALS for ch in core)
 
 
+def shown_terms(vocabulary: Sequence[str]) -> np.ndarray:
+    """:func:`describes_problem` of each word of ``vocabulary``, as a boolean array."""
+    return np.fromiter((describes_problem(v) for v in vocabulary), bool, len(vocabulary))
+
+
 def terms(text: str) -> list[str]:
     """The words of ``text`` used for similarity and key terms: jieba words of two or more
     characters, without stop words and tokens that are neither Chinese nor alphanumeric."""
@@ -150,23 +155,54 @@ def general_frequency(word: str) -> int:
 _JIEBA_RUN: Final = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
 
 
-def _chunked_terms() -> Callable[[str], list[str]]:
-    """:func:`terms`, remembering each run jieba would segment on its own (between blanks and
-    punctuation): the terms of a text are the terms of its runs, in order, and a run that
-    recurs (a title repeated in its own text, a compound's name, a stock phrase such as
-    "请尽快解决") is cut once per vectorisation."""
-    seen: dict[str, list[str]] = {}
+_JIEBA_RUN_SPLIT: Final = re.compile(f"({_JIEBA_RUN.pattern})")
 
-    def tokenise(text: str) -> list[str]:
+
+class Segmenter:
+    """jieba's words of many texts, each run (between blanks and punctuation) cut once:
+    jieba cuts every run on its own, so the words of a text are the words of its runs, in
+    order, and what lies between the runs yields one token per character (blanks dropped).
+    A run that recurs (a title repeated in its own text and again in the topic pass, a
+    compound's name, a stock phrase such as "请尽快解决") is cut once per mining run.
+
+    :meth:`words` gives what :func:`civicgrid.dispatch.features.words` gives and :meth:`terms`
+    what :func:`terms` gives, text for text."""
+
+    __slots__ = ("_terms", "_words")
+
+    def __init__(self) -> None:
+        self._words: dict[str, list[str]] = {}
+        self._terms: dict[str, list[str]] = {}
+
+    def _run_words(self, run: str) -> list[str]:
+        found = self._words.get(run)
+        if found is None:
+            found = self._words[run] = words(run)
+        return found
+
+    def words(self, text: str) -> list[str]:
+        """jieba tokens of ``text`` (precise mode, no HMM), blanks dropped."""
         out: list[str] = []
-        for run in _JIEBA_RUN.findall(text):
-            found = seen.get(run)
-            if found is None:
-                found = seen[run] = terms(run)
-            out.extend(found)
+        for k, piece in enumerate(_JIEBA_RUN_SPLIT.split(text)):
+            if k % 2:
+                out.extend(self._run_words(piece))
+            else:
+                out.extend(ch for ch in piece if not ch.isspace())
         return out
 
-    return tokenise
+    def terms(self, text: str) -> list[str]:
+        """:func:`terms` of ``text``."""
+        out: list[str] = []
+        for run in _JIEBA_RUN.findall(text):
+            found = self._terms.get(run)
+            if found is None:
+                found = self._terms[run] = [
+                    w
+                    for w in self._run_words(run)
+                    if len(w) >= 2 and w not in STOP_WORDS and (has_chinese(w) or w.isalnum())
+                ]
+            out.extend(found)
+        return out
 
 
 def texts_for(
@@ -247,18 +283,23 @@ def _char_tfidf(texts: Sequence[str], min_df: int, max_df: float) -> sp.csr_matr
 
 
 def vectorise(
-    texts: Sequence[tuple[str, str, str]], *, max_df: float, title_weight: float
+    texts: Sequence[tuple[str, str, str]],
+    *,
+    max_df: float,
+    title_weight: float,
+    segmenter: Segmenter | None = None,
 ) -> Vectors:
     """Vectors of ``texts`` (from :func:`texts_for`). The combined vector joins
     three L2-normalised blocks — words, character bigrams of title and body, character bigrams
     of the title alone (weighted by ``title_weight``; off by default, as it did not change the
-    groups found on the Teddy Cup messages) — and is L2-normalised again."""
+    groups found on the Teddy Cup messages) — and is L2-normalised again. ``segmenter``
+    remembers the words of each run for the later passes of the same mining run."""
     word_texts = [t[0] for t in texts]
     small = len(texts) < 50
     min_df = 1 if small else 2
     max_df = 1.0 if small else max_df
     word_vec = TfidfVectorizer(
-        tokenizer=_chunked_terms(),
+        tokenizer=(segmenter or Segmenter()).terms,
         token_pattern=None,
         lowercase=False,
         sublinear_tf=True,

@@ -4,6 +4,7 @@ the problem."""
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 
 import pytest
@@ -170,6 +171,35 @@ def test_limit_keeps_the_hottest() -> None:
 
     assert len(found) == 1
     assert found[0].rank == 1
+
+
+def test_a_limit_gives_the_first_groups_of_the_full_ranking_explained_alike() -> None:
+    items = (
+        _items(NOISE, prefix="n")
+        + _items(PARKING, prefix="p", start=T0 + timedelta(days=3))
+        + _items(NOISE[:2], prefix="m", area="A市A2区", start=T0 + timedelta(days=9))
+        + _items(PARKING[:2], prefix="q", start=T0 + timedelta(days=200))
+    )
+    everything = find_hotspots(items)
+    assert len(everything) >= 3
+
+    for limit in range(len(everything) + 1):
+        assert find_hotspots(items, limit=limit) == everything[:limit]
+
+
+def test_mining_leaves_the_cycle_collector_as_it_found_it() -> None:
+    items = _items(NOISE, prefix="n")
+    assert gc.isenabled()
+
+    find_hotspots(items)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        find_hotspots(items)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_stop_words_and_single_characters_are_not_terms() -> None:

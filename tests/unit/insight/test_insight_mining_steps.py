@@ -15,6 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from civicgrid.clock import BEIJING
+from civicgrid.dispatch.features import words
 from civicgrid.insight import grouping, linking, rare_terms, similarity
 from civicgrid.insight.hotspots import HotspotConfig, HotspotItem, find_hotspots, item_from_text
 
@@ -183,6 +184,32 @@ def test_a_chain_over_months_is_cut_at_its_weakest_links_until_each_piece_is_com
     assert groups == [[0, 1, 2, 3], [4], [5, 6, 7], [8, 9]]
 
 
+def test_chains_split_together_as_each_would_split_alone() -> None:
+    # Three chained components (different bars needed to cut each) and a compact one, split in
+    # the same rounds: the pieces are those each gives on its own.
+    rng = np.random.default_rng(3)
+    parts: list[tuple[list[tuple[int, int, float]], list[float]]] = []
+    for _ in range(4):
+        size = int(rng.integers(5, 30))
+        links = [
+            (k, k + 1, float(rng.uniform(0.3, 1.0))) for k in range(size - 1) if rng.random() < 0.9
+        ]
+        links += [(k, k + 2, float(rng.uniform(0.3, 1.0))) for k in range(size - 2)]
+        parts.append((links, sorted(rng.uniform(0, 200, size).tolist())))
+    alone: list[list[int]] = []
+    together: list[tuple[int, int, float]] = []
+    days: list[float] = []
+    for links, own_days in parts:
+        offset = len(days)
+        pieces = _split(links, own_days, len(own_days))
+        alone.extend([m + offset for m in piece] for piece in pieces)
+        together.extend((i + offset, j + offset, s) for i, j, s in links)
+        days.extend(own_days)
+
+    assert _split(together, days, len(days)) == sorted(alone)
+    assert len(alone) > len(parts)
+
+
 def test_links_need_a_higher_similarity_between_different_places() -> None:
     area = frozenset({"A1区"})
     named = [frozenset({"丽发新城"}), frozenset({"丽发新城"}), frozenset({"滨河苑"}), frozenset()]
@@ -285,13 +312,16 @@ def test_key_terms_leave_out_numbers_and_vague_words(term: str, shown: bool) -> 
         "A3区联丰路<num>号路灯不亮……已经反映多次！！ 58车贷平台 COVID-19 5G基站 wifi信号差",
         "",
         "，。！ ",
+        "购房 补贴\r\n人才\t新政、 公积金　提取",
+        "A区-B区_C区+5%&#x 。。 ok",
     ],
 )
-def test_the_run_cached_tokeniser_gives_the_terms_of_the_whole_text(text: str) -> None:
-    tokenise = similarity._chunked_terms()
+def test_the_run_cached_tokeniser_gives_the_words_and_terms_of_the_whole_text(text: str) -> None:
+    segmenter = similarity.Segmenter()
     # Twice: the second call reads the remembered runs.
-    assert tokenise(text) == similarity.terms(text)
-    assert tokenise(text) == similarity.terms(text)
+    for _ in range(2):
+        assert segmenter.terms(text) == similarity.terms(text)
+        assert segmenter.words(text) == words(text)
 
 
 def test_the_run_cached_tokeniser_keeps_the_word_vectors_unchanged() -> None:
