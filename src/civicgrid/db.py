@@ -6,8 +6,9 @@ roll back on exception. Joiners (audit.record, notify.enqueue, timeline appends)
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -137,6 +138,34 @@ def make_session_factory(bind: Any) -> sessionmaker[Session]:
     if not isinstance(bind, Engine):
         kwargs["join_transaction_mode"] = "create_savepoint"
     return sessionmaker(bind=bind, **kwargs)
+
+
+@contextlib.contextmanager
+def one_connection(factory: sessionmaker[Session]) -> Iterator[Callable[[], Session]]:
+    """Sessions that share one pooled connection, checked out once for the block.
+
+    Each session made by the yielded callable still runs its own transactions on that
+    connection (a session that commits, commits only its own work), but the pool's checkout
+    (with its pre-ping round trip) happens once instead of once per session and per commit.
+    For a hot request that writes in two transactions (a throttle counter, then its use case).
+    A factory bound to a Connection (tests) already shares one: it is used as it is."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        yield factory
+        return
+    with bind.connect() as connection:
+        yield functools.partial(factory, bind=connection, info={_DATABASE: bind})
+
+
+_DATABASE = "civicgrid.database"
+
+
+def database_of(session: Session) -> object:
+    """What names the database ``session`` works on, for caches kept per database: its bind
+    (the Engine; in tests the Connection of the test), or for a session of
+    :func:`one_connection` the engine its connection came from (not the connection, which is
+    another one on every request)."""
+    return session.info.get(_DATABASE) or session.get_bind()
 
 
 P = ParamSpec("P")

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 
 from civicgrid.auth import service
 from civicgrid.auth.actor import PENDING_PASSWORD_CHANGE, Actor
@@ -73,7 +74,7 @@ def _bearer(request: Request) -> str | None:
 
 def _authenticate(
     request: Request,
-    session: DbSession,
+    session: Session,
     now: datetime,
     settings: Settings,
     csrf: str | None,
@@ -105,15 +106,22 @@ def _pending_message(actor: Actor) -> str:
     return "您的角色要求两步验证：请先在“账号安全”页面（/account）绑定验证器"
 
 
-def current_actor(request: Request, session: DbSession, csrf: SubmittedCsrf) -> Actor:
+def authenticate(request: Request, session: Session, csrf: str | None) -> Actor:
     """The authenticated actor; 401 without valid credentials, 403 on a CSRF failure.
 
-    The clock and settings are read from the app here rather than declared as dependencies,
-    so that they add nothing to the one thread-pool hop this dependency needs for its query."""
+    Synchronous (it reads through ``session``): the dependency :func:`current_actor`, or an
+    endpoint that checks the credentials itself in its own thread-pool trip, so that the
+    check's read shares the endpoint's session and connection (intake). The clock and
+    settings are read from the app rather than declared as dependencies."""
     actor = _authenticate(request, session, clock_of(request).now(), settings_of(request), csrf)
     if actor is None:
         raise Unauthenticated("请先登录")
     return actor
+
+
+def current_actor(request: Request, session: DbSession, csrf: SubmittedCsrf) -> Actor:
+    """The authenticated actor (:func:`authenticate`) as a dependency: one thread-pool hop."""
+    return authenticate(request, session, csrf)
 
 
 def optional_actor(request: Request, session: DbSession, csrf: SubmittedCsrf) -> Actor | None:

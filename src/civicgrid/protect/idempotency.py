@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from civicgrid.auth.actor import Actor
 from civicgrid.auth.deps import CurrentActor
 from civicgrid.deps import get_session
 from civicgrid.errors import Conflict, Invalid
@@ -163,6 +164,18 @@ def purge_expired(session: Session, *, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description="重试安全：同一键与同一请求内容在 24 小时内只受理一次，"
+        "重复提交返回首次结果；同一键配不同内容返回 422",
+    ),
+]
+"""The ``Idempotency-Key`` header parameter (default None), also for an endpoint that claims
+by itself (:func:`claim_request`)."""
+
+
 CallerDependency = Callable[..., Awaitable[str]] | Callable[..., str]
 
 
@@ -179,35 +192,40 @@ def idempotency_guard(caller: CallerDependency) -> Any:
         request: Request,
         session: Session = Depends(get_session),
         who: str = Depends(caller),
-        idempotency_key: str | None = Header(
-            default=None,
-            alias=HEADER,
-            description="重试安全：同一键与同一请求内容在 24 小时内只受理一次，"
-            "重复提交返回首次结果；同一键配不同内容返回 422",
-        ),
+        idempotency_key: KeyHeader = None,
     ) -> None:
         if idempotency_key is None:
             return
-        if not is_valid_key(idempotency_key):
-            raise Invalid(f"{HEADER} 须为 1–255 个可见 ASCII 字符")
-        scope = f"{request.method} {route_template(request)} {who}"[:200]
-        digest = body_digest(await request.body(), request.headers.get("content-type", ""))
-        settings = request.app.state.settings
-        now = request.app.state.clock.now()
-        outcome = await run_in_threadpool(
-            find_or_claim,
-            session,
-            scope=scope,
-            key=idempotency_key,
-            digest=digest,
-            now=now,
-            keep=timedelta(hours=settings.idempotency_hours),
-        )
-        if isinstance(outcome, Response):
-            raise IdempotentReplay(outcome)
-        request.scope[_CLAIM_SCOPE_KEY] = outcome
+        digest = await request_digest(request, idempotency_key)
+        await run_in_threadpool(claim_request, request, session, who, idempotency_key, digest)
 
     return Depends(guard)
+
+
+async def request_digest(request: Request, key: str) -> str:
+    """Check ``key`` (422 when malformed) and digest the request's body (read on the loop)."""
+    if not is_valid_key(key):
+        raise Invalid(f"{HEADER} 须为 1–255 个可见 ASCII 字符")
+    return body_digest(await request.body(), request.headers.get("content-type", ""))
+
+
+def claim_request(request: Request, session: Session, who: str, key: str, digest: str) -> None:
+    """Replay the stored answer to ``who``'s earlier request with ``key`` on this route
+    (raises :class:`IdempotentReplay`), or claim the key in ``session`` for the middleware.
+    Synchronous: from a guard's thread-pool trip, or from an endpoint's own trip after it
+    authenticated the caller (its use case then commits the claim)."""
+    settings = request.app.state.settings
+    outcome = find_or_claim(
+        session,
+        scope=f"{request.method} {route_template(request)} {who}"[:200],
+        key=key,
+        digest=digest,
+        now=request.app.state.clock.now(),
+        keep=timedelta(hours=settings.idempotency_hours),
+    )
+    if isinstance(outcome, Response):
+        raise IdempotentReplay(outcome)
+    request.scope[_CLAIM_SCOPE_KEY] = outcome
 
 
 def replay_response(_request: Request, exc: Exception) -> Response:
@@ -262,9 +280,14 @@ class IdempotencyMiddleware:
             log.warning("idempotent answer not stored (%s): %s", type(exc).__name__, exc)
 
 
+def user_scope(actor: Actor) -> str:
+    """Whose keys a logged-in user's requests use (token or session alike)."""
+    return f"user:{actor.user_id}"
+
+
 async def user_caller(actor: CurrentActor) -> str:
     """The caller of a route that needs a logged-in user (token or session)."""
-    return f"user:{actor.user_id}"
+    return user_scope(actor)
 
 
 # For routes behind the user's login: ``dependencies=[IDEMPOTENT_FOR_USER]``.

@@ -12,9 +12,10 @@ write transaction of the same request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -44,10 +45,15 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = None
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, session_factory: Callable[[], Session], clock: Clock) -> None:
         super().__init__()
         self._session_factory = session_factory
         self._clock = clock
+
+    def on(self, sessions: Callable[[], Session]) -> DatabaseStorage:
+        """The same counters, written through ``sessions`` (e.g. sessions on the connection a
+        request already holds, :func:`civicgrid.db.one_connection`)."""
+        return DatabaseStorage(sessions, self._clock)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -144,12 +150,18 @@ def _incr_statement(postgresql: bool) -> ReturningInsert[int]:
 _INCR = {postgresql: _incr_statement(postgresql) for postgresql in (False, True)}
 
 
-def parse_limits(limit: str) -> list[RateLimitItem]:
-    """``"10/minute;100/hour"`` → limit items; a malformed text raises ``ValueError``."""
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str) -> tuple[RateLimitItem, ...]:
     items: list[RateLimitItem] = parse_many(limit)
     if not items:
         raise ValueError(f"no limit in {limit!r}")
-    return items
+    return tuple(items)
+
+
+def parse_limits(limit: str) -> list[RateLimitItem]:
+    """``"10/minute;100/hour"`` → limit items; a malformed text raises ``ValueError``. The
+    settings' few texts are parsed once each."""
+    return list(_parsed(limit))
 
 
 class Throttle:
@@ -164,13 +176,21 @@ class Throttle:
         self._clock = clock
         self.enabled = enabled
 
-    def hit(self, name: str, key: str, limit: str) -> int | None:
-        """Count one attempt; ``None`` when every limit still holds, else seconds to wait."""
+    def hit(
+        self, name: str, key: str, limit: str, *, sessions: Callable[[], Session] | None = None
+    ) -> int | None:
+        """Count one attempt; ``None`` when every limit still holds, else seconds to wait.
+
+        ``sessions`` makes the database counters use those sessions (their own short
+        transactions still) instead of the throttle's; a Redis throttle ignores it."""
         if not self.enabled:
             return None
+        limiter = self._limiter
+        if sessions is not None and isinstance(self.storage, DatabaseStorage):
+            limiter = FixedWindowRateLimiter(self.storage.on(sessions))
         identity = _identity(name, key)
-        over = [item for item in parse_limits(limit) if not self._limiter.hit(item, *identity)]
-        return self._retry_after(over, identity)
+        over = [item for item in parse_limits(limit) if not limiter.hit(item, *identity)]
+        return self._retry_after(limiter, over, identity)
 
     def test(self, name: str, key: str, limit: str) -> int | None:
         """Would one more attempt be refused? Same answer as :meth:`hit`, without counting."""
@@ -178,11 +198,13 @@ class Throttle:
             return None
         identity = _identity(name, key)
         over = [item for item in parse_limits(limit) if not self._limiter.test(item, *identity)]
-        return self._retry_after(over, identity)
+        return self._retry_after(self._limiter, over, identity)
 
-    def enforce(self, name: str, key: str, limit: str) -> None:
+    def enforce(
+        self, name: str, key: str, limit: str, *, sessions: Callable[[], Session] | None = None
+    ) -> None:
         """Count one attempt and raise :class:`Throttled` (HTTP 429) when a limit is exceeded."""
-        retry_after = self.hit(name, key, limit)
+        retry_after = self.hit(name, key, limit, sessions=sessions)
         if retry_after is not None:
             raise Throttled(retry_after)
 
@@ -192,11 +214,16 @@ class Throttle:
         for item in parse_limits(limit):
             self._limiter.clear(item, *identity)
 
-    def _retry_after(self, over: Sequence[RateLimitItem], identity: tuple[str, str]) -> int | None:
+    def _retry_after(
+        self,
+        limiter: FixedWindowRateLimiter,
+        over: Sequence[RateLimitItem],
+        identity: tuple[str, str],
+    ) -> int | None:
         if not over:
             return None
         now = self._clock.now().timestamp()
-        ends = max(self._limiter.get_window_stats(item, *identity).reset_time for item in over)
+        ends = max(limiter.get_window_stats(item, *identity).reset_time for item in over)
         # Redis reports a window's end in whole seconds of TTL: never claim more than a window.
         longest = max(item.get_expiry() for item in over)
         return min(longest, max(1, math.ceil(ends - now)))

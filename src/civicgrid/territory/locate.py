@@ -31,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from civicgrid import clock
+from civicgrid.db import database_of
 from civicgrid.territory import queries
 from civicgrid.territory.geometry import many_from_geojson_texts
 from civicgrid.territory.levels import RegionLevel
@@ -307,7 +308,7 @@ class LocateCache:
     def index(self, session: Session) -> LocateIndex:
         """The index for the territory as ``session`` sees it (at most ``check_seconds`` old
         for changes made by other processes)."""
-        key = session.get_bind()
+        key = database_of(session)
         now = self._monotonic()
         with self._lock:
             entry = self._entries.get(key)
