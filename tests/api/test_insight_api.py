@@ -97,6 +97,62 @@ def test_hotspots_of_a_period(
     assert hot["callers"] == 3
     assert len(hot["samples"]) == 3
     assert set(hot["heat_parts"]) == {"size", "callers", "votes", "growth", "severity"}
+    assert hot["topic"] == ""  # a problem at one place, not a topic
+
+
+SUBSIDY = [
+    "咨询人才购房补贴的申请条件",
+    "人才购房补贴申请为何不通过",
+    "关于人才购房补贴发放时间的疑问",
+    "二手房能否享受人才购房补贴",
+    "人才购房补贴什么时候发放",
+]
+
+
+def test_a_topic_problem_names_its_topic_live_and_from_the_snapshot(
+    client: TestClient, session: Session, world: World, now: datetime
+) -> None:
+    places = (  # asked all over the district: no one place
+        MiniTerritory.COMMUNITY_A1,
+        MiniTerritory.COMMUNITY_A2,
+        MiniTerritory.GRID_A1,
+        MiniTerritory.GRID_A2,
+        MiniTerritory.STREET_A,
+    )
+    for i, (title, code) in enumerate(zip(SUBSIDY, places, strict=True)):
+        make_appeal(
+            session,
+            world=world,
+            now=now - timedelta(days=i + 1),
+            title=title,
+            content=f"{title}，请相关部门答复。",
+            caller_phone=f"1370000000{i}",
+            region_code=code,
+        )
+    session.commit()
+    live = _get(client, world, "leader", "/hotspots", period="2026-11").json()
+    insight_service.refresh_hotspot_snapshots(session, now=now)
+    cached = _get(client, world, "leader", "/hotspots", period="2026-11").json()
+
+    assert cached["computed_at"] is not None
+    for body in (live, cached):
+        (hot,) = [h for h in body["hotspots"] if h["topic"]]
+        assert hot["topic"] in {"人才购房", "购房补贴"}  # the phrase the five titles share
+        assert hot["topic"] in hot["label"]
+        assert hot["size"] == 5
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["HotspotRead"]
+    assert "专题问题" in schema["properties"]["topic"]["description"]
+
+
+def test_a_task_adopted_under_a_districts_topic(
+    client: TestClient, session: Session, world: World
+) -> None:
+    body = _task_body(region_code=MiniTerritory.DISTRICT_A, district_topic=True)
+    city = _post(client, world, "leader", "/tasks", _task_body(theme="全市主题", title="全市问题"))
+    district = _post(client, world, "leader", "/tasks", body)
+
+    assert (city.status_code, district.status_code) == (201, 201), district.text
+    assert district.json()["theme"] == "冬季供暖保障"  # not the city's theme: no clash
 
 
 def test_hotspots_come_from_the_jobs_snapshot_while_fresh(

@@ -155,6 +155,7 @@ def adopt_task(actor: Adopter, session: DbSession, now: Now, body: TaskCreate) -
             problem_key=body.problem_key,
             category=body.category,
             region_code=body.region_code,
+            district_topic=body.district_topic,
             source_stats=body.source_stats,
             milestones=[(m.title, m.due_on) for m in body.milestones],
         ),

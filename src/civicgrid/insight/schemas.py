@@ -40,6 +40,14 @@ class HotspotRead(BaseModel):
     places: list[str]
     samples: list[SampleRead]
     members: list[str]
+    topic: str = Field(
+        "",
+        description=(
+            "专题问题的主题短语：许多市民用不同说法询问同一政策、且不指向某一地点的问题"
+            "（如“购房补贴”），由专题聚类找出，标题形如“全市 · 购房补贴：…”；"
+            "指向具体地点的普通热点问题为空字符串"
+        ),
+    )
 
     @classmethod
     def of(cls, h: hotspots.Hotspot) -> HotspotRead:
@@ -61,6 +69,7 @@ class HotspotRead(BaseModel):
             places=list(h.places),
             samples=[SampleRead(key=s.key, title=s.title, at=s.at) for s in h.samples],
             members=list(h.members),
+            topic=h.topic,
         )
 
 
@@ -241,6 +250,12 @@ class TaskCreate(BaseModel):
     problem_key: str = Field(default="", max_length=200)
     category: str = Field(default="", max_length=100)
     region_code: str | None = Field(default=None, max_length=15)
+    district_topic: bool = Field(
+        default=False,
+        description=(
+            "为真时立项到 region_code 所在区的本月一题（各区互不冲突），否则立项到全市的本月一题"
+        ),
+    )
     source_stats: dict[str, Any] = Field(default_factory=dict)
     milestones: list[MilestoneCreate] = Field(default_factory=list, max_length=50)
 
