@@ -456,7 +456,9 @@ def _explain(
             score = np.where((share >= floor) & shown_terms[cols], share * share * idf[cols], -1.0)
             top = np.argsort(-score, kind="stable")[: 4 * config.key_terms]
             key_terms = tuple(vocab[int(cols[t])] for t in top.tolist() if score[t] > 0)
-    nearest = np.argsort(-centre_sims, kind="stable")[: config.samples].tolist()
+    # Rounded, so that members as near as each other (both of a pair) come in time order
+    # whatever the last bits of the sums (group members come in time order).
+    nearest = np.argsort(-np.round(centre_sims, 5), kind="stable")[: config.samples].tolist()
     area_counts = Counter(a for g in group for a in g.areas)
     place_counts = Counter(p for g in group for p in g.places)
     min_share = 2 if n > 2 else 1

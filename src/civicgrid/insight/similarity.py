@@ -15,7 +15,6 @@ from typing import Final
 import jieba
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from civicgrid.dispatch.features import words
@@ -272,14 +271,60 @@ def _char_tfidf(texts: Sequence[str], min_df: int, max_df: float) -> sp.csr_matr
     counts = sp.csr_matrix(
         (np.ones(codes.size, dtype=np.float32), (docs, column)), shape=(n, uniques.size)
     )
-    df = np.bincount(counts.indices, minlength=uniques.size)
-    keep = (df >= min_df) & (df <= max_df * n)
-    if not keep.any():
-        return sp.csr_matrix((n, 0), dtype=np.float32)
+    return _weighted(counts, min_df, max_df)[0]
+
+
+def _weighted(
+    counts: sp.csr_matrix, min_df: int, max_df: float
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """(TF-IDF rows, the columns kept, their idf) of a matrix of counts (no repeated entries)
+    as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` weighs them: columns in fewer
+    than ``min_df`` rows or in more than ``max_df`` of them dropped, ``1 + ln(count)`` times
+    the smoothed idf, rows L2-normalised."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero((df >= min_df) & (df <= max_df * n))
+    if keep.size == 0:
+        return sp.csr_matrix((n, 0), dtype=np.float32), keep, np.zeros(0, dtype=np.float32)
     idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
     counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    matrix = counts[:, np.flatnonzero(keep)]
-    return sp.csr_matrix(normalize(matrix))
+    return sp.csr_matrix(normalize(counts[:, keep])), keep, idf[keep]
+
+
+def _word_tfidf(
+    texts: Sequence[str], segmenter: Segmenter, min_df: int, max_df: float
+) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
+    """(TF-IDF rows, vocabulary, idf) of the :func:`terms` of ``texts`` — what
+    scikit-learn's ``TfidfVectorizer(tokenizer=terms, lowercase=False, sublinear_tf=True)``
+    gives (columns in the words' order) — counted from each run's term numbers, found once
+    per run, rather than term by term."""
+    n = len(texts)
+    number: dict[str, int] = {}
+    of_run: dict[str, list[int]] = {}
+    found: list[int] = []
+    ends = np.zeros(n + 1, dtype=np.int64)
+    for k, text in enumerate(texts):
+        for run in _JIEBA_RUN.findall(text):
+            own = of_run.get(run)
+            if own is None:
+                own = of_run[run] = [
+                    number.setdefault(t, len(number)) for t in segmenter.terms(run)
+                ]
+            found.extend(own)
+        ends[k + 1] = len(found)
+    names = list(number)
+    if not names:
+        return sp.csr_matrix((n, 0), dtype=np.float32), [], np.zeros(0, dtype=np.float32)
+    column = np.empty(len(names), dtype=np.int64)
+    column[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    counts = sp.csr_matrix(
+        (np.ones(len(found), dtype=np.float32), column[np.asarray(found, dtype=np.int64)], ends),
+        shape=(n, len(names)),
+    )
+    counts.sum_duplicates()
+    matrix, keep, idf = _weighted(counts, min_df, max_df)
+    vocabulary = sorted(names)
+    return matrix, [vocabulary[c] for c in keep.tolist()], idf
 
 
 def vectorise(
@@ -294,26 +339,10 @@ def vectorise(
     of the title alone (weighted by ``title_weight``; off by default, as it did not change the
     groups found on the Teddy Cup messages) — and is L2-normalised again. ``segmenter``
     remembers the words of each run for the later passes of the same mining run."""
-    word_texts = [t[0] for t in texts]
     small = len(texts) < 50
     min_df = 1 if small else 2
     max_df = 1.0 if small else max_df
-    word_vec = TfidfVectorizer(
-        tokenizer=(segmenter or Segmenter()).terms,
-        token_pattern=None,
-        lowercase=False,
-        sublinear_tf=True,
-        min_df=min_df,
-        max_df=max_df,
-        dtype=np.float32,
-    )
-    try:
-        w = sp.csr_matrix(word_vec.fit_transform(word_texts))
-        vocab = list(word_vec.get_feature_names_out())
-        idf = np.asarray(word_vec.idf_, dtype=np.float32)
-    except ValueError:  # no word survives (e.g. texts without Chinese words)
-        w = sp.csr_matrix((len(texts), 0), dtype=np.float32)
-        vocab, idf = [], np.zeros(0, dtype=np.float32)
+    w, vocab, idf = _word_tfidf([t[0] for t in texts], segmenter or Segmenter(), min_df, max_df)
     blocks = [w, _char_tfidf([t[1] for t in texts], min_df, max_df)]
     if title_weight > 0:
         blocks.append(title_weight * _char_tfidf([t[2] for t in texts], min_df, max_df))

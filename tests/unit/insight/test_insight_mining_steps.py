@@ -93,6 +93,46 @@ def test_the_bigram_vectors_are_those_of_scikit_learns_char_analyser(
     assert np.allclose(found.toarray(), reference.toarray(), atol=1e-6)
 
 
+@pytest.mark.parametrize(("min_df", "max_df"), [(1, 1.0), (2, 0.5), (9, 1.0)])
+def test_the_word_vectors_are_those_of_scikit_learn_with_the_same_terms(
+    min_df: int, max_df: float
+) -> None:
+    texts = [
+        "丽发新城小区搅拌站噪音扰民 丽发新城小区搅拌站噪音扰民 夜间施工",
+        "丽发新城 搅拌站\n\n粉尘严重，噪音扰民",
+        "伊景园滨河苑捆绑销售车位 伊景园滨河苑捆绑销售车位",
+        "伊景园滨河苑车位捆绑销售，强制购买车位",
+        "58车贷 案件进展 COVID-19",
+        "",
+        "，。！",
+        "噪音扰民噪音扰民",
+    ]
+    reference = TfidfVectorizer(
+        tokenizer=similarity.terms,
+        token_pattern=None,
+        lowercase=False,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_df=max_df,
+        dtype=np.float32,
+    )
+    try:
+        expected = reference.fit_transform(texts).toarray()
+        vocabulary = list(reference.get_feature_names_out())
+        idf = reference.idf_
+    except ValueError:  # no term left
+        expected, vocabulary, idf = np.zeros((len(texts), 0)), [], np.zeros(0)
+
+    found, found_vocabulary, found_idf = similarity._word_tfidf(
+        texts, similarity.Segmenter(), min_df, max_df
+    )
+
+    assert found_vocabulary == vocabulary
+    assert np.allclose(found_idf, idf, atol=1e-6)
+    assert found.shape == expected.shape
+    assert np.allclose(found.toarray(), expected, atol=1e-6)
+
+
 def test_an_empty_matrix_has_no_links() -> None:
     li, lj, sims = similarity.neighbour_links(
         sp.csr_matrix((0, 3), dtype=np.float32),
