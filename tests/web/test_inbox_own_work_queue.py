@@ -69,3 +69,30 @@ def test_a_text_search_beyond_the_count_cap_says_there_are_more(
     capped = client.get("/appeals/inbox", params={"q": "路灯不亮"}).text
     assert "超过 2 件，请增加条件缩小范围" in capped
     assert "共 2 件" not in capped
+
+
+def test_a_status_list_beyond_the_count_cap_says_there_are_more_and_pages_on(
+    client: TestClient,
+    login: LoginAs,
+    session: Session,
+    world: World,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for _ in range(3):
+        submit(session, world, now=now)
+    session.commit()
+    login("dispatcher")
+    assert "共 3 件" in client.get("/appeals/inbox", params={"status": "received"}).text
+    monkeypatch.setattr(access, "TEXT_COUNT_CAP", 2)
+    monkeypatch.setattr("civicgrid.web.appeals.lists.PAGE_SIZE", 1)
+    monkeypatch.setattr("civicgrid.web.shared.appeal_rows.PAGE_SIZE", 1)
+    first = client.get("/appeals/inbox", params={"status": "received"}).text
+    assert "超过 2 件，请增加条件缩小范围" in first
+    assert "下一页" in first  # a full page of a capped list: there may be more
+    last = client.get("/appeals/inbox", params={"status": "received", "offset": 2}).text
+    assert "超过 2 件" in last
+    assert "上一页" in last
+    past = client.get("/appeals/inbox", params={"status": "received", "offset": 3}).text
+    assert "上一页" in past
+    assert "下一页" not in past  # past the last match: a page that is not full

@@ -7,16 +7,19 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import String, case, event, literal, select, true
 from sqlalchemy.orm import Session
 from tests.builders.appeals import PNG, World, make_appeal, submit
-from tests.builders.auth import MiniTerritory
+from tests.builders.auth import MiniTerritory, make_region
 
 from civicgrid.appeals import queries, read_models
 from civicgrid.appeals.channels import Channel
+from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.queries import access
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
+from civicgrid.territory.models import Region
 
 
 @pytest.fixture
@@ -72,6 +75,61 @@ def test_each_actor_sees_exactly_its_appeals(
         else:
             with pytest.raises(NotFound):
                 queries.by_id_for(session, actor, appeal_id)
+
+
+@pytest.mark.parametrize("wide_depth", [0, 9])
+def test_both_forms_of_the_scope_select_the_same_appeals(
+    session: Session,
+    world: World,
+    appeals: dict[str, int],
+    wide_depth: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every scope as one UNION of id sets (narrow) and as row conditions (wide)."""
+    monkeypatch.setattr(access, "WIDE_DEPTH", wide_depth)
+    access._scope_condition.cache_clear()
+    by_id = {v: k for k, v in appeals.items()}
+    try:
+        for who, visible in VISIBLE.items():
+            stmt = select(Appeal.id).where(access.scope_condition(world.actor(who)))
+            assert "".join(sorted(by_id[i] for i in session.scalars(stmt))) == visible, who
+    finally:
+        access._scope_condition.cache_clear()
+
+
+def test_a_city_post_skips_the_filter_only_while_it_covers_every_city(
+    session: Session, world: World, now: datetime, appeals: dict[str, int]
+) -> None:
+    operator = world.actor("operator")
+    roots = session.scalars(select(Region.path).where(Region.parent_id.is_(None))).all()
+    assert len(roots) == 1
+    assert access.visible_condition(session, operator) is true()
+    other = make_region(session, code="120000000000", name="天津市", level="city", now=now)
+    assert access.visible_condition(session, operator) is access.scope_condition(operator)
+    assert not operator.scope.covers_path(other.path)
+    assert access.visible_condition(session, world.actor("street_a")) is not true()
+    page = queries.list_for(session, operator, queries.AppealFilters(limit=100), now=now)
+    assert {a.id for a in page.items} == set(appeals.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "under"),
+    [
+        ("/1/2/8/", True),
+        ("/1/2/8/31/", True),
+        ("/1/2/80/", False),
+        ("/1/2/81/5/", False),
+        ("/1/2/", False),
+        ("/1/2/7/", False),
+        ("/1/2/8", False),
+        ("", False),
+    ],
+)
+def test_a_path_prefix_is_a_range_of_exactly_the_paths_below(
+    session: Session, path: str, under: bool
+) -> None:
+    condition = access.path_under(literal(path, String()), "/1/2/8/")
+    assert session.scalar(select(case((condition, True), else_=False))) is under
 
 
 def test_actor_without_posts_sees_nothing(

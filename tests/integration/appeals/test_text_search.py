@@ -173,8 +173,10 @@ def _statements(session: Session) -> Iterator[list[str]]:
 
     def listener(*args: object) -> None:
         statement = " ".join(str(args[2]).split()).upper()
-        # The appeals' units are loaded with them (selectin): not a statement of the search.
-        if statement.startswith("SELECT") and not statement.startswith("SELECT APPEAL_UNIT."):
+        # The appeals' units are loaded with them (selectin), and a post at a city reads the
+        # cities first (whether it sees everything): not statements of the search.
+        skipped = ("SELECT APPEAL_UNIT.", "SELECT REGION.PATH ")
+        if statement.startswith("SELECT") and not statement.startswith(skipped):
             seen.append(statement)
 
     event.listen(conn, "before_cursor_execute", listener)

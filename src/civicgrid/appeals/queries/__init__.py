@@ -24,6 +24,7 @@ from civicgrid.appeals.queries.access import (
     overdue_condition,
     running_deadline,
     scope_condition,
+    visible_condition,
     warning_for,
 )
 from civicgrid.appeals.queries.figures import (
@@ -112,6 +113,7 @@ __all__ = [
     "self_rating_for_round",
     "supervisions",
     "timeline",
+    "visible_condition",
     "warning_for",
     "whistles",
     "working_day_overrides",

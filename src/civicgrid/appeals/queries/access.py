@@ -19,13 +19,27 @@ Missing and out-of-scope appeals are both reported as NotFound, so existence is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Float, and_, case, false, func, null, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -44,6 +58,7 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.errors import NotFound
 from civicgrid.kit.search import LIKE_ESCAPE, contains_pattern
+from civicgrid.territory.models import Region
 
 CENTRE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 
@@ -78,10 +93,118 @@ def _not_found(appeal_id: int | str) -> NotFound:
     return NotFound(f"工单不存在或无权查看：{appeal_id} (no such appeal in your scope)")
 
 
-def _prefix_any(column: InstrumentedAttribute[str], paths: Sequence[str]) -> ColumnElement[bool]:
+class _Bytewise(FunctionElement[str]):
+    """A text column compared byte by byte: ``COLLATE "C"`` on PostgreSQL, whatever the
+    database's collation (the expression of the path indexes of migration perf_0001); the
+    column itself on SQLite, which compares bytes."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_Bytewise, "postgresql")
+def _bytewise_postgresql(element: _Bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+@compiles(_Bytewise)
+def _bytewise_default(element: _Bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+def path_range(prefix: str) -> tuple[str, str]:
+    """The half-open byte range ``[low, high)`` of the strings that start with ``prefix``
+    (non-empty): ``/1/2/8/`` → ``('/1/2/8/', '/1/2/80')``."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def path_under(
+    column: ColumnElement[str] | InstrumentedAttribute[str], prefix: str
+) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a range a btree answers (a ``LIKE 'p%'`` could
+    use no index: the path indexes are plain, the database's collation not "C")."""
+    if not prefix:
+        return true()
+    low, high = path_range(prefix)
+    path = _Bytewise(column)
+    return and_(path >= low, path < high)
+
+
+def _under_any(
+    column: ColumnElement[str] | InstrumentedAttribute[str], paths: Sequence[str]
+) -> ColumnElement[bool]:
     if not paths:
         return false()
-    return or_(*[column.startswith(p, autoescape=True) for p in paths])
+    return or_(*[path_under(column, p) for p in paths])
+
+
+# A post whose region is at most this deep (``/1/`` is 1, a city; ``/1/2/`` a district) sees
+# a large share of the appeals: its scope is tested on each appeal's row, which costs little
+# per row. Deeper (narrower) scopes are asked as one set of appeal ids from the indexes.
+WIDE_DEPTH = 1
+
+
+def _depth(path: str) -> int:
+    return path.count("/") - 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One part of a data scope: the ids of the appeals it admits (a SELECT of one column
+    that an index answers) and, for a part on the appeal row itself, that row condition."""
+
+    ids: Select[Any]
+    row: ColumnElement[bool] | None = None
+
+    def as_row_condition(self) -> ColumnElement[bool]:
+        return self.row if self.row is not None else Appeal.id.in_(self.ids)
+
+
+def _scope_appeal() -> Any:
+    return Appeal.__table__.alias("scope_appeal")
+
+
+def _appeal_part(condition: Callable[[Any], ColumnElement[bool]]) -> _Part:
+    """A part on the appeal row: ``condition`` of the appeal columns (``Appeal.__table__.c``
+    or an alias's)."""
+    alias = _scope_appeal()
+    ids = select(alias.c.id).where(condition(alias.c)).correlate(None)
+    return _Part(ids, condition(Appeal.__table__.c))
+
+
+def _column_is(key: str, value: object) -> _Part:
+    """Appeals whose column ``key`` equals ``value`` (an indexed column)."""
+    return _appeal_part(lambda c: c[key] == value)
+
+
+def _unit_part(*conds: ColumnElement[bool]) -> _Part:
+    """Appeals with an active unit matching ``conds``."""
+    ids = (
+        select(AppealUnit.appeal_id).where(AppealUnit.released_at.is_(None), *conds).correlate(None)
+    )
+    return _Part(ids)
+
+
+def _summoned(department_ids: Sequence[int]) -> _Part:
+    """Appeals on which one of these departments was summoned by a whistle (吹哨报到)."""
+    ids = (
+        select(Whistle.appeal_id)
+        .join(WhistleSummons, WhistleSummons.whistle_id == Whistle.id)
+        .where(WhistleSummons.department_id.in_(department_ids))
+        .correlate(None)
+    )
+    return _Part(ids)
+
+
+def _region_parts(paths: Sequence[str]) -> list[_Part]:
+    """Appeals located in these regions, and those whose active region unit (a street the
+    order is dispatched to) lies in them."""
+    if not paths:
+        return []
+    return [
+        _appeal_part(lambda c: _under_any(c.region_path, paths)),
+        _unit_part(AppealUnit.unit_kind == "region", _under_any(AppealUnit.unit_path, paths)),
+    ]
 
 
 def _active_unit(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -92,77 +215,103 @@ def _active_unit(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def _summoned(department_ids: Sequence[int]) -> ColumnElement[bool]:
-    """Appeals on which one of these departments was summoned by a whistle (吹哨报到)."""
-    return (
-        select(WhistleSummons.id)
-        .join(Whistle, Whistle.id == WhistleSummons.whistle_id)
-        .where(Whistle.appeal_id == Appeal.id, WhistleSummons.department_id.in_(department_ids))
-        .exists()
-    )
-
-
 def scope_condition(actor: Actor) -> ColumnElement[bool]:
     """The WHERE condition selecting the appeals ``actor`` may see (see the module docstring).
 
     Built once per actor value and process (actors are immutable: roles and scope come from
-    the posts when the request authenticates, so a changed post gives another actor)."""
+    the posts when the request authenticates, so a changed post gives another actor).
+    :func:`visible_condition` is the same set, and nothing at all for a city-wide scope."""
     return _scope_condition(actor)
+
+
+def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """:func:`scope_condition`, or TRUE when the actor sees every appeal anyway: a centre
+    role (operator, dispatcher, supervisor, leader, admin) whose posts cover every top-level
+    region (city) sees every located appeal and the unlocated ones, so the filter would only
+    cost a test per row (and a set of every dispatched street unit). The cities are read on
+    each call (one small query, only for a post at a city): a city added later is never
+    missed."""
+    if _sees_everything(session, actor):
+        return true()
+    return scope_condition(actor)
+
+
+def _sees_everything(session: Session, actor: Actor) -> bool:
+    scope = actor.scope
+    if scope.is_global:
+        return any(r is not Role.RESIDENT for r in actor.roles)
+    if not any(r in CENTRE_ROLES for r in actor.roles):
+        return False
+    if not any(_depth(p) == 1 for p in scope.region_paths):
+        return False
+    roots = session.scalars(select(Region.path).where(Region.parent_id.is_(None))).all()
+    return bool(roots) and all(scope.covers_path(root) for root in roots)
 
 
 @lru_cache(maxsize=1024)
 def _scope_condition(actor: Actor) -> ColumnElement[bool]:
     scope = actor.scope
     paths = scope.minimal_paths()
-    conds: list[ColumnElement[bool]] = []
+    parts: list[_Part] = []
     for role in actor.roles:
         if role is Role.RESIDENT:
             if actor.user_id is not None:
-                conds.append(Appeal.resident_user_id == actor.user_id)
+                parts.append(_column_is("resident_user_id", actor.user_id))
             continue
         if scope.is_global:
             return true()
         if role is Role.STREET_HANDLER:
-            conds.append(_prefix_any(Appeal.region_path, paths))
-            conds.append(
-                _active_unit(
-                    AppealUnit.unit_kind == "region", _prefix_any(AppealUnit.unit_path, paths)
-                )
-            )
+            parts.extend(_region_parts(paths))
         elif role is Role.DEPARTMENT_HANDLER and scope.department_ids:
             departments = sorted(scope.department_ids)
-            conds.append(
-                _active_unit(
+            parts.append(
+                _unit_part(
                     AppealUnit.unit_kind == "department", AppealUnit.unit_id.in_(departments)
                 )
             )
-            conds.append(_summoned(departments))
+            parts.append(_summoned(departments))
         elif role is Role.UTILITY_HANDLER and scope.utility_ids:
-            conds.append(
-                _active_unit(
+            parts.append(
+                _unit_part(
                     AppealUnit.unit_kind == "utility",
                     AppealUnit.unit_id.in_(sorted(scope.utility_ids)),
                 )
             )
         elif role is Role.GRID_WORKER:
-            conds.append(_prefix_any(Appeal.region_path, paths))
+            if paths:
+                parts.append(_appeal_part(lambda c: _under_any(c.region_path, paths)))
             if actor.user_id is not None:
-                conds.append(Appeal.created_by_user_id == actor.user_id)
+                parts.append(_column_is("created_by_user_id", actor.user_id))
         elif role in CENTRE_ROLES:
-            conds.append(_prefix_any(Appeal.region_path, paths))
-            conds.append(
-                _active_unit(
-                    AppealUnit.unit_kind == "region", _prefix_any(AppealUnit.unit_path, paths)
-                )
-            )
-            if any(p.count("/") == 2 for p in paths):  # a top-level region such as "/1/"
-                conds.append(Appeal.region_path == "")
-    return or_(*conds) if conds else false()
+            parts.extend(_region_parts(paths))
+            if any(_depth(p) == 1 for p in paths):  # a top-level region such as "/1/"
+                parts.append(_column_is("region_path", ""))
+    return _combine(parts, wide=any(_depth(p) <= WIDE_DEPTH for p in paths))
+
+
+def _combine(parts: Sequence[_Part], *, wide: bool) -> ColumnElement[bool]:
+    """The parts as one condition. Rows of a wide scope are tested one by one (each part a
+    row condition; a part on another table a hashed set PostgreSQL reads once and only when
+    a row needs it). A narrow scope is one set of ids — the UNION of the parts — so that the
+    database estimates how few appeals it holds and starts from those (through the path,
+    unit and user indexes) instead of walking every appeal newest first, which it does for
+    an OR of subqueries it cannot estimate. A single part on the row is that condition."""
+    if not parts:
+        return false()
+    if len(parts) == 1 and parts[0].row is not None:
+        return parts[0].row
+    if wide:
+        return or_(*[p.as_row_condition() for p in parts])
+    if len(parts) == 1:
+        return Appeal.id.in_(parts[0].ids)
+    return Appeal.id.in_(union(*[p.ids for p in parts]))
 
 
 def by_id_for(session: Session, actor: Actor, appeal_id: int) -> Appeal:
     """The appeal ``appeal_id`` if ``actor`` may see it; NotFound for missing and out of scope."""
-    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id, scope_condition(actor)))
+    appeal = session.scalar(
+        select(Appeal).where(Appeal.id == appeal_id, visible_condition(session, actor))
+    )
     if appeal is None:
         if session.scalar(select(Appeal.id).where(Appeal.id == appeal_id)) is not None:
             audit.note_refusal(
@@ -179,7 +328,7 @@ def by_id_for(session: Session, actor: Actor, appeal_id: int) -> Appeal:
 def by_number_for(session: Session, actor: Actor, number: str) -> Appeal:
     """The appeal with this number if ``actor`` may see it; NotFound otherwise."""
     appeal = session.scalar(
-        select(Appeal).where(Appeal.number == number.strip(), scope_condition(actor))
+        select(Appeal).where(Appeal.number == number.strip(), visible_condition(session, actor))
     )
     if appeal is None:
         existing = session.scalar(select(Appeal.id).where(Appeal.number == number.strip()))
@@ -364,6 +513,9 @@ class AppealFilters:
     unreasonable_pending: bool | None = None  # a unit's 不合理诉求 application awaits review
     offset: int = 0
     limit: int = 50
+    # False: count the matches up to TEXT_COUNT_CAP only (AppealPage.total_capped beyond), as
+    # a text search always does: the exact number of a city's closed orders reads them all.
+    exact_total: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +535,7 @@ def list_for(
 
     The warning colour is derived from the stored deadlines in SQL
     (:func:`warning_condition`)."""
-    conds: list[ColumnElement[bool]] = [scope_condition(actor)]
+    conds: list[ColumnElement[bool]] = [visible_condition(session, actor)]
     if filters.statuses:
         conds.append(Appeal.status.in_(list(filters.statuses)))
     if filters.unit_kind is not None and filters.unit_id is not None:
@@ -412,26 +564,27 @@ def list_for(
         conds.append(text_condition(filters.text))
     if filters.warning is not None:
         conds.append(warning_condition(filters.warning, now))
-    if filters.text and filters.text.strip():
-        return _text_search_page(session, conds, filters)
+    if (filters.text and filters.text.strip()) or not filters.exact_total:
+        return _capped_page(session, conds, filters)
     stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
     total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
     items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
     return AppealPage(list(items), int(total))
 
 
-def _text_search_page(
+def _capped_page(
     session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
 ) -> AppealPage:
-    """A page of a text search and the number of matches up to :data:`TEXT_COUNT_CAP`.
+    """A page of a text search (or of a list without ``exact_total``) and the number of
+    matches up to :data:`TEXT_COUNT_CAP`.
 
     The count comes first and stops at the cap (``LIMIT``): from the trigram indexes for a
     fragment of three characters or more, scanning for a shorter one, where a frequent word
     stops after a few thousand rows. Then the page, in the shape that suits what the count
     found:
 
-    * **more than the cap** (a frequent word or phrase): newest first, which fills a page
-      after reading a few rows since the matches are everywhere;
+    * **more than the cap** (a frequent word or phrase, a city's closed orders): newest
+      first, which fills a page after reading a few rows since the matches are everywhere;
     * **at most the cap**: the matches themselves sorted, with ``count(*) OVER ()`` so that
       PostgreSQL must collect them (from the indexes) rather than walk ``received_at``
       backwards filtering every appeal until it has a page — for a rare fragment that walk is

@@ -3,7 +3,8 @@
 A queue is a named SQL condition on :class:`Appeal` built for one actor at one time. The same
 condition counts the queue on the landing page (:func:`count_queues`, one statement for all the
 queues of a role) and lists it (:func:`list_queue`), so a count and the list it links to always
-agree. Every queue is also limited to the actor's data scope (:func:`scope_condition`).
+agree. Every queue is also limited to the actor's data scope
+(:func:`~civicgrid.appeals.queries.access.visible_condition`).
 
 Handler queues are about the actor's OWN units (the region, department or utility of their
 handler posts), not everything in their scope: a street handler sees the orders their street
@@ -24,7 +25,7 @@ from civicgrid.appeals.models import Appeal, AppealUnit
 from civicgrid.appeals.queries.access import (
     AppealPage,
     overdue_condition,
-    scope_condition,
+    visible_condition,
     warning_condition,
 )
 from civicgrid.appeals.states import TERMINAL_STATUSES, AppealStatus
@@ -275,7 +276,7 @@ def count_queues(
         func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(k)
         for k, c in zip(keys, conditions, strict=True)
     ]
-    where = [scope_condition(actor), or_(*conditions)]
+    where = [visible_condition(session, actor), or_(*conditions)]
     unit_roles = [UNIT_HELD.get(k) for k in keys]
     if all(unit_roles):
         # Every queue is about the actor's own units: one top-level EXISTS over their active
@@ -290,7 +291,7 @@ def list_queue(
     session: Session, actor: Actor, key: str, *, now: datetime, offset: int = 0, limit: int = 50
 ) -> AppealPage:
     """One page of the queue ``key`` in the actor's scope, newest first."""
-    conds = [scope_condition(actor), queue(key).condition(actor, now)]
+    conds = [visible_condition(session, actor), queue(key).condition(actor, now)]
     total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
     stmt = (
         select(Appeal)

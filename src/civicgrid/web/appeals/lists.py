@@ -119,7 +119,7 @@ def inbox(
         rows, total = [appeal_row(a, now) for a in page.items], page.total
         queue_label = workbench.queue(queue).label
     else:
-        rows, total, capped = capped_rows(
+        found = capped_rows(
             session,
             actor,
             now,
@@ -129,6 +129,7 @@ def inbox(
             text=q,
             offset=offset,
         )
+        rows, total, capped = found.rows, found.total, found.capped
     return render(
         request,
         "appeals/inbox.html",

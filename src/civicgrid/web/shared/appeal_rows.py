@@ -3,9 +3,10 @@ grid tasks, portal) and :func:`list_rows`, one page of the appeals an actor may 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,18 @@ from civicgrid.auth.actor import Actor
 
 OPEN_STATUSES = tuple(s.value for s in AppealStatus if s not in TERMINAL_STATUSES)
 PAGE_SIZE = 50
+
+
+class RowFilters(TypedDict, total=False):
+    """The filters of a list of appeal rows, the keyword arguments of :func:`list_rows` and
+    :func:`capped_rows` (only ``statuses`` is required; an empty list means every status)."""
+
+    statuses: Required[Sequence[str]]
+    overdue: bool
+    warning: WarningLevel | None
+    text: str
+    offset: int
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,58 +94,48 @@ def appeal_row(appeal: queries.AppealRecord, now: datetime) -> AppealRow:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """One page of rows and the number of matches (at least ``total`` when ``capped``)."""
+
+    rows: list[AppealRow]
+    total: int
+    capped: bool = False
+
+
 def list_rows(
-    session: Session,
-    actor: Actor,
-    now: datetime,
-    *,
-    statuses: list[str],
-    overdue: bool = False,
-    warning: WarningLevel | None = None,
-    text: str = "",
-    offset: int = 0,
-    limit: int = PAGE_SIZE,
+    session: Session, actor: Actor, now: datetime, **filters: Unpack[RowFilters]
 ) -> tuple[list[AppealRow], int]:
-    """One page of the appeals ``actor`` may see, as list rows, and the number of matches."""
-    rows, total, _capped = capped_rows(
-        session,
-        actor,
-        now,
-        statuses=statuses,
-        overdue=overdue,
-        warning=warning,
-        text=text,
-        offset=offset,
-        limit=limit,
-    )
-    return rows, total
+    """One page of the appeals ``actor`` may see, as list rows, and the exact number of
+    matches."""
+    page = _page(session, actor, now, filters, exact_total=True)
+    return page.rows, page.total
 
 
 def capped_rows(
-    session: Session,
-    actor: Actor,
-    now: datetime,
-    *,
-    statuses: list[str],
-    overdue: bool = False,
-    warning: WarningLevel | None = None,
-    text: str = "",
-    offset: int = 0,
-    limit: int = PAGE_SIZE,
-) -> tuple[list[AppealRow], int, bool]:
-    """:func:`list_rows`, and whether the number of matches is only a lower bound (a text
-    search counts up to :data:`~civicgrid.appeals.queries.access.TEXT_COUNT_CAP`)."""
+    session: Session, actor: Actor, now: datetime, **filters: Unpack[RowFilters]
+) -> RowPage:
+    """One page of rows and the number of matches counted up to
+    :data:`~civicgrid.appeals.queries.access.TEXT_COUNT_CAP` (``capped`` beyond): for the
+    lists whose matches can be most of a city's appeals (the inbox's status filters)."""
+    return _page(session, actor, now, filters, exact_total=False)
+
+
+def _page(
+    session: Session, actor: Actor, now: datetime, filters: RowFilters, *, exact_total: bool
+) -> RowPage:
     page = queries.list_for(
         session,
         actor,
         queries.AppealFilters(
-            statuses=statuses,
-            overdue=True if overdue else None,
-            warning=warning,
-            text=text.strip() or None,
-            offset=offset,
-            limit=limit,
+            statuses=filters["statuses"],
+            overdue=True if filters.get("overdue") else None,
+            warning=filters.get("warning"),
+            text=filters.get("text", "").strip() or None,
+            offset=filters.get("offset", 0),
+            limit=filters.get("limit", PAGE_SIZE),
+            exact_total=exact_total,
         ),
         now=now,
     )
-    return [appeal_row(a, now) for a in page.items], page.total, page.total_capped
+    return RowPage([appeal_row(a, now) for a in page.items], page.total, page.total_capped)
