@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from civicgrid.appeals.queries import scoped_facts
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
-from civicgrid.audit.service import record
 from civicgrid.auth.actor import Actor
 from civicgrid.clock import to_beijing
 from civicgrid.db import use_case
@@ -34,7 +33,7 @@ from civicgrid.insight import monthly_brief as rules
 from civicgrid.insight import queries as insight_queries
 from civicgrid.insight import service as insight_service
 from civicgrid.insight.governance import MAX_TASKS_PER_TOPIC, TaskStatus
-from civicgrid.insight.models import GovernanceTask, TaskAppealLink
+from civicgrid.insight.models import GovernanceTask
 from civicgrid.kit.periods import Period, local_date
 from civicgrid.kit.spreadsheet import safe_cell
 from civicgrid.territory import queries as territory_queries
@@ -330,26 +329,8 @@ def adopt_candidate(
         actor=actor,
         now=now,
     )
-    for appeal_id in sorted(set(chosen.member_ids)):
-        session.add(
-            TaskAppealLink(
-                task_id=task.id, appeal_id=appeal_id, linked_at=now, linked_by_user_id=actor.user_id
-            )
-        )
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="insight.task.link",
-        subject_type="governance_task",
-        subject_id=task.id,
-        now=now,
-        detail={
-            "appeal_ids": sorted(set(chosen.member_ids))[:100],
-            "new": len(set(chosen.member_ids)),
-            "requested": len(set(chosen.member_ids)),
-            "source": SOURCE,
-        },
+    insight_service.add_links(
+        session, task=task, appeal_ids=chosen.member_ids, actor=actor, now=now, source=SOURCE
     )
     return task
 

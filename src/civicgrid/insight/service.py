@@ -287,6 +287,22 @@ def link_appeals(
     if missing:
         shown = ", ".join(str(i) for i in missing[:10])
         raise NotFound(f"工单不存在或无权查看：{shown}")
+    return add_links(session, task=task, appeal_ids=wanted, actor=actor, now=now)
+
+
+def add_links(
+    session: Session,
+    *,
+    task: GovernanceTask,
+    appeal_ids: Sequence[int],
+    actor: Actor,
+    now: datetime,
+    source: str = "",
+) -> int:
+    """Link ``appeal_ids`` (already checked by the caller) to ``task`` and write the audit row
+    (``source`` names where they came from, e.g. the 每月一题 brief); returns how many links are
+    new. The joiner behind :func:`link_appeals` and the brief's adoption; the caller commits."""
+    wanted = sorted(set(appeal_ids))
     existing = set(queries.linked_appeal_ids(session, task.id))
     new = [i for i in wanted if i not in existing]
     for appeal_id in new:
@@ -297,6 +313,9 @@ def link_appeals(
         )
     task.updated_at = now
     session.flush()
+    detail: dict[str, object] = {"appeal_ids": new[:100], "new": len(new), "requested": len(wanted)}
+    if source:
+        detail["source"] = source
     record(
         session,
         actor=actor,
@@ -304,7 +323,7 @@ def link_appeals(
         subject_type="governance_task",
         subject_id=task.id,
         now=now,
-        detail={"appeal_ids": new[:100], "new": len(new), "requested": len(wanted)},
+        detail=detail,
     )
     return len(new)
 
