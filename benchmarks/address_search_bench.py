@@ -19,11 +19,19 @@ runs ``ANALYZE`` and times the same fragments again. ``EXPLAIN`` of one search i
 both states.
 
 With ``--residents N`` (e.g. 1000000) it then loads a register on those addresses with COPY
-(a building with two houses on every fifth address, ``N`` residents over the houses, each with
-a current residence) and times the residents search by address (``register.queries.
-search_residents_for``: page of 50 and the count, capped at 1,000) against the statement it ran
-before (every matching resident joined and counted, then the first 50 by id), for the admin
-and the grid worker, with the fragments above and a broad one (``东路``).
+(a building with two houses on every fifth address, each with its stored label, ``N``
+residents over the houses, each with a current residence) and times, for the admin, a grid
+worker of one community and one of a single grid, with the fragments above and a broad one
+(``东路1``): the residents search by address (``register.queries.search_residents_for``: page
+of 50 and the count, capped at 1,000) against the statement it ran before (every matching
+resident joined and counted, then the first 50 by id), and the house picker
+(``register.lookups.search_houses_for``, 10 houses) against its former statement (address,
+building, unit and room joined and concatenated for every house in scope).
+
+``--existing URL`` measures a database that is already loaded (e.g. ``civicgrid_scale``)
+instead, read-only: the residents search and the house picker with fragments cut from its own
+addresses, for the admin, a street, a community and a grid of it. A search refused because the
+term is too short for a large scope (Invalid) counts as answered (the page says so).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import argparse
 import os
 import platform
 import random
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -49,9 +58,12 @@ from civicgrid.auth.scope import DataScope
 from civicgrid.clock import monotonic
 from civicgrid.db import make_engine, make_session_factory
 from civicgrid.demo.city import build_territory_spec
+from civicgrid.errors import Invalid
 from civicgrid.kit.crypto import FieldCipher
 from civicgrid.register import access as register_access
+from civicgrid.register import lookups as register_lookups
 from civicgrid.register import queries as register_queries
+from civicgrid.register import rules as register_rules
 from civicgrid.register.models import Address, Building, House, Residence, Resident
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory import service as territory_service
@@ -181,7 +193,11 @@ def main() -> None:
     parser.add_argument("--database", default=BENCH_DB, help="scratch database (dropped)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--residents", type=int, default=0, help="also time residents search")
+    parser.add_argument("--existing", default="", help="measure this loaded database, read-only")
     args = parser.parse_args()
+    if args.existing:
+        _existing(args)
+        return
     base_url = os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_URL)
     load = os.getloadavg()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
@@ -264,17 +280,19 @@ def _load_register(engine: Engine, residents: int) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("SELECT id, grid_id, region_path FROM register_address ORDER BY id")
+        cur.execute("SELECT id, grid_id, region_path, name FROM register_address ORDER BY id")
         addresses = cur.fetchall()[::5][: (houses + 1) // 2]
         with cur.copy("COPY register_building (id, address_id, name, grid_id, region_path, "
                       "created_at) FROM STDIN") as copy:  # fmt: skip
-            for i, (aid, grid, path) in enumerate(addresses, 1):
+            for i, (aid, grid, path, _) in enumerate(addresses, 1):
                 copy.write_row((i, aid, "1号楼", grid, path, created))
-        with cur.copy("COPY register_house (id, building_id, unit, room, use, is_vacant, "
+        with cur.copy("COPY register_house (id, building_id, unit, room, label, use, is_vacant, "
                       "grid_id, region_path, created_at) FROM STDIN") as copy:  # fmt: skip
             for h in range(1, houses + 1):
-                _, grid, path = addresses[(h - 1) // 2]
-                copy.write_row((h, (h + 1) // 2, "1单元", f"{100 + h % 2}", "residential",
+                _, grid, path, name = addresses[(h - 1) // 2]
+                room = f"{100 + h % 2}"
+                label = register_rules.house_label(name, "1号楼", "1单元", room)
+                copy.write_row((h, (h + 1) // 2, "1单元", room, label, "residential",
                                 False, grid, path, created))  # fmt: skip
         cur.execute("SELECT id, grid_id, region_path FROM register_house ORDER BY id")
         house_rows = cur.fetchall()
@@ -319,6 +337,70 @@ def _former_residents_search(session: Session, actor: Actor, q: str) -> object:
     return total, rows
 
 
+def _former_house_picker(session: Session, actor: Actor, q: str) -> object:
+    """The house picker as it ran before the stored label: every house in scope joined to its
+    building and address, the concatenation matched, ordered by the parts."""
+    text_ = Address.name + Building.name + House.unit + House.room
+    stmt = (
+        select(House.id, Address.name, Building.name, House.unit, House.room)
+        .join(Building, Building.id == House.building_id)
+        .join(Address, Address.id == Building.address_id)
+        .where(register_access.scope_filter(House.region_path, actor))
+        .where(*(text_.contains(p, autoescape=True) for p in q.split()))
+        .order_by(Address.name, Building.name, House.unit, House.room, House.id)
+        .limit(10)
+    )
+    return session.execute(stmt).all()
+
+
+def _time_searches(
+    session: Session,
+    actors: dict[str, Actor],
+    fragments: list[str],
+    broad: str,
+    kinds: tuple[str, ...],
+) -> None:
+    """Before and now, per actor: the residents search by address and the house picker."""
+    cipher = FieldCipher(Fernet.generate_key().decode())
+    for label, actor in actors.items():
+        refused: list[str] = []
+
+        def guarded(fn: Callable[[], object], q: str, refused: list[str] = refused) -> object:
+            try:
+                return fn()
+            except Invalid:
+                refused.append(q)
+                return None
+
+        def residents_now(q: str, actor: Actor = actor) -> object:
+            criteria = register_queries.ResidentSearch(address=q)
+            found = guarded(lambda: register_queries.search_residents_for(
+                session, actor, criteria, cipher=cipher), q)  # fmt: skip
+            session.expunge_all()
+            return found
+
+        def residents_before(q: str, actor: Actor = actor) -> object:
+            return _former_residents_search(session, actor, q)
+
+        def picker_now(q: str, actor: Actor = actor) -> object:
+            return guarded(
+                lambda: register_lookups.search_houses_for(session, actor, q, limit=10), q
+            )
+
+        def picker_before(q: str, actor: Actor = actor) -> object:
+            return _former_house_picker(session, actor, q)
+
+        for case, fn in (("residents before", residents_before),
+                         ("residents now", residents_now),
+                         ("house picker before", picker_before),
+                         ("house picker now", picker_now)):  # fmt: skip
+            refused.clear()
+            times = time_each(fn, [*fragments, broad], warmup=5)
+            note = f"; refused (term too short) {len(set(refused))}" if refused else ""
+            print(f"{label:28} {case:20}: {summary(times[:-1], kinds)}; "
+                  f"{broad} {times[-1]:.1f} ms{note}", flush=True)  # fmt: skip
+
+
 def _residents(
     engine: Engine,
     factory: Callable[[], Session],
@@ -330,32 +412,70 @@ def _residents(
     _load_register(engine, residents)
     print(f"loaded a register of {residents:,} residents with COPY in {monotonic() - t0:.1f} s",
           flush=True)  # fmt: skip
-    cipher = FieldCipher(Fernet.generate_key().decode())
     with factory() as session:
-        for q in ("东路", fragments[0]):
-            _, total = register_queries.search_residents_for(
-                session, actors["admin (whole city)"], register_queries.ResidentSearch(address=q),
-                cipher=cipher,
-            )  # fmt: skip
-            print(f"  residents at {q}: {total:,} (1,001 = more than 1,000)")
-        for label, actor in actors.items():
+        grid = session.scalar(select(House.region_path).order_by(House.id).limit(1)) or "/"
+        actors = {**actors, "grid worker (1 grid)": _worker(grid)}
+        _time_searches(session, actors, fragments, "东路1", KINDS)
 
-            def now_(q: str, actor: Actor = actor) -> object:
-                found = register_queries.search_residents_for(
-                    session, actor, register_queries.ResidentSearch(address=q), cipher=cipher
-                )
-                session.expunge_all()
-                return found
 
-            def before(q: str, actor: Actor = actor) -> object:
-                return _former_residents_search(session, actor, q)
+def _worker(path: str) -> Actor:
+    return Actor(
+        user_id=None, username="bench_worker", display_name="网格员",
+        roles=frozenset({Role.GRID_WORKER}), scope=DataScope(region_paths=frozenset({path})),
+    )  # fmt: skip
 
-            for case, fn in (("before (join all, count)", before),
-                             ("now (addresses first)", now_)):  # fmt: skip
-                times = time_each(fn, fragments, warmup=5)
-                broad = times[-1]
-                print(f"residents     {label:26} {case:25}: {summary(times[:-1], KINDS)}; "
-                      f"东路 {broad:.1f} ms", flush=True)  # fmt: skip
+
+def _existing(args: argparse.Namespace) -> None:
+    """Time the searches on a loaded database (read-only)."""
+    engine = make_engine(args.existing)
+    factory = make_session_factory(engine)
+    rng = random.Random(args.seed)
+    try:
+        with factory() as session:
+            sample = list(session.scalars(text(
+                "SELECT name FROM register_address TABLESAMPLE SYSTEM (5) REPEATABLE (7) "
+                "LIMIT 5000")))  # fmt: skip
+            house = session.scalar(text(
+                "SELECT h.region_path FROM register_house h JOIN register_residence r "
+                "ON r.house_id = h.id GROUP BY h.region_path ORDER BY count(*) DESC LIMIT 1"
+            ))  # fmt: skip
+            grid = str(house)
+            parts = grid.strip("/").split("/")
+            community = "/" + "/".join(parts[:-1]) + "/"
+            street = "/" + "/".join(parts[:-2]) + "/"
+            actors = {
+                "admin (whole city)": Actor.system("bench"),
+                "street handler (1 street)": _worker(street),
+                "grid worker (1 community)": _worker(community),
+                "grid worker (1 grid)": _worker(grid),
+            }
+            for label, actor in actors.items():
+                if actor.scope.is_global:
+                    continue
+                n = register_queries.scope_rows(session, Resident.region_path, actor)
+                print(f"  {label}: {actor.scope.minimal_paths()} residents counted: {n}")
+            fragments = _existing_fragments(rng, sample, args.queries)
+            print(f"fragments ({len(fragments)}): {' '.join(fragments)}")
+            _time_searches(session, actors, fragments, "1号楼", EXISTING_KINDS)
+    finally:
+        engine.dispose()
+
+
+EXISTING_KINDS = ("road", "number", "road+number", "whole address")
+
+
+def _existing_fragments(rng: random.Random, names: list[str], n: int) -> list[str]:
+    """Fragments of stored addresses in turn: the text before the first digit (a road or
+    estate), the first number with its 号, both, the whole name."""
+    out: list[str] = []
+    for i in range(n):
+        name = rng.choice(names)
+        road = re.match(r"\D+", name)
+        number = re.search(r"\d+号", name)
+        head = road.group(0) if road else name
+        num = number.group(0) if number else name[-3:]
+        out.append((head, num, name[: (number.end() if number else len(name))], name)[i % 4])
+    return out
 
 
 if __name__ == "__main__":

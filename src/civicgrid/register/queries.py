@@ -234,6 +234,7 @@ def search_start(
 
 def _residents_by_label(
     session: Session,
+    actor: Actor,
     conds: Sequence[ColumnElement[bool]],
     parts: Sequence[str],
     start: rules.SearchStart,
@@ -247,7 +248,12 @@ def _residents_by_label(
     index of a frequent term and discard most of it) and filtered; exact. From the index: the
     matching houses' current residents, read in no order and stopped after ``wanted`` + 1
     distinct residents; exact and by id when there are at most ``wanted``, otherwise the first
-    ``wanted`` of those found (a broad term; the list says "more than 1,000")."""
+    ``wanted`` of those found (a broad term; the list says "more than 1,000"). The houses are
+    taken from the scope too, so that a street's search does not read the matches of the whole
+    city: exact because a resident's region is the region of their one current house (every
+    writer keeps it: registration and moves set it, a move ends the former residence, imports
+    create one residence per new resident); the residents' own scope stays the filter that
+    decides what is shown."""
     current = (Residence.to_on.is_(None), *conds)
     if start is rules.SearchStart.SCOPE:
         scoped = (
@@ -275,6 +281,7 @@ def _residents_by_label(
             .join(House, House.id == Residence.house_id)
             .join(Resident, Resident.id == Residence.resident_id)
             .where(*label_conditions(House.label, parts), *current)
+            .where(access.scope_filter(House.region_path, actor))
             .limit(fetch)
         )
         got = list(session.scalars(stmt))
@@ -320,7 +327,7 @@ def search_residents_for(
             else search_start(session, Resident.region_path, actor, parts)
         )
         wanted = max(RESIDENT_COUNT_CAP, offset + limit)
-        ids, more = _residents_by_label(session, conds, parts, start, wanted)
+        ids, more = _residents_by_label(session, actor, conds, parts, start, wanted)
         page_ids = ids[offset : offset + limit]
         found = select(Resident).where(Resident.id.in_(page_ids))
         by_id = {r.id: r for r in session.scalars(found)}
