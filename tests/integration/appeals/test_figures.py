@@ -160,3 +160,27 @@ def test_live_figures_in_one_statement_equal_the_separate_counts(
     assert sum(leader.received_per_day.values()) == 4
     assert sum(leader.closed_per_day.values()) == 2
     assert (leader.open_now, leader.overdue_now) == (3, 3)
+
+
+@pytest.mark.postgres
+def test_region_figures_in_one_statement_equal_the_separate_counts(
+    session: Session, world: World, now: datetime
+) -> None:
+    make_appeal(session, world=world, status=S.CLOSED, now=now)
+    make_appeal(session, world=world, status=S.IN_PROGRESS, now=now - timedelta(days=40))
+    make_appeal(session, world=world, status=S.RECEIVED, now=now)
+    _dispatched_in_street_b(session, world, now)
+    session.commit()
+    start, end = now - timedelta(days=5), now + timedelta(days=1)
+    ids = sorted({a.region_id for a in session.scalars(select(Appeal)) if a.region_id})
+    for later in (now, now + timedelta(days=60)):
+        for name in ("leader", "district_b_operator"):
+            actor = world.actor(name)
+            found = figures.region_figures_for(session, actor, now=later, received_in=(start, end))
+            received = figures.received_by_region_for(session, actor, start=start, end=end)
+            assert {r: f.received for r, f in found.items() if f.received} == received
+            open_now = figures.open_per_region_for(session, actor, region_ids=ids, now=later)
+            assert {r: f.open for r, f in found.items() if f.open.open} == open_now
+            only_open = figures.region_figures_for(session, actor, now=later)
+            assert {r: f.open for r, f in only_open.items()} == open_now
+            assert all(f.received == 0 for f in only_open.values())

@@ -163,25 +163,6 @@ def page_figures(
     )
 
 
-def period_regions(
-    session: Session,
-    actor: Actor,
-    period: Period,
-    now: datetime,
-    cache: FigureCache | None = None,
-) -> dict[int, int]:
-    """The period's received appeals per region within the actor's scope: the closed months
-    through ``cache`` when given, the live stretch by one grouped statement."""
-    past, live = stretches(period, local_date(now))
-    regions: Counter[int] = Counter()
-    for part in _past_figures(session, actor, past, now, cache):
-        regions.update(part.per_region)
-    if live is not None:
-        start, end = live
-        regions.update(appeal_figures.received_by_region_for(session, actor, start=start, end=end))
-    return dict(regions)
-
-
 def daily_trend(figures: StretchFigures, period: Period, now: datetime) -> Trend:
     """Received and closed appeals per day of ``period``, ending at today's Beijing date."""
     days = trend_days(period, local_date(now))
@@ -233,11 +214,17 @@ class GridLoad:
 
 
 def grid_loads(
-    session: Session, actor: Actor, received: dict[int, int], now: datetime
+    session: Session,
+    actor: Actor,
+    period: Period,
+    now: datetime,
+    cache: FigureCache | None = None,
 ) -> list[GridLoad]:
     """The grids in the actor's scope that have a boundary, with the period's appeals received
-    per region (``received``), and their open appeals and warning colour now (the boundaries
-    themselves are fetched by the browser from their cached endpoint)."""
+    per grid (the closed months through ``cache`` when given) and their open appeals and
+    warning colour now (the live stretch and the open appeals by one statement that applies
+    the data scope once; the boundaries themselves are fetched by the browser from their
+    cached endpoint)."""
     grids = {
         rid: GridLoad(rid, code, name)
         for rid, code, name, has_boundary in territory_queries.grid_heads_for(session, actor)
@@ -245,15 +232,18 @@ def grid_loads(
     }
     if not grids:
         return []
-    ids = sorted(grids)
-    for region_id, n in received.items():
-        if region_id in grids:
-            grids[region_id].received = n
-    open_now = appeal_queries.open_per_region_for(session, actor, region_ids=ids, now=now)
-    for region_id, counts in open_now.items():
-        if region_id in grids:
-            grid = grids[region_id]
-            grid.open_now, grid.overdue, grid.warning = counts.open, counts.red, counts.warning
+    past, live = stretches(period, local_date(now))
+    for part in _past_figures(session, actor, past, now, cache):
+        for region_id, n in part.per_region.items():
+            if region_id in grids:
+                grids[region_id].received += n
+    found = appeal_figures.region_figures_for(session, actor, now=now, received_in=live)
+    for region_id, figures in found.items():
+        grid = grids.get(region_id)
+        if grid is not None:
+            grid.received += figures.received
+            grid.open_now, grid.overdue = figures.open.open, figures.open.red
+            grid.warning = figures.open.warning
     return list(grids.values())
 
 

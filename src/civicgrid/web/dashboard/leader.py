@@ -133,8 +133,7 @@ def _chosen_period(period: str, now: datetime) -> Period:
 def _grid_loads(
     request: Request, actor: Actor, session: Session, period: Period, now: datetime
 ) -> list[figures.GridLoad]:
-    received = figures.period_regions(session, actor, period, now, figure_cache(request))
-    return figures.grid_loads(session, actor, received, now)
+    return figures.grid_loads(session, actor, period, now, figure_cache(request))
 
 
 @router.get("/dashboard/grids.json", include_in_schema=False)
