@@ -307,9 +307,6 @@ def open_per_region_for(
     }
 
 
-_COLOURS = (WarningLevel.RED, WarningLevel.YELLOW, WarningLevel.GREEN)
-
-
 @dataclass(frozen=True, slots=True)
 class RegionFigures:
     """One region's appeals received in a stretch and its open appeals now by colour."""
@@ -343,7 +340,9 @@ def region_figures_for(
             Appeal.region_id,
             tally(received) if received is not None else literal(0),
             tally(is_open),
-            *(tally(is_open & warning_condition(level, now)) for level in _COLOURS),
+            tally(is_open & warning_condition(WarningLevel.RED, now)),
+            tally(is_open & warning_condition(WarningLevel.YELLOW, now)),
+            tally(is_open & warning_condition(WarningLevel.GREEN, now)),
         )
         .where(scope_condition(actor), Appeal.region_id.is_not(None), wanted)
         .group_by(Appeal.region_id)
