@@ -41,18 +41,20 @@ def test_the_leader_reads_exports_and_chooses_the_monthly_topic(
         expect(page.get_by_role("heading", level=1)).to_contain_text("每月一题候选问题")
         rows = page.locator("#monthly-topic-candidates tbody tr")
         expect(rows.first).to_be_visible()
+        expect(page.locator("#monthly-topic-source")).to_contain_text("（北京时间）的热点问题聚类")
         shown = rows.count()
         screenshot(page, f"monthly-topic-{name}-01-page")
         sheet = load_workbook(BytesIO(_download(page, "#monthly-topic-export"))).active
         assert sheet is not None
         values = [tuple(r) for r in sheet.iter_rows(values_only=True)]
         assert str(values[0][0]).startswith("每月一题候选问题")
-        assert len(values) == 3 + shown
+        assert str(values[2][0]).startswith("候选问题取自 ")  # when the snapshot was taken
+        assert len(values) == 4 + shown
         pdf = _download(page, "#monthly-topic-pdf")
         assert page_count(pdf) == 1
         lines = text_lines(pdf)
         assert lines[0].startswith("每月一题候选问题")
-        first_label = values[3][1]
+        first_label = values[4][1]
         assert any(line.startswith(f"1. {str(first_label)[:8]}") for line in lines)
         first = rows.first
         first.locator("summary").click()
