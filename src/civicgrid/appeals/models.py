@@ -160,7 +160,9 @@ class AppealUnit(Base):
 # database reports such an index as one on the plain column, so it is declared that way here);
 # SQLite compares bytes and uses the plain path indexes. The handlers' own-unit questions read
 # ``ix_appeal_unit_active`` alone.
-Index("ix_appeal_region_path_c", Appeal.region_path).ddl_if(dialect="postgresql")
+Index("ix_appeal_region_path_c", Appeal.region_path, postgresql_include=["id"]).ddl_if(
+    dialect="postgresql"
+)
 Index(
     "ix_appeal_unit_region_path_c",
     AppealUnit.unit_path,
