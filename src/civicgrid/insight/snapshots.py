@@ -160,8 +160,104 @@ def mine_period(
         city_ms += part.compute_ms
         if path != CITY:
             mined.append(part)
+    by_number = {r.number: r for rows in facts.parts.values() for r in rows}
+    city_groups = merge_topics(
+        city_groups, by_number, facts.period, config or hotspots.HotspotConfig()
+    )
     mined.append(MinedRegion(CITY, facts.appeals, _ranked(city_groups, limit), city_ms))
     return mined
+
+
+def merge_topics(
+    groups: Sequence[StoredHotspot],
+    rows: dict[str, AppealFacts],
+    period: Period,
+    config: hotspots.HotspotConfig,
+) -> list[StoredHotspot]:
+    """``groups`` (the districts' groups of one period) with the topic problems of one phrase
+    asked in several districts merged into one city-wide problem: mining runs per district, so
+    a city-wide question (one subsidy, one admission rule) comes out once per district. Other
+    groups are kept as they are. ``rows`` holds every member's facts by tracking number. Pure."""
+    by_phrase: dict[str, list[StoredHotspot]] = defaultdict(list)
+    for g in groups:
+        if g.hotspot.topic:
+            by_phrase[g.hotspot.topic].append(g)
+    merged = {p: parts for p, parts in by_phrase.items() if len(parts) > 1}
+    if not merged:
+        return list(groups)
+    out = [g for g in groups if g.hotspot.topic not in merged]
+    out.extend(_merged_topic(p, parts, rows, period, config) for p, parts in merged.items())
+    return out
+
+
+def _merged_topic(
+    phrase: str,
+    parts: Sequence[StoredHotspot],
+    rows: dict[str, AppealFacts],
+    period: Period,
+    config: hotspots.HotspotConfig,
+) -> StoredHotspot:
+    """One city-wide topic problem from the districts' ``parts`` of one ``phrase``: counts and
+    heat over all members (by the miner's heat formula), the terms most used across the parts,
+    samples taken in turn from the parts (largest first), no area and no place."""
+    parts = sorted(parts, key=lambda g: (-g.hotspot.size, g.hotspot.members))
+    members = sorted(
+        {k for g in parts for k in g.hotspot.members}, key=lambda k: (rows[k].received_at, k)
+    )
+    facts = [rows[k] for k in members]
+    n = len(facts)
+    callers = len({c for c in (_caller_key(r) for r in facts) if c}) or n
+    support = sum(g.hotspot.support for g in parts)
+    oppose = sum(g.hotspot.oppose for g in parts)
+    severity = sum(g.hotspot.severity * g.hotspot.size for g in parts) / max(
+        sum(g.hotspot.size for g in parts), 1
+    )
+    middle = period.start_utc + (period.end_utc - period.start_utc) / 2
+    late = sum(1 for r in facts if r.received_at >= middle)
+    growth = (2 * late - n) / n if n else 0.0
+    heat_parts = {
+        k: round(v, 4)
+        for k, v in hotspots._score(  # the miner's own formula (HeatWeights)
+            n, callers, support, oppose, growth, severity, config.weights
+        ).items()
+    }
+    weight: dict[str, int] = defaultdict(int)
+    for g in parts:
+        for t in g.hotspot.terms:
+            weight[t] += g.hotspot.size
+    terms = tuple(sorted(weight, key=lambda t: -weight[t])[: config.key_terms])
+    turns = [list(zip(g.hotspot.samples, g.sample_ids, strict=True)) for g in parts]
+    samples: list[tuple[hotspots.Sample, int]] = []
+    for i in range(config.samples):  # in turn from each part, largest first
+        samples.extend(t[i] for t in turns if i < len(t))
+    samples = samples[: config.samples]
+    ids = {r.number: r.id for r in facts}
+    return StoredHotspot(
+        hotspot=hotspots.Hotspot(
+            rank=0,
+            heat=round(sum(heat_parts.values()), 4),
+            size=n,
+            callers=callers,
+            support=support,
+            oppose=oppose,
+            growth=round(growth, 4),
+            severity=round(severity, 4),
+            first_at=min(g.hotspot.first_at for g in parts),
+            last_at=max(g.hotspot.last_at for g in parts),
+            terms=terms,
+            areas=(),
+            places=(),
+            samples=tuple(s for s, _ in samples),
+            members=tuple(members),
+            heat_parts=heat_parts,
+            topic=phrase,
+        ),
+        member_ids=tuple(ids[k] for k in members),
+        member_paths=tuple(sorted({p for g in parts for p in g.member_paths})),
+        sample_ids=tuple(i for _, i in samples),
+        place_keys=(),
+        repeat_callers=monthly_brief.repeat_callers(_caller_key(r) for r in facts),
+    )
 
 
 def mine_region(

@@ -3,6 +3,7 @@ database, so the job can run it with no transaction open."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
@@ -76,3 +77,61 @@ def test_mining_a_period_needs_no_session_and_puts_the_city_last() -> None:
     assert [g.hotspot.rank for g in city] == [1, 2]
     # region keys stay ids until the store names them in its transaction
     assert [g.hotspot.areas for g in mined[0].groups] == [(DISTRICT_A,)]
+
+
+SUBSIDY = [
+    "咨询人才购房补贴的申请条件",
+    "人才购房补贴申请为何不通过",
+    "关于人才购房补贴发放时间的疑问",
+    "二手房能否享受人才购房补贴",
+    "人才购房补贴什么时候发放",
+]
+
+
+def test_a_topic_asked_in_several_districts_is_one_city_wide_problem_in_the_city() -> None:
+    def asked(district: str, prefix: str) -> list[AppealFacts]:
+        # each asked at another community of the district: the question names no place
+        return [_facts(f"{prefix}{i}", t, f"{district}{10 + i}/", i) for i, t in enumerate(SUBSIDY)]
+
+    parts = {DISTRICT_A: asked(DISTRICT_A, "A"), DISTRICT_B: asked(DISTRICT_B, "B")}
+    parts[DISTRICT_B][0] = replace(parts[DISTRICT_B][0], caller_hash="hash-A0")  # calls twice
+    facts = snapshots.PeriodFacts(period=NOV, parts=parts)
+
+    mined = snapshots.mine_period(facts)
+
+    district_a, district_b, city = mined
+    (a,) = [g for g in district_a.groups if g.hotspot.topic]
+    (b,) = [g for g in district_b.groups if g.hotspot.topic]
+    assert a.hotspot.topic == b.hotspot.topic
+    assert (a.hotspot.size, b.hotspot.size) == (5, 5)
+    (one,) = [g for g in city.groups if g.hotspot.topic]
+    h = one.hotspot
+    assert h.topic == a.hotspot.topic
+    assert h.size == 10
+    assert sorted(h.members) == sorted(a.hotspot.members + b.hotspot.members)
+    assert sorted(one.member_ids) == sorted(a.member_ids + b.member_ids)
+    assert one.member_paths == tuple(sorted(a.member_paths + b.member_paths))
+    assert (h.callers, one.repeat_callers) == (9, 1)
+    assert (h.areas, h.places) == ((), ())
+    assert h.label.startswith(f"全市 · {h.topic}")
+    assert h.heat > max(a.hotspot.heat, b.hotspot.heat)
+    assert set(h.heat_parts) == set(a.hotspot.heat_parts)
+    assert len(h.samples) == len(one.sample_ids) == 3
+    assert {s.key[0] for s in h.samples} == {"A", "B"}  # taken in turn from both districts
+    assert [g.hotspot.topic for g in city.groups].count(h.topic) == 1
+    assert [g.hotspot.rank for g in city.groups] == list(range(1, len(city.groups) + 1))
+
+
+def test_a_topic_of_one_district_stays_as_mined() -> None:
+    parts = {
+        DISTRICT_A: [
+            _facts(f"A{i}", t, f"{DISTRICT_A}{10 + i}/", i) for i, t in enumerate(SUBSIDY)
+        ],
+        DISTRICT_B: [],
+    }
+
+    district_a, _, city = snapshots.mine_period(snapshots.PeriodFacts(period=NOV, parts=parts))
+
+    assert [replace(g.hotspot, rank=0) for g in city.groups] == [
+        replace(g.hotspot, rank=0) for g in district_a.groups
+    ]
