@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import World, make_appeal
 from tests.builders.auth import MiniTerritory
+from tests.builders.insight_texts import SUBSIDY
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.insight import service as insight_service
@@ -98,15 +99,6 @@ def test_hotspots_of_a_period(
     assert len(hot["samples"]) == 3
     assert set(hot["heat_parts"]) == {"size", "callers", "votes", "growth", "severity"}
     assert hot["topic"] == ""  # a problem at one place, not a topic
-
-
-SUBSIDY = [
-    "咨询人才购房补贴的申请条件",
-    "人才购房补贴申请为何不通过",
-    "关于人才购房补贴发放时间的疑问",
-    "二手房能否享受人才购房补贴",
-    "人才购房补贴什么时候发放",
-]
 
 
 def test_a_topic_problem_names_its_topic_live_and_from_the_snapshot(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from tests.builders.insight_texts import SUBSIDY
+
 from civicgrid.appeals.queries.scoped_facts import AppealFacts
 from civicgrid.clock import BEIJING
 from civicgrid.insight import snapshots
@@ -77,15 +79,6 @@ def test_mining_a_period_needs_no_session_and_puts_the_city_last() -> None:
     assert [g.hotspot.rank for g in city] == [1, 2]
     # region keys stay ids until the store names them in its transaction
     assert [g.hotspot.areas for g in mined[0].groups] == [(DISTRICT_A,)]
-
-
-SUBSIDY = [
-    "咨询人才购房补贴的申请条件",
-    "人才购房补贴申请为何不通过",
-    "关于人才购房补贴发放时间的疑问",
-    "二手房能否享受人才购房补贴",
-    "人才购房补贴什么时候发放",
-]
 
 
 def test_a_topic_asked_in_several_districts_is_one_city_wide_problem_in_the_city() -> None:
