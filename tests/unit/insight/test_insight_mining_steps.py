@@ -364,6 +364,26 @@ def test_the_run_cached_tokeniser_gives_the_words_and_terms_of_the_whole_text(te
         assert segmenter.words(text) == words(text)
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        "幸福园小区经常停水",
+        "A3区联丰路58号路灯不亮",
+        "58车贷平台COVID-19",
+        "5G基站wifi信号差abc123",
+        "请问西地省2019年人才购房补贴什么时候发放",
+        "鿕鿔一",
+        "x",
+        "的",
+        "伊景园滨河苑捆绑销售车位",
+        "中华人民共和国国务院办公厅关于进一步加强住房公积金管理的通知",
+        "A.B_C-D%E&F#G+H",
+    ],
+)
+def test_the_one_pass_cut_of_a_run_is_jiebas(run: str) -> None:
+    assert similarity.cut_run(run) == words(run)
+
+
 def test_the_run_cached_tokeniser_keeps_the_word_vectors_unchanged() -> None:
     texts = [
         (f"幸福园小区{p}，请尽快解决。", f"幸福园小区{p}，严重影响居民生活。另外{q}。")
