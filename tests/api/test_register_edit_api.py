@@ -13,7 +13,7 @@ from tests.builders.auth import SYSTEM, MiniTerritory, make_user
 from tests.builders.register import make_house, make_resident
 
 from civicgrid.auth.roles import Role
-from civicgrid.register import service
+from civicgrid.register import rules, service
 from civicgrid.register.models import House, Resident
 
 P = "/api/v1/register"
@@ -54,11 +54,36 @@ def test_house_picker_search_is_scoped(client: TestClient, s: Setup) -> None:
     r = client.get(f"{P}/pickers/houses", params={"q": "501"}, headers=s.h("worker"))
     assert r.status_code == 200
     assert r.json() == [
-        {"id": s.house.id, "label": "幸福路12号院3号楼2单元501", "grid_id": s.house.grid_id}
+        {
+            "id": s.house.id,
+            "label": "幸福路12号院3号楼2单元501",
+            "grid_id": s.house.grid_id,
+            "group": "",
+        }
     ]
     assert client.get(f"{P}/pickers/houses", params={"q": "501"}).status_code == 401
     too_long = client.get(f"{P}/pickers/houses", params={"q": "幸" * 101}, headers=s.h("worker"))
     assert too_long.status_code == 422
+
+
+def test_house_picker_names_the_grid_of_equal_labels_and_says_why_it_refuses(
+    client: TestClient,
+    s: Setup,
+    session: Session,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    twin = make_house(session, grid_code=s.t.GRID_A2, now=now, address="幸福路12号院", room="501")
+    r = client.get(f"{P}/pickers/houses", params={"q": "幸福路12号院 501"}, headers=s.h("leader"))
+    assert r.status_code == 200
+    assert sorted((c["id"], c["group"]) for c in r.json()) == sorted(
+        [(s.house.id, "建国里第一网格"), (twin.id, s.t.region(s.t.GRID_A2).name)]
+    )
+    # A large scope needs three characters in a row: the 422 says so (the picker shows it).
+    monkeypatch.setattr(rules, "SMALL_SCOPE_ROWS", 0)
+    r = client.get(f"{P}/pickers/houses", params={"q": "50 1"}, headers=s.h("leader"))
+    assert r.status_code == 422
+    assert "至少输入 3 个" in r.json()["detail"]
 
 
 def test_resident_correction_answers_masked_and_refuses_a_bad_phone(

@@ -5,6 +5,7 @@ query, and shape the answer (masked, as in :mod:`civicgrid.register.api`)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +17,7 @@ from civicgrid.kit.crypto import FieldCipher
 from civicgrid.register import lookups, queries, schemas, service
 from civicgrid.register.api import visit_reads
 from civicgrid.register.models import House, Resident
+from civicgrid.territory import queries as territory_queries
 
 router = APIRouter(prefix="/api/v1/register", tags=["register"])
 
@@ -44,9 +46,22 @@ def search_houses(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> object:
     return [
-        schemas.HouseChoiceRead(id=h.id, label=h.label, grid_id=h.grid_id)
-        for h in lookups.search_houses_for(session, actor, q, limit=limit)
+        schemas.HouseChoiceRead(id=h.id, label=h.label, grid_id=h.grid_id, group=group)
+        for h, group in _with_groups(
+            session, lookups.search_houses_for(session, actor, q, limit=limit)
+        )
     ]
+
+
+def _with_groups(
+    session: DbSession, found: list[lookups.HouseChoice]
+) -> list[tuple[lookups.HouseChoice, str]]:
+    """Each house with its grid's name when another house found has the same label (the same
+    address text in two grids), else with an empty name."""
+    labels = Counter(h.label for h in found)
+    repeated = {h.grid_id for h in found if labels[h.label] > 1}
+    names = {i: r.name for i, r in territory_queries.regions_by_ids(session, repeated).items()}
+    return [(h, names.get(h.grid_id, "") if labels[h.label] > 1 else "") for h in found]
 
 
 @router.post("/houses", response_model=schemas.HouseRead, status_code=201)

@@ -276,3 +276,7 @@ class HouseChoiceRead(BaseModel):
     id: int
     label: str
     grid_id: int
+    group: str = Field(
+        default="",
+        description="网格名称：仅当本次结果中有相同地址文字的房屋时给出，用于区分（否则为空）",
+    )

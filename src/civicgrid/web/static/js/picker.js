@@ -17,7 +17,13 @@
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     }).then(function (r) {
-      return r.ok ? r.json() : [];
+      if (r.ok) return r.json();
+      // A refusal with a sentence (e.g. a term too short for a large scope): say it.
+      return r.json().then(function (body) {
+        var found = [];
+        if (body && typeof body.detail === "string") found.message = body.detail;
+        return found;
+      }, function () { return []; });
     });
   }
 
@@ -108,7 +114,7 @@
       });
       list.hidden = found.length === 0;
       input.setAttribute("aria-expanded", found.length ? "true" : "false");
-      status.textContent = found.length ? "找到 " + found.length + " 项，用上下键选择，回车确认" : "没有找到，请换个说法";
+      status.textContent = found.length ? "找到 " + found.length + " 项，用上下键选择，回车确认" : found.message || "没有找到，请换个说法";
       active = -1;
     }
     function search() {
