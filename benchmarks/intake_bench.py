@@ -232,12 +232,20 @@ class CpuMeter:
 
 
 class Server:
-    """``uvicorn --workers N`` serving the app on 127.0.0.1:port as a child process."""
+    """``uvicorn --workers N`` serving the app (``factory``, a module of this directory) on
+    127.0.0.1:port as a child process."""
 
-    def __init__(self, env: dict[str, str], port: int, workers: int) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        workers: int,
+        *,
+        factory: str = "intake_bench:app_from_env",
+    ) -> None:
         self.port = port
         self.child = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "intake_bench:app_from_env",
+            [sys.executable, "-m", "uvicorn", "--factory", factory,
              "--app-dir", str(Path(__file__).resolve().parent), "--host", HOST,
              "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
              "--http", "httptools", "--log-level", "warning", "--no-access-log"],
@@ -266,6 +274,21 @@ class Server:
         except subprocess.TimeoutExpired:
             self.child.kill()
             self.child.wait()
+
+
+def clean_up(
+    server: Server | None, engine: Any, base_url: str, database: str, *, keep: bool
+) -> None:
+    """Stop the server if it still runs, close the engine and drop the scratch database (or
+    say that it is kept)."""
+    if server is not None:
+        server.stop()
+    engine.dispose()
+    if keep:
+        print(f"kept database {database}")
+    else:
+        drop_database(base_url, database)
+        print(f"dropped database {database}")
 
 
 def _appeal_bodies(n: int, grids: Sequence[GridPoint], seed: int) -> list[dict[str, Any]]:
@@ -623,14 +646,7 @@ def main() -> None:
             print(f"ratio HTTP/raw: {ratio:.2f} ({http_result.rate:,.0f} / {raw.rate:,.0f}); "
                   f"target ≥ 300 appeals/s: {verdict}")  # fmt: skip
     finally:
-        if server is not None:
-            server.stop()
-        engine.dispose()
-        if args.keep:
-            print(f"kept database {args.database}")
-        else:
-            drop_database(base_url, args.database)
-            print(f"dropped database {args.database}")
+        clean_up(server, engine, base_url, args.database, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from tests.builders.auth import make_user
@@ -16,7 +18,7 @@ from tests.builders.auth import make_user
 from civicgrid.audit.service import list_entries
 from civicgrid.auth import service
 from civicgrid.auth.models import LoginLock, User
-from civicgrid.auth.passwords import hash_password
+from civicgrid.auth.passwords import hash_password, needs_rehash, verify_password
 from civicgrid.auth.roles import Role
 from civicgrid.auth.service import BAD_CREDENTIALS
 from civicgrid.clock import FrozenClock
@@ -378,3 +380,59 @@ def test_a_password_changed_during_the_check_is_checked_again_under_the_row_lock
             ip="10.0.0.1",
         )
     assert actor.user_id == user.id
+
+
+def test_a_hash_of_earlier_parameters_is_replaced_at_the_next_login(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    """Rehash on login: a hash stored with RFC 9106's 64 MiB parameters (before December
+    2026) verifies and is replaced by one with the current parameters."""
+    earlier = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    session.execute(update(User).where(User.id == user.id).values(password_hash=earlier))
+    session.commit()
+    service.login(
+        session, username="operator1", password=PASSWORD, now=clock.now(), settings=settings
+    )
+    session.expire_all()
+    stored = session.scalars(select(User.password_hash).where(User.id == user.id)).one()
+    assert stored != earlier
+    assert not needs_rehash(stored)
+    assert verify_password(PASSWORD, stored)
+
+
+def test_the_password_check_runs_between_the_reads_and_the_locked_writes(
+    session: Session, clock: FrozenClock, settings: Settings, user: User
+) -> None:
+    """The argon2 work sits between two transactions: the reads before it (failure row, hash)
+    end before it, so it holds no row lock and no pooled connection; the failure row and the
+    user row are locked in the next one."""
+    seen: list[str] = []
+
+    def note(state: ORMExecuteState) -> None:
+        locked = getattr(state.statement, "_for_update_arg", None) is not None
+        mapper = state.bind_mapper
+        name = mapper.class_.__name__ if mapper is not None else "?"
+        seen.append(f"{name} locked" if locked else name)
+
+    def ended(*_args: object) -> None:
+        seen.append("end")
+
+    _fail(session, clock, settings, 1)  # a failure row for the pair exists
+    event.listen(session, "do_orm_execute", note)
+    event.listen(session, "after_transaction_end", ended)
+    try:
+        service.login(
+            session,
+            username="operator1",
+            password=PASSWORD,
+            now=clock.now(),
+            settings=settings,
+            ip="10.0.0.1",
+        )
+    finally:
+        event.remove(session, "do_orm_execute", note)
+        event.remove(session, "after_transaction_end", ended)
+    first_lock = seen.index("LoginLock locked")
+    assert seen[:2] == ["LoginLock", "User"]
+    assert "end" in seen[2:first_lock]
+    assert "User locked" in seen[first_lock:]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from argon2 import PasswordHasher, Type
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from civicgrid.auth import passwords
 
@@ -86,3 +90,32 @@ def test_dummy_verification_always_fails() -> None:
 
 def test_fresh_hash_needs_no_rehash() -> None:
     assert not passwords.needs_rehash(passwords.hash_password("Passw0rd!x"))
+
+
+@pytest.fixture
+def served_parameters() -> Iterator[None]:
+    """The parameters the app hashes with (the suite runs with argon2's cheapest)."""
+    passwords.use_parameters(passwords.PARAMETERS)
+    try:
+        yield
+    finally:
+        passwords.use_cheap_parameters_for_tests()
+
+
+def test_the_served_parameters_are_the_owasp_argon2id_minimum() -> None:
+    """docs/security/password-hashing.md: m=19 MiB, t=2, p=1 (OWASP Password Storage Cheat
+    Sheet), no lighter."""
+    p = passwords.PARAMETERS
+    assert (p.type, p.memory_cost, p.time_cost, p.parallelism) == (Type.ID, 19456, 2, 1)
+    assert (p.salt_len, p.hash_len) >= (16, 32)
+
+
+def test_hashes_of_earlier_parameters_verify_and_are_due_for_a_rehash(
+    served_parameters: None,
+) -> None:
+    earlier = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash("Passw0rd!x")
+    assert passwords.verify_password("Passw0rd!x", earlier)
+    assert passwords.needs_rehash(earlier)
+    current = passwords.hash_password("Passw0rd!x")
+    assert current.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert not passwords.needs_rehash(current)

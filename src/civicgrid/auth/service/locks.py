@@ -47,6 +47,17 @@ def current_lock(
     return row
 
 
+def locked_now(session: Session, *, username: str, ip: str, now: datetime) -> bool:
+    """Whether (username, ip) refuses logins now, read without locking or cleaning the row
+    (before a password check, which must not hold a lock; :func:`current_lock` follows)."""
+    row = session.execute(
+        select(LoginLock.locked_until).where(
+            LoginLock.username == _key(username), LoginLock.ip == _key(ip)
+        )
+    ).one_or_none()
+    return row is not None and row.locked_until is not None and now < row.locked_until
+
+
 def is_locked(row: LoginLock | None, now: datetime) -> bool:
     """Whether a (username, ip) row currently refuses logins."""
     return row is not None and row.locked_until is not None and now < row.locked_until

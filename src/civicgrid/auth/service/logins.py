@@ -97,20 +97,18 @@ def _unknown_actor(username: str) -> Actor:
     return Actor(user_id=None, username=username[:64] or "-", display_name="未知用户")
 
 
-def _first_factor_problem(
-    user: User | None, password: str, *, locked_here: bool, now: datetime
-) -> str | None:
-    """Why the username and password do not log in (a reason code), or None. Every path
-    spends one argon2 verification, so the time does not tell the reasons apart."""
-    if user is None:
+def _password_problem(password_hash: str | None, password: str, *, locked_here: bool) -> str | None:
+    """Why the password does not log in (a reason code), or None. Every path spends one
+    argon2 verification, so the time does not tell the reasons apart."""
+    if password_hash is None:
         verify_dummy(password)
         return "unknown_user"
     if locked_here:
         verify_dummy(password)
         return "locked"
-    if not verify_password(password, user.password_hash):
+    if not verify_password(password, password_hash):
         return "wrong_password"
-    return _account_problem(user, now)
+    return None
 
 
 def _account_problem(user: User, now: datetime) -> str | None:
@@ -185,32 +183,49 @@ def _authenticate(
 ) -> User | DomainError:
     """Check a username, password and (with 2FA) the one-time code. Writes the failure count
     of the (username, address) pair and the audit rows; returns the user or the error to
-    raise after commit. Joins the caller's transaction.
+    raise after commit. Ends whatever transaction ``session`` had open (a read) before the
+    password check, then writes in the caller's (the use case's) new transaction.
 
-    The argon2 verification runs before the user row is locked: under the lock, logins to one
-    account (a shared duty account, or a user on two devices) would wait for each other's
-    verification one after the other. The row is then locked and read afresh for the writes
-    (rehash, last login, second factor); if its password hash changed in between (a password
-    change, or a concurrent login's rehash), the password is checked again against the hash
-    under the lock."""
+    The argon2 work runs outside any transaction: under the row locks, logins to one account
+    (a shared duty account, or a user on two devices) or after a failure from one address would
+    wait for each other's verification one after the other, and each would hold a pooled
+    connection meanwhile. The rows are then locked and read afresh for the writes (rehash, last
+    login, second factor, failure count)."""
     username = username.strip()
     detail = {"channel": channel, "ip": ip}
+    # 1. Read what the password check needs, then end that read: the argon2 work (the check,
+    # and a rehash to the current parameters) then holds neither a row lock nor a pooled
+    # connection, so logins to one account or from one address never queue behind one
+    # another's hash, and a burst of logins does not take the pool's connections.
+    was_locked = locks.locked_now(session, username=username, ip=ip, now=now)
+    checked = session.execute(
+        select(User.id, User.password_hash).where(User.username == username)
+    ).one_or_none()
+    checked_hash: str | None = None if checked is None else checked.password_hash
+    session.rollback()
+    reason = _password_problem(checked_hash, password, locked_here=was_locked)
+    rehashed = (
+        hash_password(password)
+        if reason is None and checked_hash is not None and needs_rehash(checked_hash)
+        else None
+    )
+    # 2. The writes: the pair's failure row and the user row are locked and read afresh. If
+    # the hash changed in between (a password change, or a concurrent login's rehash), the
+    # password is checked again against the hash under the lock (rare).
     lock = locks.current_lock(session, username=username, ip=ip, now=now, settings=settings)
     locked_here = locks.is_locked(lock, now)
-    user = session.scalar(select(User).where(User.username == username))
-    reason = _first_factor_problem(user, password, locked_here=locked_here, now=now)
-    if user is not None:
-        checked_hash = user.password_hash
-        user = session.scalar(
-            select(User)
-            .where(User.id == user.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if user is not None and user.password_hash != checked_hash:
-            reason = _first_factor_problem(user, password, locked_here=locked_here, now=now)
-        elif user is not None and reason is None:
-            reason = _account_problem(user, now)
+    user = None
+    if checked is not None:
+        user = session.scalar(select(User).where(User.id == checked.id).with_for_update())
+    if user is not None and user.password_hash != checked_hash:
+        reason = _password_problem(user.password_hash, password, locked_here=locked_here)
+        rehashed = None
+    elif reason is None and locked_here:
+        reason = "locked"
+    if reason is None and user is None:
+        reason = "unknown_user"
+    if reason is None and user is not None:
+        reason = _account_problem(user, now)
     if reason is None and user is not None:
         reason = twofactor.second_factor_problem(
             session, user=user, otp=otp, now=now, settings=settings
@@ -225,8 +240,8 @@ def _authenticate(
             settings=settings,
             detail=detail,
         )
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if rehashed is not None:
+        user.password_hash = rehashed
     _accept(session, user=user, now=now, detail=detail)
     return user
 
