@@ -15,7 +15,10 @@ class ThrottleCounter(Base):
 
     ``key`` is the limit's full key (family, identity, limit); the window ends at
     ``expires_epoch_s`` (seconds since the epoch, as the ``limits`` strategies expect). A row
-    whose window has ended counts as zero and is restarted by the next hit."""
+    whose window has ended counts as zero and is restarted by the next hit.
+
+    On PostgreSQL the table is UNLOGGED (migration perf_0007): a counter's commit then waits
+    for no WAL flush, and a crash merely restarts every window."""
 
     __tablename__ = "throttle_counter"
 

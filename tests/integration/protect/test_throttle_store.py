@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicgrid.clock import FrozenClock
@@ -172,3 +172,13 @@ def test_concurrent_hits_are_never_lost(
             select(ThrottleCounter.hits).where(ThrottleCounter.key.like(f"LIMITER/{family}/%"))
         )
     assert hits == 40
+
+
+@pytest.mark.postgres
+def test_the_counters_are_unlogged_on_postgresql(postgres_engine: Engine) -> None:
+    """Their commits wait for no WAL flush (migration perf_0007)."""
+    with postgres_engine.connect() as conn:
+        persistence = conn.scalar(
+            text("SELECT relpersistence FROM pg_class WHERE relname = 'throttle_counter'")
+        )
+    assert persistence == "u"
