@@ -360,7 +360,8 @@ def _time_searches(
     broad: str,
     kinds: tuple[str, ...],
 ) -> None:
-    """Before and now, per actor: the residents search by address and the house picker."""
+    """Before and now, per actor: the residents search by address and the house picker; and
+    the address list (first page of 100 by id, ``list_addresses_for``)."""
     cipher = FieldCipher(Fernet.generate_key().decode())
     for label, actor in actors.items():
         refused: list[str] = []
@@ -390,10 +391,16 @@ def _time_searches(
         def picker_before(q: str, actor: Actor = actor) -> object:
             return _former_house_picker(session, actor, q)
 
+        def address_list(q: str, actor: Actor = actor) -> object:
+            return guarded(
+                lambda: register_queries.list_addresses_for(session, actor, q=q, limit=100), q
+            )
+
         for case, fn in (("residents before", residents_before),
                          ("residents now", residents_now),
                          ("house picker before", picker_before),
-                         ("house picker now", picker_now)):  # fmt: skip
+                         ("house picker now", picker_now),
+                         ("address list", address_list)):  # fmt: skip
             refused.clear()
             times = time_each(fn, [*fragments, broad], warmup=5)
             note = f"; refused (term too short) {len(set(refused))}" if refused else ""

@@ -281,3 +281,19 @@ def test_postgresql_answers_the_house_label_search_from_the_trigram_index(
     session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(str(r[0]) for r in session.connection().exec_driver_sql("EXPLAIN " + sql))
     assert "ix_register_house_label_trgm" in plan, plan
+
+
+def test_quotes_and_backslashes_in_a_term_are_text(
+    session: Session, now: datetime, territory: MiniTerritory
+) -> None:
+    """The pattern is written into the statement (not bound): quoting must hold."""
+    house = make_house(session, grid_code=territory.GRID_A1, now=now, address="奥'布\\莱恩路1号")
+    make_resident(session, house=house, now=now, name="王五", phone="")
+    admin = actor_at(territory, territory.CITY, Role.ADMIN)
+    for q in ("'布\\莱", "奥'布", "\\莱恩"):
+        assert [a.id for a in queries.list_addresses_for(session, admin, q=q)] != [], q
+        _rows, total = queries.search_residents_for(
+            session, admin, ResidentSearch(address=q), cipher=cipher()
+        )
+        assert total == 1, q
+    assert queries.list_addresses_for(session, admin, q="'; DROP TABLE x; --") == []
