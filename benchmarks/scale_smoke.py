@@ -7,13 +7,14 @@ Run::
 
 Starts ``civicgrid serve`` on a free port against ``--url`` (periodic jobs off, so nothing
 changes the data while it is measured; the field key is the configured one, as for the build),
-logs in as the dispatcher, a street handler, the leader, the supervisor, the grid worker and the
-admin of the demo accounts, and requests each role's pages: the workbench, the appeal list with
-filters, an open and a closed appeal with their timelines, the dispatch queue, the dashboard,
-the community map and register searches. Every page is requested ``--repeat`` times; printed per
-page: HTTP status, the first and the best time (ms), the body size and whether the text that
-shows the page has content was found. Exits non-zero when a page does not answer 200 or lacks
-its text. Timings are wall-clock under whatever load the machine has: note ``uptime``.
+logs in as the dispatcher, a street handler, a department handler, the leader, the supervisor,
+the grid worker and the admin of the demo accounts, and requests each role's pages: the
+workbench, the appeal list with filters and searches, an open and a closed appeal with their
+timelines, the dispatch queue, the dashboard, the community map and register searches. Every
+page is requested ``--repeat`` times; printed per page: HTTP status, the first and the best time
+(ms), the body size and whether the text that shows the page has content was found. Exits
+non-zero when a page does not answer 200 or lacks its text. Timings are wall-clock under whatever
+load the machine has: note ``uptime``.
 
 ``--sql N`` serves the app in this process instead (the same pages through the ASGI client) and
 prints, per page, its number of SQL statements, their total time and the ``N`` slowest with
@@ -165,6 +166,10 @@ def pages(s: dict[str, str]) -> list[Page]:
         Page("street", "inbox (mine)", "/appeals/inbox", "工单"),
         Page("street", "inbox queue=to_sign", "/appeals/inbox?queue=to_sign", "工单"),
         Page("street", "detail (open, own)", f"/appeals/{s['open']}", timeline),
+        Page("street", "inbox status=closed", "/appeals/inbox?status=closed", rows),
+        Page("street", "inbox all q=噪音 (2 chars)", "/appeals/inbox?status=all&q=噪音", "工单"),
+        Page("dept", "workbench", "/", "工作台|待"),
+        Page("dept", "inbox (mine)", "/appeals/inbox", "工单"),
         Page("leader", "workbench", "/", "工作台|待|领导"),
         Page("leader", "dashboard", "/dashboard", "满意率|解决率|响应率"),
         Page("leader", "community map", "/community-map", "社区|网格"),

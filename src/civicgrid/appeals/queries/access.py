@@ -138,10 +138,11 @@ def _under_any(
     return or_(*[path_under(column, p) for p in paths])
 
 
-# A post whose region is at most this deep (``/1/`` is 1, a city; ``/1/2/`` a district) sees
-# a large share of the appeals: its scope is tested on each appeal's row, which costs little
-# per row. Deeper (narrower) scopes are asked as one set of appeal ids from the indexes.
-WIDE_DEPTH = 1
+# A post whose region is at most this deep (``/1/`` a city is 1, ``/1/2/`` a district 2) sees
+# a large share of the appeals (a district held 21 % of the city-scale dataset): its scope is
+# tested on each appeal's row, which costs little per row. Narrower scopes are asked as one
+# set of appeal ids from the indexes (:func:`_combine`).
+WIDE_DEPTH = 2
 
 
 def _depth(path: str) -> int:
@@ -290,17 +291,20 @@ def _scope_condition(actor: Actor) -> ColumnElement[bool]:
 
 
 def _combine(parts: Sequence[_Part], *, wide: bool) -> ColumnElement[bool]:
-    """The parts as one condition. Rows of a wide scope are tested one by one (each part a
-    row condition; a part on another table a hashed set PostgreSQL reads once and only when
-    a row needs it). A narrow scope is one set of ids — the UNION of the parts — so that the
-    database estimates how few appeals it holds and starts from those (through the path,
-    unit and user indexes) instead of walking every appeal newest first, which it does for
-    an OR of subqueries it cannot estimate. A single part on the row is that condition."""
+    """The parts as one condition.
+
+    * Parts all on the appeal row (a grid worker's grids and reports, a resident's appeals):
+      their OR, which PostgreSQL answers by a bitmap OR of the path and user indexes.
+    * A wide scope (a city or district: a fifth of the appeals or more): each row is tested
+      (a part on another table is a hashed set read once, and only when a row needs it).
+    * Otherwise (a street, a department, a utility) one set of ids, the UNION of the parts,
+      each read from an index alone: the database estimates how few appeals the scope holds
+      and starts from them, instead of walking every appeal newest first, which it does for
+      an OR with subqueries it cannot estimate (measured on 1,000,000 appeals, see
+      docs/benchmarks.md "Appeal data scope")."""
     if not parts:
         return false()
-    if len(parts) == 1 and parts[0].row is not None:
-        return parts[0].row
-    if wide:
+    if wide or all(p.row is not None for p in parts):
         return or_(*[p.as_row_condition() for p in parts])
     if len(parts) == 1:
         return Appeal.id.in_(parts[0].ids)
