@@ -130,6 +130,31 @@ def centre_sims(x: sp.csr_matrix, groups: Sequence[list[int]]) -> list[np.ndarra
     return [found if found is not None else gram_sums(x, groups[k]) for k, found in enumerate(out)]
 
 
+def group_counts(
+    x: sp.csr_matrix, groups: Sequence[list[int]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each group, the columns its rows use (ascending) and in how many of its rows each
+    is non-zero, for all groups in one sparse product."""
+    if not groups:
+        return []
+    rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    pick = sp.csr_matrix(
+        (np.ones(rows.size, dtype=np.float32), (owner, rows)), shape=(len(groups), x.shape[0])
+    )
+    used = sp.csr_matrix(x, copy=True)
+    used.data = np.ones_like(used.data)
+    counts = sp.csr_matrix(pick @ used)
+    counts.sort_indices()
+    return [
+        (
+            counts.indices[counts.indptr[k] : counts.indptr[k + 1]],
+            counts.data[counts.indptr[k] : counts.indptr[k + 1]].astype(np.int64),
+        )
+        for k in range(len(groups))
+    ]
+
+
 def trim_to_core(members: list[int], x: sp.csr_matrix, threshold: float) -> list[int]:
     """Drop members far from the group's centre (a chain of loose links), repeatedly. The
     cosine of a member with the centre is its Gram row sum over the norm of the summed

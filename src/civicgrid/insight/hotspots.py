@@ -373,16 +373,29 @@ def _find(
         config=config.topics,
     )
     # Groups rank by their heat alone, so only the ``limit`` hottest are explained.
-    heats = [_heat(core, ordered, span_ts, config.weights) for core in cores]
+    heats = [_heat(core, ordered, times, span_ts, config.weights) for core in cores]
     order = sorted(
         range(len(cores)),
         key=lambda k: (-heats[k].heat, -len(cores[k]), ordered[min(cores[k])].at, min(cores[k])),
     )[:limit]
     shown = [cores[k] for k in order]
+    words_used = grouping.group_counts(vectors.words, shown)
     shown_terms = similarity.shown_terms(vectors.vocabulary)
     found = [
-        _explain(core, sims, heats[k], ordered, vectors, shown_terms, config, topic_of.get(k, ""))
-        for k, core, sims in zip(order, shown, grouping.centre_sims(x, shown), strict=True)
+        _explain(
+            core,
+            sims,
+            heats[k],
+            ordered,
+            vectors,
+            words_used[row],
+            shown_terms,
+            config,
+            topic_of.get(k, ""),
+        )
+        for row, (k, core, sims) in enumerate(
+            zip(order, shown, grouping.centre_sims(x, shown), strict=True)
+        )
     ]
     return [replace(h, rank=rank) for rank, h in enumerate(found, start=1)]
 
@@ -416,6 +429,7 @@ class _Heat:
 def _heat(
     members: list[int],
     ordered: Sequence[HotspotItem],
+    times: Sequence[float],
     span: tuple[float, float],
     weights: HeatWeights,
 ) -> _Heat:
@@ -425,7 +439,7 @@ def _heat(
     support = sum(g.support for g in group)
     oppose = sum(g.oppose for g in group)
     severity = sum(g.severity for g in group) / n
-    growth = _growth([g.at.timestamp() for g in group], span)
+    growth = _growth([times[m] for m in members], span)
     parts = _score(n, callers, support, oppose, growth, severity, weights)
     return _Heat(callers, support, oppose, growth, severity, parts)
 
@@ -436,19 +450,18 @@ def _explain(
     heat: _Heat,
     ordered: Sequence[HotspotItem],
     vectors: similarity.Vectors,
+    words_used: tuple[np.ndarray, np.ndarray],
     shown_terms: np.ndarray,
     config: HotspotConfig,
     topic: str = "",
 ) -> Hotspot:
+    """``words_used`` are the words the group uses and how many members use each."""
     group = [ordered[m] for m in members]
     n = len(group)
-    w, idf, vocab = vectors.words, vectors.idf, vectors.vocabulary
+    idf, vocab = vectors.idf, vectors.vocabulary
     key_terms: tuple[str, ...] = ()
     if vocab:
-        # Document frequency within the group, over the words the group uses only.
-        # (Read from the CSR arrays: slicing the matrix costs more for the many small groups.)
-        used = [w.indices[w.indptr[m] : w.indptr[m + 1]] for m in members]
-        cols, present = np.unique(np.concatenate(used), return_counts=True)
+        cols, present = words_used
         if cols.size:
             share = present.astype(np.float32) / n
             # A key term is one most members use, and rare elsewhere.

@@ -21,8 +21,6 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-import jieba
-
 from civicgrid.dispatch.features import words
 from civicgrid.insight import places, similarity
 
@@ -146,17 +144,17 @@ _MEASURES: Final = "条个座栋处家所片块间"
 def _tokens(text: str) -> tuple[str, ...]:
     """jieba tokens of ``text``, blanks included, so that their lengths add up to the text
     (remembered: the same few characters around a name recur across a group's texts)."""
-    words("")  # loads the dictionary once per process
-    return tuple(jieba.lcut(text, HMM=False))
+    return tuple(similarity.jieba_tokens(text))
 
 
 def _generic(word: str) -> bool:
     return word in LABEL_STOP_WORDS or word in similarity.STOP_WORDS
 
 
+@functools.lru_cache(maxsize=65536)
 def shows_problem(term: str) -> bool:
     """Whether ``term`` may stand in a label: not a stop word of either list, not a bare
-    number or counted quantity, not a single character."""
+    number or counted quantity, not a single character (remembered: groups share terms)."""
     return len(term) >= 2 and not _generic(term) and similarity.describes_problem(term)
 
 

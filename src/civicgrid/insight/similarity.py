@@ -213,6 +213,25 @@ def cut_run(run: str) -> list[str]:
     return out
 
 
+_JIEBA_SKIP: Final = re.compile(r"(\r\n|\s)")
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """``jieba.lcut(text, HMM=False)``, blanks included: each run cut by :func:`cut_run`;
+    between the runs, each blank (or CR LF) and each other character a token of its own."""
+    out: list[str] = []
+    for k, piece in enumerate(_JIEBA_RUN_SPLIT.split(text)):
+        if k % 2:
+            out.extend(cut_run(piece))
+        elif piece:
+            for part in _JIEBA_SKIP.split(piece):
+                if _JIEBA_SKIP.fullmatch(part):
+                    out.append(part)
+                else:
+                    out.extend(part)
+    return out
+
+
 class Segmenter:
     """jieba's words of many texts, each run (between blanks and punctuation) cut once:
     jieba cuts every run on its own, so the words of a text are the words of its runs, in
@@ -267,8 +286,10 @@ def texts_for(
     normalised (all at once: :func:`normalise_many` is the fast road) and without city and
     district names. jieba is the slow step, so it reads a shorter start of the body than the
     bigrams do."""
-    titles = normalise_many([places.strip_admin(title) for title, _ in pairs])
-    bodies = normalise_many([places.strip_admin(text.strip()[:body_chars]) for _, text in pairs])
+    titles = normalise_many(places.strip_admin_many([title for title, _ in pairs]))
+    bodies = normalise_many(
+        places.strip_admin_many([text.strip()[:body_chars] for _, text in pairs])
+    )
     out: list[tuple[str, str, str]] = []
     for title, body in zip(titles, bodies, strict=True):
         repeated = " ".join([title] * title_repeat)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import jieba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -382,6 +383,20 @@ def test_the_run_cached_tokeniser_gives_the_words_and_terms_of_the_whole_text(te
 )
 def test_the_one_pass_cut_of_a_run_is_jiebas(run: str) -> None:
     assert similarity.cut_run(run) == words(run)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "幸福园小区经常停水，希望有关部门尽快处理。\r\n另外 电梯困人\t\t请尽快解决!!",
+        "A3区联丰路<num>号路灯不亮…… 58车贷　COVID-19 5G基站\n\n",
+        "",
+        " ",
+        "\r\n\r",
+    ],
+)
+def test_the_tokens_of_a_text_with_blanks_are_jiebas(text: str) -> None:
+    assert similarity.jieba_tokens(text) == jieba.lcut(text, HMM=False)
 
 
 def test_the_run_cached_tokeniser_keeps_the_word_vectors_unchanged() -> None:

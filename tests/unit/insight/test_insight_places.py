@@ -48,6 +48,27 @@ def test_named_places_lose_the_words_in_front_of_them(text: str, named: set[str]
     assert places.named_places_in(text) == named
 
 
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [
+            "A市A2区丽发新城噪音",
+            "A2区",
+            "北京市朝阳区望京",
+            "A市",
+            "",
+            "B市经开区A3区A4区市A5区",
+            "xA1区 A市A1区",
+            "西地省A市A7区",
+        ],
+        ["A市A2区丽发新城\x00噪音", "A3区"],  # a text holding the joining character
+        [],
+    ],
+)
+def test_stripping_many_texts_at_once_equals_one_at_a_time(texts: list[str]) -> None:
+    assert places.strip_admin_many(texts) == [places.strip_admin(t) for t in texts]
+
+
 def test_strip_admin_removes_city_and_district_names_only() -> None:
     assert places.strip_admin("A市A2区丽发新城噪音").split() == ["丽发新城噪音"]
 
