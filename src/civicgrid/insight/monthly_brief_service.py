@@ -123,6 +123,26 @@ def _earlier(
     return out
 
 
+def _visible_top(
+    session: Session, actor: Actor, ranked: Sequence[rules.Candidate], limit: int
+) -> list[rules.Candidate]:
+    """The first ``limit`` of ``ranked`` whose every member appeal ``actor`` may see, ranked
+    from 1: the scope is checked for the best candidates only, ``limit`` at a time, rather than
+    for every group of the district (a group straddling the reader's scope is left out)."""
+    if actor.scope.is_global:
+        return rules.rank(ranked, limit)
+    kept: list[rules.Candidate] = []
+    for start in range(0, len(ranked), max(limit, 1)):
+        if len(kept) >= limit:
+            break
+        batch = ranked[start : start + limit]
+        visible = scoped_facts.visible_ids_for(
+            session, actor, (i for c in batch for i in c.member_ids)
+        )
+        kept.extend(c for c in batch if all(i in visible for i in c.member_ids))
+    return rules.rank(kept, limit)
+
+
 def monthly_brief_for(
     session: Session,
     *,
@@ -155,7 +175,7 @@ def monthly_brief_for(
         write=write,
         config=config,
     )
-    groups = snapshots.visible_groups(session, actor, district.groups, under=region.path)
+    groups = snapshots.groups_under(district.groups, region.path)
     appeals = scoped_facts.count_received_in(
         session, actor, start=period.start_utc, end=period.end_utc, region_path=region.path
     )
@@ -177,7 +197,7 @@ def monthly_brief_for(
             )
         )
         keys[g.member_ids] = rules.TrendInput(h.terms, frozenset(g.place_keys or ()))
-    top = rules.rank(candidates, limit)
+    top = _visible_top(session, actor, rules.rank(candidates, len(candidates)), limit)
     months = _previous_months(period)
     earlier = _earlier(
         scoped_facts.appeal_facts_for(

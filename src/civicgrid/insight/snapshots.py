@@ -466,11 +466,16 @@ def visible_groups(
 ) -> list[StoredHotspot]:
     """Those of ``groups`` whose every appeal lies under the region path ``under`` (any when
     "") and is visible to ``actor``; a group straddling the reader's boundary is left out."""
-    kept = [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
+    kept = groups_under(groups, under)
     if actor.scope.is_global:
         return kept
     visible = scoped_facts.visible_ids_for(session, actor, (i for g in kept for i in g.member_ids))
     return [g for g in kept if all(i in visible for i in g.member_ids)]
+
+
+def groups_under(groups: Sequence[StoredHotspot], under: str) -> list[StoredHotspot]:
+    """Those of ``groups`` whose every appeal lies under the region path ``under``. Pure."""
+    return [g for g in groups if all(p.startswith(under) for p in g.member_paths)]
 
 
 def _cut(
