@@ -166,3 +166,29 @@ def test_the_dashboard_of_a_closed_month_shows_a_late_appeal_on_the_next_view(
     make_appeal(session, world=world, status=S.RECEIVED, now=_in(month, 4))
     session.commit()
     assert _received(client.get(url).text) == 2
+
+
+@pytest.mark.postgres
+def test_a_change_recounts_only_the_month_its_appeal_was_received_or_closed_in(
+    session: Session, world: World, now: datetime
+) -> None:
+    last = _last_month(now)
+    before = month_period(
+        (last.first - timedelta(days=1)).year, (last.first - timedelta(days=1)).month
+    )
+    make_appeal(session, world=world, status=S.DISPATCHED, now=_in(before, 4))
+    make_appeal(session, world=world, status=S.CLOSED, now=_in(last, 4))
+    session.commit()
+    both = parse_period(f"{before.first}..{last.last}")
+    leader = world.actor("leader")
+    cache = FigureCache()
+    period_figures(session, leader, both, now, cache)
+    assert cache.stats.misses == 2
+
+    # An order of the month before recorded late: that month is recounted, last month is not.
+    make_appeal(session, world=world, status=S.RECEIVED, now=_in(before, 9))
+    session.commit()
+    counted = period_figures(session, leader, both, now, cache)
+    assert (cache.stats.stale, cache.stats.hits) == (1, 1)
+    assert counted == period_figures(session, leader, both, now)
+    assert sum(counted.received_per_day.values()) == 3

@@ -182,18 +182,33 @@ def received_by_region_for(
     return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
 
 
-def earliest_received_changed_after(session: Session, event_id: int) -> datetime | None:
-    """The earliest receipt instant among the appeals with a timeline event above
-    ``event_id`` (None when no appeal changed since): every figure over appeals received or
-    closed before that instant is unchanged since ``event_id`` (an appeal is closed after it is
-    received, and the timeline records every change of an appeal)."""
+def stretches_changed_after(
+    session: Session, event_id: int, stretches: Sequence[tuple[datetime, datetime]]
+) -> list[bool]:
+    """For each stretch ``[start, end)``: whether an appeal with a timeline event above
+    ``event_id`` was received or closed in it — one statement, one flag per stretch. Every figure
+    over the appeals received or closed in a stretch that no such appeal touches is unchanged
+    since ``event_id``: the timeline records every change of an appeal (its place, units,
+    category, status), an appeal's receipt instant never changes, and its closing instant is
+    set once, when it is closed, and never moved or cleared (a reopen (重办) comes before
+    closing)."""
+    if not stretches:
+        return []
+
+    def touched(start: datetime, end: datetime) -> ColumnElement[int]:
+        inside = ((Appeal.received_at >= start) & (Appeal.received_at < end)) | (
+            (Appeal.closed_at >= start) & (Appeal.closed_at < end)
+        )
+        return func.max(case((inside, 1), else_=0))
+
     stmt = (
-        select(func.min(Appeal.received_at))
+        select(*(touched(start, end) for start, end in stretches))
         .select_from(TimelineEvent)
         .join(Appeal, Appeal.id == TimelineEvent.appeal_id)
         .where(TimelineEvent.id > event_id)
     )
-    return session.scalar(stmt)
+    row = session.execute(stmt).one()
+    return [bool(flag) for flag in row]
 
 
 def received_times_for(

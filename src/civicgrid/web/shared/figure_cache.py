@@ -9,15 +9,16 @@ overdue counts, the grid colours and every workbench count are never cached.
 
 Why it stays correct: every change of an appeal appends a timeline event (the timeline is
 append-only and records every change; the assessment rollup relies on the same rule). A stretch
-``[start, end)`` counts appeals received in it or closed in it, and an appeal is closed after it
-is received, so a change can alter the stretch only if the changed appeal was received before
-``end``. Each entry keeps a watermark ``W``: every event up to ``W`` was committed and visible
-when the figures were counted. On read, one statement finds the earliest receipt among the
-appeals with an event above ``W`` (:func:`appeal_figures.earliest_received_changed_after`); if
-that is before ``end`` the entry is recounted, otherwise it is served and its watermark moves
-up to the settled event id read just before the check. Event ids are handed out at insert, not
-at commit, so — as the rollup does — only events older than :data:`COMMIT_LAG` count as
-settled; newer ones are checked again on the next read.
+``[start, end)`` counts appeals received in it or closed in it; an appeal's receipt instant never
+changes and its closing instant is set once, so a change can alter the stretch only if the
+changed appeal was received or closed in it. Each entry keeps a watermark ``W``: every event up
+to ``W`` was committed and visible when the figures were counted. On read, one statement tells
+for each cached stretch whether an appeal with an event above ``W`` was received or closed in it
+(:func:`appeal_figures.stretches_changed_after`); if so the entry is recounted, otherwise it is
+served and its watermark moves up to the settled event id read just before the check (work on
+an appeal received in October recounts October only, not every later month). Event ids are
+handed out at insert, not at commit, so — as the rollup does — only events older than
+:data:`COMMIT_LAG` count as settled; newer ones are checked again on the next read.
 
 Pages: the leader's dashboard (its trend, categories and grid loads over any period) and the
 community map (appeals per grid over the last 365 days), keyed by the figure and the data scope
@@ -180,10 +181,10 @@ class FigureCache:
         count: StretchCounter,
     ) -> list[StretchFigures]:
         """The figures of each past stretch ``[start, end)`` in ``scope_key``'s scope: from the
-        cache when no appeal received before ``end`` changed since the entry was counted,
+        cache when no appeal received or closed in it changed since the entry was counted,
         otherwise counted by ``count(start, end)`` and stored. Two small statements per call
-        when entries exist (the settled event id and the earliest changed receipt), none
-        more per stretch."""
+        when entries exist (the settled event id, and which stretches the appeals changed since
+        were received or closed in), none more per stretch."""
         if not stretches:
             return []
         entries = {s: self._get((scope_key, *s)) for s in stretches}
@@ -195,13 +196,18 @@ class FigureCache:
             )
             or settled_after
         )
-        earliest: datetime | None = None
-        if known:
-            earliest = appeal_figures.earliest_received_changed_after(session, min(known))
+        cached = [s for s in stretches if entries[s] is not None]
+        changed = dict(
+            zip(
+                cached,
+                appeal_figures.stretches_changed_after(session, min(known, default=0), cached),
+                strict=True,
+            )
+        )
         answers: list[StretchFigures] = []
         for start, end in stretches:
             entry = entries[(start, end)]
-            if entry is not None and (earliest is None or earliest >= end):
+            if entry is not None and not changed[(start, end)]:
                 self.stats.hits += 1
                 entry.watermark = max(entry.watermark, settled)
                 answers.append(entry.figures)
