@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from tests.builders.appeals import StoredWorld, World
 from tests.builders.auth import MiniTerritory
-from tests.web.conftest import assert_max_queries
+from tests.web.conftest import assert_max_queries, login_as
 
 from civicgrid.appeals.models import Appeal, TimelineEvent
 from civicgrid.audit.service import list_entries
@@ -152,3 +152,16 @@ def test_token_last_use_is_committed_for_reads_at_most_once_a_minute(
     clock.advance(timedelta(seconds=31))
     assert client.get(BASE, headers=headers).status_code == 200
     assert last_used() == clock.now()
+
+
+def test_a_browser_session_records_by_json_with_its_csrf_header(
+    client: TestClient, world: World
+) -> None:
+    """The endpoint checks the credentials itself: a session cookie still needs the CSRF
+    token (header), a bearer token none."""
+    csrf = login_as(client, world, "operator")
+    refused = client.post(BASE, json=_body())
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    accepted = client.post(BASE, json=_body(), headers={"X-CSRF-Token": csrf})
+    assert accepted.status_code == 201, accepted.text

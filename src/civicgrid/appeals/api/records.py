@@ -28,7 +28,7 @@ from civicgrid.appeals.schemas import (
 )
 from civicgrid.appeals.self_service_rules import NO_MATCH_MESSAGE, TrackingProof
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.auth.deps import CurrentActor, OptionalActor, SubmittedCsrf, authenticate
+from civicgrid.auth.deps import CurrentActor, OptionalActor, authenticate_json
 from civicgrid.db import one_connection
 from civicgrid.deps import DbSession, Now, clock_of, close_session, field_cipher, settings_of
 from civicgrid.errors import Invalid, NotFound
@@ -50,7 +50,6 @@ router = APIRouter()
 async def create_appeal(
     body: AppealCreate,
     request: Request,
-    csrf: SubmittedCsrf,
     idempotency_key: KeyHeader = None,
 ) -> Response:
     """Record a new appeal (hotline, web, 随手拍, grid patrol or API).
@@ -60,11 +59,11 @@ async def create_appeal(
     # The busiest write of the API: everything that talks to the database happens in one
     # thread-pool trip (:func:`_record`) instead of a trip per dependency.
     digest = "" if idempotency_key is None else await request_digest(request, idempotency_key)
-    return await run_in_threadpool(_record, body, request, csrf, idempotency_key, digest)
+    return await run_in_threadpool(_record, body, request, idempotency_key, digest)
 
 
 def _record(
-    body: AppealCreate, request: Request, csrf: str | None, idempotency_key: str | None, digest: str
+    body: AppealCreate, request: Request, idempotency_key: str | None, digest: str
 ) -> Response:
     """Intake on one pooled connection: the throttle's count (a short transaction of its own,
     before anything else), the credentials' check and the ``Idempotency-Key`` claim in the
@@ -78,7 +77,7 @@ def _record(
         session = sessions()
         now = clock_of(request).now()
         try:
-            actor = authenticate(request, session, csrf)
+            actor = authenticate_json(request, session)
             if idempotency_key is not None:
                 claim_request(request, session, user_scope(actor), idempotency_key, digest)
             data = service.NewAppeal(
