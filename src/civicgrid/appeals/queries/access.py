@@ -216,16 +216,18 @@ def _active_unit(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def scope_condition(actor: Actor) -> ColumnElement[bool]:
+def scope_condition(actor: Actor, *, rowwise: bool = False) -> ColumnElement[bool]:
     """The WHERE condition selecting the appeals ``actor`` may see (see the module docstring).
 
     Built once per actor value and process (actors are immutable: roles and scope come from
     the posts when the request authenticates, so a changed post gives another actor).
     :func:`visible_condition` is the same set, and nothing at all for a city-wide scope."""
-    return _scope_condition(actor)
+    return _scope_condition(actor, rowwise)
 
 
-def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+def visible_condition(
+    session: Session, actor: Actor, *, rowwise: bool = False
+) -> ColumnElement[bool]:
     """:func:`scope_condition`, or TRUE when the actor sees every appeal anyway: a centre
     role (operator, dispatcher, supervisor, leader, admin) whose posts cover every top-level
     region (city) sees every located appeal and the unlocated ones, so the filter would only
@@ -234,7 +236,7 @@ def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     missed."""
     if _sees_everything(session, actor):
         return true()
-    return scope_condition(actor)
+    return scope_condition(actor, rowwise=rowwise)
 
 
 def _sees_everything(session: Session, actor: Actor) -> bool:
@@ -250,7 +252,7 @@ def _sees_everything(session: Session, actor: Actor) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def _scope_condition(actor: Actor) -> ColumnElement[bool]:
+def _scope_condition(actor: Actor, rowwise: bool = False) -> ColumnElement[bool]:
     scope = actor.scope
     paths = scope.minimal_paths()
     parts: list[_Part] = []
@@ -287,7 +289,7 @@ def _scope_condition(actor: Actor) -> ColumnElement[bool]:
             parts.extend(_region_parts(paths))
             if any(_depth(p) == 1 for p in paths):  # a top-level region such as "/1/"
                 parts.append(_column_is("region_path", ""))
-    return _combine(parts, wide=any(_depth(p) <= WIDE_DEPTH for p in paths))
+    return _combine(parts, wide=rowwise or any(_depth(p) <= WIDE_DEPTH for p in paths))
 
 
 def _combine(parts: Sequence[_Part], *, wide: bool) -> ColumnElement[bool]:
@@ -539,7 +541,9 @@ def list_for(
 
     The warning colour is derived from the stored deadlines in SQL
     (:func:`warning_condition`)."""
-    conds: list[ColumnElement[bool]] = [visible_condition(session, actor)]
+    everything = _sees_everything(session, actor)
+    scope = true() if everything else scope_condition(actor)
+    conds: list[ColumnElement[bool]] = []
     if filters.statuses:
         conds.append(Appeal.status.in_(list(filters.statuses)))
     if filters.unit_kind is not None and filters.unit_id is not None:
@@ -569,7 +573,9 @@ def list_for(
     if filters.warning is not None:
         conds.append(warning_condition(filters.warning, now))
     if (filters.text and filters.text.strip()) or not filters.exact_total:
-        return _capped_page(session, conds, filters)
+        rowwise = true() if everything else scope_condition(actor, rowwise=True)
+        return _capped_page(session, (scope, rowwise), conds, filters)
+    conds.append(scope)
     stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
     total = session.scalar(select(func.count()).select_from(Appeal).where(*conds)) or 0
     items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
@@ -577,7 +583,10 @@ def list_for(
 
 
 def _capped_page(
-    session: Session, conds: Sequence[ColumnElement[bool]], filters: AppealFilters
+    session: Session,
+    scopes: tuple[ColumnElement[bool], ColumnElement[bool]],
+    filters_sql: Sequence[ColumnElement[bool]],
+    filters: AppealFilters,
 ) -> AppealPage:
     """A page of a text search (or of a list without ``exact_total``) and the number of
     matches up to :data:`TEXT_COUNT_CAP`.
@@ -588,16 +597,25 @@ def _capped_page(
     found:
 
     * **more than the cap** (a frequent word or phrase, a city's closed orders): newest
-      first, which fills a page after reading a few rows since the matches are everywhere;
+      first, which fills a page after reading a few rows since the matches are everywhere —
+      with the scope as row conditions (``scopes[1]``), since its set of ids would make
+      PostgreSQL fetch and sort every appeal of a street for the page of 50;
     * **at most the cap**: the matches themselves sorted, with ``count(*) OVER ()`` so that
       PostgreSQL must collect them (from the indexes) rather than walk ``received_at``
       backwards filtering every appeal until it has a page — for a rare fragment that walk is
       a scan of the whole table, and the planner cannot tell rare from frequent from its
-      estimates."""
+      estimates.
+
+    ``scopes`` is the data scope in its usual form and as row conditions."""
+    conds = [*filters_sql, scopes[0]]
     bounded = select(Appeal.id).where(*conds).limit(TEXT_COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
     if total > TEXT_COUNT_CAP:
-        stmt = select(Appeal).where(*conds).order_by(Appeal.received_at.desc(), Appeal.id.desc())
+        stmt = (
+            select(Appeal)
+            .where(*filters_sql, scopes[1])
+            .order_by(Appeal.received_at.desc(), Appeal.id.desc())
+        )
         items = session.scalars(stmt.offset(filters.offset).limit(filters.limit)).all()
         return AppealPage(list(items), TEXT_COUNT_CAP, total_capped=True)
     if total == 0 or filters.offset >= total:
