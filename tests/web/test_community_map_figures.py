@@ -1,6 +1,6 @@
-"""民情图 figures per grid: the appeals of the last 365 days counted in one statement grouped by
-month equal the months counted one by one (with and without the figure cache), and the register
-counts are cached until a register write commits."""
+"""民情图 figures per region (each summed over the grids under it): the appeals of the last 365
+days counted in one statement grouped by month equal the months counted one by one (with and
+without the figure cache), and the register counts are cached until a register write commits."""
 
 from __future__ import annotations
 
@@ -19,21 +19,22 @@ from civicgrid.auth.actor import Actor
 from civicgrid.kit.periods import day_range, local_date
 from civicgrid.register import service as register_service
 from civicgrid.territory import queries as territory_queries
-from civicgrid.web.register.community_map import part_of
 from civicgrid.web.register.map_figures import (
+    PastSum,
     RegisterCountCache,
+    per_part,
     received_last_year,
+    received_past_and_live,
     register_counts,
 )
 from civicgrid.web.shared.figure_cache import FigureCache, stretches
 
 
-def test_a_grid_belongs_to_the_part_whose_path_starts_its_own() -> None:
-    parts = {"/1/2/": 2, "/1/3/": 3}
-    assert part_of("/1/2/8/40/500/", parts) == 2
-    assert part_of("/1/3/", parts) == 3
-    assert part_of("/1/4/9/", parts) is None
-    assert part_of("/1/22/9/", parts) is None  # a prefix of the text, not of the path
+def test_counts_per_path_go_to_the_part_whose_path_starts_theirs() -> None:
+    per_path = {"/1/2/8/40/": 3, "/1/3/9/": 2, "/1/22/5/": 7, "/1/2/": 1}
+    assert per_part(per_path, [(2, "/1/2/"), (3, "/1/3/")]) == {2: 4, 3: 2}
+    assert per_part({"/1/2/8/40/": 3}, [(40, "/1/2/8/40/")]) == {40: 3}  # a grid on its own
+    assert per_part(per_path, []) == {}
 
 
 @pytest.mark.postgres
@@ -54,15 +55,22 @@ def test_the_year_in_one_statement_equals_the_months_counted_one_by_one(
     system = Actor.system()
     assert grouped == [received_by_region_for(session, system, start=s, end=e) for s, e in months]
     year = received_last_year(session, now)
-    assert sum(year.values()) == 5  # the appeal of 400 days ago is out
+    assert year[world.region_id(MiniTerritory.GRID_A1)] == 4  # 3, 40, 200 days ago and today
+    assert year[world.region_id(MiniTerritory.CITY)] == 5  # the one of 400 days ago is out
     cache = FigureCache()
     assert received_last_year(session, now, cache) == year
     assert received_last_year(session, now, cache) == year
     assert cache.stats.hits == len(past)
-    district_b = territory_queries.region_paths(
-        session, [world.region_id(MiniTerritory.DISTRICT_B)]
+    past_sum = PastSum()
+    first = received_past_and_live(session, now, cache, past_sum=past_sum)
+    assert received_past_and_live(session, now, cache, past_sum=past_sum)[0] is first[0]
+    district_a = world.region_id(MiniTerritory.DISTRICT_A)
+    path = territory_queries.region_paths(session, [district_a])[district_a]
+    before, this_month = received_past_and_live(
+        session, now, parts=[(district_a, path)], under=[path]
     )
-    assert received_last_year(session, now, path=next(iter(district_b.values()))) == {}
+    grid_a1 = world.region_id(MiniTerritory.GRID_A1)
+    assert before.get(grid_a1, 0) + this_month.get(district_a, 0) == 4
 
 
 @pytest.mark.postgres
@@ -76,9 +84,10 @@ def test_register_counts_are_served_until_a_register_write(
     cache = RegisterCountCache()
     grid = world.region_id(MiniTerritory.GRID_A1)
     first = register_counts(session, sensitive=False, now=now, cache=cache)
-    assert first.per_grid[grid].residents == 1
-    assert "低保" not in first.per_grid[grid].tags  # a sensitive tag, left out
-    assert register_counts(session, sensitive=True, now=now, cache=cache).per_grid[grid].tags == {
+    assert first.per_region[grid].residents == 1
+    assert first.per_region[world.region_id(MiniTerritory.DISTRICT_A)].residents == 1
+    assert "低保" not in first.per_region[grid].tags  # a sensitive tag, left out
+    assert register_counts(session, sensitive=True, now=now, cache=cache).per_region[grid].tags == {
         "低保": 1
     }
     assert register_counts(session, sensitive=False, now=now, cache=cache) is first
@@ -86,6 +95,6 @@ def test_register_counts_are_served_until_a_register_write(
     make_resident(session, house=house, now=now, name="李娜")
     session.commit()
     after = register_counts(session, sensitive=False, now=now, cache=cache)
-    assert after.per_grid[grid].residents == 2
+    assert after.per_region[grid].residents == 2
     assert cache.stats.stale == 1
     assert after == register_counts(session, sensitive=False, now=now)

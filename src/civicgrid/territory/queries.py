@@ -98,9 +98,12 @@ def children_of_many(session: Session, parent_ids: Iterable[int]) -> Sequence[Re
     return result
 
 
-def grid_paths(session: Session) -> dict[int, str]:
-    """Id → materialised path of every grid (a city holds tens of thousands: no other column)."""
+def grid_paths(session: Session, *, under: str = "") -> dict[int, str]:
+    """Id → materialised path of every grid under the region with path ``under`` (every grid
+    for ''; a city holds tens of thousands: no other column)."""
     stmt = select(Region.id, Region.path).where(Region.level == RegionLevel.GRID.value)
+    if under:
+        stmt = stmt.where(Region.path.startswith(under, autoescape=True))
     return {int(rid): str(path) for rid, path in session.execute(stmt)}
 
 

@@ -8,9 +8,10 @@ region's path prefix (none for a region without a parent, whose subtree is the w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.models import Appeal
@@ -56,11 +57,29 @@ def received_per_region_in(
     return found
 
 
-def open_per_region_under(session: Session, path: str) -> dict[int, int]:
-    """Open appeals located under ``path`` per region (always counted now, never cached)."""
+def _per_path(
+    session: Session, paths: Sequence[str], *conds: ColumnElement[bool]
+) -> dict[str, int]:
+    if not paths:
+        return {}
     stmt = (
-        select(Appeal.region_id, func.count(Appeal.id))
-        .where(_under(path), Appeal.region_id.is_not(None), Appeal.status.in_(OPEN_STATUSES))
-        .group_by(Appeal.region_id)
+        select(Appeal.region_path, func.count(Appeal.id))
+        .where(or_(*[_under(path) for path in paths]), Appeal.region_path != "", *conds)
+        .group_by(Appeal.region_path)
     )
-    return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
+    return {str(path): int(n) for path, n in session.execute(stmt)}
+
+
+def received_per_path_in(
+    session: Session, paths: Sequence[str], stretch: Stretch
+) -> dict[str, int]:
+    """Appeals located under any of ``paths`` (materialised paths of regions; '' for the whole
+    territory) received in ``[start, end)``, per materialised path of their region."""
+    start, end = stretch
+    return _per_path(session, paths, Appeal.received_at >= start, Appeal.received_at < end)
+
+
+def open_per_path(session: Session, paths: Sequence[str]) -> dict[str, int]:
+    """Open appeals located under any of ``paths`` per materialised path of their region
+    (always counted now, never cached)."""
+    return _per_path(session, paths, Appeal.status.in_(OPEN_STATUSES))

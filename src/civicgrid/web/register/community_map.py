@@ -11,7 +11,7 @@ here."""
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,10 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from civicgrid.appeals.queries import map_figures as appeal_map
 from civicgrid.auth.actor import Actor
 from civicgrid.deps import DbSession, Now, ReadSession
-from civicgrid.register import queries as register_queries
 from civicgrid.register import rules as register_rules
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.hierarchy import ancestor_ids
@@ -162,53 +160,33 @@ def map_view(session: Session, actor: Actor, code: str = "") -> MapView:
     return MapView(region, [*crumbs, region], parts)
 
 
-def part_of(path: str, parts: dict[str, int]) -> int | None:
-    """The id of the part (keyed by its materialised path) that holds the region with ``path``,
-    or None when none does."""
-    ids = path.strip("/").split("/")
-    for depth in range(len(ids), 0, -1):
-        found = parts.get("/" + "/".join(ids[:depth]) + "/")
-        if found is not None:
-            return found
-    return None
-
-
 def part_rows(
     parts: list[Place],
-    grid_paths: dict[int, str],
-    register: dict[int, register_queries.GridRegisterSummary],
-    received: dict[int, int],
+    register: dict[int, map_figures.RegionRegister],
+    received: Sequence[dict[int, int]],
     open_now: dict[int, int],
 ) -> list[dict[str, Any]]:
-    """One row of figures per part: the sums over the grids under it (or the grid itself)."""
-    sums: dict[int, Counter[str]] = {p.id: Counter() for p in parts}
-    tags: dict[int, Counter[str]] = {p.id: Counter() for p in parts}
-    by_path = {p.path: p.id for p in parts}
-    for grid_id, path in grid_paths.items():
-        part = part_of(path, by_path)
-        if part is None:
-            continue
-        row = sums[part]
-        summary = register.get(grid_id)
-        if summary is not None:
-            for key in COUNTS:
-                row[key] += getattr(summary, key)
-            tags[part].update(summary.tags)
-        row["appeals"] += received.get(grid_id, 0)
-        row["open"] += open_now.get(grid_id, 0)
+    """One row of figures per part, from figures already summed per region (each region holds
+    the sums over the grids under it); ``received`` in pieces to add up (past months, this
+    one)."""
     out: list[dict[str, Any]] = []
     for p in parts:
-        row = sums[p.id]
-        figures = {key: row[key] for key in (*COUNTS, "appeals", "open")}
+        counts = register.get(p.id) or map_figures.RegionRegister()
+        appeals = sum(piece.get(p.id, 0) for piece in received)
         out.append(
             {
                 "id": p.id,
                 "code": p.code,
                 "name": p.name,
                 "level": p.level,
-                **figures,
-                "appeals_per_1000": per_thousand(row["appeals"], row["residents"]),
-                "tags": dict(tags[p.id].most_common()),
+                "buildings": counts.buildings,
+                "houses": counts.houses,
+                "vacant_houses": counts.vacant_houses,
+                "residents": counts.residents,
+                "appeals": appeals,
+                "open": open_now.get(p.id, 0),
+                "appeals_per_1000": per_thousand(appeals, counts.residents),
+                "tags": dict(counts.tags.most_common()),
             }
         )
     return out
@@ -217,29 +195,36 @@ def part_rows(
 def map_rows(
     request: Request, session: Session, actor: Actor, view: MapView, now: datetime
 ) -> list[dict[str, Any]]:
-    """The figures of the view's parts: territory-wide figures per grid (register counts and
-    the closed months cached per app, this month and the open appeals counted now), summed per
-    part."""
+    """The figures of the view's parts, read from figures summed per region: register counts
+    and the past months' appeals for the whole territory, cached per app; this month's and the
+    open appeals counted now under the view's region."""
     sensitive = actor.has_role(*register_rules.REVEAL_ROLES)
+    caches = map_figures.map_cache(request)
     register = map_figures.register_counts(
-        session, sensitive=sensitive, now=now, cache=map_figures.register_cache(request)
-    ).per_grid
-    received = map_figures.received_last_year(session, now, figure_cache(request))
-    open_now: dict[int, int] = {}
-    for top in [view.region] if view.region is not None else view.parts:
-        open_now.update(appeal_map.open_per_region_under(session, top.path))
-    grids = territory_queries.grid_paths(session)
-    return part_rows(view.parts, grids, register, received, open_now)
+        session, sensitive=sensitive, now=now, cache=caches.register
+    ).per_region
+    parts = [(p.id, p.path) for p in view.parts]
+    under = [view.region.path] if view.region is not None else [p.path for p in view.parts]
+    past, this_month = map_figures.received_past_and_live(
+        session, now, figure_cache(request), parts=parts, under=under, past_sum=caches.past
+    )
+    open_now = map_figures.open_per_part(session, parts, under)
+    received = [past, this_month]
+    return part_rows(view.parts, register, received, open_now)
 
 
 def appeals_per_region_last_year(
     session: Session, actor: Actor, now: datetime, cache: FigureCache | None = None
 ) -> dict[int, int]:
-    """Appeals received per region in the actor's scope over the last 365 Beijing days (the
+    """Appeals received per grid in the actor's scope over the last 365 Beijing days (the
     closed months through ``cache`` when given)."""
     received = map_figures.received_last_year(session, now, cache)
-    paths = territory_queries.region_paths(session, received)
-    return {rid: n for rid, n in received.items() if actor.scope.covers_path(paths.get(rid, ""))}
+    grids = territory_queries.grid_paths(session)
+    return {
+        rid: n
+        for rid, n in received.items()
+        if rid in grids and actor.scope.covers_path(grids[rid])
+    }
 
 
 @router.get(BOUNDARIES_URL, include_in_schema=False)

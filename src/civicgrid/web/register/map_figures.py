@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -35,17 +35,50 @@ from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
 from civicgrid.kit.periods import day_range, local_date
 from civicgrid.register import queries as register_queries
+from civicgrid.territory import queries as territory_queries
+from civicgrid.territory.hierarchy import path_ids
 from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures, stretches
 
 COMMIT_LAG = timedelta(minutes=5)
 YEAR_KEY = "community-map received per grid"  # the figure cache's key: one territory-wide entry
 
 
+@dataclass(slots=True)
+class RegionRegister:
+    """Register counts of one region: the sums over the grids under it (or of the grid)."""
+
+    buildings: int = 0
+    houses: int = 0
+    vacant_houses: int = 0
+    residents: int = 0
+    tags: Counter[str] = field(default_factory=Counter)
+
+    def add(self, grid: register_queries.GridRegisterSummary) -> None:
+        self.buildings += grid.buildings
+        self.houses += grid.houses
+        self.vacant_houses += grid.vacant_houses
+        self.residents += grid.residents
+        self.tags.update(grid.tags)
+
+
 @dataclass(frozen=True, slots=True)
 class RegisterCounts:
-    """Register counts per grid id, tag counts with or without the sensitive tags."""
+    """Register counts of every grid and of every region above one (summed once per count),
+    keyed by region id; tag counts with or without the sensitive tags."""
 
-    per_grid: dict[int, register_queries.GridRegisterSummary]
+    per_region: dict[int, RegionRegister]
+
+
+def roll_up(per_grid: dict[int, int], paths: dict[int, str]) -> dict[int, int]:
+    """Counts per region id summed into every region on the region's path (itself included);
+    regions without a known path are left out."""
+    total: Counter[int] = Counter()
+    for region_id, n in per_grid.items():
+        path = paths.get(region_id)
+        if path is not None:
+            for rid in path_ids(path):
+                total[rid] += n
+    return dict(total)
 
 
 @dataclass(slots=True)
@@ -109,12 +142,53 @@ class RegisterCountCache:
         return counts
 
 
-def register_cache(request: Request) -> RegisterCountCache:
-    """The app's register count cache (one per app, made on first use)."""
+@dataclass
+class PastSum:
+    """The past months' appeals summed and rolled up into every region above their regions,
+    kept while the figure cache answers with the same month objects (a recounted month is a new
+    object, so the sum is made again)."""
+
+    _parts: list[StretchFigures] = field(default_factory=list)
+    _total: dict[int, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def total(self, session: Session, parts: list[StretchFigures]) -> dict[int, int]:
+        with self._lock:
+            if len(parts) == len(self._parts) and all(
+                a is b for a, b in zip(parts, self._parts, strict=True)
+            ):
+                return self._total
+        total = rolled_up(session, parts)
+        with self._lock:
+            self._parts, self._total = list(parts), total
+        return total
+
+
+def rolled_up(session: Session, parts: list[StretchFigures]) -> dict[int, int]:
+    """The months' counts per region summed, and rolled up into every region above."""
+    summed: Counter[int] = Counter()
+    for part in parts:
+        summed.update(part.per_region)
+    paths = territory_queries.grid_paths(session)
+    others = [rid for rid in summed if rid not in paths]
+    paths.update(territory_queries.region_paths(session, others))
+    return roll_up(dict(summed), paths)
+
+
+@dataclass
+class MapCache:
+    """The community map's own per-app caches."""
+
+    register: RegisterCountCache = field(default_factory=RegisterCountCache)
+    past: PastSum = field(default_factory=PastSum)
+
+
+def map_cache(request: Request) -> MapCache:
+    """The app's community map cache (one per app, made on first use)."""
     state = request.app.state
-    cache: RegisterCountCache | None = getattr(state, "community_map_register_cache", None)
+    cache: MapCache | None = getattr(state, "community_map_cache", None)
     if cache is None:
-        cache = state.community_map_register_cache = RegisterCountCache()
+        cache = state.community_map_cache = MapCache()
     return cache
 
 
@@ -124,7 +198,13 @@ def count_register(session: Session, sensitive: bool) -> RegisterCounts:
     actor = Actor.system("community-map")
     if not sensitive:
         actor = replace(actor, roles=frozenset({Role.LEADER}))
-    return RegisterCounts(register_queries.grid_summaries_for(session, actor))
+    grids = register_queries.grid_summaries_for(session, actor)
+    paths = territory_queries.grid_paths(session)
+    per_region: dict[int, RegionRegister] = {}
+    for grid_id, summary in grids.items():
+        for rid in path_ids(paths.get(grid_id, "")):
+            per_region.setdefault(rid, RegionRegister()).add(summary)
+    return RegisterCounts(per_region)
 
 
 def register_counts(
@@ -139,12 +219,37 @@ def register_counts(
 
 
 def received_last_year(
-    session: Session, now: datetime, cache: FigureCache | None = None, *, path: str = ""
+    session: Session, now: datetime, cache: FigureCache | None = None
 ) -> dict[int, int]:
-    """Appeals received per region under ``path`` ('' for the whole territory) over the 365
-    Beijing days ending today: the past calendar months through ``cache`` when given, those the
-    cache lacks (or must recount) in one statement grouped by region and month, this month's
-    appeals counted now."""
+    """Appeals received per region over the 365 Beijing days ending today, each counted in its
+    region and in every region above (the past months through ``cache`` when given)."""
+    past, _live = received_past_and_live(session, now, cache)
+    today = local_date(now)
+    _past, live = stretches(day_range(today - timedelta(days=364), today), today)
+    total = Counter(past)
+    if live is not None:
+        by_region = appeal_map.received_per_region_in(session, "", [live])[0]
+        total.update(rolled_up(session, [StretchFigures(per_region=by_region)]))
+    return dict(total)
+
+
+def received_past_and_live(
+    session: Session,
+    now: datetime,
+    cache: FigureCache | None = None,
+    *,
+    parts: Sequence[tuple[int, str]] = (),
+    under: Sequence[str] = (),
+    past_sum: PastSum | None = None,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Appeals received over the 365 Beijing days ending today: the past calendar months per
+    region, each appeal counted in its region and in every region above, and this month's
+    under each of ``parts`` (id, materialised path; regions that do not overlap, all of them
+    under one of the paths ``under``), by part id (add them up; do not change them). The past
+    months come through ``cache`` when given — for the whole territory, shared by every view;
+    those it lacks or must recount in one statement grouped by region and month; their
+    rolled-up sum kept in ``past_sum`` while the months are unchanged — otherwise they are
+    counted for the whole territory."""
     today = local_date(now)
     past, live = stretches(day_range(today - timedelta(days=364), today), today)
     counted: dict[tuple[datetime, datetime], dict[int, int]] = {}
@@ -156,19 +261,44 @@ def received_last_year(
         if (start, end) not in counted:
             rest = [s for s in past if s[0] >= start]
             counted.update(
-                zip(rest, appeal_map.received_per_region_in(session, path, rest), strict=True)
+                zip(rest, appeal_map.received_per_region_in(session, "", rest), strict=True)
             )
         return StretchFigures(per_region=counted[(start, end)])
 
-    if cache is not None and not path:
-        parts = [
-            p.per_region for p in cache.stretches(session, YEAR_KEY, past, now=now, count=count)
-        ]
+    if cache is not None:
+        months = cache.stretches(session, YEAR_KEY, past, now=now, count=count)
+        past_total = (past_sum or PastSum()).total(session, months)
     else:
-        parts = appeal_map.received_per_region_in(session, path, past)
-    if live is not None:
-        parts += appeal_map.received_per_region_in(session, path, [live])
+        counts = appeal_map.received_per_region_in(session, "", past)
+        past_total = rolled_up(session, [StretchFigures(per_region=c) for c in counts])
+    this_month = (
+        per_part(appeal_map.received_per_path_in(session, under, live), parts)
+        if live is not None and parts
+        else {}
+    )
+    return past_total, this_month
+
+
+def per_part(per_path: dict[str, int], parts: Sequence[tuple[int, str]]) -> dict[int, int]:
+    """Counts per materialised path summed into the part (id, path) whose path starts theirs;
+    the parts are regions that do not overlap (paths of other regions are left out)."""
+    by_depth: dict[int, dict[str, int]] = {}
+    for pid, path in parts:
+        by_depth.setdefault(path.count("/"), {})[path] = pid
     total: Counter[int] = Counter()
-    for part in parts:
-        total.update(part)
+    for path, n in per_path.items():
+        pieces = path.split("/")
+        for depth, known in by_depth.items():
+            found = known.get("/".join(pieces[:depth]) + "/") if len(pieces) > depth else None
+            if found is not None:
+                total[found] += n
+                break
     return dict(total)
+
+
+def open_per_part(
+    session: Session, parts: Sequence[tuple[int, str]], under: Sequence[str]
+) -> dict[int, int]:
+    """Open appeals under each of ``parts`` (all under one of the paths ``under``), by part
+    id: counted now, never cached."""
+    return per_part(appeal_map.open_per_path(session, under), parts)
