@@ -207,14 +207,14 @@ class Hotspot:
         return labels.hot_label(self.places, self.areas, self.terms)
 
 
-def _specific_places(items: Sequence[HotspotItem], config: HotspotConfig) -> frozenset[str]:
+def _specific_places(place_counts: Counter[str], n: int, config: HotspotConfig) -> frozenset[str]:
     """Named places specific enough to vouch for two items being about the same spot: those
-    named by at most ``common_place_share`` of the items (and always those named by 20 or
-    fewer). A phrase such as "马路市场" that the place rules take for a name is common across
-    unrelated appeals, so it must not lower the bar."""
-    counts = Counter(p for it in items for p in it.places)
-    limit = max(20.0, config.common_place_share * len(items))
-    return frozenset(p for p, c in counts.items() if c <= limit)
+    named by at most ``common_place_share`` of the ``n`` items (and always those named by 20
+    or fewer; ``place_counts`` counts the items naming each). A phrase such as "马路市场" that
+    the place rules take for a name is common across unrelated appeals, so it must not lower
+    the bar."""
+    limit = max(20.0, config.common_place_share * n)
+    return frozenset(p for p, c in place_counts.items() if c <= limit)
 
 
 def _growth(ats: Sequence[float], span: tuple[float, float]) -> float:
@@ -295,7 +295,11 @@ def _find(
     )
     x = vectors.combined
     low = min(config.link_threshold, config.place_link_threshold)
-    specific = _specific_places(ordered, config)
+    place_counts = Counter(p for it in ordered for p in it.places)
+    specific = _specific_places(place_counts, len(ordered), config)
+    specific_of = [it.places & specific for it in ordered]
+    titles = [t[2] for t in texts]
+    callers = [it.caller for it in ordered]
     li, lj, sims = similarity.neighbour_links(
         x,
         times,
@@ -307,7 +311,7 @@ def _find(
     )
     edges = linking.edges(
         areas,
-        [it.places & specific for it in ordered],
+        specific_of,
         li,
         lj,
         sims,
@@ -341,7 +345,6 @@ def _find(
     for core in grouping.trim_all_to_core(groups, x, config.core_threshold):
         if len(core) >= config.min_size:
             cores.append(core)
-    place_counts = Counter(p for it in ordered for p in it.places)
     place_names = frozenset(p for p, c in place_counts.items() if c >= 2)
     cores = rare_terms.merge_by_rare_terms(
         cores,
@@ -349,7 +352,7 @@ def _find(
         combined=x,
         vocabulary=vectors.vocabulary,
         times=times,
-        titles=[t[2] for t in texts],
+        titles=titles,
         areas=areas,
         place_names=place_names,
         config=config.rare_terms,
@@ -358,18 +361,18 @@ def _find(
     cores, topic_of = policy_topics.merge_topics(
         cores,
         policy_topics.find_topics(
-            titles=[t[2] for t in texts],
+            titles=titles,
             placed=policy_topics.titles_naming_places(
-                [(it.title, it.places & specific) for it in ordered]
+                [(it.title, own) for it, own in zip(ordered, specific_of, strict=True)]
             ),
-            places=[it.places & specific for it in ordered],
+            places=specific_of,
             place_names=place_names,
-            callers=[it.caller for it in ordered],
+            callers=callers,
             times=times,
             config=config.topics,
             cut=segmenter.words,
         ),
-        callers=[it.caller for it in ordered],
+        callers=callers,
         config=config.topics,
     )
     # Groups rank by their heat alone, so only the ``limit`` hottest are explained.
@@ -481,9 +484,13 @@ def _explain(
         area_counts = Counter({a: c for a, c in area_counts.items() if c == n})
         key_terms = labels.label_terms(key_terms, [topic], config.key_terms)
     else:
-        named = labels.usable_places(
-            [p for p, c in _most_common(place_counts, 5) if c >= min_share],
-            [f"{g.title} {g.text[: config.body_chars]}" for g in group],
+        candidates = [p for p, c in _most_common(place_counts, 5) if c >= min_share]
+        named = (
+            labels.usable_places(
+                candidates, [f"{g.title} {g.text[: config.body_chars]}" for g in group]
+            )
+            if candidates
+            else ()
         )
         key_terms = labels.label_terms(key_terms, named[:1], config.key_terms)
     return Hotspot(
