@@ -206,12 +206,17 @@ def test_search_counts_up_to_the_cap_and_says_so(
 ) -> None:
     h = world.h("admin")
     monkeypatch.setattr(queries, "RESIDENT_COUNT_CAP", 1)
-    for params in ({}, {"address": "路"}):
+    # "3号楼": the full address text (address, building, unit, room) of both residents' houses.
+    for params in ({}, {"address": "3号楼"}):
         body = client.get(f"{P}/residents", params=params, headers=h).json()
         assert (body["total"], body["total_capped"]) == (1, True), params
         assert len(body["items"]) == 2
     body = client.get(f"{P}/residents", params={"address": "幸福路"}, headers=h).json()
     assert (body["total"], body["total_capped"]) == (1, False)
+    # A city-wide search by a one-character term would read every house: refused with why.
+    r = client.get(f"{P}/residents", params={"address": "路"}, headers=h)
+    assert r.status_code == 422
+    assert "至少输入 3 个" in r.json()["detail"]
 
 
 def test_reveal_needs_a_reason_a_role_and_is_audited(

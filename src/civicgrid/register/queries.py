@@ -68,8 +68,12 @@ def list_addresses_for(
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[Address]:
-    """Standard addresses in the actor's scope, optionally of one grid or matching text."""
+    """Standard addresses in the actor's scope, optionally of one grid or matching text (a
+    large scope needs a term of ``rules.MIN_INDEXED_TERM`` characters, as the other searches by
+    address: Invalid)."""
     access.require_role(actor, rules.READ_ROLES, "查看人房信息")
+    if q.strip():
+        search_start(session, Address.region_path, actor, [q.strip()])
     stmt = address_search_stmt(actor, grid_id=grid_id, q=q)
     return session.scalars(stmt.order_by(Address.id).limit(_limit(limit)).offset(offset)).all()
 

@@ -37,8 +37,22 @@ def _addresses(session: Session, now: datetime, territory: MiniTerritory) -> Non
 
 
 def _found(session: Session, territory: MiniTerritory, q: str) -> set[str]:
+    """As a grid worker of the grid (a small scope: any term; the city needs three characters,
+    see test_a_short_address_term_needs_a_small_scope)."""
+    worker = actor_at(territory, territory.GRID_A1, Role.GRID_WORKER)
+    return {a.name for a in queries.list_addresses_for(session, worker, q=q)}
+
+
+def test_a_short_address_term_needs_a_small_scope(
+    session: Session, now: datetime, territory: MiniTerritory
+) -> None:
+    _addresses(session, now, territory)
     admin = actor_at(territory, territory.CITY, Role.ADMIN)
-    return {a.name for a in queries.list_addresses_for(session, admin, q=q)}
+    with pytest.raises(Invalid, match="至少输入 3 个"):
+        queries.list_addresses_for(session, admin, q="_")
+    assert {a.name for a in queries.list_addresses_for(session, admin, q="1_2")} == {
+        "幸福路1_2号院"
+    }
 
 
 @pytest.mark.parametrize(

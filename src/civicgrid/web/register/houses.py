@@ -40,24 +40,29 @@ router = APIRouter(tags=["pages"])
 
 ADDRESS_SEARCH_URL = "/api/v1/register/addresses"
 HOUSES_URL = "/register/houses"
+NO_ADDRESS = "请输入并选择标准地址"
+MANY_ADDRESSES = "找到多处地址，请从下面选择一处"
 USES = [(u.value, u.label) for u in rules.HouseUse]
 GENDER_LABELS = {"M": "男", "F": "女"}
 
 
 def pick_address(
     session: Session, actor: Actor, chosen: str, typed: str
-) -> tuple[int | None, list[Choice]]:
+) -> tuple[int | None, list[Choice], str]:
     """The standard address a form names: the picker's id, or the one address the typed text
-    finds; otherwise None and the candidates."""
+    finds; otherwise None, the candidates and the message for the address field."""
     if chosen.strip().isdigit():
-        return int(chosen), []
+        return int(chosen), [], ""
     if not typed.strip():
-        return None, []
-    found = queries.list_addresses_for(session, actor, q=typed.strip(), limit=10)
+        return None, [], NO_ADDRESS
+    try:
+        found = queries.list_addresses_for(session, actor, q=typed.strip(), limit=10)
+    except Invalid as exc:  # a term too short for a large scope
+        return None, [], exc.message
     exact = [a for a in found if a.name == typed.strip()]
     if len(found) == 1 or len(exact) == 1:
-        return (exact or list(found))[0].id, []
-    return None, [Choice(a.id, a.name) for a in found]
+        return (exact or list(found))[0].id, [], ""
+    return None, [Choice(a.id, a.name) for a in found], MANY_ADDRESSES if found else NO_ADDRESS
 
 
 def _area(text: str) -> float | None:
@@ -188,12 +193,11 @@ def create_house(
     form: Form,
 ) -> Response:
     """Add the house; a repeated post of the same form shows the first result."""
-    address_id, candidates = pick_address(
+    address_id, candidates, refusal = pick_address(
         session, actor, form.get("address", ""), form.get("address_q", "")
     )
     if address_id is None:
-        message = "找到多处地址，请从下面选择一处" if candidates else "请输入并选择标准地址"
-        return _new_page(request, session, actor, form, {"address": message}, candidates, 422)
+        return _new_page(request, session, actor, form, {"address": refusal}, candidates, 422)
 
     def call() -> int:
         house = service.register_house(
