@@ -15,7 +15,7 @@ from tests.builders.auth import MiniTerritory, make_region
 from civicgrid.appeals import queries, read_models
 from civicgrid.appeals.channels import Channel
 from civicgrid.appeals.models import Appeal
-from civicgrid.appeals.queries import access
+from civicgrid.appeals.queries import access, workbench
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import NotFound
@@ -243,3 +243,24 @@ def test_list_query_count_does_not_grow_with_rows(
     for _ in range(4):
         make_appeal(session, world=world, now=now, status=AppealStatus.DISPATCHED)
     assert _count_queries(session, listing) == few
+
+
+@pytest.mark.parametrize("who", ["street_a", "street_b", "department", "utility"])
+def test_own_unit_queues_without_the_scope_filter_stay_inside_the_scope(
+    session: Session, world: World, now: datetime, appeals: dict[str, int], who: str
+) -> None:
+    """The handler queues skip the data-scope filter (their own units imply it): every
+    appeal they count and list is one the handler may open."""
+    actor = world.actor(who)
+    keys = sorted(workbench.UNIT_HELD)
+    counts = workbench.count_queues(session, actor, keys, now=now)
+    seen: set[int] = set()
+    for key in keys:
+        page = workbench.list_queue(session, actor, key, now=now, limit=100)
+        assert page.total == counts[key] == len(page.items), key
+        seen.update(a.id for a in page.items)
+    for appeal_id in seen:
+        assert queries.by_id_for(session, actor, appeal_id).id == appeal_id
+    by_id = {v: k for k, v in appeals.items()}
+    held = {"street_b": "F", "department": "A"}.get(who, "")
+    assert "".join(sorted(by_id[i] for i in seen if i in by_id)) == held
