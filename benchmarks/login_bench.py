@@ -1,17 +1,17 @@
 """Benchmark of a login burst over HTTP on PostgreSQL: logins/s, latency and CPU per login.
 
-Run: ``.venv/bin/python benchmarks/login_bench.py [--logins 42] [--workers 2]
+Run: ``.venv/bin/python benchmarks/login_bench.py [--logins 42] [--warmup 8] [--workers 2]
 [--stored owasp|rfc9106] [--served owasp|rfc9106]``
 
 Creates a fresh database ``civicgrid_bench_login`` on the server of
 ``CIVICGRID_BENCH_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
 dropped first and at the end unless ``--keep``), migrates it and creates ``--logins`` resident
-accounts through the account use case, each with a password hash made with the ``--stored``
-parameters. It then serves ``create_app`` with ``uvicorn --workers N`` on 127.0.0.1, the
-password hasher set to the ``--served`` parameters, and sends every account's
-``POST /api/v1/auth/token`` at once (one connection each: the load test's burst, where 42
-simulated users log in within 5 s). The login throttles are raised for the run (one client
-address sends every login).
+accounts (and ``--warmup`` more, logged in before the measured burst) through the account use
+case, each with a password hash made with the ``--stored`` parameters. It then serves
+``create_app`` with ``uvicorn --workers N`` on 127.0.0.1, the password hasher set to the
+``--served`` parameters, and sends every account's ``POST /api/v1/auth/token`` at once (one
+connection each: the load test's burst, where 42 simulated users log in within 5 s). The login
+throttles are raised for the run (one client address sends every login).
 
 Parameter sets: ``owasp`` is the served setting (:data:`civicgrid.auth.passwords.PARAMETERS`,
 argon2id m=19 MiB, t=2, p=1); ``rfc9106`` is the one served before December 2026 (RFC 9106's
@@ -132,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--logins", type=int, default=42, help="accounts, all logging in at once")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--warmup", type=int, default=8, help="logins before the burst")
     parser.add_argument("--stored", choices=sorted(PARAMETER_SETS), default="owasp")
     parser.add_argument("--served", choices=sorted(PARAMETER_SETS), default="owasp")
     parser.add_argument("--database", default=BENCH_DB, help="scratch database (dropped first)")
@@ -147,7 +148,8 @@ def main() -> None:
     server: Any = None
     try:
         migrate.upgrade(engine)
-        names = _accounts(engine, args.logins, PARAMETER_SETS[args.stored])
+        every = _accounts(engine, args.warmup + args.logins, PARAMETER_SETS[args.stored])
+        warmup, names = every[: args.warmup], every[args.warmup :]
         with tempfile.TemporaryDirectory(prefix="civicgrid-login-bench-") as tmp:
             env = {
                 "CIVICGRID_DATABASE_URL": url,
@@ -162,9 +164,12 @@ def main() -> None:
             port = _free_port()
             server = Server(env, port, args.workers, factory="login_bench:app_from_env")
             server.wait_ready(timeout=180)
+            base = f"http://{HOST}:{port}"
+            # Warm-up logins of other accounts (each worker compiles its statements once).
+            asyncio.run(_burst(base, warmup))
             meter = CpuMeter(server.child.pid, conninfo, args.database)
             meter.start()
-            seconds, latencies, failures = asyncio.run(_burst(f"http://{HOST}:{port}", names))
+            seconds, latencies, failures = asyncio.run(_burst(base, names))
             meter.stop()
             load = os.getloadavg()[0]
             server.stop()
@@ -180,7 +185,9 @@ def main() -> None:
         prefix = f"$argon2id$v=19$m={passwords.PARAMETERS.memory_cost},"
         with make_session_factory(engine)() as session:
             current = session.scalar(
-                select(func.count()).select_from(User).where(User.password_hash.startswith(prefix))
+                select(func.count())
+                .select_from(User)
+                .where(User.username.in_(names), User.password_hash.startswith(prefix))
             )
         print(f"  all answers 201: {not failures}; hashes with the served OWASP parameters: "
               f"{current} of {len(names)}")  # fmt: skip
