@@ -182,6 +182,20 @@ def received_by_region_for(
     return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
 
 
+def event_instants(session: Session, event_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these timeline events happened (events that do not exist left out): a
+    shared cache entry names the event its watermark stands at, and is trusted only when that
+    event is still there, unchanged — a rebuilt database restarts the ids."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(TimelineEvent.id, TimelineEvent.at).where(
+            TimelineEvent.id.in_(sorted(set(event_ids)))
+        )
+    )
+    return {int(event_id): at for event_id, at in rows}
+
+
 def stretches_changed_after(
     session: Session, event_id: int, stretches: Sequence[tuple[datetime, datetime]]
 ) -> list[bool]:

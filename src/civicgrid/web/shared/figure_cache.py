@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -48,6 +49,9 @@ from civicgrid.appeals.queries import figures as appeal_figures
 from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.auth.actor import Actor
 from civicgrid.kit.periods import Period, local_day_start
+
+if TYPE_CHECKING:
+    from civicgrid.web.shared.figure_store import SharedFigureStore
 
 COMMIT_LAG = timedelta(minutes=5)
 MAX_CELLS = 500_000
@@ -80,11 +84,18 @@ def scope_key(actor: Actor) -> str:
 
 
 def figure_cache(request: Request) -> FigureCache:
-    """The app's cache of closed months' figures (one per app, made on first use)."""
+    """The app's cache of closed months' figures (one per app, made on first use), with the
+    figures shared through Redis as its second level when ``CIVICGRID_REDIS_URL`` is set."""
     state = request.app.state
     cache: FigureCache | None = getattr(state, "figure_cache", None)
     if cache is None:
-        cache = state.figure_cache = FigureCache()
+        shared: SharedFigureStore | None = None
+        redis_url = getattr(getattr(state, "settings", None), "redis_url", "")
+        if redis_url:
+            from civicgrid.web.shared.figure_store import RedisFigureStore
+
+            shared = RedisFigureStore(redis_url)
+        cache = state.figure_cache = FigureCache(shared=shared)
     return cache
 
 
@@ -130,14 +141,16 @@ class CacheStats:
     stale: int = 0
     misses: int = 0
     evicted: int = 0
+    shared: int = 0  # entries found in the shared level (then counted as hits or stale)
 
 
 class FigureCache:
     """Figures of past stretches per (scope, start, end), checked against the timeline on
     every read. Thread-safe (the app serves requests from a thread pool)."""
 
-    def __init__(self, max_cells: int = MAX_CELLS) -> None:
+    def __init__(self, max_cells: int = MAX_CELLS, shared: SharedFigureStore | None = None) -> None:
         self.max_cells = max_cells
+        self.shared = shared
         self.stats = CacheStats()
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
         self._cells = 0
@@ -188,6 +201,8 @@ class FigureCache:
         if not stretches:
             return []
         entries = {s: self._get((scope_key, *s)) for s in stretches}
+        if self.shared is not None:
+            self._load_shared(session, scope_key, entries)
         known = [e.watermark for e in entries.values() if e is not None]
         settled_after = min(known, default=0)
         settled = (
@@ -205,11 +220,14 @@ class FigureCache:
             )
         )
         answers: list[StretchFigures] = []
+        written: list[tuple[Key, StretchFigures, int]] = []
         for start, end in stretches:
             entry = entries[(start, end)]
             if entry is not None and not changed[(start, end)]:
                 self.stats.hits += 1
-                entry.watermark = max(entry.watermark, settled)
+                if settled > entry.watermark:
+                    entry.watermark = settled
+                    written.append(((scope_key, start, end), entry.figures, settled))
                 answers.append(entry.figures)
                 continue
             if entry is None:
@@ -218,5 +236,43 @@ class FigureCache:
                 self.stats.stale += 1
             figures = count(start, end)
             self._put((scope_key, start, end), figures, settled)
+            written.append(((scope_key, start, end), figures, settled))
             answers.append(figures)
+        if self.shared is not None and written:
+            self._store_shared(session, written)
         return answers
+
+    def _store_shared(
+        self, session: Session, written: list[tuple[Key, StretchFigures, int]]
+    ) -> None:
+        """Share entries with the instant of their watermark's event (an entry counted before
+        any event settled is kept in this process only)."""
+        from civicgrid.web.shared.figure_store import SharedEntry
+
+        assert self.shared is not None
+        instants = appeal_figures.event_instants(session, [w for _k, _f, w in written if w])
+        shared = [
+            (key, SharedEntry(figures, watermark, instants[watermark]))
+            for key, figures, watermark in written
+            if watermark in instants
+        ]
+        if shared:
+            self.shared.put_many(session, shared)
+
+    def _load_shared(
+        self, session: Session, scope_key: str, entries: dict[Stretch, _Entry | None]
+    ) -> None:
+        """Fill the stretches this process does not hold from the shared level (checked like
+        any entry before they are served)."""
+        missing = [s for s, entry in entries.items() if entry is None]
+        if not missing or self.shared is None:
+            return
+        found = self.shared.get_many(session, [(scope_key, *s) for s in missing])
+        hits = [(stretch, hit) for stretch, hit in zip(missing, found, strict=True) if hit]
+        instants = appeal_figures.event_instants(session, [hit.watermark for _s, hit in hits])
+        for stretch, hit in hits:
+            if instants.get(hit.watermark) != hit.watermark_at:
+                continue  # the timeline is not the one the entry was counted on
+            self.stats.shared += 1
+            self._put((scope_key, *stretch), hit.figures, hit.watermark)
+            entries[stretch] = _Entry(hit.figures, hit.watermark)
