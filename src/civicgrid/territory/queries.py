@@ -7,6 +7,7 @@ applies the actor's data scope (a region outside the scope is reported as not fo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -16,6 +17,17 @@ from civicgrid.errors import NotFound
 from civicgrid.territory.hierarchy import ancestor_ids
 from civicgrid.territory.levels import RegionLevel
 from civicgrid.territory.models import Department, Region, Utility, UtilityServiceArea
+
+
+@dataclass(frozen=True, slots=True)
+class RegionHead:
+    """A region without its boundary: what lists and pickers need."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    path: str
 
 
 def region_paths(session: Session, region_ids: Iterable[int]) -> dict[int, str]:
@@ -105,6 +117,16 @@ def grid_paths(session: Session, *, under: str = "") -> dict[int, str]:
     if under:
         stmt = stmt.where(Region.path.startswith(under, autoescape=True))
     return {int(rid): str(path) for rid, path in session.execute(stmt)}
+
+
+def region_heads_at(session: Session, levels: Iterable[str]) -> list[RegionHead]:
+    """(id, code, name, level, path) of the regions of ``levels`` (no boundary), by code."""
+    stmt = (
+        select(Region.id, Region.code, Region.name, Region.level, Region.path)
+        .where(Region.level.in_(sorted(set(levels))))
+        .order_by(Region.code)
+    )
+    return [RegionHead(*row) for row in session.execute(stmt)]
 
 
 def roots(session: Session) -> Sequence[Region]:

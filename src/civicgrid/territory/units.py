@@ -50,7 +50,9 @@ def units_for(
 ) -> list[UnitRef]:
     """Every unit of ``kinds`` the actor may choose, regions (streets before districts, by
     code) first, then departments, then utilities."""
-    regions = queries.all_regions(session)
+    # Units are streets and districts; departments answer for a district or the city. Grids
+    # and communities (tens of thousands in a city) are not read.
+    regions = queries.region_heads_at(session, ("city", *UNIT_LEVELS))
     paths = {r.id: r.path for r in regions}
     found: list[UnitRef] = []
     if "region" in kinds:
@@ -58,10 +60,14 @@ def units_for(
         units.sort(key=lambda r: (r.level != "street", r.code))
         found += [UnitRef("region", r.id, r.name) for r in units]
     if "department" in kinds:
+        departments = [d for d in queries.list_departments(session) if d.is_active]
+        paths.update(
+            queries.region_paths(session, {d.region_id for d in departments} - paths.keys())
+        )
         found += [
             UnitRef("department", d.id, d.name)
-            for d in queries.list_departments(session)
-            if d.is_active and _on_line(actor, paths.get(d.region_id, ""))
+            for d in departments
+            if _on_line(actor, paths.get(d.region_id, ""))
         ]
     if "utility" in kinds:
         found += [
