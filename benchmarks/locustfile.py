@@ -24,6 +24,7 @@ order's state as it is.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -44,6 +45,10 @@ APPEAL_LINK = re.compile(r'href="/appeals/(\d+)"')
 PORTAL_LINK = re.compile(r'href="/portal/appeals/(\d+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'name="expected_version" value="(\d+)"')
+MAP_BOUNDARIES = re.compile(r'"boundaries": ?"(/community-map/[^"]+)"')
+# A part's link in the map's table (one level down); the breadcrumb's links go up.
+MAP_PART_LINK = re.compile(r'<td><a href="(/community-map\?region=[^"]+)"')
+GRIDS_LINK = re.compile(r'"grids": ?"(/dashboard/grids\.json[^"]*)"')
 # Names typed into the register search (common surnames), not ids.
 SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴")
 
@@ -96,6 +101,7 @@ class District(Bound):
         super().__init__(environment)
         self.csrf = ""
         self.seen: list[int] = []
+        self.etags: dict[str, str] = {}
 
     def on_start(self) -> None:
         self.client.get("/login", name="GET /login")
@@ -168,22 +174,32 @@ class District(Bound):
             else:
                 r.failure(f"{action}: {r.status_code}")
 
-    def open_community_map(self) -> None:
-        self._page("/community-map", "GET /community-map")
-        # The browser keeps the boundaries (max-age 300) and revalidates them with the ETag.
-        etag = getattr(self, "boundaries_etag", "")
+    def revalidated(self, path: str, name: str) -> None:
+        """GET what a browser keeps and revalidates with its ETag (200 or 304)."""
+        etag = self.etags.get(path, "")
         headers = {"If-None-Match": etag} if etag else {}
-        with self.client.get(
-            "/community-map/boundaries.geojson",
-            headers=headers,
-            name="GET /community-map/boundaries.geojson",
-            catch_response=True,
-        ) as r:
+        with self.client.get(path, headers=headers, name=name, catch_response=True) as r:
             if r.status_code in (200, 304):
-                self.boundaries_etag = r.headers.get("ETag", etag)
+                self.etags[path] = r.headers.get("ETag", etag)
                 r.success()
             else:
-                r.failure(f"boundaries: {r.status_code}")
+                r.failure(f"{name}: {r.status_code}")
+
+    def open_community_map(self) -> None:
+        """民情图: the top of the user's scope, then one part of it a level down (a link in
+        its table, as a tap on the map); each view's boundaries kept and revalidated by the
+        browser (max-age 300, ETag)."""
+        page = self._map_view("/community-map")
+        parts = MAP_PART_LINK.findall(page)
+        if parts:
+            self._map_view(html.unescape(random.choice(parts)))
+
+    def _map_view(self, path: str) -> str:
+        page = self._page(path, "GET /community-map" + ("?region=" if "region=" in path else ""))
+        boundaries = MAP_BOUNDARIES.search(page)
+        if boundaries:
+            self.revalidated(boundaries.group(1), "GET /community-map/parts.geojson")
+        return page
 
     def register_search(self) -> None:
         self._page(f"/register?name={random.choice(SURNAMES)}", "GET /register?name=")
@@ -289,7 +305,12 @@ class Leader(District):
 
     @task(3)
     def dashboard(self) -> None:
-        self._page("/dashboard", "GET /dashboard")
+        page = self._page("/dashboard", "GET /dashboard")
+        # The page's map fetches its per-grid figures when it comes into view (a browser
+        # revalidates them with the ETag).
+        grids = GRIDS_LINK.search(page)
+        if grids:
+            self.revalidated(grids.group(1), "GET /dashboard/grids.json")
 
     @task(2)
     def community_map(self) -> None:
