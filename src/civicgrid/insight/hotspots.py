@@ -475,6 +475,7 @@ def _explain(
     # Rounded, so that members as near as each other (both of a pair) come in time order
     # whatever the last bits of the sums (group members come in time order).
     nearest = np.argsort(-np.round(centre_sims, 5), kind="stable")[: config.samples].tolist()
+    in_time = sorted(members)  # rows are in (time, key) order
     area_counts = Counter(a for g in group for a in g.areas)
     place_counts = Counter(p for g in group for p in g.places)
     min_share = 2 if n > 2 else 1
@@ -502,13 +503,13 @@ def _explain(
         oppose=heat.oppose,
         growth=round(heat.growth, 4),
         severity=round(heat.severity, 4),
-        first_at=min(g.at for g in group),
-        last_at=max(g.at for g in group),
+        first_at=ordered[in_time[0]].at,
+        last_at=ordered[in_time[-1]].at,
         terms=key_terms,
         areas=tuple(a for a, _ in _most_common(area_counts, 3)),
         places=named,
         samples=tuple(Sample(group[k].key, group[k].title, group[k].at) for k in nearest),
-        members=tuple(g.key for g in sorted(group, key=lambda g: (g.at, g.key))),
+        members=tuple(ordered[m].key for m in in_time),
         heat_parts={k: round(v, 4) for k, v in heat.parts.items()},
         topic=topic,
     )
