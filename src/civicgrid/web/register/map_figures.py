@@ -1,13 +1,15 @@
-"""The figures of the community map (民情图) per grid of the whole territory, shared by every
-viewer and every level of the map (each view keeps the grids of its own region):
+"""The figures of the community map (民情图) per region of the whole territory, each summed over
+the grids under it, shared by every viewer and every level of the map (each view reads its own
+region's parts):
 
 - register counts (buildings, houses, vacant houses, residents, tag counts) per grid, in a
   per-app :class:`RegisterCountCache` checked on every read against the audit log, where every
   register writer (create, edit, move, tag, import) records a ``register.*`` row;
-- appeals received per grid over the last 365 Beijing days: the past stretches through the app's
-  :class:`~civicgrid.web.shared.figure_cache.FigureCache` (checked against the appeals' timeline),
-  the ones to count in one statement grouped by grid and stretch, this month's counted now;
-- open appeals per grid, always counted now.
+- appeals received over the last 365 Beijing days: the past calendar months and this month's
+  earlier days through the app's :class:`~civicgrid.web.shared.figure_cache.FigureCache`
+  (checked against the appeals' timeline), those to count in one statement grouped by region
+  and stretch; today's counted now under the viewed region;
+- open appeals, always counted now under the viewed region.
 
 Why the register cache stays correct: an entry remembers the audit id ``S`` below which every
 transaction had settled when it was counted (rows written more than :data:`COMMIT_LAG` earlier, as
@@ -33,13 +35,14 @@ from civicgrid.appeals.queries import map_figures as appeal_map
 from civicgrid.audit import queries as audit_queries
 from civicgrid.auth.actor import Actor
 from civicgrid.auth.roles import Role
-from civicgrid.kit.periods import day_range, local_date
+from civicgrid.kit.periods import day_range, local_date, local_day_start
 from civicgrid.register import queries as register_queries
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.hierarchy import path_ids
 from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures, stretches
 
 COMMIT_LAG = timedelta(minutes=5)
+Stretch = tuple[datetime, datetime]
 YEAR_KEY = "community-map received per grid"  # the figure cache's key: one territory-wide entry
 
 
@@ -218,18 +221,31 @@ def register_counts(
     )
 
 
+def year_stretches(now: datetime) -> tuple[list[Stretch], Stretch]:
+    """The 365 Beijing days ending today cut into the past calendar months, then each earlier
+    day of this month (both worth caching: an appeal changed since only recounts the stretches
+    from its receipt on), and today, counted live."""
+    today = local_date(now)
+    past, live = stretches(day_range(today - timedelta(days=364), today), today)
+    first = today.replace(day=1)
+    days = [
+        (local_day_start(first + timedelta(days=i)), local_day_start(first + timedelta(days=i + 1)))
+        for i in range((today - first).days)
+    ]
+    end = live[1] if live is not None else local_day_start(today + timedelta(days=1))
+    return past + days, (local_day_start(today), end)
+
+
 def received_last_year(
     session: Session, now: datetime, cache: FigureCache | None = None
 ) -> dict[int, int]:
     """Appeals received per region over the 365 Beijing days ending today, each counted in its
-    region and in every region above (the past months through ``cache`` when given)."""
-    past, _live = received_past_and_live(session, now, cache)
-    today = local_date(now)
-    _past, live = stretches(day_range(today - timedelta(days=364), today), today)
+    region and in every region above (the past stretches through ``cache`` when given)."""
+    past, _today = received_past_and_live(session, now, cache)
+    _past, today = year_stretches(now)
     total = Counter(past)
-    if live is not None:
-        by_region = appeal_map.received_per_region_in(session, "", [live])[0]
-        total.update(rolled_up(session, [StretchFigures(per_region=by_region)]))
+    by_region = appeal_map.received_per_region_in(session, "", [today])[0]
+    total.update(rolled_up(session, [StretchFigures(per_region=by_region)]))
     return dict(total)
 
 
@@ -242,21 +258,20 @@ def received_past_and_live(
     under: Sequence[str] = (),
     past_sum: PastSum | None = None,
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Appeals received over the 365 Beijing days ending today: the past calendar months per
-    region, each appeal counted in its region and in every region above, and this month's
-    under each of ``parts`` (id, materialised path; regions that do not overlap, all of them
-    under one of the paths ``under``), by part id (add them up; do not change them). The past
-    months come through ``cache`` when given — for the whole territory, shared by every view;
-    those it lacks or must recount in one statement grouped by region and month; their
-    rolled-up sum kept in ``past_sum`` while the months are unchanged — otherwise they are
-    counted for the whole territory."""
-    today = local_date(now)
-    past, live = stretches(day_range(today - timedelta(days=364), today), today)
-    counted: dict[tuple[datetime, datetime], dict[int, int]] = {}
+    """Appeals received over the 365 Beijing days ending today: before today per region, each
+    appeal counted in its region and in every region above, and today's under each of
+    ``parts`` (id, materialised path; regions that do not overlap, all of them under one of the
+    paths ``under``), by part id (add them up; do not change them). The stretches before today
+    (:func:`year_stretches`) come through ``cache`` when given — for the whole territory, shared
+    by every view; those it lacks or must recount in one statement grouped by region and
+    stretch; their rolled-up sum kept in ``past_sum`` while they are unchanged — otherwise they
+    are counted for the whole territory."""
+    past, today = year_stretches(now)
+    counted: dict[Stretch, dict[int, int]] = {}
 
     def count(start: datetime, end: datetime) -> StretchFigures:
-        # The cache asks for the months it lacks one by one, oldest first; the ones it lacks
-        # are this month and every later one (a change recounts every month after it), so the
+        # The cache asks for the stretches it lacks one by one, oldest first; the ones it lacks
+        # are this one and every later one (a change recounts every stretch after it), so the
         # first request counts them all at once.
         if (start, end) not in counted:
             rest = [s for s in past if s[0] >= start]
@@ -266,17 +281,15 @@ def received_past_and_live(
         return StretchFigures(per_region=counted[(start, end)])
 
     if cache is not None:
-        months = cache.stretches(session, YEAR_KEY, past, now=now, count=count)
-        past_total = (past_sum or PastSum()).total(session, months)
+        before = cache.stretches(session, YEAR_KEY, past, now=now, count=count)
+        past_total = (past_sum or PastSum()).total(session, before)
     else:
         counts = appeal_map.received_per_region_in(session, "", past)
         past_total = rolled_up(session, [StretchFigures(per_region=c) for c in counts])
-    this_month = (
-        per_part(appeal_map.received_per_path_in(session, under, live), parts)
-        if live is not None and parts
-        else {}
+    today_counts = (
+        per_part(appeal_map.received_per_path_in(session, under, today), parts) if parts else {}
     )
-    return past_total, this_month
+    return past_total, today_counts
 
 
 def per_part(per_path: dict[str, int], parts: Sequence[tuple[int, str]]) -> dict[int, int]:
