@@ -46,10 +46,10 @@ def chain_free_components(
         count, labels = connected_components(graph, directed=False)
         by_label = np.argsort(labels, kind="stable")
         bounds = np.r_[0, np.cumsum(np.bincount(labels, minlength=count))]
-        first, last = np.full(count, np.inf), np.full(count, -np.inf)
-        np.minimum.at(first, labels, times[nodes])
-        np.maximum.at(last, labels, times[nodes])
         sizes = np.diff(bounds)
+        grouped_times = times[nodes[by_label]]
+        first = np.minimum.reduceat(grouped_times, bounds[:-1])
+        last = np.maximum.reduceat(grouped_times, bounds[:-1])
         settled = (sizes <= 2) | (last - first <= max_span)
         for c in np.flatnonzero(settled).tolist():
             out.append(nodes[by_label[bounds[c] : bounds[c + 1]]].tolist())

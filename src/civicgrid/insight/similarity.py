@@ -474,8 +474,10 @@ def _window_links(
             # row, then by similarity descending.
             order = np.argsort(ci - cv.astype(np.float64) / 2.0, kind="stable")
             ci, cj, cv = ci[order], cj[order], cv[order]
-            first = np.searchsorted(ci, ci, side="left")
-            top = (np.arange(ci.size) - first) < neighbours
+            # Each entry's place within its row: the rows' runs keep their order and sizes.
+            sizes = count[count > neighbours]
+            place = np.arange(ci.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            top = place < neighbours
             out.append((ci[top], cj[top], cv[top]))
         out.append((gi[~crowded], gj[~crowded], vals[~crowded]))
     return out
