@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.models import Appeal, AppealUnit
-from civicgrid.appeals.queries.access import scope_condition
+from civicgrid.appeals.queries.access import path_under, visible_condition
 from civicgrid.auth.actor import Actor
 
 _CHUNK = 500
@@ -44,6 +44,7 @@ class AppealFacts:
 
 
 def _conditions(
+    session: Session,
     actor: Actor,
     *,
     start: datetime,
@@ -52,12 +53,12 @@ def _conditions(
     category: str | None,
 ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [
-        scope_condition(actor),
+        visible_condition(session, actor),
         Appeal.received_at >= start,
         Appeal.received_at < end,
     ]
     if region_path:
-        conds.append(Appeal.region_path.startswith(region_path, autoescape=True))
+        conds.append(path_under(Appeal.region_path, region_path))
     if category:
         conds.append(Appeal.category == category)
     return conds
@@ -93,7 +94,9 @@ def appeal_facts_for(
             Appeal.reopen_count,
         )
         .where(
-            *_conditions(actor, start=start, end=end, region_path=region_path, category=category)
+            *_conditions(
+                session, actor, start=start, end=end, region_path=region_path, category=category
+            )
         )
         .order_by(Appeal.received_at, Appeal.id)
     )
@@ -133,7 +136,9 @@ def received_facts_for(
 ) -> list[tuple[datetime, str, str]]:
     """(received_at, category, region_path) of the appeals ``actor`` may see in [start, end)."""
     stmt = select(Appeal.received_at, Appeal.category, Appeal.region_path).where(
-        *_conditions(actor, start=start, end=end, region_path=region_path, category=category)
+        *_conditions(
+            session, actor, start=start, end=end, region_path=region_path, category=category
+        )
     )
     return [(at, cat, path) for at, cat, path in session.execute(stmt)]
 
@@ -149,7 +154,7 @@ def count_received_in(
     """How many appeals ``actor`` may see were received in [start, end) (under
     ``region_path`` when given)."""
     stmt = select(func.count(Appeal.id)).where(
-        *_conditions(actor, start=start, end=end, region_path=region_path, category=None)
+        *_conditions(session, actor, start=start, end=end, region_path=region_path, category=None)
     )
     return int(session.scalar(stmt) or 0)
 
@@ -160,7 +165,7 @@ def visible_ids_for(session: Session, actor: Actor, appeal_ids: Iterable[int]) -
     found: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        stmt = select(Appeal.id).where(Appeal.id.in_(chunk), scope_condition(actor))
+        stmt = select(Appeal.id).where(Appeal.id.in_(chunk), visible_condition(session, actor))
         found.update(session.scalars(stmt))
     return found
 
