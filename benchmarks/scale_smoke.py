@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -287,6 +289,59 @@ def run_sql(url: str, todo: Sequence[Page], top: int) -> None:
     engine.dispose()
 
 
+def detail_load(url: str, base: str, seconds: float, per_role: int = 5) -> None:
+    """``per_role`` clients each as the dispatcher and the street handler open the detail of
+    random appeals of the street for ``seconds``, 0.2–0.6 s between requests (read only);
+    prints the number of requests and p50 / p95 / max in ms per role."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            street = conn.scalar(
+                text(
+                    "SELECT r.path FROM region r JOIN post p ON p.region_id = r.id "
+                    "JOIN user_account u ON u.id = p.user_id WHERE u.username = 'street'"
+                )
+            )
+            ids = list(
+                conn.scalars(
+                    text(
+                        "SELECT id FROM appeal WHERE region_path LIKE :path "
+                        "ORDER BY random() LIMIT 400"
+                    ),
+                    {"path": f"{street}%"},
+                )
+            )
+    finally:
+        engine.dispose()
+    times: dict[str, list[float]] = {"dispatcher": [], "street": []}
+    stop = time.monotonic() + seconds
+
+    def work(role: str, client: httpx.Client, rng: random.Random) -> None:
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            response = client.get(f"/appeals/{rng.choice(ids)}")
+            if response.status_code != 200:
+                raise SystemExit(f"detail answered {response.status_code} to {role}")
+            times[role].append((time.perf_counter() - started) * 1000)
+            time.sleep(rng.uniform(0.2, 0.6))
+
+    workers = [
+        threading.Thread(target=work, args=(role, login(base, role), random.Random(i)))
+        for role in times
+        for i in range(per_role)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for role, found in times.items():
+        found.sort()
+        print(
+            f"detail under load, {role}: {len(found)} requests, p50 {found[len(found) // 2]:.0f}"
+            f" ms, p95 {found[int(len(found) * 0.95)]:.0f} ms, max {found[-1]:.0f} ms"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -295,6 +350,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="only pages whose label contains this")
     parser.add_argument("--sql", type=int, default=0, help="in-process, N slowest statements")
+    parser.add_argument(
+        "--detail-load",
+        type=float,
+        default=0,
+        help="instead of the pages: seconds of 10 concurrent clients opening appeal details",
+    )
     args = parser.parse_args(argv)
     url = make_url(args.url).render_as_string(hide_password=False)
     print(f"load average {os.getloadavg()[0]:.1f}; database {make_url(url).database}")
@@ -304,7 +365,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_sql(url, todo, args.sql)
         return
     with tempfile.TemporaryDirectory() as tmp, served(url, Path(tmp) / "serve.log") as base:
-        ok = run(base, todo, args.repeat)
+        if args.detail_load:
+            detail_load(url, base, args.detail_load)
+            ok = True
+        else:
+            ok = run(base, todo, args.repeat)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     if not ok:
         raise SystemExit("some pages failed or showed no content")
