@@ -119,6 +119,16 @@ def authenticate(request: Request, session: Session, csrf: str | None) -> Actor:
     return actor
 
 
+async def credentials_present(request: Request) -> None:
+    """401 when the request carries no credentials at all (no bearer token, no session
+    cookie). A dependency of an endpoint that checks the credentials itself in its own
+    thread-pool trip (intake): dependencies run before the body is judged, so an anonymous
+    call is told to log in rather than how its body is wrong. Reads no row (async, no trip);
+    the credentials themselves are checked by :func:`authenticate_json`."""
+    if _bearer(request) is None and not request.cookies.get(SESSION_COOKIE):
+        raise Unauthenticated("请先登录")
+
+
 def authenticate_json(request: Request, session: Session) -> Actor:
     """:func:`authenticate` for an endpoint that takes a JSON body: a cookie-authenticated call
     can carry its CSRF token only in the ``X-CSRF-Token`` header (no dependency needed)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +28,12 @@ from civicgrid.appeals.schemas import (
 )
 from civicgrid.appeals.self_service_rules import NO_MATCH_MESSAGE, TrackingProof
 from civicgrid.appeals.states import AppealStatus
-from civicgrid.auth.deps import CurrentActor, OptionalActor, authenticate_json
+from civicgrid.auth.deps import (
+    CurrentActor,
+    OptionalActor,
+    authenticate_json,
+    credentials_present,
+)
 from civicgrid.db import one_connection
 from civicgrid.deps import DbSession, Now, clock_of, close_session, field_cipher, settings_of
 from civicgrid.errors import Invalid, NotFound
@@ -43,6 +48,7 @@ router = APIRouter()
     "",
     response_model=AppealCreated,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(credentials_present)],
     summary="登记诉求",
     response_description="The new appeal's number, located grid and deadlines; the full detail "
     "is at the ``Location`` header (``GET /api/v1/appeals/{id}``).",
