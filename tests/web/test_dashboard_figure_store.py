@@ -17,10 +17,11 @@ from tests.builders.appeals import World, make_appeal
 from civicgrid.appeals.states import AppealStatus
 from civicgrid.assessment.periods import Period, local_date, month_period
 from civicgrid.web.dashboard.figures import period_figures
-from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures
+from civicgrid.web.shared.figure_cache import FigureCache
 from civicgrid.web.shared.figure_store import (
     RedisFigureStore,
     SharedEntry,
+    StretchFigures,
     database_identity,
     decode,
     encode,

@@ -39,7 +39,8 @@ from civicgrid.kit.periods import day_range, local_date, local_day_start
 from civicgrid.register import queries as register_queries
 from civicgrid.territory import queries as territory_queries
 from civicgrid.territory.hierarchy import path_ids
-from civicgrid.web.shared.figure_cache import FigureCache, StretchFigures, stretches
+from civicgrid.web.shared.figure_cache import FigureCache, stretches
+from civicgrid.web.shared.figure_store import StretchFigures
 
 COMMIT_LAG = timedelta(minutes=5)
 Stretch = tuple[datetime, datetime]

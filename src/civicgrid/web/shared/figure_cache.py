@@ -35,11 +35,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import groupby
-from typing import TYPE_CHECKING
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -49,9 +48,12 @@ from civicgrid.appeals.queries import figures as appeal_figures
 from civicgrid.appeals.queries import unscoped_facts
 from civicgrid.auth.actor import Actor
 from civicgrid.kit.periods import Period, local_day_start
-
-if TYPE_CHECKING:
-    from civicgrid.web.shared.figure_store import SharedFigureStore
+from civicgrid.web.shared.figure_store import (
+    RedisFigureStore,
+    SharedEntry,
+    SharedFigureStore,
+    StretchFigures,
+)
 
 COMMIT_LAG = timedelta(minutes=5)
 MAX_CELLS = 500_000
@@ -92,34 +94,9 @@ def figure_cache(request: Request) -> FigureCache:
         shared: SharedFigureStore | None = None
         redis_url = getattr(getattr(state, "settings", None), "redis_url", "")
         if redis_url:
-            from civicgrid.web.shared.figure_store import RedisFigureStore
-
             shared = RedisFigureStore(redis_url)
         cache = state.figure_cache = FigureCache(shared=shared)
     return cache
-
-
-@dataclass(frozen=True, slots=True)
-class StretchFigures:
-    """The received/closed-based figures of one stretch of days within one data scope."""
-
-    received_per_day: dict[date, int] = field(default_factory=dict)
-    closed_per_day: dict[date, int] = field(default_factory=dict)
-    per_category: dict[str, int] = field(default_factory=dict)
-    per_region: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def cells(self) -> int:
-        """How many counts the entry holds (its weight against the cache's bound)."""
-        return 1 + sum(
-            len(d)
-            for d in (
-                self.received_per_day,
-                self.closed_per_day,
-                self.per_category,
-                self.per_region,
-            )
-        )
 
 
 # Counts one stretch's figures from the appeals: the uncached path.
@@ -247,8 +224,6 @@ class FigureCache:
     ) -> None:
         """Share entries with the instant of their watermark's event (an entry counted before
         any event settled is kept in this process only)."""
-        from civicgrid.web.shared.figure_store import SharedEntry
-
         assert self.shared is not None
         instants = appeal_figures.event_instants(session, [w for _k, _f, w in written if w])
         shared = [

@@ -18,15 +18,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-
-from civicgrid.web.shared.figure_cache import StretchFigures
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +34,29 @@ TTL = timedelta(days=7)
 PREFIX = "civicgrid:figures:v1"
 
 SharedKey = tuple[str, datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class StretchFigures:
+    """The received/closed-based figures of one stretch of days within one data scope."""
+
+    received_per_day: dict[date, int] = field(default_factory=dict)
+    closed_per_day: dict[date, int] = field(default_factory=dict)
+    per_category: dict[str, int] = field(default_factory=dict)
+    per_region: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> int:
+        """How many counts the entry holds (its weight against the cache's bound)."""
+        return 1 + sum(
+            len(d)
+            for d in (
+                self.received_per_day,
+                self.closed_per_day,
+                self.per_category,
+                self.per_region,
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
