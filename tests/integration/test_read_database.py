@@ -101,6 +101,7 @@ def two_databases(tmp_path: Path) -> tuple[str, str]:
 
 
 def _dashboard(tmp_path: Path, primary: str, replica: str) -> str:
+    """The leader dashboard and its grid list as the global admin sees them."""
     settings = Settings(
         var_dir=tmp_path / "var",
         database_url=primary,
@@ -116,7 +117,10 @@ def _dashboard(tmp_path: Path, primary: str, replica: str) -> str:
         assert login.status_code == 303, login.text
         page = client.get("/dashboard")
         assert page.status_code == 200, page.text
-        html: str = page.text
+        # The dashboard's grid list (fetched by the page when 网格明细 opens) is read there too.
+        grids = client.get("/dashboard/grids")
+        assert grids.status_code == 200, grids.text
+        html: str = page.text + grids.text
         return html
 
 
