@@ -56,6 +56,8 @@ def test_back_and_submit_again_shows_the_first_report_and_stores_one(
     page.fill("#lon", f"{demo_city.lon:.6f}")
     page.fill("#lat", f"{demo_city.lat:.6f}")
     page.fill("#caller_phone", "13700004444")
+    token = page.locator("form.stacked input[name=form_token]")
+    first_token = token.input_value()
     page.click("form.stacked > p > button[type=submit]")
     expect(page.locator(".flash", has_text="已提交，工单编号")).to_be_visible()
     first_url = page.url
@@ -64,6 +66,9 @@ def test_back_and_submit_again_shows_the_first_report_and_stores_one(
     page.go_back()
     expect(page).to_have_url(re.compile(r"/portal/report$"))
     expect(page.locator("#title")).to_have_value("楼道堆放杂物")
+    # The page may come back from the network with a fresh token: app.js puts the posted one
+    # back when the page is shown (pageshow), which is the state to wait for.
+    expect(token).to_have_value(first_token)
     screenshot(page, "portal-report-back")
     page.click("form.stacked > p > button[type=submit]")
     expect(page.locator(".flash", has_text="已提交，工单编号")).to_be_visible()
