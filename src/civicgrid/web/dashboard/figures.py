@@ -37,10 +37,10 @@ from civicgrid.territory import queries as territory_queries
 from civicgrid.web.shared.figure_cache import (
     FigureCache,
     Stretch,
-    StretchFigures,
     scope_key,
     stretches,
 )
+from civicgrid.web.shared.figure_store import StretchFigures
 from civicgrid.web.shared.http_cache import GRID_BOUNDARIES_URL
 
 TOP_CATEGORIES = 10
