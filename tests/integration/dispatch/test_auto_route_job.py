@@ -23,6 +23,7 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.config import Settings
 from civicgrid.dispatch import jobs as dispatch_jobs
 from civicgrid.dispatch import queries, service
+from civicgrid.dispatch.service.suggest import OpenAppeals, SharedReads
 from civicgrid.errors import Conflict
 from civicgrid.jobs.registry import default_jobs
 
@@ -207,3 +208,51 @@ def test_registered_job_reads_the_settings(
     routed = session.get(Appeal, appeal.id)
     assert routed is not None
     assert routed.status == S.DISPATCHED
+
+
+def test_a_batch_reads_the_open_appeals_once_and_merges_each_copy_into_the_first(
+    session: Session, world: World, now: datetime, trained_models: Path
+) -> None:
+    text = "门口垃圾堆放多日无人清运，气味很大"
+    copies = [
+        _pending(session, world, now + timedelta(hours=h), "垃圾堆放", text) for h in range(3)
+    ]
+    other = _pending(session, world, now, "施工噪音", "工地晚上施工噪声扰民，半夜还在打桩")
+    shared = SharedReads.read(session)
+    run = service.route_new_appeals(
+        session, now=now + timedelta(hours=4), models_dir=trained_models, shared=shared
+    )
+    assert (run.scanned, run.merged) == (4, 2)
+    # one read of the open appeals for the whole batch, not one per appeal
+    assert shared.open_appeals.reads == 1
+    session.expire_all()
+    first, *later = (session.get(Appeal, a.id) for a in copies)
+    assert first is not None
+    assert first.status != S.MERGED
+    for copy in later:
+        assert copy is not None
+        assert (copy.status, copy.merged_into_id) == (S.MERGED, first.id)
+    assert {a.appeal_id for a in queries.attempts_for(session, other.id)} == {other.id}
+
+
+def test_the_batchs_open_appeals_are_cut_to_each_window_and_forget_a_merged_one(
+    session: Session, world: World, now: datetime
+) -> None:
+    early = _pending(session, world, now - timedelta(days=5), "垃圾", "垃圾没人清运")
+    late = _pending(session, world, now, "垃圾", "垃圾还是没人清运")
+    actor = world.actor("dispatcher")
+    batch = OpenAppeals()
+    window = batch.within(
+        session, actor, since=now - timedelta(days=1), until=now + timedelta(1), now=now
+    )
+    assert [a.id for a in window] == [late.id]
+    wider = batch.within(
+        session, actor, since=now - timedelta(days=6), until=now + timedelta(1), now=now
+    )
+    assert {a.id for a in wider} == {early.id, late.id}
+    assert batch.reads == 2
+    inside = batch.within(session, actor, since=now - timedelta(days=6), until=now, now=now)
+    assert [a.id for a in inside] == [early.id]  # the end of a window is not in it
+    assert batch.reads == 2
+    batch.forget(early.id)
+    assert batch.within(session, actor, since=now - timedelta(days=6), until=now, now=now) == []

@@ -258,6 +258,8 @@ def run_auto_route(
             now=now,
             expected_version=plan.version,
         )
+        if shared is not None:  # no longer open: the batch's later appeals do not see it
+            shared.open_appeals.forget(appeal_id)
         used = plan.suggestion.classification.model_version if plan.suggestion else None
         record_attempt(
             session,

@@ -3,7 +3,7 @@ candidates, urgency) and the duplicate candidates alone. Read-only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,13 +29,49 @@ from civicgrid.dispatch.service.policy import URGENCY_BY_CODE, DispatchPolicy, m
 from civicgrid.errors import Invalid
 
 
+@dataclass(slots=True)
+class OpenAppeals:
+    """The open appeals a batch compares its appeals with (duplicate candidates), read once
+    for the batch and read again, wider, only when an appeal's window starts before what was
+    read or ends after it while the read ended before the batch's ``now`` (a window reaching
+    past ``now`` asks for appeals not received yet when the batch began: the batch works from
+    what existed at its read). Each answer is cut to the appeal's own window; an appeal the
+    batch merged is forgotten (a read after the merge would no longer list it)."""
+
+    actor: Actor | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    items: list[AppealText] = field(default_factory=list)
+    reads: int = 0
+
+    def within(
+        self, session: Session, actor: Actor, *, since: datetime, until: datetime, now: datetime
+    ) -> list[AppealText]:
+        """The open appeals ``actor`` may see received in ``[since, until)``."""
+        span = (since, until)
+        if self.actor == actor and self.since is not None and self.until is not None:
+            if self.since <= since and (until <= self.until or self.until > now):
+                return [a for a in self.items if since <= a.received_at < until]
+            span = (min(since, self.since), max(until, self.until))
+        self.items = queries.open_appeals_since(session, actor, since=span[0], until=span[1])
+        self.actor, self.since, self.until = actor, span[0], span[1]
+        self.reads += 1
+        return [a for a in self.items if since <= a.received_at < until]
+
+    def forget(self, appeal_id: int) -> None:
+        """Leave out an appeal that is no longer open (merged by the batch)."""
+        self.items = [a for a in self.items if a.id != appeal_id]
+
+
 @dataclass(frozen=True, slots=True)
 class SharedReads:
     """What suggestions for a batch of appeals share, read once per batch: the territory's
-    names and the dispatch catalogue (None when none is loaded)."""
+    names, the dispatch catalogue (None when none is loaded) and the open appeals their
+    duplicates are looked for among."""
 
     index: RegionIndex
     catalogue: Catalogue | None
+    open_appeals: OpenAppeals = field(default_factory=OpenAppeals)
 
     @classmethod
     def read(cls, session: Session) -> SharedReads:
@@ -125,7 +161,7 @@ def suggest_dispatch(
         ),
         place=place,
         decision=decision,
-        duplicates=_duplicates(session, actor, new, policy),
+        duplicates=_duplicates(session, actor, new, policy, shared, now),
         level=level,
         auto_dispatch=verdict.dispatch,
         reasons=verdict.reasons,
@@ -182,11 +218,19 @@ def _category(
 
 
 def _duplicates(
-    session: Session, actor: Actor, new: AppealText, policy: DispatchPolicy
+    session: Session,
+    actor: Actor,
+    new: AppealText,
+    policy: DispatchPolicy,
+    shared: SharedReads | None,
+    now: datetime,
 ) -> tuple[DuplicateCandidate, ...]:
     window = timedelta(days=policy.duplicates.window_days)
-    others = queries.open_appeals_since(
-        session, actor, since=new.received_at - window, until=new.received_at + window
+    since, until = new.received_at - window, new.received_at + window
+    others = (
+        shared.open_appeals.within(session, actor, since=since, until=until, now=now)
+        if shared is not None
+        else queries.open_appeals_since(session, actor, since=since, until=until)
     )
     return tuple(find_duplicates(new, others, policy.duplicates))
 
