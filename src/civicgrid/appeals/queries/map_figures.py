@@ -11,18 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, or_, select, true
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from civicgrid.appeals.models import Appeal
+from civicgrid.appeals.queries.access import path_under
 from civicgrid.appeals.queries.figures import OPEN_STATUSES
 
 Stretch = tuple[datetime, datetime]
 
 
 def _under(path: str) -> ColumnElement[bool]:
-    """Appeals located under the region with materialised ``path`` ('' for the whole territory)."""
-    return Appeal.region_path.startswith(path, autoescape=True) if path else true()
+    """Appeals located under the region with materialised ``path`` ('' for the whole territory):
+    the data scope's byte range on the path, which its index answers."""
+    return path_under(Appeal.region_path, path)
 
 
 def received_per_region_in(
