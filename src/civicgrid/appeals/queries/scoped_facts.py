@@ -163,9 +163,10 @@ def visible_ids_for(session: Session, actor: Actor, appeal_ids: Iterable[int]) -
     """Those of ``appeal_ids`` that exist and ``actor`` may see."""
     ids = sorted(set(appeal_ids))
     found: set[int] = set()
+    visible = visible_condition(session, actor)  # decided once, not per chunk
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        stmt = select(Appeal.id).where(Appeal.id.in_(chunk), visible_condition(session, actor))
+        stmt = select(Appeal.id).where(Appeal.id.in_(chunk), visible)
         found.update(session.scalars(stmt))
     return found
 
