@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from civicgrid.auth.actor import Actor
 from civicgrid.errors import Invalid
 from civicgrid.kit.crypto import FieldCipher
+from civicgrid.kit.search import LIKE_ESCAPE, contains_pattern
 from civicgrid.register import access, idcard, rules
 from civicgrid.register.models import (
     Address,
@@ -202,15 +203,14 @@ def address_parts(text: str) -> list[str]:
 
 
 def contains_text(column: Any, part: str) -> ColumnElement[bool]:
-    """``column LIKE '%part%' ESCAPE '/'`` (``%`` and ``_`` typed by a user stay literal), the
-    expression the trigram indexes cover, with the pattern written into the statement rather
-    than bound: psycopg prepares a statement run five times, and PostgreSQL then may switch to
-    a generic plan made without the pattern, which cannot tell a rare term from one that every
-    house contains (a street's 1号楼 went from 7 to 200 ms). SQLAlchemy renders the literal
-    with its quoting."""
-    escaped = part.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    pattern = bindparam(None, f"%{escaped}%", type_=String(), literal_execute=True)
-    return cast(ColumnElement[bool], column.like(pattern, escape="/"))
+    """``column LIKE '%part%'``, with what a user typed kept literal
+    (:func:`~civicgrid.kit.search.contains_pattern`): the expression the trigram indexes
+    cover, with the pattern written into the statement rather than bound. psycopg prepares a
+    statement run five times, and PostgreSQL then may switch to a generic plan made without
+    the pattern, which cannot tell a rare term from one that every house contains (a street's
+    1号楼 went from 7 to 200 ms). SQLAlchemy renders the literal with its quoting."""
+    pattern = bindparam(None, contains_pattern(part), type_=String(), literal_execute=True)
+    return cast(ColumnElement[bool], column.like(pattern, escape=LIKE_ESCAPE))
 
 
 def label_conditions(column: Any, parts: Sequence[str]) -> list[ColumnElement[bool]]:
